@@ -1,0 +1,1 @@
+"""Styrkort's domain core: catalogue, periods, store, evaluation. Never imports Streamlit."""
