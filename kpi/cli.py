@@ -1,0 +1,201 @@
+"""Command line for analysts and automated checks: ``python -m kpi …``.
+
+Messages are Swedish; bad arguments give one line and exit code 2, failed validation exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from kpi.errors import StyrkortError
+from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
+from kpi.formatting import format_value
+from kpi.periods import parse_period
+from kpi.scorecard import DATA_DIR, evaluate_dataset, find_unit, load_dataset, scorecard
+
+# Machine-readable spellings (ASCII) for JSON and CSV.
+_ASCII = {"uppfyllt": "uppfyllt", "delvis": "delvis", "ej_uppfyllt": "ej_uppfyllt", "ej_bedomd": "ej_bedomd"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        translated = (
+            message.replace("the following arguments are required", "följande argument saknas")
+            .replace("invalid choice", "ogiltigt val")
+            .replace("choose from", "välj bland")
+            .replace("unrecognized arguments", "okända argument")
+            .replace("expected one argument", "ett värde krävs")
+        )
+        self.exit(2, f"Fel: {translated}. Se python -m kpi --help.\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m kpi", description="Styrkort: styrmått för Division Nära från kommandoraden.")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="datakatalog (standard: data/)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    card = commands.add_parser("scorecard", help="skriv ut det utvärderade styrkortet")
+    card.add_argument("--org", default="Division Nära", help='organisation: division, verksamhetsområde eller enhet (standard "Division Nära")')
+    card.add_argument("--period", required=True, help="period, t.ex. 2022-DÅ08, 2022-T2, 2022-ÅR eller 2022-04")
+    card.add_argument("--format", choices=["table", "csv", "json"], default="table", help="utdataformat")
+    card.add_argument("--as-of", help="läs tabellerna som de såg ut detta datum (ÅÅÅÅ-MM-DD)")
+
+    commands.add_parser("validate", help="kontrollera katalog och tabeller; slutkod 1 vid fel")
+
+    build = commands.add_parser("build-data", help="bygg om data/store från data/build och katalogen")
+    build.add_argument("--out", type=Path, help="annan målkatalog (standard data/store)")
+
+    history = commands.add_parser("history", help="visa versionerna av en tabell")
+    history.add_argument("table", choices=["observations", "units", "comments", "actions"])
+    return parser
+
+
+def _records(frame: pl.DataFrame) -> list[dict[str, object]]:
+    out = []
+    for row in frame.iter_rows(named=True):
+        decimals = int(row["decimals"]) if row["decimals"] is not None else 1
+
+        def rounded(v: float | None) -> float | None:
+            return None if v is None else round(v, decimals)
+
+        out.append(
+            {
+                "perspective": row["perspective"],
+                "strategic_goal": row["strategic_goal"],
+                "success_factor": row["success_factor"],
+                "measure_id": row["measure_id"],
+                "measure": row["measure"],
+                "target": row["target"],
+                "follow_up": row["follow_up"],
+                "period": row["period"],
+                "value": rounded(row["value"]),
+                "value_women": rounded(row["value_women"]),
+                "value_men": rounded(row["value_men"]),
+                "unit": row["unit"],
+                "attainment": _ASCII[row["attainment"]],
+                "attainment_women": row["attainment_women"],
+                "attainment_men": row["attainment_men"],
+                "trend": row["trend"],
+                "comparison_period": row["comparison_period"],
+                "comparison_value": rounded(row["comparison_value"]),
+                "gender_gap_pp": rounded(row["gender_gap_pp"]),
+                "gender_gap_flag": row["gender_gap_flag"],
+                "masked": row["masked"],
+                "spread_min": rounded(row["spread_min"]),
+                "spread_max": rounded(row["spread_max"]),
+                "units_meeting_target": row["units_meeting_target"],
+                "units_with_value": row["units_with_value"],
+                "is_demo": row["is_demo"],
+                "source": row["source"],
+            }
+        )
+    return out
+
+
+_MAX_PER_KIND = 20
+_TABLE_HEADER = ["Perspektiv", "Framgångsfaktor", "Styrmått", "Mål", "Uppföljningsperiod", "Periodens utfall", "Måluppfyllelse", "Utveckling", "Demo"]
+
+
+def _table_rows(frame: pl.DataFrame) -> list[list[str]]:
+    rows = []
+    for r in frame.iter_rows(named=True):
+        decimals = int(r["decimals"]) if r["decimals"] is not None else 0
+        outcome = format_value(r["value"], r["unit"], decimals, masked=r["masked"])
+        if r["value_women"] is not None or r["value_men"] is not None:
+            women = format_value(r["value_women"], r["unit"], decimals, masked=r["masked"])
+            men = format_value(r["value_men"], r["unit"], decimals, masked=r["masked"])
+            outcome = f"{outcome} (K {women}, M {men})"
+        trend = TREND_LABELS[r["trend"]]
+        if r["comparison_period"]:
+            trend += f" mot {r['comparison_period']} ({format_value(r['comparison_value'], r['unit'], decimals)})"
+        rows.append(
+            [r["perspective"], r["success_factor"], r["measure"], r["target"] or "–", r["follow_up"].replace(",", ", "), outcome, ATTAINMENT_LABELS[r["attainment"]], trend, "ja" if r["is_demo"] else ""]
+        )
+    return rows
+
+
+def _print_table(frame: pl.DataFrame, title: str) -> None:
+    rows = _table_rows(frame)
+    widths = [min(max(len(h), *(len(row[i]) for row in rows)), 46) for i, h in enumerate(_TABLE_HEADER)]
+
+    def cut(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    print(title)
+    print("  ".join(h.ljust(w) for h, w in zip(_TABLE_HEADER, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(cut(c, w).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "scorecard":
+            period = parse_period(args.period)
+            as_of = None
+            if args.as_of:
+                from datetime import date
+
+                try:
+                    as_of = date.fromisoformat(args.as_of)
+                except ValueError:
+                    print(f"Fel: datumet '{args.as_of}' ska skrivas ÅÅÅÅ-MM-DD.", file=sys.stderr)
+                    return 2
+            dataset = load_dataset(args.data, as_of=as_of)
+            unit_id = find_unit(dataset.units, args.org)
+            card = scorecard(evaluate_dataset(dataset), unit_id, period.id)
+            if args.format == "json":
+                print(json.dumps(_records(card), ensure_ascii=False, indent=2))
+            elif args.format == "csv":
+                records = _records(card)
+                buffer = io.StringIO()
+                writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+                writer.writeheader()
+                writer.writerows(records)
+                print(buffer.getvalue(), end="")
+            else:
+                name = dataset.units.filter(pl.col("unit_id") == unit_id)["name"][0]
+                _print_table(card, f"Styrkort {name}, {period.label}")
+            return 0
+        if args.command == "validate":
+            from kpi.validation import validate_all
+
+            problems = validate_all(args.data)
+            shown: dict[tuple[str, str], int] = {}
+            for problem in problems:
+                kind = (problem.table, problem.message)
+                shown[kind] = shown.get(kind, 0) + 1
+                if shown[kind] <= _MAX_PER_KIND:
+                    print(problem)
+            for (table, message), count in shown.items():
+                if count > _MAX_PER_KIND:
+                    print(f"{table}: … och {count - _MAX_PER_KIND} rader till med samma fel: {message}")
+            print("Inga fel hittades." if not problems else f"{len(problems)} fel hittades.")
+            return 1 if problems else 0
+        if args.command == "build-data":
+            from kpi.bundled import build_store
+
+            store = build_store(args.data, target=args.out)
+            print(f"Byggde {store.root}: {store.read('observations').height} utfall.")
+            return 0
+        if args.command == "history":
+            from kpi.store import Store
+
+            for row in Store(args.data / "store").history(args.table).iter_rows(named=True):
+                print(f"version {row['version']}  {row['as_of'][:10]}  {row['operation']:<6}  {row['message']}")
+            return 0
+    except StyrkortError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head and closed early
+        return 0
+    return 2

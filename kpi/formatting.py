@@ -1,0 +1,44 @@
+"""Swedish number formats: 17,1 %; 43 000; −31 mnkr. Missing is "uppgift saknas", never 0."""
+
+from __future__ import annotations
+
+import math
+
+MINUS = "\u2212"  # the typographic minus sign
+GROUP = "\u00a0"  # no-break space between thousands, so "43 000" never wraps
+MISSING_TEXT = "uppgift saknas"
+MASKED_TEXT = "skyddat (för få)"
+
+
+def format_number(value: float | None, decimals: int = 0) -> str:
+    """'43 000', '17,1', '−31'. None and NaN give 'uppgift saknas'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_TEXT
+    rounded = round(float(value), decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "−0"
+    text = f"{abs(rounded):,.{decimals}f}".replace(",", GROUP).replace(".", ",")
+    return f"{MINUS}{text}" if rounded < 0 else text
+
+
+def format_value(value: float | None, unit: str, decimals: int = 0, *, masked: bool = False) -> str:
+    """A value with its unit: '17,1 %', '43 000', '−31 mnkr', '4 575 kr', '72 (index)'."""
+    if masked:
+        return MASKED_TEXT
+    number = format_number(value, decimals)
+    if number == MISSING_TEXT:
+        return number
+    if unit == "%":
+        return f"{number}{GROUP}%"
+    if unit in ("mnkr", "kr"):
+        return f"{number}{GROUP}{unit}"
+    return number
+
+
+def format_points(value: float | None, decimals: int = 1) -> str:
+    """A difference in percentage points: '+4,0 procentenheter', '−2,5 procentenheter'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_TEXT
+    number = format_number(value, decimals)
+    sign = "+" if round(value, decimals) > 0 else ""
+    return f"{sign}{number} procentenheter"

@@ -1,0 +1,155 @@
+"""The whole pipeline: load catalogue and tables, evaluate everything, cut out one scorecard.
+
+``load_dataset`` reads the store once; ``evaluate_dataset`` evaluates every measure × unit ×
+period × sex in one pass; ``scorecard`` picks one organisation and period and returns the rows in
+the report's order (perspective, success factor, measure), including measures without values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from kpi.aggregation import resolve_values
+from kpi.breakdowns import mask_small_numbers, unit_spread, wide_by_sex
+from kpi.catalogue import CatalogueSet, load_catalogues
+from kpi.errors import UnknownOrganisationError
+from kpi.evaluation import evaluate, measure_table
+from kpi.periods import parse_period
+from kpi.settings import Settings, load_settings
+from kpi.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    catalogues: CatalogueSet
+    units: pl.DataFrame
+    observations: pl.DataFrame
+    comments: pl.DataFrame
+    actions: pl.DataFrame
+    settings: Settings
+
+    @property
+    def years(self) -> list[int]:
+        periods = self.observations["period"]
+        found = periods.str.slice(0, 4).cast(pl.Int32).unique().to_list() if len(periods) else []
+        years = set(found) | set(self.catalogues.years)
+        return list(range(min(years), max(years) + 1))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    long: pl.DataFrame  # one row per measure × unit × period × sex
+    wide: pl.DataFrame  # one row per measure × unit × period, women and men as columns
+    spread: pl.DataFrame  # unit spread per organisation × measure × period
+    measures: pl.DataFrame  # catalogue rows per year
+
+
+def load_dataset(data_dir: Path = DATA_DIR, *, as_of: date | datetime | None = None, settings: Settings | None = None) -> Dataset:
+    """Catalogue and tables; ``as_of`` reads the tables as they stood on that date."""
+    store = Store(data_dir / "store")
+    return Dataset(
+        catalogues=load_catalogues(data_dir / "catalogue"),
+        units=store.read("units", as_of=as_of),
+        observations=store.read("observations", as_of=as_of),
+        comments=store.read("comments", as_of=as_of),
+        actions=store.read("actions", as_of=as_of),
+        settings=settings or load_settings(data_dir / "styrkort.toml"),
+    )
+
+
+def evaluate_dataset(dataset: Dataset) -> Evaluation:
+    years = dataset.years
+    measures = measure_table(dataset.catalogues, years, dataset.settings)
+    latest = measures.sort("year").unique(subset="measure_id", keep="last").select(
+        "measure_id", "value_kind", "accumulation", pl.col("measure_decimals").alias("decimals")
+    )
+    values = resolve_values(dataset.observations, dataset.units, latest, years)
+    long = evaluate(values, measures, years)
+    long = mask_small_numbers(long, dataset.settings.mask_threshold)
+    wide = wide_by_sex(long, dataset.settings)
+    spread = unit_spread(long, dataset.units)
+    return Evaluation(long=long, wide=wide, spread=spread, measures=measures)
+
+
+def find_unit(units: pl.DataFrame, name_or_id: str) -> str:
+    """The unit id for a name ("Division Nära", "VO Piteå tätort", "Hortlax hälsocentral") or id."""
+    wanted = name_or_id.strip().casefold()
+    for row in units.select("unit_id", "name").iter_rows():
+        if wanted in (row[0].casefold(), row[1].casefold()):
+            return row[0]
+    close = [n for n in units["name"].to_list() if wanted in n.casefold()]
+    if len(close) == 1:
+        return units.filter(pl.col("name") == close[0])["unit_id"][0]
+    hint = f" Menade du: {', '.join(close[:5])}?" if close else " Skriv t.ex. \"Division Nära\" eller namnet på ett verksamhetsområde eller en hälsocentral."
+    raise UnknownOrganisationError(f"Organisationen '{name_or_id}' finns inte.{hint}")
+
+
+SCORECARD_COLUMNS = [
+    "perspective",
+    "strategic_goal",
+    "success_factor",
+    "measure_id",
+    "measure",
+    "target",
+    "follow_up",
+    "period",
+    "value",
+    "value_women",
+    "value_men",
+    "unit",
+    "decimals",
+    "attainment",
+    "attainment_women",
+    "attainment_men",
+    "trend",
+    "comparison_period",
+    "comparison_value",
+    "gender_gap_pp",
+    "gender_gap_flag",
+    "masked",
+    "spread_min",
+    "spread_max",
+    "units_meeting_target",
+    "units_with_value",
+    "is_demo",
+    "source",
+]
+
+
+def scorecard(evaluation: Evaluation, unit_id: str, period: str) -> pl.DataFrame:
+    """Every catalogue measure for one organisation and period, in the report's order."""
+    p = parse_period(period)
+    catalogue_rows = (
+        evaluation.measures.filter(pl.col("year") == p.year)
+        .with_row_index("_order")
+        .select("_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up", pl.col("target_text").alias("target"), "measure_source")
+    )
+    values = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
+        "measure_id", "value", "value_women", "value_men", "decimals", "attainment", "attainment_women", "attainment_men",
+        "trend", "comparison_period", "comparison_value", "gender_gap_pp", "gender_gap_flag", "masked", "is_demo", "source",
+    )
+    spread = evaluation.spread.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
+        "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value"
+    )
+    return (
+        catalogue_rows.join(values, on="measure_id", how="left")
+        .join(spread, on="measure_id", how="left")
+        .with_columns(
+            pl.lit(p.id).alias("period"),
+            pl.col("attainment").fill_null("ej_bedomd"),
+            pl.col("trend").fill_null("saknas"),
+            pl.col("is_demo").fill_null(False),
+            pl.col("masked").fill_null(False),
+            pl.col("gender_gap_flag").fill_null(False),
+            pl.coalesce("source", "measure_source").alias("source"),
+        )
+        .sort("_order")
+        .select(SCORECARD_COLUMNS)
+    )

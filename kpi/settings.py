@@ -1,0 +1,40 @@
+"""Thresholds and defaults, declared as data with help text.
+
+Change them in ``styrkort.toml`` beside the data (section ``[settings]``) or by passing a
+``Settings`` to the functions that take one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    neutral_band_share_pp: float = Field(
+        0.5, ge=0, description="Förändring av en andel inom ± så många procentenheter räknas som oförändrad."
+    )
+    neutral_band_relative: float = Field(
+        0.01, ge=0, description="Förändring av antal och belopp inom ± denna andel (1 %) räknas som oförändrad."
+    )
+    partial_band_relative: float = Field(
+        0.05, ge=0, description="Ett värde inom denna relativa marginal (5 %) från målet räknas som delvis uppfyllt."
+    )
+    gender_gap_threshold_pp: float = Field(
+        5.0, ge=0, description="Skillnad mellan kvinnor och män över så många procentenheter flaggas."
+    )
+    mask_threshold: int = Field(
+        5, ge=0, description="Antal under denna gräns (1–4 med standardvärdet) visas som 'skyddat (för få)'."
+    )
+
+
+def load_settings(path: Path | None) -> Settings:
+    if path is None or not path.exists():
+        return Settings()
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    return Settings.model_validate(raw.get("settings", {}))
