@@ -66,7 +66,7 @@ SPECS: dict[str, DemoSpec] = {
     ),
     "med_bedomning_3_dagar": DemoSpec(
         "share", "hc", {2019: 90.5, 2020: 91, 2021: 91.6, 2022: 92, 2023: 91.4, 2024: 92.6, 2025: 93},
-        unit_range=(80, 96), denominator=300, noise=1.0,
+        unit_range=(82, 95), denominator=300, noise=0.8,
     ),
     "med_fardigbehandlade_ftv": DemoSpec(
         "share", "ftv", {2019: 67.5, 2020: 66, 2021: 69.7, 2022: 70, 2023: 70.6, 2024: 71.2, 2025: 71.5},
@@ -276,6 +276,16 @@ def _distribute(total: float, weights: np.ndarray, integer: bool, caps: np.ndarr
     return base
 
 
+def _denominator_extra(total: float, value: float, decimals: int) -> int:
+    """The smallest addition to a denominator that lets a whole numerator round to ``value``."""
+    for extra in range(0, 2000):
+        d = total + extra
+        k = round(value / 100 * d)
+        if d > 0 and _round_half_up(k / d * 100, decimals) == round(value, decimals):
+            return extra
+    return 0
+
+
 def _apply(cells: _Cells, c: Constraint, kind: str) -> None:
     u_idx = [i for i, u in enumerate(cells.units) if c.unit_ids is None or u.split("__")[0] in c.unit_ids]
     m_idx = [j for j, m in enumerate(cells.months) if m in c.months]
@@ -290,10 +300,21 @@ def _apply(cells: _Cells, c: Constraint, kind: str) -> None:
     if kind == "share":
         assert cells.den is not None
         den = cells.den[sel]
-        if c.denominator is not None:
-            den_free = _distribute(c.denominator - den[fixed].sum(), den[free], integer=True)
+        wanted_den = c.denominator
+        if wanted_den is None and c.numerator is not None and c.value > 0:
+            # Only the numerator is published ("327 st. eller 75%"): the denominator follows.
+            wanted_den = round(c.numerator / (c.value / 100))
+        if wanted_den is not None:
+            den_free = _distribute(wanted_den - den[fixed].sum(), den[free], integer=True)
             den[free] = np.maximum(den_free, 0)
             cells.den[sel] = den
+        if c.denominator is None and c.numerator is None:
+            # Few patients give coarse shares (1/141 ≈ 0,7 pp); grow the denominator a little until
+            # some whole numerator rounds to the published figure.
+            extra = _denominator_extra(den.sum(), c.value, c.decimals)
+            if extra:
+                den[free] = den[free] + _distribute(extra, den[free] + 1, integer=True)
+                cells.den[sel] = den
         total_den = den.sum()
         target_num = c.numerator if c.numerator is not None else round(c.value / 100 * total_den)
         need = max(target_num - num[fixed].sum(), 0)
