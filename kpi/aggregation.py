@@ -97,9 +97,11 @@ def resolve_values(
     kinds = measures.select("measure_id", "value_kind", "accumulation", pl.col("decimals").alias("_measure_decimals"))
     reporting = units.filter(pl.col("unit_type").is_in([t.value for t in REPORTING_UNIT_TYPES])).select("unit_id")
     obs = observations.select(
-        "measure_id", "unit_id", "period", "sex", "value", "numerator", "denominator", "decimals", "source", "is_demo",
+        "measure_id", "unit_id", "period", "sex", "value", "numerator", "denominator", "decimals",
+        pl.col("source").cast(pl.Categorical),  # long, repeated texts: stored once
+        "is_demo",
         pl.lit(1, pl.Int32).alias("n_units"),
-        pl.lit("rapporterat").alias("origin"),
+        pl.lit("rapporterat").cast(pl.Categorical).alias("origin"),
     )
     is_month = pl.col("period").str.contains(_MONTH_ID)
 
@@ -141,7 +143,7 @@ def resolve_values(
             .otherwise(pl.col("value"))
             .alias("value"),
             pl.lit(1, pl.Int32).alias("n_units"),
-            pl.lit("beräknat från månader").alias("origin"),
+            pl.lit("beräknat från månader").cast(pl.Categorical).alias("origin"),
         )
         .select(obs.columns)
     )
@@ -166,7 +168,8 @@ def resolve_values(
             (pl.col("numerator").is_null() | pl.col("denominator").is_null()).any().alias("_no_nd"),
             pl.col("value").is_null().any().alias("_has_null"),
             pl.col("decimals").max(),
-            pl.col("source").unique().alias("_sources"),
+            pl.col("source").first().alias("_source"),
+            pl.col("source").n_unique().alias("_n_sources"),
             pl.col("is_demo").any(),
             pl.col("origin").first(),
         )
@@ -186,12 +189,12 @@ def resolve_values(
         pl.when(pl.col("_no_nd") & ~single).then(None).otherwise(pl.col("numerator")).alias("numerator"),
         pl.when(pl.col("_no_nd") & ~single).then(None).otherwise(pl.col("denominator")).alias("denominator"),
         pl.when(single).then(pl.col("decimals")).otherwise(pl.col("_measure_decimals")).alias("decimals"),
-        pl.when(pl.col("_sources").list.len() == 1)
-        .then(pl.col("_sources").list.first())
-        .otherwise(pl.lit("Summerat från enheterna"))
+        pl.when(pl.col("_n_sources") == 1)
+        .then(pl.col("_source"))
+        .otherwise(pl.lit("Summerat från enheterna").cast(pl.Categorical))
         .alias("source"),
         pl.col("_n").cast(pl.Int32).alias("n_units"),
-        pl.when(single).then(pl.col("origin")).otherwise(pl.lit("summerat från enheter")).alias("origin"),
+        pl.when(single).then(pl.col("origin")).otherwise(pl.lit("summerat från enheter").cast(pl.Categorical)).alias("origin"),
     ).select(obs.columns)
 
     # 3. Values reported directly for an area, the division or the region win over the roll-up.

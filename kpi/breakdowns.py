@@ -23,10 +23,11 @@ def mask_small_numbers(long: pl.DataFrame, threshold: int) -> pl.DataFrame:
         | ((pl.col("value_kind") == "share") & pl.col("denominator").is_not_null() & (pl.col("denominator") < threshold))
     ).fill_null(False)
     frame = long.with_columns(own.alias("masked"))
+    # Groups (measure, unit, period) with any masked cell are few; mark both sexes in them.
+    groups = frame.filter(pl.col("masked")).select(KEY).unique()
+    frame = frame.join(groups.with_columns(pl.lit(True).alias("_group_masked")), on=KEY, how="left")
     is_sex = pl.col("sex").is_in(["K", "M"])
-    total_masked = (pl.col("masked") & (pl.col("sex") == "T")).any().over(KEY)
-    sex_masked = (pl.col("masked") & is_sex).any().over(KEY)
-    frame = frame.with_columns((pl.col("masked") | (is_sex & (total_masked | sex_masked))).alias("masked"))
+    frame = frame.with_columns((pl.col("masked") | (is_sex & pl.col("_group_masked").fill_null(False))).alias("masked")).drop("_group_masked")
     was_masked = frame.select(
         "measure_id", "unit_id", "sex", pl.col("period").alias("comparison_period"), pl.col("masked").alias("_comparison_masked")
     )

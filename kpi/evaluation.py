@@ -29,6 +29,11 @@ ATTAINMENT_LABELS = {MET: "uppfyllt", PARTLY: "delvis uppfyllt", NOT_MET: "ej up
 TREND_LABELS = {IMPROVED: "förbättrad", UNCHANGED: "oförändrad", WORSENED: "försämrad", MISSING: "saknas"}
 
 _VALUE_KEY = ["measure_id", "unit_id", "period", "sex"]
+RULE_COLUMNS = [
+    "measure_id", "year", "value_kind", "direction", "accumulation", "split_by_sex", "target_kind",
+    "target_value", "target_women", "target_men", "reference", "reference_year", "change_percent",
+    "base_period", "band_lower", "band_upper", "neutral_band", "neutral_is_absolute", "partial_band",
+]  # fmt: skip
 
 
 def measure_table(catalogues: CatalogueSet, years: list[int], settings: Settings) -> pl.DataFrame:
@@ -133,8 +138,9 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> 
     Adds: period attributes, the catalogue row, ``target_effective``, ``comparison_period``,
     ``comparison_value``, ``trend``, ``attainment``.
     """
-    periods = period_table(years)
-    frame = values.lazy().join(periods.lazy(), on="period", how="inner").join(measures.lazy(), on=["measure_id", "year"], how="inner")
+    periods = period_table(years).drop("period_label")
+    rules = measures.select(RULE_COLUMNS)  # names and sources join later, on the few rows shown
+    frame = values.lazy().join(periods.lazy(), on="period", how="inner").join(rules.lazy(), on=["measure_id", "year"], how="inner")
 
     # Comparison for the trend: the same period a year before; failing that, the previous period
     # of the same kind, but only where such a comparison is like for like (shares, indices,
