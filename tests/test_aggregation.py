@@ -118,6 +118,16 @@ def test_roll_up_equals_ratio_of_sums(leaves: list[tuple[str, int, int]]) -> Non
     assert result["value"] == pytest.approx(expected)
 
 
+def _rows_by_sex(leaves: list[tuple[str, int, int]]) -> list[dict]:
+    rows = []
+    for unit_id, women, men in leaves:
+        rows += [
+            {"measure_id": "m", "unit_id": unit_id, "period": NOW, "sex": "K", "value": women},
+            {"measure_id": "m", "unit_id": unit_id, "period": NOW, "sex": "M", "value": men},
+        ]
+    return rows
+
+
 sex_counts = st.lists(st.tuples(st.sampled_from(["h1", "h2", "h3"]), st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=3, unique_by=lambda t: t[0])
 
 
@@ -125,12 +135,7 @@ sex_counts = st.lists(st.tuples(st.sampled_from(["h1", "h2", "h3"]), st.integers
 @given(sex_counts)
 def test_totals_are_women_plus_men_at_every_level(leaves: list[tuple[str, int, int]]) -> None:
     count = measure(unit="antal", value_kind="count", split_by_sex=True, target={"kind": "none"})
-    rows = []
-    for unit_id, women, men in leaves:
-        rows += [
-            {"measure_id": "m", "unit_id": unit_id, "period": NOW, "sex": "K", "value": women},
-            {"measure_id": "m", "unit_id": unit_id, "period": NOW, "sex": "M", "value": men},
-        ]
+    rows = _rows_by_sex(leaves)
     wide = run([count], rows, settings=Settings(mask_threshold=0)).wide
     for row in wide.iter_rows(named=True):
         assert row["value"] == row["value_women"] + row["value_men"]
@@ -140,12 +145,7 @@ def test_totals_are_women_plus_men_at_every_level(leaves: list[tuple[str, int, i
 @given(sex_counts, st.integers(1, 12))
 def test_masking_never_reveals_a_masked_cell_through_a_total(leaves: list[tuple[str, int, int]], threshold: int) -> None:
     count = measure(unit="antal", value_kind="count", split_by_sex=True, target={"kind": "none"})
-    rows = []
-    for unit_id, women, men in leaves:
-        rows += [
-            {"measure_id": "m", "unit_id": unit_id, "period": NOW, "sex": "K", "value": women},
-            {"measure_id": "m", "unit_id": unit_id, "period": NOW, "sex": "M", "value": men},
-        ]
+    rows = _rows_by_sex(leaves)
     long = run([count], rows, settings=Settings(mask_threshold=threshold)).long
     for (_, _, _), group in long.group_by(["measure_id", "unit_id", "period"]):
         shown = {r["sex"]: r["value"] for r in group.iter_rows(named=True) if not r["masked"]}
