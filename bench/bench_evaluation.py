@@ -68,7 +68,12 @@ def main(scales: list[int]) -> None:
             t = time.perf_counter()
             build_store(ROOT / "data", target=data / "store", scale=scale)
             build_s = time.perf_counter() - t
-            out = subprocess.run([sys.executable, "-c", MEASURE, str(data), str(ROOT)], capture_output=True, text=True, check=True)
+            out = subprocess.run([sys.executable, "-c", MEASURE, str(data), str(ROOT)], capture_output=True, text=True)
+            if out.returncode != 0:
+                # Reported, not hidden: e.g. the 100× set running out of memory.
+                last = (out.stderr.strip().splitlines() or ["?"])[-1]
+                print(json.dumps({"scale": scale, "build_s": round(build_s, 2), "error": f"exit {out.returncode}: {last}"}), flush=True)
+                continue
             result = {"scale": scale, "build_s": round(build_s, 2), **json.loads(out.stdout)}
             print(json.dumps(result), flush=True)
 
