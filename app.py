@@ -8,7 +8,7 @@ import streamlit as st
 
 from kpi.errors import StyrkortError
 from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
-from kpi.formatting import format_value
+from kpi.formatting import format_outcome
 
 st.set_page_config(page_title="Styrkort – Division Nära", page_icon="📊", layout="wide")
 
@@ -30,9 +30,7 @@ st.caption("Delårsrapport per augusti 2022 (DÅ08). Värden som publicerats i r
 rows = []
 for r in card.iter_rows(named=True):
     decimals = int(r["decimals"]) if r["decimals"] is not None else 0
-    outcome = format_value(r["value"], r["unit"], decimals, masked=r["masked"])
-    if r["value_women"] is not None or r["value_men"] is not None:
-        outcome += f" (K {format_value(r['value_women'], r['unit'], decimals)}, M {format_value(r['value_men'], r['unit'], decimals)})"
+    outcome = format_outcome(r["value"], r["value_women"], r["value_men"], r["unit"], decimals, masked=r["masked"])
     rows.append(
         {
             "Perspektiv": r["perspective"],
@@ -46,5 +44,12 @@ for r in card.iter_rows(named=True):
             "Källa": ("Demodata – " if r["is_demo"] else "") + r["source"],
         }
     )
-st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+narrow = st.column_config.TextColumn(width="small")
+medium = st.column_config.TextColumn(width="medium")
+st.dataframe(
+    pl.DataFrame(rows),
+    hide_index=True,
+    width="stretch",
+    column_config={"Perspektiv": narrow, "Framgångsfaktor": medium, "Styrmått": medium, "Mål": narrow, "Uppföljningsperiod": narrow, "Källa": medium},
+)
 st.caption(f"{dataset.units.height} enheter i enhetsträdet · {dataset.observations.height:,} utfall i lagret".replace(",", " "))

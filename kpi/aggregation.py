@@ -203,9 +203,3 @@ def resolve_values(
     resolved = pl.concat([aggregate_reported, rolled.join(aggregate_reported, on=KEY, how="anti")])
     return resolved
 
-
-def aggregatable(value_kind: str, has_numerator_denominator: bool) -> bool:
-    """Whether values of this kind can be summed up the tree."""
-    if value_kind in ("count", "amount"):
-        return True
-    return value_kind == "share" and has_numerator_denominator

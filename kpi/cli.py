@@ -17,12 +17,9 @@ import polars as pl
 
 from kpi.errors import StyrkortError
 from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
-from kpi.formatting import format_value
+from kpi.formatting import format_outcome, format_value
 from kpi.periods import parse_period
-from kpi.scorecard import DATA_DIR, evaluate_dataset, find_unit, load_dataset, scorecard
-
-# Machine-readable spellings (ASCII) for JSON and CSV.
-_ASCII = {"uppfyllt": "uppfyllt", "delvis": "delvis", "ej_uppfyllt": "ej_uppfyllt", "ej_bedomd": "ej_bedomd"}
+from kpi.scorecard import DATA_DIR, SCORECARD_COLUMNS, evaluate_dataset, find_unit, load_dataset, scorecard
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,45 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_ROUNDED = ("value", "value_women", "value_men", "comparison_value", "gender_gap_pp", "spread_min", "spread_max")
+_RECORD_FIELDS = [c for c in SCORECARD_COLUMNS if c != "decimals"]
+
+
 def _records(frame: pl.DataFrame) -> list[dict[str, object]]:
+    """Scorecard rows for JSON and CSV, numbers rounded to the precision they are shown with."""
     out = []
     for row in frame.iter_rows(named=True):
         decimals = int(row["decimals"]) if row["decimals"] is not None else 1
-
-        def rounded(v: float | None) -> float | None:
-            return None if v is None else round(v, decimals)
-
-        out.append(
-            {
-                "perspective": row["perspective"],
-                "strategic_goal": row["strategic_goal"],
-                "success_factor": row["success_factor"],
-                "measure_id": row["measure_id"],
-                "measure": row["measure"],
-                "target": row["target"],
-                "follow_up": row["follow_up"],
-                "period": row["period"],
-                "value": rounded(row["value"]),
-                "value_women": rounded(row["value_women"]),
-                "value_men": rounded(row["value_men"]),
-                "unit": row["unit"],
-                "attainment": _ASCII[row["attainment"]],
-                "attainment_women": row["attainment_women"],
-                "attainment_men": row["attainment_men"],
-                "trend": row["trend"],
-                "comparison_period": row["comparison_period"],
-                "comparison_value": rounded(row["comparison_value"]),
-                "gender_gap_pp": rounded(row["gender_gap_pp"]),
-                "gender_gap_flag": row["gender_gap_flag"],
-                "masked": row["masked"],
-                "spread_min": rounded(row["spread_min"]),
-                "spread_max": rounded(row["spread_max"]),
-                "units_meeting_target": row["units_meeting_target"],
-                "units_with_value": row["units_with_value"],
-                "is_demo": row["is_demo"],
-                "source": row["source"],
-            }
-        )
+        record = {k: row[k] for k in _RECORD_FIELDS}
+        record.update({k: None if row[k] is None else round(row[k], decimals) for k in _ROUNDED})
+        out.append(record)
     return out
 
 
@@ -108,11 +78,7 @@ def _table_rows(frame: pl.DataFrame) -> list[list[str]]:
     rows = []
     for r in frame.iter_rows(named=True):
         decimals = int(r["decimals"]) if r["decimals"] is not None else 0
-        outcome = format_value(r["value"], r["unit"], decimals, masked=r["masked"])
-        if r["value_women"] is not None or r["value_men"] is not None:
-            women = format_value(r["value_women"], r["unit"], decimals, masked=r["masked"])
-            men = format_value(r["value_men"], r["unit"], decimals, masked=r["masked"])
-            outcome = f"{outcome} (K {women}, M {men})"
+        outcome = format_outcome(r["value"], r["value_women"], r["value_men"], r["unit"], decimals, masked=r["masked"])
         trend = TREND_LABELS[r["trend"]]
         if r["comparison_period"]:
             trend += f" mot {r['comparison_period']} ({format_value(r['comparison_value'], r['unit'], decimals)})"

@@ -185,7 +185,7 @@ def _active(units: pl.DataFrame, unit_ids: list[str], months: list[str]) -> np.n
     return mask
 
 
-def _draw(spec: DemoSpec, measure_id: str, unit_ids: list[str], months: list[str], split: bool, rng: np.random.Generator) -> _Cells:
+def _draw(spec: DemoSpec, unit_ids: list[str], months: list[str], split: bool, rng: np.random.Generator) -> _Cells:
     sexes = ["K", "M"] if split else ["T"]
     n_u, n_m, n_s = len(unit_ids), len(months), len(sexes)
     years = np.array([int(m[:4]) for m in months])
@@ -419,7 +419,7 @@ def generate(
         accumulation, split = catalogue_measures[measure_id]
         rng = np.random.default_rng([seed, index])
         unit_ids = _unit_pool(units, spec.units)
-        cells = _draw(spec, measure_id, unit_ids, months, split, rng)
+        cells = _draw(spec, unit_ids, months, split, rng)
         active = _active(units, unit_ids, months)
         active &= np.array([int(m[:4]) >= spec.first_year for m in months])[None, :]
         cells.num[~active] = 0

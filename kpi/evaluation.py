@@ -28,7 +28,6 @@ IMPROVED, UNCHANGED, WORSENED, MISSING = "forbattrad", "oforandrad", "forsamrad"
 ATTAINMENT_LABELS = {MET: "uppfyllt", PARTLY: "delvis uppfyllt", NOT_MET: "ej uppfyllt", NOT_ASSESSED: "ej bedömd"}
 TREND_LABELS = {IMPROVED: "förbättrad", UNCHANGED: "oförändrad", WORSENED: "försämrad", MISSING: "saknas"}
 
-_VALUE_KEY = ["measure_id", "unit_id", "period", "sex"]
 RULE_COLUMNS = [
     "measure_id", "year", "value_kind", "direction", "accumulation", "split_by_sex", "target_kind",
     "target_value", "target_women", "target_men", "reference", "reference_year", "change_percent",

@@ -42,3 +42,11 @@ def format_points(value: float | None, decimals: int = 1) -> str:
     number = format_number(value, decimals)
     sign = "+" if round(value, decimals) > 0 else ""
     return f"{sign}{number} procentenheter"
+
+
+def format_outcome(value: float | None, women: float | None, men: float | None, unit: str, decimals: int, *, masked: bool = False) -> str:
+    """The report's "Periodens utfall" cell: '92 % (K 92 %, M 92 %)'; the sexes only where given."""
+    text = format_value(value, unit, decimals, masked=masked)
+    if women is None and men is None:
+        return text
+    return f"{text} (K {format_value(women, unit, decimals, masked=masked)}, M {format_value(men, unit, decimals, masked=masked)})"

@@ -9,14 +9,13 @@ independent of when the files happened to be copied or cloned.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable
-from deltalake.exceptions import DeltaError, TableNotFoundError
+from deltalake.exceptions import DeltaError
 
 from kpi.errors import StoreError
 
@@ -240,7 +239,3 @@ def _timestamp_iso(millis: object) -> str:
         return datetime.fromtimestamp(millis / 1000, UTC).isoformat()
     return ""
 
-
-def describe_history(store: Store, table: str) -> str:
-    """Readable history for the command line."""
-    return json.dumps(store.history(table).to_dicts(), ensure_ascii=False, indent=2)
