@@ -1,55 +1,53 @@
-"""Styrkort: router and frame. The views arrive with the dashboard issue; this placeholder shows
-that the data set loads and the division's scorecard for DÅ08 2022 evaluates."""
+"""Styrkort: the router and frame.
+
+Sets the page, loads catalogue and data once per process, draws the global filters (sidebar and
+URL), builds the navigation over the views in ``pages/`` and runs the chosen one inside an error
+boundary: a manager sees a Swedish message and what to do, never a traceback.
+"""
 
 from __future__ import annotations
 
-import polars as pl
+import logging
+
 import streamlit as st
 
 from kpi.errors import StyrkortError
-from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
-from kpi.formatting import format_outcome
 
-st.set_page_config(page_title="Styrkort – Division Nära", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Styrkort – Division Nära", page_icon=":material/dashboard:", layout="wide", initial_sidebar_state="expanded")
+
+log = logging.getLogger("styrkort")
 
 try:
-    from ui.data import dataset_and_evaluation, scorecard_for
+    from ui import data
+    from ui.filters import sidebar_filters
+    from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE, follow_request
 
-    dataset, _ = dataset_and_evaluation()
-    card = scorecard_for("div_nara", "2022-DÅ08")
+    data.dataset_and_evaluation()
+    follow_request()
+    pages = {
+        "Styrkort": [st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True)],
+        "Perspektiv": [
+            st.Page(path, title=name, icon=icon, url_path=path.removeprefix("pages/").removesuffix(".py"))
+            for (name, path), icon in zip(
+                PERSPECTIVE_PAGES.items(),
+                (":material/location_city:", ":material/groups:", ":material/medical_services:", ":material/badge:", ":material/account_balance:"),
+            )
+        ],
+        "Fördjupning": [
+            st.Page(MEASURE_PAGE, title="Styrmått", icon=":material/monitoring:", url_path="styrmatt"),
+            st.Page(UNITS_PAGE, title="Enheter", icon=":material/grid_view:", url_path="enheter"),
+            st.Page(ACTIONS_PAGE, title="Åtgärder", icon=":material/checklist:", url_path="atgarder"),
+        ],
+    }
+    page = st.navigation(pages)
+    sidebar_filters()
+    page.run()
 except StyrkortError as error:
-    st.error(f"Styrkortet kunde inte läsas in. {error}")
-    st.stop()
+    st.error(f"Styrkortet kunde inte visas. {error}", icon=":material/error:")
 except Exception:  # noqa: BLE001 - a manager never sees a traceback
-    st.error("Något gick fel när styrkortet lästes in. Försök igen om en stund eller kontakta förvaltningen av Styrkort.")
-    st.stop()
-
-st.title("Styrkort – Division Nära")
-st.caption("Delårsrapport per augusti 2022 (DÅ08). Värden som publicerats i rapporten visas som de publicerades, med källa.")
-
-rows = []
-for r in card.iter_rows(named=True):
-    decimals = int(r["decimals"]) if r["decimals"] is not None else 0
-    outcome = format_outcome(r["value"], r["value_women"], r["value_men"], r["unit"], decimals, masked=r["masked"])
-    rows.append(
-        {
-            "Perspektiv": r["perspective"],
-            "Framgångsfaktor": r["success_factor"],
-            "Styrmått": r["measure"],
-            "Mål": r["target"] or "–",
-            "Uppföljningsperiod": r["follow_up"].replace(",", ", "),
-            "Periodens utfall": outcome,
-            "Måluppfyllelse": ATTAINMENT_LABELS[r["attainment"]],
-            "Utveckling": TREND_LABELS[r["trend"]],
-            "Källa": ("Demodata – " if r["is_demo"] else "") + r["source"],
-        }
+    log.exception("Styrkort: unexpected error while drawing a page")
+    st.error(
+        "Något gick fel när sidan skulle visas. Välj en annan period eller organisation i menyn till vänster, "
+        "eller ladda om sidan. Om felet finns kvar: kontakta förvaltningen av Styrkort och berätta vilken sida och vilket urval du hade.",
+        icon=":material/error:",
     )
-narrow = st.column_config.TextColumn(width="small")
-medium = st.column_config.TextColumn(width="medium")
-st.dataframe(
-    pl.DataFrame(rows),
-    hide_index=True,
-    width="stretch",
-    column_config={"Perspektiv": narrow, "Framgångsfaktor": medium, "Styrmått": medium, "Mål": narrow, "Uppföljningsperiod": narrow, "Källa": medium},
-)
-st.caption(f"{dataset.units.height} enheter i enhetsträdet · {dataset.observations.height:,} utfall i lagret".replace(",", " "))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -111,6 +112,10 @@ SCORECARD_COLUMNS = [
     "trend",
     "comparison_period",
     "comparison_value",
+    "target_effective",
+    "direction",
+    "value_kind",
+    "split_by_sex",
     "gender_gap_pp",
     "gender_gap_flag",
     "masked",
@@ -123,17 +128,42 @@ SCORECARD_COLUMNS = [
 ]
 
 
-def scorecard(evaluation: Evaluation, unit_id: str, period: str) -> pl.DataFrame:
-    """Every catalogue measure for one organisation and period, in the report's order."""
+Sex = Literal["T", "K", "M"]
+# The per-sex columns of ``Evaluation.wide``; choosing a sex puts its columns in the total's place.
+_BY_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "is_demo", "target_effective"]
+
+
+def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
+    """Every catalogue measure for one organisation and period, in the report's order.
+
+    ``sex="T"`` gives the total with women and men beside it, as the report prints it; ``"K"`` or
+    ``"M"`` gives that sex's value and verdicts in the total's columns (and no sex columns). A
+    measure that is not split by sex then has no value: ``split_by_sex`` says why.
+    """
     p = parse_period(period)
     catalogue_rows = (
         evaluation.measures.filter(pl.col("year") == p.year)
         .with_row_index("_order")
-        .select("_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up", pl.col("target_text").alias("target"), "measure_source")
+        .select(
+            "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
+            pl.col("target_text").alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
+        )
     )
-    values = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
+    wide = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id))
+    if sex != "T":
+        suffix = "_women" if sex == "K" else "_men"
+        wide = wide.with_columns([pl.col(f"{c}{suffix}").alias(c) for c in _BY_SEX]).with_columns(
+            pl.lit(None, pl.Float64).alias("value_women"),
+            pl.lit(None, pl.Float64).alias("value_men"),
+            pl.col("attainment").fill_null("ej_bedomd"),
+            pl.col("trend").fill_null("saknas"),
+            pl.lit(None, pl.Float64).alias("gender_gap_pp"),
+            pl.lit(False).alias("gender_gap_flag"),
+        )
+    values = wide.select(
         "measure_id", "value", "value_women", "value_men", "decimals", "attainment", "attainment_women", "attainment_men",
-        "trend", "comparison_period", "comparison_value", "gender_gap_pp", "gender_gap_flag", "masked", "is_demo", "source",
+        "trend", "comparison_period", "comparison_value", "target_effective", "gender_gap_pp", "gender_gap_flag", "masked",
+        "is_demo", "source",
     )
     spread = evaluation.spread.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
         "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value"
@@ -153,3 +183,14 @@ def scorecard(evaluation: Evaluation, unit_id: str, period: str) -> pl.DataFrame
         .sort("_order")
         .select(SCORECARD_COLUMNS)
     )
+
+
+def default_period(evaluation: Evaluation, unit_id: str) -> str:
+    """The report period to open on: the latest report (DÅ04, DÅ08, ÅR) with published figures
+    for the organisation, else the latest report period with any figures."""
+    reports = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period_kind") != "månad") & pl.col("value").is_not_null())
+    published = reports.filter(~pl.col("is_demo"))
+    chosen = published if published.height else reports
+    if chosen.is_empty():
+        return f"{max(evaluation.measures['year'].to_list())}-ÅR"
+    return chosen.sort("sort_key")["period"][-1]

@@ -1,11 +1,23 @@
-"""Cached access to the evaluated data: the only place with Streamlit caching."""
+"""Cached access to the evaluated data: the only place with Streamlit caching.
+
+The base tables and the full evaluation are loaded once per process (``cache_resource``, never
+mutated); the small tables a view draws are cached per argument set (``cache_data`` with a bound
+on entries), so a filter change that has been seen before costs a lookup.
+"""
 
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
-from kpi.scorecard import Dataset, Evaluation, evaluate_dataset, load_dataset, scorecard
+from kpi.actions import actions_table, comment_for
+from kpi.catalogue import Catalogue
+from kpi.comparison import compared_units, unit_grid
+from kpi.organisation import TreeUnit, tree_order
+from kpi.scorecard import Dataset, Evaluation, Sex, default_period, evaluate_dataset, load_dataset, scorecard
+from kpi.series import SeriesKind, measure_series
+
+ENTRIES = 512
 
 
 @st.cache_resource(show_spinner="Läser in styrkortet …")
@@ -15,7 +27,51 @@ def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
     return dataset, evaluate_dataset(dataset)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def scorecard_for(unit_id: str, period: str) -> pl.DataFrame:
-    _, evaluation = dataset_and_evaluation()
-    return scorecard(evaluation, unit_id, period)
+def dataset() -> Dataset:
+    return dataset_and_evaluation()[0]
+
+
+def catalogue(year: int) -> Catalogue:
+    return dataset().catalogues.for_year(year)
+
+
+@st.cache_resource
+def units_in_tree_order() -> list[TreeUnit]:
+    return tree_order(dataset().units)
+
+
+@st.cache_resource
+def opening_period() -> str:
+    return default_period(dataset_and_evaluation()[1], "div_nara")
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def scorecard_for(unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
+    return scorecard(dataset_and_evaluation()[1], unit_id, period, sex)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def series_for(measure_id: str, unit_id: str, kind: SeriesKind) -> pl.DataFrame:
+    return measure_series(dataset_and_evaluation()[1], measure_id, unit_id, kind)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def compared_units_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> tuple[str, pl.DataFrame]:
+    data, evaluation = dataset_and_evaluation()
+    return compared_units(evaluation, data.units, measure_id, unit_id, period, sex)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def grid_for(measure_ids: tuple[str, ...], unit_id: str, period: str, sex: Sex) -> pl.DataFrame:
+    data, evaluation = dataset_and_evaluation()
+    return unit_grid(evaluation, data.units, list(measure_ids), unit_id, period, sex)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def actions_for(period: str, perspective: str | None = None, measure_id: str | None = None) -> pl.DataFrame:
+    year = int(period[:4])
+    return actions_table(catalogue(year), dataset().actions, period, perspective=perspective, measure_id=measure_id)
+
+
+def comment(measure_id: str, unit_id: str, period: str) -> dict[str, object] | None:
+    return comment_for(dataset().comments, measure_id, unit_id, period)

@@ -1,0 +1,73 @@
+"""Units side by side: one measure across a group of units, and a perspective as a grid.
+
+Values are the evaluated ones (masking already applied); a unit without a value stays in the
+table with no value, and a masked unit is marked masked, so neither is drawn as 0.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kpi.organisation import comparison_group, descendants_in_tree_order, in_force
+from kpi.scorecard import Evaluation, Sex
+
+_SUFFIX = {"T": "", "K": "_women", "M": "_men"}
+
+
+def _by_sex(sex: Sex) -> list[pl.Expr]:
+    s = _SUFFIX[sex]
+    return [
+        pl.col(f"value{s}").alias("value"),
+        pl.col(f"attainment{s}").fill_null("ej_bedomd").alias("attainment") if s else pl.col("attainment"),
+        pl.col(f"masked{s}").fill_null(False).alias("masked") if s else pl.col("masked"),
+        pl.col(f"is_demo{s}").fill_null(False).alias("is_demo") if s else pl.col("is_demo").fill_null(False),
+        pl.col(f"target_effective{s}").alias("target_effective"),
+        "decimals",
+        "source",
+    ]
+
+
+def compared_units(evaluation: Evaluation, units: pl.DataFrame, measure_id: str, unit_id: str, period: str, sex: Sex = "T") -> tuple[str, pl.DataFrame]:
+    """The organisation's units (or, for a health centre, it and its siblings) for one measure.
+
+    Returns the group's owner and one row per unit in force: unit_id, name, unit_type, is_demo_unit,
+    has_children, selected, value, attainment, masked, is_demo, target_effective; sorted by value.
+    """
+    owner, group = comparison_group(units, unit_id, period)
+    force = in_force(units, period)
+    parents = set(force["parent_id"].drop_nulls().to_list())
+    values = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == period)).select("unit_id", *_by_sex(sex))
+    table = (
+        group.select("unit_id", "name", "unit_type", pl.col("is_demo").alias("is_demo_unit"))
+        .join(values, on="unit_id", how="left")
+        .with_columns(
+            pl.col("unit_id").is_in(list(parents)).alias("has_children"),
+            (pl.col("unit_id") == unit_id).alias("selected"),
+            pl.col("attainment").fill_null("ej_bedomd"),
+            pl.col("masked").fill_null(False),
+            pl.col("is_demo").fill_null(False),
+        )
+        .sort("value", nulls_last=True)
+    )
+    return owner, table
+
+
+def unit_grid(evaluation: Evaluation, units: pl.DataFrame, measure_ids: list[str], unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
+    """The organisation and every unit below it (in tree order, with depth) × the measures.
+
+    One row per unit and measure: unit_id, name, depth, measure_id, value, attainment, masked,
+    is_demo, decimals.
+    """
+    tree = descendants_in_tree_order(units, unit_id, period)
+    frame = pl.DataFrame(
+        {"unit_id": [u.unit_id for u in tree], "name": [u.name for u in tree], "depth": [u.depth for u in tree], "row": list(range(len(tree)))},
+        schema={"unit_id": pl.String, "name": pl.String, "depth": pl.Int32, "row": pl.Int32},
+    )
+    measures = pl.DataFrame({"measure_id": measure_ids, "column": list(range(len(measure_ids)))}, schema={"measure_id": pl.String, "column": pl.Int32})
+    values = evaluation.wide.filter(pl.col("measure_id").is_in(measure_ids) & (pl.col("period") == period)).select("unit_id", "measure_id", *_by_sex(sex))
+    return (
+        frame.join(measures, how="cross")
+        .join(values, on=["unit_id", "measure_id"], how="left")
+        .with_columns(pl.col("attainment").fill_null("ej_bedomd"), pl.col("masked").fill_null(False), pl.col("is_demo").fill_null(False))
+        .sort("row", "column")
+    )

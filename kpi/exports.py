@@ -1,0 +1,49 @@
+"""Tables as files people open: CSV for Swedish Excel, and XLSX with numbers as numbers.
+
+Text cells that a spreadsheet would read as a formula (starting with = + - − @, a tab or a
+carriage return) are neutralised with a leading apostrophe, so an exported comment can never
+run as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import xlsxwriter
+
+_FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def to_csv(table: pl.DataFrame) -> bytes:
+    """Semicolon-separated, decimal comma, UTF-8 with BOM: what Excel in Swedish opens directly."""
+    text_cols = [c for c, t in table.schema.items() if t == pl.String]
+    safe = table.with_columns(pl.col(c).map_elements(neutralise, return_dtype=pl.String) for c in text_cols)
+    return b"\xef\xbb\xbf" + safe.write_csv(separator=";", decimal_comma=True).encode("utf-8")
+
+
+def to_xlsx(table: pl.DataFrame, sheet: str = "Styrkort") -> bytes:
+    """One sheet with a bold header row; numbers stay numbers, text is written as text."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    worksheet = workbook.add_worksheet(sheet[:31])
+    bold = workbook.add_format({"bold": True})
+    for col, name in enumerate(table.columns):
+        worksheet.write_string(0, col, name, bold)
+        worksheet.set_column(col, col, min(max(len(name), 12), 60))
+    for r, row in enumerate(table.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue  # an empty cell, never 0
+            if isinstance(value, bool):
+                worksheet.write_boolean(r, c, value)
+            elif isinstance(value, (int, float)):
+                worksheet.write_number(r, c, value)
+            else:
+                worksheet.write_string(r, c, neutralise(str(value)))
+    workbook.close()
+    return buffer.getvalue()

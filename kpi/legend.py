@@ -1,0 +1,52 @@
+"""How a verdict looks wherever it is shown: symbol, word and colour, the same in every view.
+
+The colours are the Okabe–Ito palette, which stays distinguishable with the common forms of
+colour blindness; the symbol and the word carry the meaning on their own, so nothing depends on
+colour alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpi.evaluation import IMPROVED, MET, MISSING, NOT_ASSESSED, NOT_MET, PARTLY, UNCHANGED, WORSENED
+
+
+@dataclass(frozen=True)
+class Badge:
+    symbol: str
+    word: str
+    colour: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.symbol} {self.word}"
+
+
+ATTAINMENT = {
+    MET: Badge("✓", "uppfyllt", "#009E73"),
+    PARTLY: Badge("◐", "delvis uppfyllt", "#E69F00"),
+    NOT_MET: Badge("✗", "ej uppfyllt", "#D55E00"),
+    NOT_ASSESSED: Badge("–", "ej bedömd", "#8C8C8C"),
+}
+ATTAINMENT_ORDER = (MET, PARTLY, NOT_MET, NOT_ASSESSED)
+
+TREND = {
+    IMPROVED: Badge("↗", "förbättrad", "#009E73"),
+    UNCHANGED: Badge("→", "oförändrad", "#56B4E9"),
+    WORSENED: Badge("↘", "försämrad", "#D55E00"),
+    MISSING: Badge("·", "jämförelse saknas", "#8C8C8C"),
+}
+
+ACTION_STATUS = {
+    "ej_påbörjad": Badge("○", "ej påbörjad", "#8C8C8C"),
+    "pågår": Badge("◐", "pågår", "#E69F00"),
+    "genomförd": Badge("●", "genomförd", "#009E73"),
+    "okänd": Badge("?", "status okänd", "#8C8C8C"),
+}
+
+# Series colours: the total, women and men keep their colour in every chart.
+SEX_COLOURS = {"T": "#3B4A5A", "K": "#CC79A7", "M": "#0072B2"}
+SEX_LABELS = {"T": "Totalt", "K": "Kvinnor", "M": "Män"}
+TARGET_COLOUR = "#4D4D4D"
+DEMO_TEXT = "Demodata"

@@ -1,0 +1,121 @@
+"""The unit tree as people see it: tree order, names for pickers, children and units in force.
+
+The tree is data (``units`` table): units merge, open and move. A unit is *in force* during a
+period when it started before the period ended and did not end before the period's year began.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from kpi.catalogue import REPORTING_UNIT_TYPES
+from kpi.periods import parse_period
+
+UNIT_TYPE_LABELS = {
+    "region": "region",
+    "division": "division",
+    "verksamhetsområde": "verksamhetsområde",
+    "hälsocentral": "hälsocentral",
+    "tandvårdsklinik": "tandvårdsklinik",
+}
+INDENT = "\u2003"  # an em space per level, so the picker shows the tree
+REPORTING_TYPES = tuple(t.value for t in REPORTING_UNIT_TYPES)
+
+
+@dataclass(frozen=True)
+class TreeUnit:
+    unit_id: str
+    name: str
+    unit_type: str
+    parent_id: str | None
+    depth: int
+    is_demo: bool
+    valid_to_year: int | None
+
+    @property
+    def picker_label(self) -> str:
+        """'Division Nära', '  VO Piteå tätort', '    Hortlax hälsocentral', with demo and end marks."""
+        marks = []
+        if self.is_demo:
+            marks.append("demo")
+        if self.valid_to_year is not None:
+            marks.append(f"upphörde {self.valid_to_year}")
+        suffix = f" ({', '.join(marks)})" if marks else ""
+        return f"{INDENT * self.depth}{self.name}{suffix}"
+
+
+def tree_order(units: pl.DataFrame) -> list[TreeUnit]:
+    """Every unit depth first from the root(s), siblings in the table's order."""
+    rows = units.select("unit_id", "name", "unit_type", "parent_id", "is_demo", pl.col("valid_to").dt.year().alias("valid_to_year")).rows(named=True)
+    children: dict[str | None, list[dict[str, object]]] = {}
+    for row in rows:
+        children.setdefault(row["parent_id"], []).append(row)  # type: ignore[arg-type]
+    known = {row["unit_id"] for row in rows}
+    roots = [row for row in rows if row["parent_id"] is None or row["parent_id"] not in known]
+    out: list[TreeUnit] = []
+
+    def visit(row: dict[str, object], depth: int) -> None:
+        out.append(
+            TreeUnit(
+                unit_id=str(row["unit_id"]),
+                name=str(row["name"]),
+                unit_type=str(row["unit_type"]),
+                parent_id=row["parent_id"],  # type: ignore[arg-type]
+                depth=depth,
+                is_demo=bool(row["is_demo"]),
+                valid_to_year=row["valid_to_year"],  # type: ignore[arg-type]
+            )
+        )
+        for child in children.get(row["unit_id"], []):  # type: ignore[arg-type]
+            visit(child, depth + 1)
+
+    for root in roots:
+        visit(root, 0)
+    return out
+
+
+def in_force(units: pl.DataFrame, period: str) -> pl.DataFrame:
+    """The units that existed during the period."""
+    p = parse_period(period)
+    started = pl.col("valid_from").dt.year() * 100 + pl.col("valid_from").dt.month() <= p.year * 100 + p.end_month
+    not_ended = pl.col("valid_to").is_null() | (pl.col("valid_to").dt.year() >= p.year)
+    return units.filter(started & not_ended)
+
+
+def children_in_force(units: pl.DataFrame, unit_id: str, period: str) -> pl.DataFrame:
+    return in_force(units, period).filter(pl.col("parent_id") == unit_id)
+
+
+def comparison_group(units: pl.DataFrame, unit_id: str, period: str) -> tuple[str, pl.DataFrame]:
+    """The units to compare for an organisation: its children in force, or, for a unit without
+    children in force (a health centre), itself and its siblings. Returns (group owner, units)."""
+    children = children_in_force(units, unit_id, period)
+    if children.height:
+        return unit_id, children
+    parent = units.filter(pl.col("unit_id") == unit_id)["parent_id"]
+    if parent.is_empty() or parent[0] is None:
+        return unit_id, units.filter(pl.col("unit_id") == unit_id)
+    return parent[0], children_in_force(units, parent[0], period)
+
+
+def descendants_in_tree_order(units: pl.DataFrame, unit_id: str, period: str) -> list[TreeUnit]:
+    """The organisation and everything below it that existed during the period, in tree order."""
+    force = set(in_force(units, period)["unit_id"].to_list())
+    tree = tree_order(units)
+    out: list[TreeUnit] = []
+    inside_depth: int | None = None
+    for unit in tree:
+        if inside_depth is not None and unit.depth <= inside_depth:
+            break
+        if unit.unit_id == unit_id:
+            inside_depth = unit.depth
+        if inside_depth is not None and unit.unit_id in force:
+            out.append(unit)
+    return out
+
+
+def unit_name(units: pl.DataFrame, unit_id: str) -> str:
+    found = units.filter(pl.col("unit_id") == unit_id)["name"]
+    return found[0] if found.len() else unit_id

@@ -1,0 +1,48 @@
+"""Enheter: units × measures for one perspective, coloured by attainment with symbols."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi.catalogue import PERSPECTIVES
+from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER
+from ui import charts, data
+from ui.components import demo_notice, heading
+from ui.filters import current
+from ui.navigation import MEASURE_PAGE, request_open
+
+filters = current()
+heading("Enheter", filters)
+perspective = st.segmented_control("Perspektiv", list(PERSPECTIVES), default="Medborgare", key="perspektiv", bind="query-params", required=True) or "Medborgare"
+
+catalogue = data.catalogue(filters.year)
+measures = [(m.id, m.name, m.unit.value) for p, _, m in catalogue.rows() if p.name == perspective]
+grid = data.grid_for(tuple(m[0] for m in measures), filters.unit_id, filters.period, filters.sex)
+# Measures nobody under the organisation reports for the period are left out of the grid.
+reported = set(grid.filter(grid["value"].is_not_null() | grid["masked"])["measure_id"].to_list())
+shown = [m for m in measures if m[0] in reported]
+if not shown:
+    st.info(f"Inga styrmått i perspektivet {perspective} har värden per enhet under {filters.unit_name} för perioden.")
+else:
+    grid = grid.filter(grid["measure_id"].is_in([m[0] for m in shown]))
+    demo_notice(bool((grid["is_demo"] & grid["value"].is_not_null()).any()))
+    units_meta = {u.unit_id: u.is_demo for u in data.units_in_tree_order()}
+
+    def open_cell() -> None:
+        points = st.session_state["e_grid"].selection.points
+        if points:
+            unit_id, measure_id = points[0]["customdata"]
+            request_open(MEASURE_PAGE, measure_id=measure_id, unit_id=unit_id)
+
+    st.plotly_chart(
+        charts.grid_figure(grid, {m[0]: (m[1], m[2]) for m in shown}, units_meta),
+        config={"displayModeBar": False},
+        key="e_grid",
+        on_select=open_cell,
+        selection_mode="points",
+    )
+    legend = " · ".join(f"{ATTAINMENT[s].symbol} {ATTAINMENT[s].word}" for s in ATTAINMENT_ORDER)
+    st.caption(f"{legend} · * demodata · (demo) enhet som inte nämns i rapporten. Klicka på en cell för att öppna styrmåttet för den enheten.")
+    hidden = [m[1] for m in measures if m[0] not in reported]
+    if hidden:
+        st.caption(f"Utan värden per enhet för perioden: {'; '.join(hidden)}.")

@@ -1,0 +1,75 @@
+"""Översikt: the five perspectives as tiles and the measures that need attention."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from kpi.display import change_text, gap_to_target_text, outcome_text, short_period
+from kpi.legend import ATTAINMENT, TREND
+from kpi.overview import furthest_from_target, most_worsened, perspective_summary
+from ui import data
+from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe
+from ui.filters import current
+from ui.navigation import PERSPECTIVE_PAGES
+
+filters = current()
+card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
+heading(f"Styrkort – {filters.unit_name}", filters)
+demo_notice(bool((card["is_demo"] & card["value"].is_not_null()).any()))
+
+summary = perspective_summary(card)
+tiles = st.columns(len(summary), gap="small")
+for tile, row in zip(tiles, summary.iter_rows(named=True)):
+    counts = {k: row[k] for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}
+    with tile.container(border=True, height="stretch"):
+        st.subheader(row["perspective"], anchor=False)
+        st.caption(f"Strategiskt mål: {row['strategic_goal']}")
+        st.markdown(attainment_bar(counts), unsafe_allow_html=True)
+        st.markdown(
+            "  \n".join(f"{ATTAINMENT[s].symbol} **{counts[s]}** {ATTAINMENT[s].word}" for s in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd"))
+        )
+        st.caption(f"{row['measures']} styrmått" + (" · innehåller demodata" if row["has_demo"] else ""))
+        st.page_link(PERSPECTIVE_PAGES[row["perspective"]], label=f"Visa {row['perspective']}", icon=":material/arrow_forward:")
+
+st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()) for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}))
+
+
+def _rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    rows = []
+    for r in frame.iter_rows(named=True):
+        decimals = int(r["decimals"]) if r["decimals"] is not None else 0
+        rows.append(
+            {
+                "measure_id": r["measure_id"],
+                "Perspektiv": r["perspective"],
+                "Styrmått": r["measure"],
+                "Periodens utfall": outcome_text(r, filters.sex),
+                "Mål": r["target"] or "–",
+                "Avstånd": gap_to_target_text(r["value"], r["target_effective"], r["unit"], decimals, r["direction"]) if kind == "gap" else None,
+                "Förändring": f"{change_text(r['value'], r['comparison_value'], r['unit'], decimals)} mot {short_period(r['comparison_period'])}"
+                if kind == "change"
+                else None,
+                "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,
+                "Utveckling": TREND[r["trend"]].text,
+            }
+        )
+    return pl.DataFrame(rows, schema={c: pl.String for c in ["measure_id", "Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Förändring", "Måluppfyllelse", "Utveckling"]})
+
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Längst från målet", anchor=False)
+    missing = furthest_from_target(card)
+    if missing.is_empty():
+        st.caption("Inga styrmått missar sitt mål i det här urvalet.")
+    else:
+        measure_dataframe(_rows(missing, "gap"), key="o_gap", columns=["Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Styrmått": "large"})
+with right:
+    st.subheader("Störst försämring", anchor=False)
+    worse = most_worsened(card)
+    if worse.is_empty():
+        st.caption("Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.")
+    else:
+        measure_dataframe(_rows(worse, "change"), key="o_change", columns=["Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Styrmått": "large", "Förändring": "medium"})
+st.caption("Välj en rad för att öppna styrmåttet. Avståndet räknas i procentenheter för andelar och i procent av målet för antal och belopp.")

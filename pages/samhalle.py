@@ -1,0 +1,6 @@
+"""Perspektivet Samhälle: strategiskt mål, måluppfyllelse och rapportens tabell."""
+
+from ui.filters import current
+from ui.perspective import render_perspective
+
+render_perspective("Samhälle", current())

@@ -1,0 +1,183 @@
+"""Styrmått: one measure in depth: over time, women and men, units compared, analysis and numbers."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from kpi.display import comparison_text, outcome_text, short_period, source_text
+from kpi.exports import to_csv, to_xlsx
+from kpi.formatting import format_points, format_value
+from kpi.legend import ACTION_STATUS, ATTAINMENT, TREND
+from ui import charts, data
+from ui.components import demo_notice
+from ui.filters import current
+from ui.navigation import MEASURE_PAGE, request_open
+
+filters = current()
+catalogue = data.catalogue(filters.year)
+rows = list(catalogue.rows())
+labels = {m.id: f"{p.name} · {m.name}" for p, _, m in rows}
+measure_id = st.selectbox("Styrmått", list(labels), format_func=labels.__getitem__, key="matt", bind="query-params", help="Skriv för att söka bland styrmåtten.")
+perspective, factor, measure = next((p, f, m) for p, f, m in rows if m.id == measure_id)
+
+card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
+row = card.filter(pl.col("measure_id") == measure_id).row(0, named=True)
+unit, decimals = row["unit"], int(row["decimals"]) if row["decimals"] is not None else measure.decimals
+
+st.title(measure.name)
+st.caption(f"{perspective.name} › {factor.name} · {filters.heading}")
+
+cols = st.columns(4)
+with cols[0].container(border=True, height="stretch"):
+    st.caption("Periodens utfall")
+    st.markdown(f"### {outcome_text(row, filters.sex)}")
+with cols[1].container(border=True, height="stretch"):
+    st.caption("Mål")
+    target_effective = format_value(row["target_effective"], unit, decimals) if row["target_effective"] is not None else None
+    st.markdown(f"### {row['target'] or 'inget mål'}")
+    if target_effective and measure.target.kind in ("annual_volume", "relative_change", "direction"):
+        st.caption(f"För perioden: {target_effective}")
+with cols[2].container(border=True, height="stretch"):
+    st.caption("Måluppfyllelse")
+    badge = ATTAINMENT[row["attainment"]]
+    st.markdown(f"### {badge.symbol} {badge.word}")
+with cols[3].container(border=True, height="stretch"):
+    st.caption("Utveckling")
+    trend = TREND[row["trend"]]
+    st.markdown(f"### {trend.symbol} {trend.word}")
+    st.caption(f"Jämfört med {comparison_text(row)}")
+
+kinds = [filters.kind] + (["månad"] if measure.monthly and filters.kind != "månad" else [])
+kind = st.session_state.get("sm_kind") if st.session_state.get("sm_kind") in kinds else kinds[0]
+series = data.series_for(measure_id, filters.unit_id, kind)
+shown_demo = bool(row["is_demo"]) and row["value"] is not None
+demo_notice(shown_demo or (bool(series["is_demo"].fill_null(False).any()) if series.height else False))
+st.caption(f"Källa: {source_text(row['source'], shown_demo)}. Uppföljning: {row['follow_up'].replace(',', ', ')}.")
+
+over_time, by_sex, by_unit, analysis, numbers = st.tabs(["Över tid", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror"])
+
+with over_time:
+    st.segmented_control(
+        "Visa", kinds, default=kinds[0], key="sm_kind", required=True,
+        format_func=lambda k: "Månad för månad" if k == "månad" else f"Varje {k}" if k != "ÅR" else "Varje helår",
+    )  # fmt: skip
+    if series.is_empty():
+        st.info("Det finns inga värden för styrmåttet för den här organisationen.")
+    else:
+        st.plotly_chart(
+            charts.trend_figure(series, sex=filters.sex, unit=unit, decimals=decimals, period=filters.period, comparison_period=row["comparison_period"]),
+            config={"displayModeBar": False},
+            key="sm_trend",
+        )
+        st.caption("Heldragen linje: utfall; streckad: målet för perioden. Vald period har större punkt; öppen ring betyder demodata.")
+
+with by_sex:
+    if not measure.split_by_sex:
+        st.info("Styrmåttet är inte uppdelat på kön i rapporten (uppdelning per kön saknas).")
+    else:
+        c1, c2, c3 = st.columns(3)
+        full = data.scorecard_for(filters.unit_id, filters.period, "T").filter(pl.col("measure_id") == measure_id).row(0, named=True)
+        c1.metric("Kvinnor", format_value(full["value_women"], unit, decimals, masked=full["masked"]))
+        c2.metric("Män", format_value(full["value_men"], unit, decimals, masked=full["masked"]))
+        gap = full["gender_gap_pp"]
+        c3.metric("Skillnad kvinnor − män", format_points(gap, max(decimals, 0)) if gap is not None else ("ej tillämpligt" if unit != "%" else "uppgift saknas"))
+        if full["gender_gap_flag"]:
+            st.warning(f"Skillnaden mellan kvinnor och män är större än {format_points(data.dataset().settings.gender_gap_threshold_pp, 1).lstrip('+')}: följ upp om den är omotiverad.", icon=":material/flag:")
+        if series.height:
+            st.plotly_chart(charts.sex_figure(series, unit=unit, decimals=decimals, period=filters.period), config={"displayModeBar": False}, key="sm_sex")
+
+with by_unit:
+    owner, compared = data.compared_units_for(measure_id, filters.unit_id, filters.period, filters.sex)
+    owner_name = next((u.name for u in data.units_in_tree_order() if u.unit_id == owner), owner)
+    with_value = compared.filter(pl.col("value").is_not_null() & ~pl.col("masked"))
+    if with_value.is_empty():
+        st.info(f"Det finns inga värden per enhet under {owner_name} för den här perioden.")
+    else:
+        spread = data.scorecard_for(owner, filters.period, filters.sex).filter(pl.col("measure_id") == measure_id).row(0, named=True)
+        target = with_value["target_effective"].drop_nulls()
+        summary = [f"Enheter under {owner_name}: lägst {format_value(with_value['value'].min(), unit, decimals)}, högst {format_value(with_value['value'].max(), unit, decimals)}"]
+        if spread["units_with_value"]:
+            summary.append(f"{spread['units_meeting_target']} av {spread['units_with_value']} enheter når målet")
+        st.markdown(" · ".join(summary))
+
+        def drill() -> None:
+            points = st.session_state["sm_units"].selection.points
+            if points:
+                request_open(MEASURE_PAGE, unit_id=points[0]["customdata"])
+
+        st.plotly_chart(
+            charts.units_figure(compared, unit=unit, decimals=decimals, target=target[0] if target.len() else None),
+            config={"displayModeBar": False},
+            key="sm_units",
+            on_select=drill,
+            selection_mode="points",
+        )
+        masked = compared.filter(pl.col("masked"))["name"].to_list()
+        missing = compared.filter(pl.col("value").is_null() & ~pl.col("masked"))["name"].to_list()
+        notes = ["Klicka på en stapel för att gå till den enheten."]
+        if masked:
+            notes.append(f"Skyddat (för få): {', '.join(masked)}.")
+        if missing:
+            notes.append(f"Uppgift saknas: {', '.join(missing)}.")
+        if bool(with_value["is_demo"].any()):
+            notes.append("Randiga staplar och ”demo” är demodata.")
+        st.caption(" ".join(notes))
+
+with analysis:
+    note = data.comment(measure_id, filters.unit_id, filters.period)
+    st.subheader("Analys", anchor=False)
+    if note:
+        st.markdown(str(note["text"]))
+        st.caption(f"{note['author']} · {'demodata' if note['is_demo'] else note['source']}")
+    else:
+        st.caption(f"Ingen analys är skriven för {filters.unit_name} {short_period(filters.period)}.")
+    st.subheader("Kopplade åtgärder", anchor=False)
+    linked = data.actions_for(filters.period, measure_id=measure_id)
+    if linked.is_empty():
+        st.caption("Inga strategiska åtgärder är kopplade till styrmåttet.")
+    for a in linked.iter_rows(named=True):
+        status = ACTION_STATUS[a["status"]]
+        with st.container(border=True):
+            st.markdown(f"**{status.symbol} {status.word}** – {a['goal']}")
+            st.caption(a["action"])
+            if a["comment"]:
+                st.markdown(f"*Uppföljning {short_period(a['follow_up_period'])}:* {a['comment']}")
+
+with numbers:
+    if series.is_empty():
+        st.caption("Inga värden att visa.")
+    else:
+        raw = series.select(
+            pl.col("period").alias("Period"),
+            pl.col("value").alias("Utfall"),
+            pl.col("value_women").alias("Kvinnor"),
+            pl.col("value_men").alias("Män"),
+            pl.col("target_effective").alias("Mål för perioden"),
+            pl.col("attainment").replace_strict({k: v.word for k, v in ATTAINMENT.items()}).alias("Måluppfyllelse"),
+            pl.col("trend").replace_strict({k: v.word for k, v in TREND.items()}).alias("Utveckling"),
+            pl.col("masked").alias("Skyddat (för få)"),
+            pl.col("is_demo").alias("Demodata"),
+            pl.col("source").cast(pl.String).alias("Källa"),
+        )
+        shown = pl.DataFrame(
+            [
+                {
+                    "Period": short_period(r["period"]),
+                    "Utfall": format_value(r["value"], unit, decimals, masked=r["masked"]),
+                    "Kvinnor": format_value(r["value_women"], unit, decimals, masked=bool(r["masked_women"])) if measure.split_by_sex else "–",
+                    "Män": format_value(r["value_men"], unit, decimals, masked=bool(r["masked_men"])) if measure.split_by_sex else "–",
+                    "Mål för perioden": format_value(r["target_effective"], unit, decimals) if r["target_effective"] is not None else "–",
+                    "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,
+                    "Utveckling": TREND[r["trend"]].text,
+                    "Källa": source_text(r["source"], bool(r["is_demo"])),
+                }
+                for r in series.iter_rows(named=True)
+            ]
+        )
+        st.dataframe(shown, hide_index=True, width="stretch")
+        st.caption("Nedladdningen har samma rader med ej avrundade tal; tomma celler betyder att uppgift saknas.")
+        base = f"styrkort_{measure_id}_{filters.unit_id}_{filters.period}"
+        d1, d2 = st.columns(2)
+        d1.download_button("Ladda ner CSV", to_csv(raw), file_name=f"{base}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
+        d2.download_button("Ladda ner Excel", to_xlsx(raw), file_name=f"{base}.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", on_click="ignore")

@@ -1,0 +1,218 @@
+"""Plotly figures for the views. Each builder takes evaluated tables and returns a figure.
+
+Swedish number formats throughout: ``separators`` gives decimal comma and a space between
+thousands on axes, and hover texts are built with ``kpi.formatting`` so they read exactly as the
+tables do. Demo values are drawn with open markers and say "demodata" in their hover text;
+published values are filled. Missing values are gaps, never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from kpi.display import short_period
+from kpi.formatting import MASKED_TEXT, format_value
+from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, SEX_COLOURS, SEX_LABELS, TARGET_COLOUR
+
+FONT = "Source Sans Pro, Source Sans 3, DejaVu Sans, sans-serif"
+
+
+def _layout(fig: go.Figure, *, height: int, unit: str, horizontal: bool = False) -> go.Figure:
+    axis = {"ticksuffix": "\u00a0%" if unit == "%" else "", "rangemode": "tozero" if unit != "mnkr" else "normal", "gridcolor": "#E5E5E5"}
+    fig.update_layout(
+        separators=",\u00a0",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        font={"family": FONT, "size": 14},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+        plot_bgcolor="white",
+    )
+    if horizontal:
+        fig.update_xaxes(**axis)
+    else:
+        fig.update_yaxes(**axis)
+    return fig
+
+
+def _fmt(value: float | None, unit: str, decimals: int, masked: bool = False) -> str:
+    return format_value(value, unit, decimals, masked=masked)
+
+
+def trend_figure(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, period: str, comparison_period: str | None) -> go.Figure:
+    """One line over the periods for the chosen sex (or the total), the target as a dashed step
+    line, the chosen period and its comparison period marked."""
+    suffix = {"T": "", "K": "_women", "M": "_men"}[sex]
+    rows = series.select(
+        "period", pl.col(f"value{suffix}").alias("v"), pl.col(f"target_effective{suffix}").alias("t"),
+        pl.col(f"is_demo{suffix}").fill_null(False).alias("demo"), pl.col(f"masked{suffix}").fill_null(False).alias("masked"),
+    ).to_dicts()  # fmt: skip
+    x = [short_period(r["period"]) for r in rows]
+    fig = go.Figure()
+    hover = [
+        f"{short_period(r['period'])}: {_fmt(r['v'], unit, decimals, r['masked'])}" + (" (demodata)" if r["demo"] and r["v"] is not None else "")
+        for r in rows
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[r["v"] for r in rows],
+            mode="lines+markers",
+            name=SEX_LABELS[sex],
+            line={"color": SEX_COLOURS[sex], "width": 3},
+            marker={
+                "size": [14 if r["period"] == period else 9 for r in rows],
+                "symbol": ["circle-open" if r["demo"] else "circle" for r in rows],
+                "line": {"width": 2, "color": SEX_COLOURS[sex]},
+                "color": SEX_COLOURS[sex],
+            },
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            connectgaps=False,
+        )
+    )
+    if any(r["t"] is not None for r in rows):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[r["t"] for r in rows],
+                mode="lines",
+                name="Mål",
+                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2, "shape": "hv"},
+                text=[f"Mål {short_period(r['period'])}: {_fmt(r['t'], unit, decimals)}" for r in rows],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    if comparison_period is not None and comparison_period in set(series["period"].to_list()):
+        fig.add_vline(x=x[series["period"].to_list().index(comparison_period)], line={"color": "#999999", "dash": "dot", "width": 1})
+        fig.add_annotation(x=short_period(comparison_period), y=1, yref="paper", text="jämförelse", showarrow=False, yanchor="bottom", font={"size": 12, "color": "#555555"})
+    if any(r["demo"] for r in rows if r["v"] is not None):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata (öppen ring)", marker={"symbol": "circle-open", "size": 9, "color": "#555555"}, hoverinfo="skip"))
+    fig.update_xaxes(type="category", showgrid=False)
+    return _layout(fig, height=360, unit=unit)
+
+
+def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int, period: str) -> go.Figure:
+    """Women and men over the periods, two lines in their fixed colours."""
+    fig = go.Figure()
+    x = [short_period(p) for p in series["period"].to_list()]
+    for sex, suffix in (("K", "_women"), ("M", "_men")):
+        values = series[f"value{suffix}"].to_list()
+        demo = series[f"is_demo{suffix}"].fill_null(False).to_list()
+        masked = series[f"masked{suffix}"].fill_null(False).to_list()
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=values,
+                mode="lines+markers",
+                name=SEX_LABELS[sex],
+                line={"color": SEX_COLOURS[sex], "width": 3, "dash": "solid" if sex == "K" else "dot"},
+                marker={"symbol": ["circle-open" if d else "circle" for d in demo], "size": 9, "line": {"width": 2, "color": SEX_COLOURS[sex]}},
+                text=[f"{SEX_LABELS[sex]} {p}: {_fmt(v, unit, decimals, m)}" + (" (demodata)" if d and v is not None else "") for p, v, d, m in zip(x, values, demo, masked)],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(type="category", showgrid=False)
+    return _layout(fig, height=320, unit=unit)
+
+
+def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float | None) -> go.Figure:
+    """Sorted horizontal bars, one per unit with a value, coloured by attainment with the symbol
+    in the label; the target as a vertical line; the selected unit in bold."""
+    shown = units.filter(pl.col("value").is_not_null() & ~pl.col("masked")).sort("value")
+    rows = shown.to_dicts()
+    names = [f"<b>{r['name']}</b>" if r["selected"] else r["name"] for r in rows]
+    fig = go.Figure(
+        go.Bar(
+            x=[r["value"] for r in rows],
+            y=names,
+            orientation="h",
+            marker={"color": [ATTAINMENT[r["attainment"]].colour for r in rows], "pattern": {"shape": ["/" if r["is_demo"] else "" for r in rows], "fgcolor": "white", "size": 6}},
+            text=[f"{ATTAINMENT[r['attainment']].symbol} {_fmt(r['value'], unit, decimals)}" + (" demo" if r["is_demo"] else "") for r in rows],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[r["unit_id"] for r in rows],
+            hovertext=[
+                f"{r['name']}: {_fmt(r['value'], unit, decimals)}, {ATTAINMENT[r['attainment']].word}" + (" (demodata)" if r["is_demo"] else "") for r in rows
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    if target is not None:
+        fig.add_vline(x=target, line={"color": TARGET_COLOUR, "dash": "dash", "width": 2})
+        fig.add_annotation(x=target, y=1, yref="paper", text=f"mål {_fmt(target, unit, decimals)}", showarrow=False, yanchor="bottom", font={"size": 12})
+    fig.update_yaxes(type="category", automargin=True)
+    fig.update_xaxes(range=[0, max([r["value"] for r in rows] + [target or 0]) * 1.18] if rows and unit != "mnkr" else None)
+    return _layout(fig, height=max(220, 34 * len(rows) + 80), unit=unit, horizontal=True)
+
+
+def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: dict[str, Any]) -> go.Figure:
+    """Units × measures coloured by attainment, with the symbol and the value in each cell."""
+    order = {state: i for i, state in enumerate(ATTAINMENT_ORDER)}
+    measure_ids = list(dict.fromkeys(grid["measure_id"].to_list()))
+    unit_rows = grid.select("unit_id", "name", "depth").unique(maintain_order=True).to_dicts()
+    min_depth = min((r["depth"] for r in unit_rows), default=0)
+    y = [("\u2003" * (r["depth"] - min_depth)) + r["name"] + (" (demo)" if units_meta.get(r["unit_id"]) else "") for r in unit_rows]
+    cells: dict[tuple[str, str], dict[str, Any]] = {(r["unit_id"], r["measure_id"]): r for r in grid.to_dicts()}
+    z, text, hover = [], [], []
+    for r in unit_rows:
+        z_row, t_row, h_row = [], [], []
+        for m in measure_ids:
+            c = cells[(r["unit_id"], m)]
+            badge = ATTAINMENT[c["attainment"]]
+            decimals = int(c["decimals"]) if c["decimals"] is not None else 0
+            unit = measure_labels[m][1]
+            value = MASKED_TEXT if c["masked"] else (_fmt(c["value"], unit, decimals) if c["value"] is not None else "–")
+            z_row.append(order[c["attainment"]])
+            t_row.append(f"{badge.symbol} {value}" + ("*" if c["is_demo"] and c["value"] is not None else ""))
+            h_row.append(f"{r['name']}<br>{measure_labels[m][0]}<br>{value if c['value'] is not None or c['masked'] else 'uppgift saknas'} · {badge.word}" + ("<br>demodata" if c["is_demo"] and c["value"] is not None else ""))
+        z.append(z_row)
+        text.append(t_row)
+        hover.append(h_row)
+    n = len(ATTAINMENT_ORDER)
+    scale = []
+    for i, state in enumerate(ATTAINMENT_ORDER):
+        scale += [[i / n, ATTAINMENT[state].colour], [(i + 1) / n, ATTAINMENT[state].colour]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[_wrap(measure_labels[m][0]) for m in measure_ids],
+            y=y,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 13, "color": "black"},
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            customdata=[[[r["unit_id"], m] for m in measure_ids] for r in unit_rows],
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    fig.update_xaxes(side="top", type="category", tickangle=0, automargin=True)
+    fig.update_layout(separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 170), margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 13}, plot_bgcolor="white")
+    return fig
+
+
+def _wrap(text: str, width: int = 22, lines: int = 4) -> str:
+    """Break a long measure name over a few lines for a column heading."""
+    words, out, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1] + "…"
+    return "<br>".join(out)

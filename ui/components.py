@@ -1,0 +1,77 @@
+"""Small pieces every view uses: the heading, the demo notice, verdict counts, the scorecard table."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from kpi.display import SCORECARD_HEADINGS
+from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
+from ui.filters import Filters
+from ui.navigation import MEASURE_PAGE, request_open
+
+
+def heading(title: str, filters: Filters) -> None:
+    st.title(title)
+    st.caption(filters.heading)
+
+
+def demo_notice(has_demo: bool) -> None:
+    """The visible label wherever a shown value is demo data."""
+    if has_demo:
+        st.info(
+            f"**{DEMO_TEXT}** – vissa värden på den här sidan är genererade för att visa funktionerna och är inte publicerade. "
+            "De är märkta demodata i tabeller, diagram och källa.",
+            icon=":material/science:",
+        )
+
+
+def attainment_bar(counts: dict[str, int]) -> str:
+    """A stacked bar of the attainment states with symbol and count in each part (HTML)."""
+    total = sum(counts.values()) or 1
+    parts = []
+    for state in ATTAINMENT_ORDER:
+        n = counts.get(state, 0)
+        if not n:
+            continue
+        badge = ATTAINMENT[state]
+        parts.append(
+            f'<div title="{n} {badge.word}" style="flex:{n / total:.4f};background:{badge.colour};color:#111;'
+            f'padding:2px 4px;text-align:center;font-weight:600;white-space:nowrap;overflow:hidden">{badge.symbol} {n}</div>'
+        )
+    return f'<div style="display:flex;gap:2px;border-radius:4px;overflow:hidden;font-size:0.95rem">{"".join(parts)}</div>'
+
+
+def attainment_counts_text(counts: dict[str, int]) -> str:
+    return " · ".join(f"{ATTAINMENT[s].symbol} {counts.get(s, 0)} {ATTAINMENT[s].word}" for s in ATTAINMENT_ORDER)
+
+
+_WIDTHS = {"Framgångsfaktor": "medium", "Styrmått": "large", "Mål": "small", "Uppföljningsperiod": "small", "Periodens utfall": "medium", "Måluppfyllelse": "small", "Utveckling": "small", "Jämförelse": "small", "Källa": "medium"}
+
+
+def measure_dataframe(table: pl.DataFrame, *, key: str, columns: list[str], widths: dict[str, str] | None = None, height: int | str = "auto") -> None:
+    """A table with one measure per row (``measure_id`` hidden); selecting a row opens the
+    measure's detail view with the current filters."""
+
+    def open_selected() -> None:
+        selected = st.session_state[key].selection.rows
+        if selected:
+            request_open(MEASURE_PAGE, measure_id=table["measure_id"][selected[0]])
+
+    widths = widths or {}
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_order=columns,
+        column_config={c: st.column_config.TextColumn(c, width=widths.get(c, "small")) for c in columns},
+        on_select=open_selected,
+        selection_mode="single-row",
+        key=key,
+    )
+
+
+def scorecard_dataframe(table: pl.DataFrame, *, key: str) -> None:
+    """The scorecard table in the report's column order; selecting a row opens that measure."""
+    measure_dataframe(table, key=key, columns=[c for c in SCORECARD_HEADINGS if c in table.columns], widths=_WIDTHS)

@@ -1,0 +1,29 @@
+"""The view of one perspective: its goal, the verdict counts, and the report's table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi.display import scorecard_table
+from kpi.overview import perspective_summary
+from ui import data
+from ui.components import attainment_bar, attainment_counts_text, demo_notice, scorecard_dataframe
+from ui.filters import Filters
+
+
+def render_perspective(name: str, filters: Filters) -> None:
+    card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
+    rows = card.filter(card["perspective"] == name)
+    st.title(name)
+    st.caption(filters.heading)
+    if rows.is_empty():
+        st.warning(f"Perspektivet {name} har inga styrmått i katalogen för {filters.year}.")
+        return
+    summary = perspective_summary(rows).row(0, named=True)
+    st.markdown(f"**Strategiskt mål:** {summary['strategic_goal']}")
+    counts = {k: summary[k] for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}
+    st.markdown(attainment_bar(counts), unsafe_allow_html=True)
+    st.caption(attainment_counts_text(counts))
+    demo_notice(bool(rows["is_demo"].any()))
+    scorecard_dataframe(scorecard_table(rows, filters.sex), key=f"p_{name.lower()}_table")
+    st.caption("Välj en rad för att öppna styrmåttet med utveckling över tid, kvinnor och män och jämförelse mellan enheter.")
