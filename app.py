@@ -19,7 +19,7 @@ log = logging.getLogger("styrkort")
 
 try:
     from ui import data
-    from ui.filters import sidebar_filters
+    from ui.filters import clear_page_params, sidebar_filters
     from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE, follow_request
 
     data.dataset_and_evaluation()
@@ -41,6 +41,7 @@ try:
     }
     page = st.navigation(pages)
     sidebar_filters()
+    clear_page_params()
     page.run()
 except StyrkortError as error:
     st.error(f"Styrkortet kunde inte visas. {error}", icon=":material/error:")

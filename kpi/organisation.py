@@ -20,7 +20,6 @@ UNIT_TYPE_LABELS = {
     "hälsocentral": "hälsocentral",
     "tandvårdsklinik": "tandvårdsklinik",
 }
-INDENT = "\u2003"  # an em space per level, so the picker shows the tree
 REPORTING_TYPES = tuple(t.value for t in REPORTING_UNIT_TYPES)
 
 
@@ -34,16 +33,17 @@ class TreeUnit:
     is_demo: bool
     valid_to_year: int | None
 
-    @property
-    def picker_label(self) -> str:
-        """'Division Nära', '  VO Piteå tätort', '    Hortlax hälsocentral', with demo and end marks."""
+    def picker_label(self, parent_name: str | None = None) -> str:
+        """'Division Nära', 'VO Piteå tätort', 'Hortlax hälsocentral – VO Piteå tätort', with demo
+        and end marks; the parent's name makes a search for a VO list its units too."""
         marks = []
         if self.is_demo:
             marks.append("demo")
         if self.valid_to_year is not None:
             marks.append(f"upphörde {self.valid_to_year}")
         suffix = f" ({', '.join(marks)})" if marks else ""
-        return f"{INDENT * self.depth}{self.name}{suffix}"
+        within = f" – {parent_name}" if parent_name and self.unit_type in REPORTING_TYPES else ""
+        return f"{self.name}{within}{suffix}"
 
 
 def tree_order(units: pl.DataFrame) -> list[TreeUnit]:

@@ -8,12 +8,16 @@ from kpi.catalogue import PERSPECTIVES
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER
 from ui import charts, data
 from ui.components import demo_notice, heading
-from ui.filters import current
+from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
 
 filters = current()
 heading("Enheter", filters)
-perspective = st.segmented_control("Perspektiv", list(PERSPECTIVES), default="Medborgare", key="perspektiv", bind="query-params", required=True) or "Medborgare"
+chosen = page_choice("perspektiv", list(PERSPECTIVES), "Medborgare")
+perspective = st.segmented_control("Perspektiv", list(PERSPECTIVES), default=chosen, required=True) or chosen
+if perspective != chosen:
+    set_page_choice("perspektiv", perspective)
+    st.rerun()
 
 catalogue = data.catalogue(filters.year)
 measures = [(m.id, m.name, m.unit.value) for p, _, m in catalogue.rows() if p.name == perspective]

@@ -23,14 +23,17 @@ tiles = st.columns(len(summary), gap="small")
 for tile, row in zip(tiles, summary.iter_rows(named=True)):
     counts = {k: row[k] for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}
     with tile.container(border=True, height="stretch"):
-        st.subheader(row["perspective"], anchor=False)
-        st.caption(f"Strategiskt mål: {row['strategic_goal']}")
+        st.markdown(f"**{row['perspective']}**")
+        st.caption(row["strategic_goal"])
         st.markdown(attainment_bar(counts), unsafe_allow_html=True)
         st.markdown(
-            "  \n".join(f"{ATTAINMENT[s].symbol} **{counts[s]}** {ATTAINMENT[s].word}" for s in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd"))
+            "<div style='font-size:0.9rem;line-height:1.5'>"
+            + "<br>".join(f"{ATTAINMENT[s].symbol} <b>{counts[s]}</b> {ATTAINMENT[s].word}" for s in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd"))
+            + "</div>",
+            unsafe_allow_html=True,
         )
         st.caption(f"{row['measures']} styrmått" + (" · innehåller demodata" if row["has_demo"] else ""))
-        st.page_link(PERSPECTIVE_PAGES[row["perspective"]], label=f"Visa {row['perspective']}", icon=":material/arrow_forward:")
+        st.page_link(PERSPECTIVE_PAGES[row["perspective"]], label="Öppna", icon=":material/arrow_forward:")
 
 st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()) for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}))
 
@@ -57,19 +60,19 @@ def _rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={c: pl.String for c in ["measure_id", "Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Förändring", "Måluppfyllelse", "Utveckling"]})
 
 
-left, right = st.columns(2, gap="large")
+left, right = st.container(), st.container()
 with left:
     st.subheader("Längst från målet", anchor=False)
     missing = furthest_from_target(card)
     if missing.is_empty():
         st.caption("Inga styrmått missar sitt mål i det här urvalet.")
     else:
-        measure_dataframe(_rows(missing, "gap"), key="o_gap", columns=["Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Styrmått": "large"})
+        measure_dataframe(_rows(missing, "gap"), key="o_gap", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Styrmått": "large", "Periodens utfall": "medium", "Avstånd": "medium"})
 with right:
     st.subheader("Störst försämring", anchor=False)
     worse = most_worsened(card)
     if worse.is_empty():
         st.caption("Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.")
     else:
-        measure_dataframe(_rows(worse, "change"), key="o_change", columns=["Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Styrmått": "large", "Förändring": "medium"})
+        measure_dataframe(_rows(worse, "change"), key="o_change", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Styrmått": "large", "Periodens utfall": "medium", "Förändring": "medium"})
 st.caption("Välj en rad för att öppna styrmåttet. Avståndet räknas i procentenheter för andelar och i procent av målet för antal och belopp.")

@@ -11,42 +11,47 @@ from kpi.formatting import format_points, format_value
 from kpi.legend import ACTION_STATUS, ATTAINMENT, TREND
 from ui import charts, data
 from ui.components import demo_notice
-from ui.filters import current
+from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
 
 filters = current()
 catalogue = data.catalogue(filters.year)
 rows = list(catalogue.rows())
 labels = {m.id: f"{p.name} · {m.name}" for p, _, m in rows}
-measure_id = st.selectbox("Styrmått", list(labels), format_func=labels.__getitem__, key="matt", bind="query-params", help="Skriv för att söka bland styrmåtten.")
+ids = list(labels)
+chosen = page_choice("matt", ids, ids[0])
+measure_id = st.selectbox("Styrmått", ids, index=ids.index(chosen), format_func=labels.__getitem__, help="Skriv för att söka bland styrmåtten.")
+if measure_id != chosen:
+    set_page_choice("matt", measure_id)
+    st.rerun()
 perspective, factor, measure = next((p, f, m) for p, f, m in rows if m.id == measure_id)
 
 card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
 row = card.filter(pl.col("measure_id") == measure_id).row(0, named=True)
 unit, decimals = row["unit"], int(row["decimals"]) if row["decimals"] is not None else measure.decimals
 
-st.title(measure.name)
+st.subheader(measure.name, anchor=False)
 st.caption(f"{perspective.name} › {factor.name} · {filters.heading}")
 
 cols = st.columns(4)
 with cols[0].container(border=True, height="stretch"):
     st.caption("Periodens utfall")
-    st.markdown(f"### {outcome_text(row, filters.sex)}")
+    st.markdown(f"#### {outcome_text(row, filters.sex)}")
 with cols[1].container(border=True, height="stretch"):
     st.caption("Mål")
     target_effective = format_value(row["target_effective"], unit, decimals) if row["target_effective"] is not None else None
-    st.markdown(f"### {row['target'] or 'inget mål'}")
+    st.markdown(f"#### {row['target'] or 'inget mål'}")
     if target_effective and measure.target.kind in ("annual_volume", "relative_change", "direction"):
         st.caption(f"För perioden: {target_effective}")
 with cols[2].container(border=True, height="stretch"):
     st.caption("Måluppfyllelse")
     badge = ATTAINMENT[row["attainment"]]
-    st.markdown(f"### {badge.symbol} {badge.word}")
+    st.markdown(f"#### {badge.symbol} {badge.word}")
 with cols[3].container(border=True, height="stretch"):
     st.caption("Utveckling")
     trend = TREND[row["trend"]]
-    st.markdown(f"### {trend.symbol} {trend.word}")
-    st.caption(f"Jämfört med {comparison_text(row)}")
+    st.markdown(f"#### {trend.symbol} {trend.word}")
+    st.caption(f"Jämfört med {comparison_text(row)}" if row["comparison_value"] is not None else "Inget jämförbart värde för samma period året innan eller perioden före.")
 
 kinds = [filters.kind] + (["månad"] if measure.monthly and filters.kind != "månad" else [])
 kind = st.session_state.get("sm_kind") if st.session_state.get("sm_kind") in kinds else kinds[0]

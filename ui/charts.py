@@ -156,7 +156,10 @@ def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: 
     measure_ids = list(dict.fromkeys(grid["measure_id"].to_list()))
     unit_rows = grid.select("unit_id", "name", "depth").unique(maintain_order=True).to_dicts()
     min_depth = min((r["depth"] for r in unit_rows), default=0)
-    y = [("\u2003" * (r["depth"] - min_depth)) + r["name"] + (" (demo)" if units_meta.get(r["unit_id"]) else "") for r in unit_rows]
+    y = [
+        (f"<b>{r['name']}</b>" if r["depth"] - min_depth < 2 else r["name"]) + (" (demo)" if units_meta.get(r["unit_id"]) else "")
+        for r in unit_rows
+    ]
     cells: dict[tuple[str, str], dict[str, Any]] = {(r["unit_id"], r["measure_id"]): r for r in grid.to_dicts()}
     z, text, hover = [], [], []
     for r in unit_rows:
@@ -166,9 +169,14 @@ def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: 
             badge = ATTAINMENT[c["attainment"]]
             decimals = int(c["decimals"]) if c["decimals"] is not None else 0
             unit = measure_labels[m][1]
-            value = MASKED_TEXT if c["masked"] else (_fmt(c["value"], unit, decimals) if c["value"] is not None else "–")
+            value = MASKED_TEXT if c["masked"] else (_fmt(c["value"], unit, decimals) if c["value"] is not None else "saknas")
             z_row.append(order[c["attainment"]])
-            t_row.append(f"{badge.symbol} {value}" + ("*" if c["is_demo"] and c["value"] is not None else ""))
+            if c["masked"]:
+                t_row.append("skyddat")
+            elif c["value"] is None:
+                t_row.append("saknas")
+            else:
+                t_row.append(f"{badge.symbol} {value}" + ("*" if c["is_demo"] else ""))
             h_row.append(f"{r['name']}<br>{measure_labels[m][0]}<br>{value if c['value'] is not None or c['masked'] else 'uppgift saknas'} · {badge.word}" + ("<br>demodata" if c["is_demo"] and c["value"] is not None else ""))
         z.append(z_row)
         text.append(t_row)
@@ -180,7 +188,7 @@ def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: 
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[_wrap(measure_labels[m][0]) for m in measure_ids],
+            x=[_short(measure_labels[m][0]) for m in measure_ids],
             y=y,
             text=text,
             texttemplate="%{text}",
@@ -197,22 +205,11 @@ def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: 
         )
     )
     fig.update_yaxes(autorange="reversed", type="category", automargin=True)
-    fig.update_xaxes(side="top", type="category", tickangle=0, automargin=True)
-    fig.update_layout(separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 170), margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 13}, plot_bgcolor="white")
+    fig.update_xaxes(side="top", type="category", tickangle=-30, automargin=True)
+    fig.update_layout(separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 170), margin={"l": 40, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 13}, plot_bgcolor="white")
     return fig
 
 
-def _wrap(text: str, width: int = 22, lines: int = 4) -> str:
-    """Break a long measure name over a few lines for a column heading."""
-    words, out, line = text.split(), [], ""
-    for word in words:
-        if len(line) + len(word) + 1 > width and line:
-            out.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    out.append(line)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1] + "…"
-    return "<br>".join(out)
+def _short(text: str, width: int = 42) -> str:
+    """A measure name short enough for a slanted column heading; the hover has the full name."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -1,8 +1,9 @@
 """The global filters: year, report period, organisation and sex, in the sidebar and the URL.
 
-Each filter is a widget bound to a query parameter (``bind="query-params"``), so a copied link
-opens the same view and the choice survives a page change. The parameter names are Swedish and
-short because people read and share them: ``ar``, ``period``, ``org``, ``kon``.
+The filters are widgets drawn by the frame on every run, so they survive a page change. The link
+carries them as short, readable parameters (``?ar=2022&period=DÅ08&org=hc_hortlax&kon=kvinnor``)
+so that a copied URL opens the same view. Streamlit's own ``bind="query-params"`` would put the
+display labels (with the tree's indentation) in the link, so the link is kept in step here.
 """
 
 from __future__ import annotations
@@ -54,51 +55,149 @@ class Filters:
         return f"{self.unit_name} · {self.period_label}{sex}"
 
 
+GLOBAL_PARAMS = ("ar", "period", "org", "kon")
+_WIDGET_KEYS = {"ar": "f_ar", "period": "f_period", "org": "f_org", "kon": "f_kon"}
+
+
+def _from_url(years: list[int], unit_ids: list[str], names: dict[str, str]) -> list[str]:
+    """On a session's first run, put the link's filters into the widgets; return what was wrong.
+
+    Accepts what people type or paste: ``ar=2022``, ``period=DÅ08`` (or ``T2``, ``08``),
+    ``org=hc_hortlax`` or the unit's name, ``kon=kvinnor`` (or ``K``).
+    """
+    if st.session_state.get("_url_read"):
+        return []
+    st.session_state["_url_read"] = True
+    params, problems = st.query_params, []
+    # The page's own parameters are read by the page, after the frame has tidied the link.
+    st.session_state["_link_params"] = {k: params.get(k) for k in params.keys() if k not in GLOBAL_PARAMS}
+    if (text := params.get("ar")) is not None:
+        if text.strip().isdigit() and int(text) in years:
+            st.session_state["f_ar"] = int(text)
+        else:
+            problems.append(f"året ”{text}” finns inte i data (finns: {years[0]}–{years[-1]})")
+    if (text := params.get("period")) is not None:
+        token = text.strip().upper().replace(" ", "")
+        token = {"T1": "DÅ04", "T2": "DÅ08", "DA04": "DÅ04", "DA08": "DÅ08", "AR": "ÅR", "HELÅR": "ÅR"}.get(token, token)
+        token = f"{int(token):02d}" if token.isdigit() and 1 <= int(token) <= 12 else token
+        if token in REPORTS:
+            st.session_state["f_period"] = token
+        else:
+            problems.append(f"perioden ”{text}” går inte att läsa (skriv DÅ04, DÅ08, ÅR eller en månad 01–12)")
+    if (text := params.get("org")) is not None:
+        by_name = {n.casefold(): u for u, n in names.items()}
+        unit_id = text if text in unit_ids else by_name.get(text.strip().casefold())
+        if unit_id is not None:
+            st.session_state["f_org"] = unit_id
+        else:
+            problems.append(f"organisationen ”{text}” finns inte i enhetsträdet")
+    if (text := params.get("kon")) is not None:
+        choice = {"k": "kvinnor", "m": "män", "t": "alla", "man": "män"}.get(text.strip().casefold(), text.strip().casefold())
+        if choice in SEXES:
+            st.session_state["f_kon"] = choice
+        else:
+            problems.append(f"kön ”{text}” går inte att läsa (skriv alla, kvinnor eller män)")
+    return problems
+
+
+def _to_url(values: dict[str, str]) -> None:
+    """Keep the link equal to the view: global filters plus the page's own parameters."""
+    for name in list(st.query_params.keys()):
+        if name not in values and name in GLOBAL_PARAMS:
+            del st.query_params[name]
+    for name, value in values.items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+
+
+def clear_page_params() -> None:
+    """Drop parameters that belong to another page; the page in view sets its own again."""
+    for name in list(st.query_params.keys()):
+        if name not in GLOBAL_PARAMS:
+            del st.query_params[name]
+
+
+def page_choice(name: str, options: list[str], default: str) -> str:
+    """A page's own choice (``matt``, ``perspektiv``): from the session, else the link, else
+    ``default``; written back to the link."""
+    key = f"_choice_{name}"
+    chosen = st.session_state.get(key)
+    if chosen not in options:
+        chosen = st.session_state.get("_link_params", {}).pop(name, None)
+    if chosen not in options:
+        chosen = default
+    st.session_state[key] = chosen
+    st.query_params[name] = chosen
+    return chosen
+
+
+def set_page_choice(name: str, value: str) -> None:
+    st.session_state[f"_choice_{name}"] = value
+
+
 def sidebar_filters() -> Filters:
-    """Draw the filters in the sidebar and return the current choice."""
+    """Draw the filters in the sidebar, keep the link in step, and return the current choice."""
     dataset = data.dataset()
     opening = parse_period(data.opening_period())
     years = dataset.years
     tree = data.units_in_tree_order()
-    labels = {u.unit_id: u.picker_label for u in tree}
     names = {u.unit_id: u.name for u in tree}
+    labels = {u.unit_id: u.picker_label(names.get(u.parent_id or "")) for u in tree}
     unit_ids = list(labels)
-    default_unit = unit_ids.index("div_nara") if "div_nara" in labels else 0
+    problems = _from_url(years, unit_ids, names)
+    st.session_state.setdefault("f_ar", opening.year if opening.year in years else years[-1])
+    st.session_state.setdefault("f_period", opening.id[5:])
+    st.session_state.setdefault("f_org", "div_nara" if "div_nara" in labels else unit_ids[0])
+    st.session_state.setdefault("f_kon", "alla")
 
     with st.sidebar:
         st.markdown("**Urval**")
-        year = st.selectbox("År", years, index=years.index(opening.year) if opening.year in years else len(years) - 1, key="ar", bind="query-params")
+        year = st.selectbox("År", years, key="f_ar")
         report = st.selectbox(
             "Rapport",
             REPORTS,
-            index=REPORTS.index(opening.id[5:]),
             format_func=_REPORT_LABELS.__getitem__,
-            key="period",
-            bind="query-params",
+            key="f_period",
             help="DÅ04 och DÅ08 är delårsrapporterna per april och augusti (tertial 1 och 2), ÅR är årsrapporten.",
         )
         unit_id = st.selectbox(
             "Organisation",
             unit_ids,
-            index=default_unit,
             format_func=labels.__getitem__,
-            key="org",
-            bind="query-params",
+            key="f_org",
             help="Division, verksamhetsområde, hälsocentral eller tandvårdsklinik. Skriv för att söka.",
         )
-        sex_choice = st.segmented_control(
-            "Kön", list(SEXES), default="alla", format_func=_SEX_LABELS.__getitem__, key="kon", bind="query-params", required=True
-        )
+        sex_choice = st.segmented_control("Kön", list(SEXES), format_func=_SEX_LABELS.__getitem__, key="f_kon", required=True)
         st.caption(
             f"**{DEMO_TEXT}:** värden märkta demodata är genererade för att visa hur Styrkort fungerar. "
             "Värden ur delårsrapporten per augusti 2022 visas som de publicerades, med källa."
         )
-    return Filters(year=int(year), report=str(report), unit_id=unit_id, unit_name=names[unit_id], sex_choice=sex_choice or "alla")
+    if problems:
+        st.warning("Länken kunde inte läsas helt: " + "; ".join(problems) + ". Övriga val visas som vanligt.", icon=":material/link_off:")
+    sex_choice = sex_choice or "alla"
+    _to_url({"ar": str(year), "period": str(report), "org": unit_id, "kon": sex_choice})
+    return Filters(year=int(year), report=str(report), unit_id=unit_id, unit_name=names[unit_id], sex_choice=sex_choice)
 
 
 def current() -> Filters:
     """The filters as drawn by the frame in this run; pages call this."""
     state = st.session_state
+    if "f_org" not in state:
+        _leave_pages_folder_mode()
     names = {u.unit_id: u.name for u in data.units_in_tree_order()}
-    unit_id = state["org"]
-    return Filters(year=int(state["ar"]), report=str(state["period"]), unit_id=unit_id, unit_name=names.get(unit_id, unit_id), sex_choice=state.get("kon") or "alla")
+    unit_id = state["f_org"]
+    return Filters(year=int(state["f_ar"]), report=str(state["f_period"]), unit_id=unit_id, unit_name=names.get(unit_id, unit_id), sex_choice=state.get("f_kon") or "alla")
+
+
+def _leave_pages_folder_mode() -> None:
+    """Run the frame when Streamlit ran a page on its own.
+
+    A fresh server that sees a ``pages/`` folder starts in its legacy multipage mode, and the very
+    first request for ``/samhalle`` then runs ``pages/samhalle.py`` without ``app.py``: no filters,
+    no navigation. ``st.navigation`` ends that mode for the process, but only once ``app.py`` has
+    run, so the page switches the mode off and reruns; the URL, with its filters, is kept.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()

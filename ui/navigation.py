@@ -1,6 +1,6 @@
 """Where the views live, and how one view opens another (a measure, for a unit).
 
-Widget values (``matt``, ``org``) can only be set before their widgets are drawn, so a click
+Widget values (the organisation) can only be set before their widgets are drawn, so a click
 records the wish in a callback and the frame follows it at the start of the next run.
 """
 
@@ -25,9 +25,9 @@ _PENDING = "_open_page"
 def request_open(page: str, *, measure_id: str | None = None, unit_id: str | None = None) -> None:
     """Callback: remember to open ``page`` for the measure and unit on the next run."""
     if measure_id is not None:
-        st.session_state["matt"] = measure_id
+        st.session_state["_choice_matt"] = measure_id
     if unit_id is not None:
-        st.session_state["org"] = unit_id
+        st.session_state["f_org"] = unit_id
     st.session_state[_PENDING] = page
 
 
