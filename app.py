@@ -42,7 +42,11 @@ try:
     page = st.navigation(pages)
     sidebar_filters()
     clear_page_params()
-    page.run()
+    st.session_state["_frame_drawn"] = True  # pages check that they run inside the frame
+    try:
+        page.run()
+    finally:
+        st.session_state["_frame_drawn"] = False
 except StyrkortError as error:
     st.error(f"Styrkortet kunde inte visas. {error}", icon=":material/error:")
 except Exception:  # noqa: BLE001 - a manager never sees a traceback

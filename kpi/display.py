@@ -92,7 +92,7 @@ def gap_to_target_text(value: float | None, target: float | None, unit: str, dec
         return MISSING_TEXT
     side = "under" if value < target else "över"
     if unit == "%":
-        points = format_points(abs(value - target), max(decimals, 0)).lstrip("+")
+        points = format_points(abs(value - target), 1).lstrip("+")
         return f"{points} {side} målet"
     if target == 0:
         return f"{format_value(abs(value - target), unit, decimals)} {side} målet"
@@ -104,7 +104,7 @@ def change_text(value: float | None, comparison: float | None, unit: str, decima
     if value is None or comparison is None:
         return MISSING_TEXT
     if unit == "%":
-        return format_points(value - comparison, max(decimals, 0))
+        return format_points(value - comparison, 1)
     if comparison == 0:
         return format_value(value - comparison, unit, decimals)
     change = (value - comparison) / abs(comparison) * 100

@@ -86,7 +86,7 @@ with by_sex:
         c1.metric("Kvinnor", format_value(full["value_women"], unit, decimals, masked=full["masked"]))
         c2.metric("Män", format_value(full["value_men"], unit, decimals, masked=full["masked"]))
         gap = full["gender_gap_pp"]
-        c3.metric("Skillnad kvinnor − män", format_points(gap, max(decimals, 0)) if gap is not None else ("ej tillämpligt" if unit != "%" else "uppgift saknas"))
+        c3.metric("Skillnad kvinnor − män", format_points(gap, 1) if gap is not None else ("ej tillämpligt" if unit != "%" else "uppgift saknas"))
         if full["gender_gap_flag"]:
             st.warning(f"Skillnaden mellan kvinnor och män är större än {format_points(data.dataset().settings.gender_gap_threshold_pp, 1).lstrip('+')}: följ upp om den är omotiverad.", icon=":material/flag:")
         if series.height:

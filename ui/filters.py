@@ -182,7 +182,7 @@ def sidebar_filters() -> Filters:
 def current() -> Filters:
     """The filters as drawn by the frame in this run; pages call this."""
     state = st.session_state
-    if "f_org" not in state:
+    if not state.get("_frame_drawn"):
         _leave_pages_folder_mode()
     names = {u.unit_id: u.name for u in data.units_in_tree_order()}
     unit_id = state["f_org"]
@@ -192,10 +192,10 @@ def current() -> Filters:
 def _leave_pages_folder_mode() -> None:
     """Run the frame when Streamlit ran a page on its own.
 
-    A fresh server that sees a ``pages/`` folder starts in its legacy multipage mode, and the very
-    first request for ``/samhalle`` then runs ``pages/samhalle.py`` without ``app.py``: no filters,
-    no navigation. ``st.navigation`` ends that mode for the process, but only once ``app.py`` has
-    run, so the page switches the mode off and reruns; the URL, with its filters, is kept.
+    A server that sees a ``pages/`` folder starts in its legacy multipage mode, and the very first
+    request for ``/samhalle`` then runs ``pages/samhalle.py`` without ``app.py``: no filters, no
+    navigation. (AppTest re-enters that mode on every run.) ``st.navigation`` ends the mode, but
+    only once ``app.py`` has run, so the page switches it off and reruns; the URL is kept.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
