@@ -7,15 +7,21 @@ boundary: a manager sees a Swedish message and what to do, never a traceback.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import sys
+import time
 
 import streamlit as st
 
 from kpi.errors import StyrkortError
 
-st.set_page_config(page_title="Styrkort – Division Nära", page_icon=":material/dashboard:", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title="Styrkort – Division Nära", page_icon=":material/dashboard:", layout="wide", initial_sidebar_state="auto")
 
 log = logging.getLogger("styrkort")
+started = time.perf_counter()
+page_name = "?"
 
 try:
     from ui import data
@@ -23,6 +29,7 @@ try:
     from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE, follow_request
 
     data.dataset_and_evaluation()
+    import ui.charts  # noqa: F401  (Plotly's import is slow; pay it at start, not on the first chart)
     follow_request()
     pages = {
         "Styrkort": [st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True)],
@@ -40,6 +47,7 @@ try:
         ],
     }
     page = st.navigation(pages)
+    page_name = page.url_path or "oversikt"
     sidebar_filters()
     clear_page_params()
     st.session_state["_frame_drawn"] = True  # pages check that they run inside the frame
@@ -47,6 +55,9 @@ try:
         page.run()
     finally:
         st.session_state["_frame_drawn"] = False
+        if os.environ.get("STYRKORT_TIMING"):
+            # Server-side run time of this script run, for bench/bench_pages.py.
+            print(json.dumps({"page": page_name, "ms": round((time.perf_counter() - started) * 1000, 1)}), file=sys.stderr, flush=True)
 except StyrkortError as error:
     st.error(f"Styrkortet kunde inte visas. {error}", icon=":material/error:")
 except Exception:  # noqa: BLE001 - a manager never sees a traceback

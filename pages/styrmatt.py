@@ -184,5 +184,5 @@ with numbers:
         st.caption("Nedladdningen har samma rader med ej avrundade tal; tomma celler betyder att uppgift saknas.")
         base = f"styrkort_{measure_id}_{filters.unit_id}_{filters.period}"
         d1, d2 = st.columns(2)
-        d1.download_button("Ladda ner CSV", to_csv(raw), file_name=f"{base}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
-        d2.download_button("Ladda ner Excel", to_xlsx(raw), file_name=f"{base}.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", on_click="ignore")
+        d1.download_button("Ladda ner CSV", lambda: to_csv(raw), file_name=f"{base}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
+        d2.download_button("Ladda ner Excel", lambda: to_xlsx(raw), file_name=f"{base}.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", on_click="ignore")

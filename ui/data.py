@@ -7,6 +7,9 @@ on entries), so a filter change that has been seen before costs a lookup.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import polars as pl
 import streamlit as st
 
@@ -14,7 +17,7 @@ from kpi.actions import actions_table, comment_for
 from kpi.catalogue import Catalogue
 from kpi.comparison import compared_units, unit_grid
 from kpi.organisation import TreeUnit, tree_order
-from kpi.scorecard import Dataset, Evaluation, Sex, default_period, evaluate_dataset, load_dataset, scorecard
+from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, evaluate_dataset, load_dataset, scorecard
 from kpi.series import SeriesKind, measure_series
 
 ENTRIES = 512
@@ -22,8 +25,12 @@ ENTRIES = 512
 
 @st.cache_resource(show_spinner="Läser in styrkortet …")
 def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
-    """Catalogue, tables and the full evaluation, once per process; never mutated."""
-    dataset = load_dataset()
+    """Catalogue, tables and the full evaluation, once per process; never mutated.
+
+    ``STYRKORT_DATA`` points at another data directory (catalogue/ and store/), e.g. a scaled
+    copy for the page benchmark; the default is the bundled ``data/``.
+    """
+    dataset = load_dataset(Path(os.environ.get("STYRKORT_DATA") or DATA_DIR))
     return dataset, evaluate_dataset(dataset)
 
 
