@@ -8,6 +8,7 @@ the report's order (perspective, success factor, measure), including measures wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -36,7 +37,7 @@ class Dataset:
     actions: pl.DataFrame
     settings: Settings
 
-    @property
+    @cached_property
     def years(self) -> list[int]:
         periods = self.observations["period"]
         found = periods.str.slice(0, 4).cast(pl.Int32).unique().to_list() if len(periods) else []

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from kpi.legend import DEMO_TEXT
+from kpi.links import REPORTS, read_link
 from kpi.periods import parse_period
 from kpi.scorecard import Sex
 from ui import data
 
-REPORTS = ("DÅ04", "DÅ08", "ÅR") + tuple(f"{m:02d}" for m in range(1, 13))
 _REPORT_LABELS = {"DÅ04": "DÅ04 – delår jan–apr", "DÅ08": "DÅ08 – delår jan–aug", "ÅR": "ÅR – helår"} | {
     f"{m:02d}": f"Månad: {name}" for m, name in enumerate(("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"), start=1)
 }
@@ -56,48 +56,21 @@ class Filters:
 
 
 GLOBAL_PARAMS = ("ar", "period", "org", "kon")
-_WIDGET_KEYS = {"ar": "f_ar", "period": "f_period", "org": "f_org", "kon": "f_kon"}
 
 
-def _from_url(years: list[int], unit_ids: list[str], names: dict[str, str]) -> list[str]:
-    """On a session's first run, put the link's filters into the widgets; return what was wrong.
-
-    Accepts what people type or paste: ``ar=2022``, ``period=DÅ08`` (or ``T2``, ``08``),
-    ``org=hc_hortlax`` or the unit's name, ``kon=kvinnor`` (or ``K``).
-    """
+def _from_url(years: list[int], names: dict[str, str]) -> list[str]:
+    """On a session's first run, put the link's filters into the widgets; return what was wrong."""
     if st.session_state.get("_url_read"):
         return []
     st.session_state["_url_read"] = True
-    params, problems = st.query_params, []
+    params = st.query_params
     # The page's own parameters are read by the page, after the frame has tidied the link.
     st.session_state["_link_params"] = {k: params.get(k) for k in params.keys() if k not in GLOBAL_PARAMS}
-    if (text := params.get("ar")) is not None:
-        if text.strip().isdigit() and int(text) in years:
-            st.session_state["f_ar"] = int(text)
-        else:
-            problems.append(f"året ”{text}” finns inte i data (finns: {years[0]}–{years[-1]})")
-    if (text := params.get("period")) is not None:
-        token = text.strip().upper().replace(" ", "")
-        token = {"T1": "DÅ04", "T2": "DÅ08", "DA04": "DÅ04", "DA08": "DÅ08", "AR": "ÅR", "HELÅR": "ÅR"}.get(token, token)
-        token = f"{int(token):02d}" if token.isdigit() and 1 <= int(token) <= 12 else token
-        if token in REPORTS:
-            st.session_state["f_period"] = token
-        else:
-            problems.append(f"perioden ”{text}” går inte att läsa (skriv DÅ04, DÅ08, ÅR eller en månad 01–12)")
-    if (text := params.get("org")) is not None:
-        by_name = {n.casefold(): u for u, n in names.items()}
-        unit_id = text if text in unit_ids else by_name.get(text.strip().casefold())
-        if unit_id is not None:
-            st.session_state["f_org"] = unit_id
-        else:
-            problems.append(f"organisationen ”{text}” finns inte i enhetsträdet")
-    if (text := params.get("kon")) is not None:
-        choice = {"k": "kvinnor", "m": "män", "t": "alla", "man": "män"}.get(text.strip().casefold(), text.strip().casefold())
-        if choice in SEXES:
-            st.session_state["f_kon"] = choice
-        else:
-            problems.append(f"kön ”{text}” går inte att läsa (skriv alla, kvinnor eller män)")
-    return problems
+    choice = read_link({k: params.get(k) for k in params.keys()}, years, names)
+    for key, value in (("f_ar", choice.year), ("f_period", choice.report), ("f_org", choice.unit_id), ("f_kon", choice.sex)):
+        if value is not None:
+            st.session_state[key] = value
+    return choice.problems
 
 
 def _to_url(values: dict[str, str]) -> None:
@@ -144,7 +117,7 @@ def sidebar_filters() -> Filters:
     names = {u.unit_id: u.name for u in tree}
     labels = {u.unit_id: u.picker_label(names.get(u.parent_id or "")) for u in tree}
     unit_ids = list(labels)
-    problems = _from_url(years, unit_ids, names)
+    problems = _from_url(years, names)
     st.session_state.setdefault("f_ar", opening.year if opening.year in years else years[-1])
     st.session_state.setdefault("f_period", opening.id[5:])
     st.session_state.setdefault("f_org", "div_nara" if "div_nara" in labels else unit_ids[0])

@@ -1,0 +1,239 @@
+"""The tables the views draw, computed in kpi/: organisation tree, overview, series, units compared,
+actions, and the Swedish texts of the tables. No Streamlit here."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from kpi.actions import actions_table, comment_for
+from kpi.comparison import compared_units, unit_grid
+from kpi.display import change_text, comparison_text, gap_to_target_text, outcome_text, scorecard_table, short_period, source_text
+from kpi.evaluation import MET, NOT_ASSESSED, NOT_MET, PARTLY, WORSENED
+from kpi.legend import ATTAINMENT, TREND
+from kpi.organisation import comparison_group, descendants_in_tree_order, in_force, tree_order
+from kpi.overview import furthest_from_target, most_worsened, perspective_summary
+from kpi.scorecard import default_period, scorecard
+from kpi.series import measure_series
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+
+# --- Swedish texts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("period", "text"), [
+    ("2022-DÅ08", "DÅ08 2022"), ("2022-DÅ04", "DÅ04 2022"), ("2022-ÅR", "helår 2022"), ("2025-03", "mar 2025"), ("2022-T2", "DÅ08 2022"),
+])  # fmt: skip
+def test_short_period(period: str, text: str) -> None:
+    assert short_period(period) == text
+
+
+@pytest.mark.parametrize(("value", "target", "unit", "text"), [
+    (81.0, 95.0, "%", "14,0 procentenheter under målet"),
+    (36.0, 7.0, "%", "29,0 procentenheter över målet"),
+    (20_000.0, 28_667.0, "antal", f"30{NBSP}% under målet"),
+    (-31.0, 0.0, "mnkr", f"31{NBSP}mnkr under målet"),
+    (None, 95.0, "%", "uppgift saknas"),
+    (81.0, None, "%", "uppgift saknas"),
+])  # fmt: skip
+def test_gap_to_target_text(value: float | None, target: float | None, unit: str, text: str) -> None:
+    assert gap_to_target_text(value, target, unit, 0, 1) == text
+
+
+@pytest.mark.parametrize(("value", "comparison", "unit", "text"), [
+    (15.0, 11.7, "%", "+3,3 procentenheter"),
+    (81.0, 82.0, "%", f"{MINUS}1,0 procentenheter"),
+    (4060.0, 3454.0, "antal", f"+18{NBSP}%"),
+    (1641.0, 1955.0, "antal", f"{MINUS}16{NBSP}%"),
+    (5.0, 0.0, "antal", "5"),
+    (None, 3.0, "antal", "uppgift saknas"),
+])  # fmt: skip
+def test_change_text(value: float | None, comparison: float | None, unit: str, text: str) -> None:
+    assert change_text(value, comparison, unit, 0) == text
+
+
+ROW = {"value": 92.0, "value_women": 91.0, "value_men": 93.0, "unit": "%", "decimals": 0, "masked": False, "is_demo": False, "split_by_sex": True}
+
+
+@pytest.mark.parametrize(("changes", "sex", "text"), [
+    ({}, "T", f"92{NBSP}% (K 91{NBSP}%, M 93{NBSP}%)"),
+    ({"is_demo": True}, "T", f"92{NBSP}% (K 91{NBSP}%, M 93{NBSP}%) (demodata)"),
+    ({"value": None, "value_women": None, "value_men": None}, "T", "uppgift saknas"),
+    ({"value": None, "value_women": None, "value_men": None, "is_demo": True}, "T", "uppgift saknas"),
+    ({"masked": True}, "T", "skyddat (för få) (K skyddat (för få), M skyddat (för få))"),
+    ({"split_by_sex": False, "value_women": None, "value_men": None}, "K", "ej uppdelat på kön"),
+    ({"value_women": None, "value_men": None}, "K", f"92{NBSP}%"),
+])  # fmt: skip
+def test_outcome_text(changes: dict[str, object], sex: str, text: str) -> None:
+    assert outcome_text(ROW | changes, sex) == text
+
+
+def test_comparison_and_source_texts() -> None:
+    assert comparison_text({"comparison_period": "2021-DÅ08", "comparison_value": 82.0, "unit": "%", "decimals": 0}) == f"82{NBSP}% i DÅ08 2021"
+    assert comparison_text({"comparison_period": None, "comparison_value": None, "unit": "%", "decimals": 0}) == "ingen jämförelse"
+    assert source_text("seed 004", False) == "seed 004"
+    assert source_text("seed 004", True).startswith("Demodata")
+    assert source_text(None, False) == "källa saknas"
+
+
+def test_every_verdict_has_a_symbol_a_word_and_a_distinct_colour() -> None:
+    for badges in (ATTAINMENT, TREND):
+        symbols = [b.symbol for b in badges.values()]
+        colours = [b.colour for b in badges.values()]
+        assert len(set(symbols)) == len(symbols) and all(b.word for b in badges.values())
+        assert len(set(colours)) == len(colours)
+    assert set(ATTAINMENT) == {MET, PARTLY, NOT_MET, NOT_ASSESSED}
+
+
+# --- the organisation --------------------------------------------------------------------------
+
+
+def test_tree_order_is_depth_first_with_depths(bundled) -> None:
+    dataset, _ = bundled
+    tree = tree_order(dataset.units)
+    ids = [u.unit_id for u in tree]
+    assert ids[:3] == ["region_nb", "div_nara", "vo_lulea_boden"]
+    assert len(ids) == dataset.units.height and len(set(ids)) == len(ids)
+    depth = {u.unit_id: u.depth for u in tree}
+    assert (depth["div_nara"], depth["vo_pitea"], depth["hc_hortlax"], depth["hc_statsviken"]) == (1, 2, 3, 4)
+    # every unit comes after its parent
+    position = {u: i for i, u in enumerate(ids)}
+    assert all(position[u.parent_id] < position[u.unit_id] for u in tree if u.parent_id)
+
+
+def test_picker_labels_name_the_parent_and_mark_demo_and_ended_units(bundled) -> None:
+    dataset, _ = bundled
+    tree = {u.unit_id: u for u in tree_order(dataset.units)}
+    assert tree["hc_hortlax"].picker_label("VO Piteå tätort") == "Hortlax hälsocentral – VO Piteå tätort"
+    assert tree["hc_ojebyn"].picker_label("VO Piteå tätort").endswith("(demo)")
+    assert "upphörde 2021" in tree["hc_statsviken"].picker_label("x")
+    assert tree["div_nara"].picker_label("Region Norrbotten") == "Division Nära"
+
+
+def test_units_in_force_follow_the_merger(bundled) -> None:
+    dataset, _ = bundled
+    in_2021 = set(in_force(dataset.units, "2021-ÅR")["unit_id"].to_list())
+    in_2022 = set(in_force(dataset.units, "2022-DÅ08")["unit_id"].to_list())
+    assert {"hc_statsviken", "hc_mjolkudden"} <= in_2021 and "hc_statsviken_mjolkudden" not in in_2021
+    assert "hc_statsviken_mjolkudden" in in_2022 and not {"hc_statsviken", "hc_mjolkudden"} & in_2022
+
+
+@pytest.mark.parametrize(("unit", "owner", "members"), [
+    ("div_nara", "div_nara", 7),
+    ("vo_pitea", "vo_pitea", 4),
+    ("hc_hortlax", "vo_pitea", 4),
+    ("hc_statsviken_mjolkudden", "vo_lulea_boden", 8),  # its predecessors ended in 2021
+])  # fmt: skip
+def test_comparison_group(bundled, unit: str, owner: str, members: int) -> None:
+    dataset, _ = bundled
+    got_owner, group = comparison_group(dataset.units, unit, "2022-DÅ08")
+    assert (got_owner, group.height) == (owner, members)
+
+
+def test_descendants_start_with_the_organisation(bundled) -> None:
+    dataset, _ = bundled
+    below = descendants_in_tree_order(dataset.units, "vo_pitea", "2022-DÅ08")
+    assert [u.unit_id for u in below] == ["vo_pitea", "hc_pitea", "hc_hortlax", "hc_norrfjarden", "hc_ojebyn"]
+
+
+# --- the scorecard and the overview ------------------------------------------------------------
+
+
+def test_the_report_opens_on_the_latest_published_period(bundled) -> None:
+    _, evaluation = bundled
+    assert default_period(evaluation, "div_nara") == "2022-DÅ08"
+
+
+def test_choosing_a_sex_puts_its_values_in_the_total_columns(bundled) -> None:
+    _, evaluation = bundled
+    total = {r["measure_id"]: r for r in scorecard(evaluation, "div_nara", "2022-DÅ08").iter_rows(named=True)}
+    women = {r["measure_id"]: r for r in scorecard(evaluation, "div_nara", "2022-DÅ08", "K").iter_rows(named=True)}
+    men = {r["measure_id"]: r for r in scorecard(evaluation, "div_nara", "2022-DÅ08", "M").iter_rows(named=True)}
+    violence = "med_fraga_vald"
+    assert (women[violence]["value"], men[violence]["value"]) == (total[violence]["value_women"], total[violence]["value_men"]) == (1179.0, 462.0)
+    assert women[violence]["value_women"] is None and women[violence]["gender_gap_pp"] is None
+    assert women["med_telefon_samma_dag"]["value"] is None and not women["med_telefon_samma_dag"]["split_by_sex"]
+
+
+def test_perspective_summary_counts_every_measure_once(bundled) -> None:
+    _, evaluation = bundled
+    card = scorecard(evaluation, "div_nara", "2022-DÅ08")
+    summary = perspective_summary(card)
+    assert summary["perspective"].to_list() == ["Samhälle", "Medborgare", "Verksamhet", "Medarbetare", "Ekonomi"]
+    assert summary["measures"].to_list() == [3, 15, 15, 11, 5]
+    counted = summary.select(pl.sum_horizontal(MET, PARTLY, NOT_MET, NOT_ASSESSED))
+    assert counted.to_series().to_list() == summary["measures"].to_list()
+    assert not summary["has_demo"].any()  # the published report
+
+
+def test_attention_lists_are_ordered_and_hold_only_what_they_say(bundled) -> None:
+    _, evaluation = bundled
+    card = scorecard(evaluation, "div_nara", "2022-DÅ08")
+    missing = furthest_from_target(card, limit=10)
+    assert set(missing["attainment"].to_list()) <= {NOT_MET, PARTLY}
+    assert missing["shortfall"].to_list() == sorted(missing["shortfall"].to_list(), reverse=True)
+    worse = most_worsened(card, limit=10)
+    assert set(worse["trend"].to_list()) == {WORSENED}
+    assert worse["change"].to_list() == sorted(worse["change"].to_list())
+    assert worse["measure_id"][0] == "mba_inhyrda_kostnad"  # 11,7 → 15 %
+
+
+def test_scorecard_table_keeps_the_reports_columns(bundled) -> None:
+    _, evaluation = bundled
+    table = scorecard_table(scorecard(evaluation, "div_nara", "2022-DÅ08"))
+    assert table.columns[:8] == ["measure_id", "Framgångsfaktor", "Styrmått", "Mål", "Uppföljningsperiod", "Periodens utfall", "Måluppfyllelse", "Utveckling"]
+    assert table.height == 49
+    assert not table["Periodens utfall"].str.contains("None").any()
+
+
+# --- series, units, actions --------------------------------------------------------------------
+
+
+def test_series_is_in_time_order_and_leaves_out_periods_without_values(bundled) -> None:
+    _, evaluation = bundled
+    series = measure_series(evaluation, "med_telefon_samma_dag", "div_nara", "DÅ08")
+    assert series["period"].to_list() == [f"{y}-DÅ08" for y in range(2019, 2026)]
+    assert series.filter(pl.col("period") == "2022-DÅ08")["value"].to_list() == [81.0]
+    monthly = measure_series(evaluation, "med_telefon_samma_dag", "div_nara", "månad")
+    assert monthly.height > 12 and monthly["value"].null_count() == 0
+
+
+def test_units_compared_are_the_groups_units_sorted_with_missing_last(bundled) -> None:
+    dataset, evaluation = bundled
+    owner, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "hc_hortlax", "2022-DÅ08")
+    assert owner == "vo_pitea"
+    assert units.filter(pl.col("selected"))["unit_id"].to_list() == ["hc_hortlax"]
+    values = units["value"].drop_nulls().to_list()
+    assert values == sorted(values)
+    _, division = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
+    assert division["value"][-1] is None  # a dental area has no phone figure: last, not 0
+    assert division.filter(pl.col("value").is_null())["attainment"].to_list() == [NOT_ASSESSED] * 2
+
+
+def test_unit_grid_has_one_cell_per_unit_and_measure(bundled) -> None:
+    dataset, evaluation = bundled
+    grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag", "med_bedomning_3_dagar"], "vo_pitea", "2022-DÅ08")
+    assert grid.height == 5 * 2
+    assert grid["unit_id"].unique(maintain_order=True).to_list()[0] == "vo_pitea"
+
+
+def test_actions_take_the_latest_follow_up_of_the_year(bundled) -> None:
+    dataset, _ = bundled
+    catalogue = dataset.catalogues.for_year(2022)
+    august = actions_table(catalogue, dataset.actions, "2022-DÅ08")
+    assert august.height == 30 and set(august["follow_up_period"].to_list()) == {"2022-DÅ08"}
+    later = actions_table(catalogue, dataset.actions, "2022-ÅR")
+    assert set(later["follow_up_period"].to_list()) == {"2022-DÅ08"}
+    april = actions_table(catalogue, dataset.actions, "2022-DÅ04")
+    assert set(april["status"].to_list()) == {"okänd"} and april["comment"].null_count() == 30
+    linked = actions_table(catalogue, dataset.actions, "2022-DÅ08", measure_id="med_telefon_samma_dag")
+    assert "med-01" in linked["action_id"].to_list()
+
+
+def test_comment_for_a_measure(bundled) -> None:
+    dataset, _ = bundled
+    note = comment_for(dataset.comments, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
+    assert note is not None and str(note["text"]).startswith("Nollan i vårdgarantin")
+    assert comment_for(dataset.comments, "med_telefon_samma_dag", "hc_hortlax", "2022-DÅ08") is None
