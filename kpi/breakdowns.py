@@ -102,8 +102,8 @@ def unit_spread(long: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("value").min().alias("spread_min"),
             pl.col("value").max().alias("spread_max"),
-            pl.col("unit_id").sort_by("value").first().alias("min_unit_id"),
-            pl.col("unit_id").sort_by("value").last().alias("max_unit_id"),
+            pl.col("unit_id").sort_by(["value", "unit_id"]).first().alias("min_unit_id"),  # ties: first by id, stable
+            pl.col("unit_id").sort_by(["value", "unit_id"], descending=[False, True]).last().alias("max_unit_id"),
             (pl.col("attainment") == MET).sum().cast(pl.Int32).alias("units_meeting_target"),
             pl.len().cast(pl.Int32).alias("units_with_value"),
         )

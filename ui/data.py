@@ -17,7 +17,8 @@ from kpi.actions import actions_table, comment_for
 from kpi.catalogue import Catalogue
 from kpi.comparison import compared_units, unit_grid
 from kpi.organisation import TreeUnit, tree_order
-from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, evaluate_dataset, load_dataset, scorecard
+from kpi.cache import cached_evaluation
+from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
 from kpi.series import SeriesKind, measure_series
 
 ENTRIES = 512
@@ -28,10 +29,12 @@ def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
     """Catalogue, tables and the full evaluation, once per process; never mutated.
 
     ``STYRKORT_DATA`` points at another data directory (catalogue/ and store/), e.g. a scaled
-    copy for the page benchmark; the default is the bundled ``data/``.
+    copy for the page benchmark; the default is the bundled ``data/``. The evaluation is read from
+    ``data/cache/`` when nothing it depends on has changed (``kpi/cache.py``).
     """
-    dataset = load_dataset(Path(os.environ.get("STYRKORT_DATA") or DATA_DIR))
-    return dataset, evaluate_dataset(dataset)
+    data_dir = Path(os.environ.get("STYRKORT_DATA") or DATA_DIR)
+    dataset = load_dataset(data_dir)
+    return dataset, cached_evaluation(dataset, data_dir)
 
 
 def dataset() -> Dataset:
