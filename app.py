@@ -60,7 +60,7 @@ try:
             print(json.dumps({"page": page_name, "ms": round((time.perf_counter() - started) * 1000, 1)}), file=sys.stderr, flush=True)
 except StyrkortError as error:
     st.error(f"Styrkortet kunde inte visas. {error}", icon=":material/error:")
-except Exception:  # noqa: BLE001 - a manager never sees a traceback
+except Exception:
     log.exception("Styrkort: unexpected error while drawing a page")
     st.error(
         "Något gick fel när sidan skulle visas. Välj en annan period eller organisation i menyn till vänster, "

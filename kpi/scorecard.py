@@ -8,8 +8,8 @@ the report's order (perspective, success factor, measure), including measures wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 

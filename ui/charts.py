@@ -21,7 +21,12 @@ FONT = "Source Sans Pro, Source Sans 3, DejaVu Sans, sans-serif"
 
 
 def _layout(fig: go.Figure, *, height: int, unit: str, horizontal: bool = False) -> go.Figure:
-    axis = {"ticksuffix": "\u00a0%" if unit == "%" else "", "rangemode": "tozero" if unit != "mnkr" else "normal", "gridcolor": "#E5E5E5"}
+    axis = {
+        "ticksuffix": "\u00a0%" if unit == "%" else "",
+        "tickformat": ",~f",  # "29 191", never Plotly's SI "29.2k"
+        "rangemode": "tozero" if unit != "mnkr" else "normal",
+        "gridcolor": "#E5E5E5",
+    }
     fig.update_layout(
         separators=",\u00a0",
         height=height,

@@ -14,10 +14,10 @@ import polars as pl
 import streamlit as st
 
 from kpi.actions import actions_table, comment_for
+from kpi.cache import cached_evaluation
 from kpi.catalogue import Catalogue
 from kpi.comparison import compared_units, unit_grid
 from kpi.organisation import TreeUnit, tree_order
-from kpi.cache import cached_evaluation
 from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
 from kpi.series import SeriesKind, measure_series
 

@@ -65,8 +65,8 @@ def _from_url(years: list[int], names: dict[str, str]) -> list[str]:
     st.session_state["_url_read"] = True
     params = st.query_params
     # The page's own parameters are read by the page, after the frame has tidied the link.
-    st.session_state["_link_params"] = {k: params.get(k) for k in params.keys() if k not in GLOBAL_PARAMS}
-    choice = read_link({k: params.get(k) for k in params.keys()}, years, names)
+    st.session_state["_link_params"] = {k: params.get(k) for k in params if k not in GLOBAL_PARAMS}
+    choice = read_link({k: params.get(k) for k in params}, years, names)
     for key, value in (("f_ar", choice.year), ("f_period", choice.report), ("f_org", choice.unit_id), ("f_kon", choice.sex)):
         if value is not None:
             st.session_state[key] = value

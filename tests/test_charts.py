@@ -1,0 +1,65 @@
+"""The figures: Swedish number formats, demo points marked, missing values left out (never 0)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kpi.comparison import compared_units, unit_grid
+from kpi.series import measure_series
+from ui import charts
+
+NBSP = "\u00a0"
+
+
+def test_trend_figure_marks_demo_points_and_uses_swedish_numbers(bundled) -> None:
+    _, evaluation = bundled
+    series = measure_series(evaluation, "med_telefon_samma_dag", "div_nara", "DÅ08")
+    fig = charts.trend_figure(series, sex="T", unit="%", decimals=0, period="2022-DÅ08", comparison_period="2021-DÅ08")
+    values, target = fig.data[0], fig.data[1]
+    assert fig.layout.separators == f",{NBSP}"
+    assert fig.layout.yaxis.tickformat == ",~f" and fig.layout.yaxis.ticksuffix == f"{NBSP}%"
+    by_period = dict(zip(values.x, values.text))
+    assert by_period["DÅ08 2022"] == f"DÅ08 2022: 81{NBSP}%"
+    assert by_period["DÅ08 2023"].endswith("(demodata)")
+    symbols = dict(zip(values.x, values.marker.symbol))
+    assert symbols["DÅ08 2022"] == "circle" and symbols["DÅ08 2023"] == "circle-open"
+    assert set(target.y) == {95.0}
+    assert any(trace.name == "Demodata (öppen ring)" for trace in fig.data)
+
+
+def test_trend_figure_leaves_gaps_for_missing_values() -> None:
+    series = pl.DataFrame(
+        {
+            "period": ["2021-DÅ08", "2022-DÅ08"],
+            "value": [None, 5.0],
+            "target_effective": [None, None],
+            "is_demo": [False, False],
+            "masked": [False, False],
+        }
+    )
+    fig = charts.trend_figure(series, sex="T", unit="antal", decimals=0, period="2022-DÅ08", comparison_period=None)
+    assert list(fig.data[0].y) == [None, 5.0]
+    assert fig.data[0].text[0] == "DÅ08 2021: uppgift saknas"
+    assert len(fig.data) == 1  # no target line without a target
+
+
+def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(bundled) -> None:
+    dataset, evaluation = bundled
+    _, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
+    fig = charts.units_figure(units, unit="%", decimals=0, target=95.0)
+    bars = fig.data[0]
+    assert len(bars.x) == 5  # the two dental areas have no value: not drawn as 0
+    assert list(bars.x) == sorted(bars.x)
+    assert all(text.endswith("demo") for text in bars.text)
+    assert fig.layout.shapes[0].x0 == 95.0
+
+
+def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
+    dataset, evaluation = bundled
+    grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag"], "vo_pitea", "2022-DÅ08")
+    fig = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%")}, {"hc_ojebyn": True})
+    heat = fig.data[0]
+    cells = [row[0] for row in heat.text]
+    assert all(cell[0] in "✓◐✗" for cell in cells)
+    assert all(cell.endswith("*") for cell in cells)  # every unit value is demo data
+    assert heat.y[-1].endswith("(demo)")
