@@ -29,7 +29,7 @@ try:
     from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE, follow_request
 
     data.dataset_and_evaluation()
-    import ui.charts  # noqa: F401  (Plotly's import is slow; pay it at start, not on the first chart)
+    data.charts_ready()
     follow_request()
     pages = {
         "Styrkort": [st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True)],

@@ -43,6 +43,14 @@ def _layout(fig: go.Figure, *, height: int, unit: str, horizontal: bool = False)
     return fig
 
 
+def warm_up() -> None:
+    """Build one throwaway figure of each kind: Plotly loads its validators on first use (about
+    0,7 s), which a process should pay at start rather than on someone's first chart."""
+    fig = go.Figure([go.Scatter(x=[0], y=[0], mode="lines+markers"), go.Bar(x=[0], y=["a"], orientation="h"), go.Heatmap(z=[[0]])])
+    _layout(fig, height=100, unit="%").add_vline(x=0).add_annotation(x=0, y=0, text="")
+    fig.to_json()
+
+
 def _fmt(value: float | None, unit: str, decimals: int, masked: bool = False) -> str:
     return format_value(value, unit, decimals, masked=masked)
 

@@ -37,6 +37,15 @@ def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
     return dataset, cached_evaluation(dataset, data_dir)
 
 
+@st.cache_resource
+def charts_ready() -> bool:
+    """Plotly warmed up once per process (see ``ui.charts.warm_up``)."""
+    from ui.charts import warm_up
+
+    warm_up()
+    return True
+
+
 def dataset() -> Dataset:
     return dataset_and_evaluation()[0]
 

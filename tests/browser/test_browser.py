@@ -83,7 +83,7 @@ def browser() -> Iterator[object]:
 def _open(browser: object, url: str, width: int = 1280, height: int = 800) -> object:
     page = browser.new_page(viewport={"width": width, "height": height}, locale="sv-SE")  # type: ignore[attr-defined]
     page.goto(url)
-    page.wait_for_selector('[data-testid="stSidebar"]', timeout=60_000)
+    page.wait_for_selector('[data-testid="stSidebar"]', state="attached", timeout=60_000)
     return page
 
 
