@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi.catalogue import PERSPECTIVES
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER
-from ui import charts, data
+from ui import data
 from ui.components import demo_notice, heading
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
@@ -30,7 +30,6 @@ if not shown:
 else:
     grid = grid.filter(grid["measure_id"].is_in([m[0] for m in shown]))
     demo_notice(bool((grid["is_demo"] & grid["value"].is_not_null()).any()))
-    units_meta = {u.unit_id: u.is_demo for u in data.units_in_tree_order()}
 
     def open_cell() -> None:
         points = st.session_state["e_grid"].selection.points
@@ -39,7 +38,7 @@ else:
             request_open(MEASURE_PAGE, measure_id=measure_id, unit_id=unit_id)
 
     st.plotly_chart(
-        charts.grid_figure(grid, {m[0]: (m[1], m[2]) for m in shown}, units_meta),
+        data.grid_figure_for(tuple(shown), filters.unit_id, filters.period, filters.sex),
         config={"displayModeBar": False},
         key="e_grid",
         on_select=open_cell,

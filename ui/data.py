@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -20,6 +21,7 @@ from kpi.comparison import compared_units, unit_grid
 from kpi.organisation import TreeUnit, tree_order
 from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
 from kpi.series import SeriesKind, measure_series
+from ui.charts import grid_figure
 
 ENTRIES = 512
 
@@ -84,6 +86,16 @@ def compared_units_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> 
 def grid_for(measure_ids: tuple[str, ...], unit_id: str, period: str, sex: Sex) -> pl.DataFrame:
     data, evaluation = dataset_and_evaluation()
     return unit_grid(evaluation, data.units, list(measure_ids), unit_id, period, sex)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def grid_figure_for(measures: tuple[tuple[str, str, str], ...], unit_id: str, period: str, sex: Sex) -> go.Figure:
+    """The units × measures figure, built once per choice: with many units it is the slowest
+    thing on the page to build."""
+    grid = grid_for(tuple(m[0] for m in measures), unit_id, period, sex)
+    grid = grid.filter(grid["measure_id"].is_in([m[0] for m in measures]))
+    units_meta = {u.unit_id: u.is_demo for u in units_in_tree_order()}
+    return grid_figure(grid, {m[0]: (m[1], m[2]) for m in measures}, units_meta)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
