@@ -25,11 +25,13 @@ page_name = "?"
 
 try:
     from ui import data
+    from ui.components import page_style
     from ui.filters import clear_page_params, sidebar_filters
     from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE, follow_request
 
     data.dataset_and_evaluation()
     data.charts_ready()
+    page_style()
     follow_request()
     pages = {
         "Styrkort": [st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True)],

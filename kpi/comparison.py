@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kpi.organisation import comparison_group, descendants_in_tree_order, in_force
+from kpi.organisation import comparison_group, descendants_in_tree_order, in_force, reporting_types_below
 from kpi.scorecard import Evaluation, Sex
 
 _SUFFIX = {"T": "", "K": "_women", "M": "_men"}
@@ -27,13 +27,20 @@ def _by_sex(sex: Sex) -> list[pl.Expr]:
     ]
 
 
-def compared_units(evaluation: Evaluation, units: pl.DataFrame, measure_id: str, unit_id: str, period: str, sex: Sex = "T") -> tuple[str, pl.DataFrame]:
+def compared_units(
+    evaluation: Evaluation, units: pl.DataFrame, measure_id: str, unit_id: str, period: str, sex: Sex = "T", reported_by: tuple[str, ...] | None = None
+) -> tuple[str, pl.DataFrame]:
     """The organisation's units (or, for a health centre, it and its siblings) for one measure.
+    With ``reported_by`` (the catalogue's unit types for the measure), units that hold no such
+    unit are left out: they do not report the measure, so there is nothing missing.
 
     Returns the group's owner and one row per unit in force: unit_id, name, unit_type, is_demo_unit,
     has_children, selected, value, attainment, masked, is_demo, target_effective; sorted by value.
     """
     owner, group = comparison_group(units, unit_id, period)
+    if reported_by is not None:
+        below = reporting_types_below(units)
+        group = group.filter(pl.col("unit_id").is_in([u for u in group["unit_id"].to_list() if below.get(u, frozenset()) & set(reported_by)]))
     force = in_force(units, period)
     parents = set(force["parent_id"].drop_nulls().to_list())
     values = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == period)).select("unit_id", *_by_sex(sex))

@@ -7,6 +7,7 @@ the same everywhere. Values never become 0 here: missing reads "uppgift saknas",
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
@@ -41,10 +42,27 @@ def short_period(period_id: str) -> str:
     return f"{p.kind} {p.year}"
 
 
+# The seeds' file names, as a reader would cite the documents.
+_DOCUMENTS = {
+    "seed 004": "Division Nära, bilaga till delårsrapport per augusti 2022",
+    "seed 002": "Regiondirektörens månadsrapport april 2025",
+    "seed 000": "Hälso- och sjukvårdsnämndens årsredovisning 2024",
+}
+
+
 def source_text(source: str | None, is_demo: bool) -> str:
+    """'Demodata (genererad, inte publicerad)' or the document the figure was published in."""
     if is_demo:
         return f"{DEMO_TEXT} (genererad, inte publicerad)"
-    return source or "källa saknas"
+    if not source:
+        return "källa saknas"
+    text = re.sub(r"seed (\d{3})_[0-9a-f]+\.txt", r"seed \1", source)
+    for seed, document in _DOCUMENTS.items():
+        if text.startswith(seed):
+            rest = text[len(seed) :].lstrip(" ,")
+            rest = re.sub(r"^\(Division Nära, bilaga till delårsrapport per augusti 2022\),?\s*", "", rest)
+            return f"{document}{', ' + rest if rest else ''}"
+    return text
 
 
 def outcome_text(row: dict[str, Any], sex: str = "T") -> str:
@@ -52,7 +70,17 @@ def outcome_text(row: dict[str, Any], sex: str = "T") -> str:
     decimals = int(row["decimals"]) if row.get("decimals") is not None else 0
     if sex != "T" and not row.get("split_by_sex"):
         return NOT_SPLIT_TEXT
-    text = format_outcome(row["value"], row.get("value_women"), row.get("value_men"), row["unit"], decimals, masked=bool(row["masked"]))
+    masked = bool(row["masked"])
+    if row["value"] is None and not masked and (row.get("value_women") is not None or row.get("value_men") is not None):
+        # A share printed only for women and men: no total exists, so none is claimed.
+        women = format_value(row.get("value_women"), row["unit"], decimals, masked=bool(row.get("masked_women")))
+        men = format_value(row.get("value_men"), row["unit"], decimals, masked=bool(row.get("masked_men")))
+        text = f"K {women}, M {men} (totalt anges ej)"
+        return f"{text} ({DEMO_TEXT.lower()})" if row.get("is_demo") else text
+    text = format_outcome(
+        row["value"], row.get("value_women"), row.get("value_men"), row["unit"], decimals, masked=masked,
+        masked_women=masked or bool(row.get("masked_women")), masked_men=masked or bool(row.get("masked_men")),
+    )  # fmt: skip
     return f"{text} ({DEMO_TEXT.lower()})" if row.get("is_demo") and text not in (MISSING_TEXT, MASKED_TEXT) else text
 
 
@@ -86,27 +114,41 @@ def scorecard_table(card: pl.DataFrame, sex: str = "T") -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+def _difference(value: float, reference: float, unit: str, decimals: int) -> str | None:
+    """A difference in the measure's own unit where a percentage would mislead: amounts (a budget
+    result around 0), and small counts (8 falls against a target of 1,3)."""
+    if unit == "%":
+        return None
+    if unit in ("mnkr", "kr") or abs(reference) < 20:
+        difference = abs(value - reference)
+        return format_value(difference, unit, decimals if float(difference).is_integer() or difference >= 10 else max(decimals, 1))
+    return None
+
+
 def gap_to_target_text(value: float | None, target: float | None, unit: str, decimals: int, direction: int) -> str:
-    """How far from the target, the right way round: '9 procentenheter under målet', '12 % över målet'."""
+    """How far from the target: '14,0 procentenheter under målet', '30 % under målet',
+    '31 mnkr under målet'."""
     if value is None or target is None:
         return MISSING_TEXT
     side = "under" if value < target else "över"
     if unit == "%":
-        points = format_points(abs(value - target), 1).lstrip("+")
-        return f"{points} {side} målet"
-    if target == 0:
-        return f"{format_value(abs(value - target), unit, decimals)} {side} målet"
+        return f"{format_points(abs(value - target), 1).lstrip('+')} {side} målet"
+    absolute = _difference(value, target, unit, decimals)
+    if absolute is not None:
+        return f"{absolute} {side} målet"
     return f"{format_number(abs(value - target) / abs(target) * 100, 0)}\u00a0% {side} målet"
 
 
 def change_text(value: float | None, comparison: float | None, unit: str, decimals: int) -> str:
-    """The change against the comparison value: '−4 procentenheter', '−12 %'."""
+    """The change against the comparison value: '−1,0 procentenheter', '−16 %', '−0,7 mnkr'."""
     if value is None or comparison is None:
         return MISSING_TEXT
     if unit == "%":
         return format_points(value - comparison, 1)
-    if comparison == 0:
-        return format_value(value - comparison, unit, decimals)
+    absolute = _difference(value, comparison, unit, decimals)
+    if absolute is not None:
+        sign = "+" if value > comparison else ("\u2212" if value < comparison else "")
+        return f"{sign}{absolute}"
     change = (value - comparison) / abs(comparison) * 100
     sign = "+" if round(change) > 0 else ""
     return f"{sign}{format_number(change, 0)}\u00a0%"

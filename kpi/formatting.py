@@ -44,9 +44,22 @@ def format_points(value: float | None, decimals: int = 1) -> str:
     return f"{sign}{number} procentenheter"
 
 
-def format_outcome(value: float | None, women: float | None, men: float | None, unit: str, decimals: int, *, masked: bool = False) -> str:
-    """The report's "Periodens utfall" cell: '92 % (K 92 %, M 92 %)'; the sexes only where given."""
+def format_outcome(
+    value: float | None,
+    women: float | None,
+    men: float | None,
+    unit: str,
+    decimals: int,
+    *,
+    masked: bool = False,
+    masked_women: bool | None = None,
+    masked_men: bool | None = None,
+) -> str:
+    """The report's "Periodens utfall" cell: '92 % (K 92 %, M 92 %)'; the sexes where given or
+    masked ('11 (K skyddat (för få), M skyddat (för få))'), so a hidden split is never silent."""
+    masked_women = masked if masked_women is None else masked_women
+    masked_men = masked if masked_men is None else masked_men
     text = format_value(value, unit, decimals, masked=masked)
-    if women is None and men is None:
+    if women is None and men is None and not (masked_women or masked_men):
         return text
-    return f"{text} (K {format_value(women, unit, decimals, masked=masked)}, M {format_value(men, unit, decimals, masked=masked)})"
+    return f"{text} (K {format_value(women, unit, decimals, masked=masked_women)}, M {format_value(men, unit, decimals, masked=masked_men)})"

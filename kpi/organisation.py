@@ -119,3 +119,16 @@ def descendants_in_tree_order(units: pl.DataFrame, unit_id: str, period: str) ->
 def unit_name(units: pl.DataFrame, unit_id: str) -> str:
     found = units.filter(pl.col("unit_id") == unit_id)["name"]
     return found[0] if found.len() else unit_id
+
+
+def reporting_types_below(units: pl.DataFrame) -> dict[str, frozenset[str]]:
+    """For every unit, the reporting unit types (hälsocentral, tandvårdsklinik) in it or below it:
+    a dental area does not report a health-centre measure, so it is 'not applicable', not missing."""
+    tree = tree_order(units)
+    types: dict[str, set[str]] = {u.unit_id: ({u.unit_type} & set(REPORTING_TYPES)) for u in tree}
+    parents = {u.unit_id: u.parent_id for u in tree}
+    for unit in reversed(tree):  # children before parents
+        parent = parents[unit.unit_id]
+        if parent in types:
+            types[parent] |= types[unit.unit_id]
+    return {k: frozenset(v) for k, v in types.items()}

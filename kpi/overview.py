@@ -25,13 +25,16 @@ def perspective_summary(card: pl.DataFrame) -> pl.DataFrame:
 
 
 def furthest_from_target(card: pl.DataFrame, limit: int = 5) -> pl.DataFrame:
-    """Measures that miss their target, by the relative distance to it read through the direction."""
-    shortfall = (pl.col("target_effective") - pl.col("value")) * pl.col("direction") / pl.col("target_effective").abs()
+    """Measures that miss their target: 'ej uppfyllt' before 'delvis', each by the relative
+    distance to the target read through the direction. A target of 0 (a budget result) or one set
+    per sex has no relative distance; those come after the others of their state, never left out."""
+    relative = (pl.col("target_effective") - pl.col("value")) * pl.col("direction") / pl.col("target_effective").abs()
+    shortfall = pl.when(pl.col("target_effective").is_not_null() & (pl.col("target_effective") != 0)).then(relative)
     return (
-        card.filter(pl.col("attainment").is_in([NOT_MET, PARTLY]) & pl.col("target_effective").is_not_null() & (pl.col("target_effective") != 0))
-        .with_columns(shortfall.alias("shortfall"))
-        .filter(pl.col("shortfall") > 0)
-        .sort("shortfall", descending=True)
+        card.filter(pl.col("attainment").is_in([NOT_MET, PARTLY]))
+        .with_columns(shortfall.alias("shortfall"), (pl.col("attainment") == PARTLY).alias("_partly"))
+        .sort(["_partly", "shortfall"], descending=[False, True], nulls_last=True)
+        .drop("_partly")
         .head(limit)
     )
 

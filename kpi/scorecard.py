@@ -73,6 +73,10 @@ def evaluate_dataset(dataset: Dataset) -> Evaluation:
         "measure_id", "value_kind", "accumulation", pl.col("measure_decimals").alias("decimals")
     )
     values = resolve_values(dataset.observations, dataset.units, latest, years)
+    # The region holds more than Division Nära: a sum of the division's units is not the region's
+    # figure, so the region shows only what was reported for the region itself.
+    partial = dataset.units.filter(pl.col("unit_type") == "region")["unit_id"].to_list()
+    values = values.filter(~(pl.col("unit_id").is_in(partial) & (pl.col("origin") == "summerat från enheter")))
     long = evaluate(values, measures, years)
     long = mask_small_numbers(long, dataset.settings.mask_threshold)
     wide = wide_by_sex(long, dataset.settings)
@@ -120,6 +124,8 @@ SCORECARD_COLUMNS = [
     "gender_gap_pp",
     "gender_gap_flag",
     "masked",
+    "masked_women",
+    "masked_men",
     "spread_min",
     "spread_max",
     "units_meeting_target",
@@ -160,11 +166,13 @@ def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T")
             pl.col("trend").fill_null("saknas"),
             pl.lit(None, pl.Float64).alias("gender_gap_pp"),
             pl.lit(False).alias("gender_gap_flag"),
+            pl.lit(False).alias("masked_women"),
+            pl.lit(False).alias("masked_men"),
         )
     values = wide.select(
         "measure_id", "value", "value_women", "value_men", "decimals", "attainment", "attainment_women", "attainment_men",
         "trend", "comparison_period", "comparison_value", "target_effective", "gender_gap_pp", "gender_gap_flag", "masked",
-        "is_demo", "source",
+        "masked_women", "masked_men", "is_demo", "source",
     )
     spread = evaluation.spread.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
         "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value"
@@ -178,6 +186,8 @@ def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T")
             pl.col("trend").fill_null("saknas"),
             pl.col("is_demo").fill_null(False),
             pl.col("masked").fill_null(False),
+            pl.col("masked_women").fill_null(False),
+            pl.col("masked_men").fill_null(False),
             pl.col("gender_gap_flag").fill_null(False),
             pl.coalesce("source", "measure_source").alias("source"),
         )

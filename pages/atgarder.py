@@ -28,8 +28,9 @@ else:
         st.warning(f"Åtgärderna har ingen uppföljning för {filters.period_label} eller tidigare under {filters.year}; status visas som okänd.")
     else:
         st.caption(f"Status och kommentar enligt senaste uppföljningen: {', '.join(sorted({short_period(p) for p in followed['follow_up_period'].to_list()}))}.")
-    counts = actions.group_by("status").len()
-    st.markdown(" · ".join(f"{ACTION_STATUS[s].symbol} **{n}** {ACTION_STATUS[s].word}" for s, n in counts.sort("status").iter_rows()))
+    counts = dict(actions.group_by("status").len().iter_rows())
+    st.markdown(" · ".join(f"{badge.symbol} **{counts[status]}** {badge.word}" for status, badge in ACTION_STATUS.items() if status in counts))
+    show_nr = actions["nr"].is_not_null().any()
     for perspective in PERSPECTIVES:
         rows = actions.filter(pl.col("perspective") == perspective)
         if rows.is_empty():
@@ -37,8 +38,8 @@ else:
         st.subheader(perspective, anchor=False)
         table = pl.DataFrame(
             [
-                {
-                    "Nr": r["nr"] or "–",
+                ({"Nr": r["nr"] or "–"} if show_nr else {})
+                | {
                     "Mål": r["goal"],
                     "Åtgärd": r["action"],
                     "Status": ACTION_STATUS[r["status"]].text,
@@ -48,17 +49,5 @@ else:
                 for r in rows.iter_rows(named=True)
             ]
         )
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "Nr": st.column_config.TextColumn(width="small"),
-                "Mål": st.column_config.TextColumn(width="medium"),
-                "Åtgärd": st.column_config.TextColumn(width="large"),
-                "Status": st.column_config.TextColumn(width="small"),
-                "Kommentar": st.column_config.TextColumn(width="large"),
-                "Styrmått": st.column_config.TextColumn(width="medium"),
-            },
-        )
+        st.table(table, hide_index=True)  # a static table: long texts wrap instead of being cut
     st.caption("Källa: Division Nära, uppföljning av divisionens strategiska åtgärder (bilaga till delårsrapport per augusti 2022). Status är härledd ur kommentaren, eftersom statussymbolen saknas i textversionen av rapporten.")

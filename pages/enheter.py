@@ -20,7 +20,7 @@ if perspective != chosen:
     st.rerun()
 
 catalogue = data.catalogue(filters.year)
-measures = [(m.id, m.name, m.unit.value) for p, _, m in catalogue.rows() if p.name == perspective]
+measures = [(m.id, m.name, m.unit.value, tuple(t.value for t in m.reported_by)) for p, _, m in catalogue.rows() if p.name == perspective]
 grid = data.grid_for(tuple(m[0] for m in measures), filters.unit_id, filters.period, filters.sex)
 # Measures nobody under the organisation reports for the period are left out of the grid.
 reported = set(grid.filter(grid["value"].is_not_null() | grid["masked"])["measure_id"].to_list())
@@ -45,7 +45,10 @@ else:
         selection_mode="points",
     )
     legend = " · ".join(f"{ATTAINMENT[s].symbol} {ATTAINMENT[s].word}" for s in ATTAINMENT_ORDER)
-    st.caption(f"{legend} · * demodata · (demo) enhet som inte nämns i rapporten. Klicka på en cell för att öppna styrmåttet för den enheten.")
+    st.caption(
+        f"{legend} · * demodata · K/M: bedömt per kön, totalt anges ej · tom cell: enheten rapporterar inte måttet · "
+        "(demo) enhet som inte nämns i rapporten. Klicka på en cell för att öppna styrmåttet för den enheten."
+    )
     hidden = [m[1] for m in measures if m[0] not in reported]
     if hidden:
         st.caption(f"Utan värden per enhet för perioden: {'; '.join(hidden)}.")

@@ -14,12 +14,23 @@ from ui.components import demo_notice
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
 
+
+
+def _reporting_units(m: object) -> str:
+    plural = {"hälsocentral": "hälsocentraler", "tandvårdsklinik": "tandvårdskliniker"}
+    names = [plural[t.value] for t in m.reported_by if t.value in plural]  # type: ignore[attr-defined]
+    return " och ".join(names).capitalize() if names else "Enheter"
+
+
 filters = current()
 catalogue = data.catalogue(filters.year)
 rows = list(catalogue.rows())
 labels = {m.id: f"{p.name} · {m.name}" for p, _, m in rows}
 ids = list(labels)
+asked = st.session_state.get("_link_params", {}).get("matt")
 chosen = page_choice("matt", ids, ids[0])
+if asked is not None and asked not in ids:
+    st.warning(f"Styrmåttet ”{asked}” i länken finns inte i katalogen för {filters.year}; välj ett styrmått nedan.", icon=":material/link_off:")
 measure_id = st.selectbox("Styrmått", ids, index=ids.index(chosen), format_func=labels.__getitem__, help="Skriv för att söka bland styrmåtten.")
 if measure_id != chosen:
     set_page_choice("matt", measure_id)
@@ -63,6 +74,8 @@ st.caption(f"Källa: {source_text(row['source'], shown_demo)}. Uppföljning: {ro
 over_time, by_sex, by_unit, analysis, numbers = st.tabs(["Över tid", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror"])
 
 with over_time:
+    if filters.sex != "T" and not measure.split_by_sex:
+        st.info(f"Styrmåttet är inte uppdelat på kön; diagrammet visar totalen i stället för {filters.sex_choice}.")
     st.segmented_control(
         "Visa", kinds, default=kinds[0], key="sm_kind", required=True,
         format_func=lambda k: "Månad för månad" if k == "månad" else f"Varje {k}" if k != "ÅR" else "Varje helår",
@@ -71,7 +84,7 @@ with over_time:
         st.info("Det finns inga värden för styrmåttet för den här organisationen.")
     else:
         st.plotly_chart(
-            charts.trend_figure(series, sex=filters.sex, unit=unit, decimals=decimals, period=filters.period, comparison_period=row["comparison_period"]),
+            charts.trend_figure(series, sex=filters.sex if measure.split_by_sex else "T", unit=unit, decimals=decimals, period=filters.period, comparison_period=row["comparison_period"]),
             config={"displayModeBar": False},
             key="sm_trend",
         )
@@ -83,28 +96,40 @@ with by_sex:
     else:
         c1, c2, c3 = st.columns(3)
         full = data.scorecard_for(filters.unit_id, filters.period, "T").filter(pl.col("measure_id") == measure_id).row(0, named=True)
-        c1.metric("Kvinnor", format_value(full["value_women"], unit, decimals, masked=full["masked"]))
-        c2.metric("Män", format_value(full["value_men"], unit, decimals, masked=full["masked"]))
+        by_sex_demo = " (demodata)" if full["is_demo"] and (full["value_women"] is not None or full["value_men"] is not None) else ""
         gap = full["gender_gap_pp"]
-        c3.metric("Skillnad kvinnor − män", format_points(gap, 1) if gap is not None else ("ej tillämpligt" if unit != "%" else "uppgift saknas"))
+        cards = (
+            ("Kvinnor", format_value(full["value_women"], unit, decimals, masked=bool(full["masked_women"])) + by_sex_demo),
+            ("Män", format_value(full["value_men"], unit, decimals, masked=bool(full["masked_men"])) + by_sex_demo),
+            ("Skillnad kvinnor − män", format_points(gap, 1) if gap is not None else ("ej tillämpligt" if unit != "%" else "uppgift saknas")),
+        )
+        for column, (label, value) in zip((c1, c2, c3), cards):
+            with column.container(border=True, height="stretch"):
+                st.caption(label)
+                st.markdown(f"#### {value}")
         if full["gender_gap_flag"]:
             st.warning(f"Skillnaden mellan kvinnor och män är större än {format_points(data.dataset().settings.gender_gap_threshold_pp, 1).lstrip('+')}: följ upp om den är omotiverad.", icon=":material/flag:")
         if series.height:
             st.plotly_chart(charts.sex_figure(series, unit=unit, decimals=decimals, period=filters.period), config={"displayModeBar": False}, key="sm_sex")
 
 with by_unit:
-    owner, compared = data.compared_units_for(measure_id, filters.unit_id, filters.period, filters.sex)
+    owner, compared = data.compared_units_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
     owner_name = next((u.name for u in data.units_in_tree_order() if u.unit_id == owner), owner)
     with_value = compared.filter(pl.col("value").is_not_null() & ~pl.col("masked"))
     if with_value.is_empty():
         st.info(f"Det finns inga värden per enhet under {owner_name} för den här perioden.")
     else:
         spread = data.scorecard_for(owner, filters.period, filters.sex).filter(pl.col("measure_id") == measure_id).row(0, named=True)
-        target = with_value["target_effective"].drop_nulls()
-        summary = [f"Enheter under {owner_name}: lägst {format_value(with_value['value'].min(), unit, decimals)}, högst {format_value(with_value['value'].max(), unit, decimals)}"]
-        if spread["units_with_value"]:
-            summary.append(f"{spread['units_meeting_target']} av {spread['units_with_value']} enheter når målet")
-        st.markdown(" · ".join(summary))
+        targets = with_value["target_effective"].drop_nulls().unique()
+        st.markdown(
+            f"**Staplarna:** {with_value.height} enheter under {owner_name}, lägst {format_value(with_value['value'].min(), unit, decimals)}, "
+            f"högst {format_value(with_value['value'].max(), unit, decimals)}."
+        )
+        if spread["units_with_value"] and filters.sex == "T":
+            st.markdown(
+                f"**{_reporting_units(measure)} under {owner_name}:** {spread['units_meeting_target']} av {spread['units_with_value']} når målet; "
+                f"lägst {format_value(spread['spread_min'], unit, decimals)}, högst {format_value(spread['spread_max'], unit, decimals)}."
+            )
 
         def drill() -> None:
             points = st.session_state["sm_units"].selection.points
@@ -112,7 +137,8 @@ with by_unit:
                 request_open(MEASURE_PAGE, unit_id=points[0]["customdata"])
 
         st.plotly_chart(
-            charts.units_figure(compared, unit=unit, decimals=decimals, target=target[0] if target.len() else None),
+            # One target line only where every unit has the same target ("Öka" compares each with its own past).
+            charts.units_figure(compared, unit=unit, decimals=decimals, target=targets[0] if targets.len() == 1 else None),
             config={"displayModeBar": False},
             key="sm_units",
             on_select=drill,

@@ -139,7 +139,7 @@ def test_the_medborgare_table_shows_published_values_with_symbol_and_word() -> N
     assert phone["Periodens utfall"] == f"81{NBSP}%"
     assert phone["Måluppfyllelse"] == "✗ ej uppfyllt" and phone["Utveckling"] == "↘ försämrad"
     assert phone["Jämförelse"] == f"82{NBSP}% i DÅ08 2021"
-    assert phone["Källa"].startswith("seed 004")
+    assert phone["Källa"] == "Division Nära, bilaga till delårsrapport per augusti 2022, Medborgare-tabellen rad 542–546 (jan–aug 2022)"
     assessed = table_row(app, "Styrmått", "Andel medicinsk bedömning")
     assert assessed["Periodens utfall"] == f"92{NBSP}% (K 92{NBSP}%, M 92{NBSP}%)"
     assert not app.info  # nothing shown is demo data
@@ -180,8 +180,9 @@ def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
     shown = texts(app)
     assert f"#### 81{NBSP}%" in shown and "#### ✗ ej uppfyllt" in shown and "#### ↘ försämrad" in shown
     assert f"Jämfört med 82{NBSP}% i DÅ08 2021" in shown
-    assert "Källa: seed 004" in shown
-    assert "av 26 enheter når målet" in shown or "enheter når målet" in shown
+    assert "Källa: Division Nära, bilaga till delårsrapport per augusti 2022" in shown
+    assert "**Hälsocentraler under Division Nära:** 7 av 25 når målet" in shown
+    assert "**Staplarna:** 5 enheter under Division Nära" in shown  # the dental areas do not report it
     assert [b.label for b in app.get("download_button")] == ["Ladda ner CSV", "Ladda ner Excel"]
     assert app.query_params["matt"] == "med_telefon_samma_dag"
 
@@ -189,16 +190,16 @@ def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
 def test_measure_detail_for_a_health_centre_compares_it_with_its_siblings_and_labels_demo() -> None:
     app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="hc_hortlax")
     shown = texts(app)
-    assert "Enheter under VO Piteå tätort" in shown
+    assert "**Staplarna:** 4 enheter under VO Piteå tätort" in shown
     assert "Demodata" in app.info[0].value
     assert "(demodata)" in shown
 
 
 def test_measure_detail_shows_women_and_men_with_the_gap_in_points() -> None:
     app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar")
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Kvinnor"] == f"92{NBSP}%" and metrics["Män"] == f"92{NBSP}%"
-    assert metrics["Skillnad kvinnor − män"] == "0,0 procentenheter"
+    shown = texts(app)
+    assert "Kvinnor\n" in "\n".join(c.value for c in app.caption) + "\n"
+    assert f"#### 92{NBSP}%\n#### 92{NBSP}%\n#### 0,0 procentenheter" in shown
 
 
 def test_units_page_draws_the_grid_for_the_chosen_perspective() -> None:
@@ -212,9 +213,9 @@ def test_actions_page_lists_the_actions_per_perspective_with_status() -> None:
     app = open_app("pages/atgarder.py")
     headings = [h.value for h in app.subheader]
     assert headings == ["Medborgare", "Verksamhet", "Medarbetare", "Ekonomi"]  # the report has no Samhälle actions
-    statuses = {s for d in app.dataframe for s in d.value["Status"]}
+    statuses = {s for t in app.table for s in t.value["Status"]}
     assert statuses <= {"◐ pågår", "○ ej påbörjad", "● genomförd", "? status okänd"} and "◐ pågår" in statuses
-    assert sum(len(d.value) for d in app.dataframe) == 30
+    assert sum(len(t.value) for t in app.table) == 30
 
 
 # --- no exception anywhere ---------------------------------------------------------------------
@@ -234,3 +235,10 @@ def test_every_page_runs_for_every_organisation_level_and_period_kind(page: str)
             app.run()
             assert not app.exception, (page, org, year, report, [e.value for e in app.exception])
             assert not app.error, (page, org, year, report, [e.value for e in app.error])
+
+
+def test_masked_values_read_skyddat_in_the_table() -> None:
+    app = open_app(PERSPECTIVE_PAGES["Medborgare"], org="hc_gallivare", ar="2022", period="01")
+    violence = table_row(app, "Styrmått", "Antal patienter som fått fråga om våld")
+    assert "skyddat (för få)" in violence["Periodens utfall"]
+    assert "0" not in violence["Periodens utfall"].replace("(för få)", "")

@@ -57,9 +57,22 @@ def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(b
 def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
     dataset, evaluation = bundled
     grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag"], "vo_pitea", "2022-DÅ08")
-    fig = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%")}, {"hc_ojebyn": True})
+    reporting = {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()}
+    fig = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%", ("hälsocentral",))}, {"hc_ojebyn": True}, reporting)
     heat = fig.data[0]
     cells = [row[0] for row in heat.text]
     assert all(cell[0] in "✓◐✗" for cell in cells)
     assert all(cell.endswith("*") for cell in cells)  # every unit value is demo data
-    assert heat.y[-1].endswith("(demo)")
+    assert fig.layout.yaxis.ticktext[-1].endswith("(demo)")
+    dental_only = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%", ("tandvårdsklinik",))}, {}, reporting)
+    assert all(row[0] == "" for row in dental_only.data[0].text)  # not reported here: blank, not "saknas", never 0
+    assert all(row[0] is None for row in dental_only.data[0].z)
+
+
+def test_grid_columns_stay_apart_when_shortened_names_agree(bundled) -> None:
+    dataset, evaluation = bundled
+    ids = ["med_halsosamtal_40", "med_halsosamtal_50"]
+    grid = unit_grid(evaluation, dataset.units, ids, "vo_pitea", "2022-DÅ08")
+    names = {m: ("Andel som deltagit vid hälsosamtal i primärvård av 40-, 50-, 60-åringar i befolkningen – " + m[-2:] + "-åringar", "%", ("hälsocentral",)) for m in ids}
+    fig = charts.grid_figure(grid, names, {}, {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()})
+    assert len(set(fig.layout.xaxis.ticktext)) == 2 and list(fig.data[0].x) == [0, 1]

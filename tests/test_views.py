@@ -35,6 +35,7 @@ def test_short_period(period: str, text: str) -> None:
     (36.0, 7.0, "%", "29,0 procentenheter över målet"),
     (20_000.0, 28_667.0, "antal", f"30{NBSP}% under målet"),
     (-31.0, 0.0, "mnkr", f"31{NBSP}mnkr under målet"),
+    (8.0, 1.33, "antal", "6,7 över målet"),
     (None, 95.0, "%", "uppgift saknas"),
     (81.0, None, "%", "uppgift saknas"),
 ])  # fmt: skip
@@ -47,7 +48,10 @@ def test_gap_to_target_text(value: float | None, target: float | None, unit: str
     (81.0, 82.0, "%", f"{MINUS}1,0 procentenheter"),
     (4060.0, 3454.0, "antal", f"+18{NBSP}%"),
     (1641.0, 1955.0, "antal", f"{MINUS}16{NBSP}%"),
-    (5.0, 0.0, "antal", "5"),
+    (5.0, 0.0, "antal", "+5"),
+    (8.0, 1.33, "antal", "+6,7"),
+    (-0.59, 0.11, "mnkr", f"{MINUS}0,7{NBSP}mnkr"),
+    (-31.0, -20.0, "mnkr", f"{MINUS}11{NBSP}mnkr"),
     (None, 3.0, "antal", "uppgift saknas"),
 ])  # fmt: skip
 def test_change_text(value: float | None, comparison: float | None, unit: str, text: str) -> None:
@@ -73,7 +77,11 @@ def test_outcome_text(changes: dict[str, object], sex: str, text: str) -> None:
 def test_comparison_and_source_texts() -> None:
     assert comparison_text({"comparison_period": "2021-DÅ08", "comparison_value": 82.0, "unit": "%", "decimals": 0}) == f"82{NBSP}% i DÅ08 2021"
     assert comparison_text({"comparison_period": None, "comparison_value": None, "unit": "%", "decimals": 0}) == "ingen jämförelse"
-    assert source_text("seed 004", False) == "seed 004"
+    assert source_text("seed 004", False) == "Division Nära, bilaga till delårsrapport per augusti 2022"
+    published = "seed 004_d741fbd3b526ca16.txt (Division Nära, bilaga till delårsrapport per augusti 2022), Medborgare-tabellen rad 542–546"
+    assert source_text(published, False) == "Division Nära, bilaga till delårsrapport per augusti 2022, Medborgare-tabellen rad 542–546"
+    assert source_text("seed 002_bd57af9f43c699ab.txt, Nyckeltal", False) == "Regiondirektörens månadsrapport april 2025, Nyckeltal"
+    assert source_text("kommunens egen uppgift", False) == "kommunens egen uppgift"
     assert source_text("seed 004", True).startswith("Demodata")
     assert source_text(None, False) == "källa saknas"
 
@@ -237,3 +245,10 @@ def test_comment_for_a_measure(bundled) -> None:
     note = comment_for(dataset.comments, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
     assert note is not None and str(note["text"]).startswith("Nollan i vårdgarantin")
     assert comment_for(dataset.comments, "med_telefon_samma_dag", "hc_hortlax", "2022-DÅ08") is None
+
+
+def test_the_region_shows_only_its_own_reported_figures_never_the_divisions_sum(bundled) -> None:
+    _, evaluation = bundled
+    assert scorecard(evaluation, "region_nb", "2022-DÅ08")["value"].null_count() == 49
+    region_2025 = scorecard(evaluation, "region_nb", "2025-DÅ04").filter(pl.col("value").is_not_null())
+    assert region_2025["is_demo"].to_list() == [False] * region_2025.height and region_2025.height >= 1

@@ -56,56 +56,67 @@ def _fmt(value: float | None, unit: str, decimals: int, masked: bool = False) ->
 
 
 def trend_figure(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, period: str, comparison_period: str | None) -> go.Figure:
-    """One line over the periods for the chosen sex (or the total), the target as a dashed step
-    line, the chosen period and its comparison period marked."""
-    suffix = {"T": "", "K": "_women", "M": "_men"}[sex]
-    rows = series.select(
-        "period", pl.col(f"value{suffix}").alias("v"), pl.col(f"target_effective{suffix}").alias("t"),
-        pl.col(f"is_demo{suffix}").fill_null(False).alias("demo"), pl.col(f"masked{suffix}").fill_null(False).alias("masked"),
-    ).to_dicts()  # fmt: skip
-    x = [short_period(r["period"]) for r in rows]
+    """A line over the periods for the chosen sex (or the total) with its target as a dashed step
+    line, the chosen period and its comparison period marked. A measure printed only for women
+    and men (no total) gets one line and one target per sex."""
+    sexes = [sex]
+    if sex == "T" and series["value"].is_null().all() and not series.select(pl.col("value_women", "value_men").is_null().all()).row(0) == (True, True):
+        sexes = ["K", "M"]
+    x = [short_period(p) for p in series["period"].to_list()]
     fig = go.Figure()
-    hover = [
-        f"{short_period(r['period'])}: {_fmt(r['v'], unit, decimals, r['masked'])}" + (" (demodata)" if r["demo"] and r["v"] is not None else "")
-        for r in rows
-    ]
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=[r["v"] for r in rows],
-            mode="lines+markers",
-            name=SEX_LABELS[sex],
-            line={"color": SEX_COLOURS[sex], "width": 3},
-            marker={
-                "size": [14 if r["period"] == period else 9 for r in rows],
-                "symbol": ["circle-open" if r["demo"] else "circle" for r in rows],
-                "line": {"width": 2, "color": SEX_COLOURS[sex]},
-                "color": SEX_COLOURS[sex],
-            },
-            text=hover,
-            hovertemplate="%{text}<extra></extra>",
-            connectgaps=False,
-        )
-    )
-    if any(r["t"] is not None for r in rows):
+    any_demo = False
+    for s in sexes:
+        suffix = {"T": "", "K": "_women", "M": "_men"}[s]
+        rows = series.select(
+            "period", pl.col(f"value{suffix}").alias("v"), pl.col(f"target_effective{suffix}").alias("t"),
+            pl.col(f"is_demo{suffix}").fill_null(False).alias("demo"), pl.col(f"masked{suffix}").fill_null(False).alias("masked"),
+        ).to_dicts()  # fmt: skip
+        any_demo = any_demo or any(r["demo"] for r in rows if r["v"] is not None)
+        label = SEX_LABELS[s]
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=[r["t"] for r in rows],
-                mode="lines",
-                name="Mål",
-                line={"color": TARGET_COLOUR, "dash": "dash", "width": 2, "shape": "hv"},
-                text=[f"Mål {short_period(r['period'])}: {_fmt(r['t'], unit, decimals)}" for r in rows],
+                y=[r["v"] for r in rows],
+                mode="lines+markers",
+                name=label,
+                line={"color": SEX_COLOURS[s], "width": 3},
+                marker={
+                    "size": [15 if r["period"] == period else 10 for r in rows],
+                    "symbol": ["circle-open" if r["demo"] else "circle" for r in rows],
+                    "line": {"width": 2.5, "color": SEX_COLOURS[s]},
+                    "color": SEX_COLOURS[s],
+                },
+                text=[
+                    f"{'' if s == 'T' else label + ' '}{short_period(r['period'])}: {_fmt(r['v'], unit, decimals, r['masked'])}"
+                    + (" (demodata)" if r["demo"] and r["v"] is not None else "")
+                    for r in rows
+                ],
                 hovertemplate="%{text}<extra></extra>",
+                connectgaps=False,
             )
         )
+        if any(r["t"] is not None for r in rows):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=[r["t"] for r in rows],
+                    mode="lines",
+                    name="Mål" if s == "T" else f"Mål {label.lower()}",
+                    line={"color": TARGET_COLOUR if s == "T" else SEX_COLOURS[s], "dash": "dash", "width": 2, "shape": "hv"},
+                    text=[f"Mål {short_period(r['period'])}: {_fmt(r['t'], unit, decimals)}" for r in rows],
+                    hovertemplate="%{text}<extra></extra>",
+                )
+            )
     if comparison_period is not None and comparison_period in set(series["period"].to_list()):
         fig.add_vline(x=x[series["period"].to_list().index(comparison_period)], line={"color": "#999999", "dash": "dot", "width": 1})
-        fig.add_annotation(x=short_period(comparison_period), y=1, yref="paper", text="jämförelse", showarrow=False, yanchor="bottom", font={"size": 12, "color": "#555555"})
-    if any(r["demo"] for r in rows if r["v"] is not None):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata (öppen ring)", marker={"symbol": "circle-open", "size": 9, "color": "#555555"}, hoverinfo="skip"))
+        fig.add_annotation(
+            x=short_period(comparison_period), y=0.02, yref="paper", text="jämförelse", showarrow=False, xanchor="left", xshift=4,
+            yanchor="bottom", font={"size": 12, "color": "#555555"}, bgcolor="rgba(255,255,255,0.8)",
+        )  # fmt: skip
+    if any_demo:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata (öppen ring)", marker={"symbol": "circle-open", "size": 10, "color": "#555555"}, hoverinfo="skip"))
     fig.update_xaxes(type="category", showgrid=False)
-    return _layout(fig, height=360, unit=unit)
+    return _layout(fig, height=380, unit=unit)
 
 
 def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int, period: str) -> go.Figure:
@@ -145,7 +156,8 @@ def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float
             orientation="h",
             marker={"color": [ATTAINMENT[r["attainment"]].colour for r in rows], "pattern": {"shape": ["/" if r["is_demo"] else "" for r in rows], "fgcolor": "white", "size": 6}},
             text=[f"{ATTAINMENT[r['attainment']].symbol} {_fmt(r['value'], unit, decimals)}" + (" demo" if r["is_demo"] else "") for r in rows],
-            textposition="outside",
+            textposition=["inside" if r["value"] < 0 else "outside" for r in rows],
+            insidetextanchor="start",
             cliponaxis=False,
             customdata=[r["unit_id"] for r in rows],
             hovertext=[
@@ -163,14 +175,22 @@ def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float
     return _layout(fig, height=max(220, 34 * len(rows) + 80), unit=unit, horizontal=True)
 
 
-def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: dict[str, Any]) -> go.Figure:
-    """Units × measures coloured by attainment, with the symbol and the value in each cell."""
+def grid_figure(
+    grid: pl.DataFrame, measures: dict[str, tuple[str, str, tuple[str, ...]]], demo_units: dict[str, bool], reporting: dict[str, frozenset[str]]
+) -> go.Figure:
+    """Units × measures coloured by attainment, with the symbol and the value in each cell.
+
+    ``measures``: id → (name, unit, reported_by). A cell whose unit does not report the measure
+    (a dental area for a health-centre measure) is left blank; a missing value reads "saknas".
+    Rows and columns are positions with the names as tick labels, so two measures whose shortened
+    names agree still get a column each.
+    """
     order = {state: i for i, state in enumerate(ATTAINMENT_ORDER)}
     measure_ids = list(dict.fromkeys(grid["measure_id"].to_list()))
     unit_rows = grid.select("unit_id", "name", "depth").unique(maintain_order=True).to_dicts()
     min_depth = min((r["depth"] for r in unit_rows), default=0)
-    y = [
-        (f"<b>{r['name']}</b>" if r["depth"] - min_depth < 2 else r["name"]) + (" (demo)" if units_meta.get(r["unit_id"]) else "")
+    y_labels = [
+        (f"<b>{r['name']}</b>" if r["depth"] - min_depth < 2 else r["name"]) + (" (demo)" if demo_units.get(r["unit_id"]) else "")
         for r in unit_rows
     ]
     cells: dict[tuple[str, str], dict[str, Any]] = {(r["unit_id"], r["measure_id"]): r for r in grid.to_dicts()}
@@ -179,18 +199,30 @@ def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: 
         z_row, t_row, h_row = [], [], []
         for m in measure_ids:
             c = cells[(r["unit_id"], m)]
+            name, unit, reported_by = measures[m]
+            head = f"{r['name']}<br>{name}<br>"
+            if not reporting.get(r["unit_id"], frozenset()) & set(reported_by):
+                z_row.append(None)
+                t_row.append("")
+                h_row.append(head + "rapporteras inte av enheten")
+                continue
             badge = ATTAINMENT[c["attainment"]]
             decimals = int(c["decimals"]) if c["decimals"] is not None else 0
-            unit = measure_labels[m][1]
-            value = MASKED_TEXT if c["masked"] else (_fmt(c["value"], unit, decimals) if c["value"] is not None else "saknas")
+            demo = " (demodata)" if c["is_demo"] else ""
             z_row.append(order[c["attainment"]])
             if c["masked"]:
                 t_row.append("skyddat")
+                h_row.append(head + MASKED_TEXT)
+            elif c["value"] is None and c["attainment"] != "ej_bedomd":
+                t_row.append(f"{badge.symbol} K/M")  # judged per sex; no total exists
+                h_row.append(head + f"bedömt per kön (totalt anges ej) · {badge.word}{demo}")
             elif c["value"] is None:
                 t_row.append("saknas")
+                h_row.append(head + "uppgift saknas")
             else:
+                value = _fmt(c["value"], unit, decimals)
                 t_row.append(f"{badge.symbol} {value}" + ("*" if c["is_demo"] else ""))
-            h_row.append(f"{r['name']}<br>{measure_labels[m][0]}<br>{value if c['value'] is not None or c['masked'] else 'uppgift saknas'} · {badge.word}" + ("<br>demodata" if c["is_demo"] and c["value"] is not None else ""))
+                h_row.append(head + f"{value} · {badge.word}{demo}")
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)
@@ -201,11 +233,11 @@ def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: 
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[_short(measure_labels[m][0]) for m in measure_ids],
-            y=y,
+            x=list(range(len(measure_ids))),
+            y=list(range(len(unit_rows))),
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 13, "color": "black"},
+            textfont={"size": 12, "color": "black"},
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             colorscale=scale,
@@ -217,12 +249,21 @@ def grid_figure(grid: pl.DataFrame, measure_labels: dict[str, str], units_meta: 
             customdata=[[[r["unit_id"], m] for m in measure_ids] for r in unit_rows],
         )
     )
-    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
-    fig.update_xaxes(side="top", type="category", tickangle=-30, automargin=True)
-    fig.update_layout(separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 170), margin={"l": 40, "r": 10, "t": 10, "b": 10}, font={"family": FONT, "size": 13}, plot_bgcolor="white")
+    fig.update_yaxes(autorange="reversed", tickvals=list(range(len(unit_rows))), ticktext=y_labels, automargin=True, showgrid=False, zeroline=False)
+    fig.update_xaxes(
+        side="top", tickvals=list(range(len(measure_ids))), ticktext=[_short(measures[m][0]) for m in measure_ids],
+        tickangle=-30, automargin=True, showgrid=False, zeroline=False,
+    )  # fmt: skip
+    fig.update_layout(
+        separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 170), margin={"l": 40, "r": 10, "t": 10, "b": 10},
+        font={"family": FONT, "size": 13}, plot_bgcolor="white",
+    )  # fmt: skip
     return fig
 
 
-def _short(text: str, width: int = 42) -> str:
-    """A measure name short enough for a slanted column heading; the hover has the full name."""
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+def _short(text: str, width: int = 44) -> str:
+    """A measure name short enough for a slanted column heading, keeping its distinguishing end
+    ('… 40-åringar'); the hover has the full name."""
+    if len(text) <= width:
+        return text
+    return f"{text[: width - 16].rstrip()} … {text[-13:].lstrip()}"

@@ -46,10 +46,26 @@ def attainment_counts_text(counts: dict[str, int]) -> str:
     return " · ".join(f"{ATTAINMENT[s].symbol} {counts.get(s, 0)} {ATTAINMENT[s].word}" for s in ATTAINMENT_ORDER)
 
 
-_WIDTHS = {"Framgångsfaktor": "medium", "Styrmått": "large", "Mål": "small", "Uppföljningsperiod": "small", "Periodens utfall": "medium", "Måluppfyllelse": "small", "Utveckling": "small", "Jämförelse": "small", "Källa": "medium"}
+# Pixel widths chosen so the report's seven columns fit a 1280 px screen with the sidebar open.
+_WIDTHS: dict[str, str | int] = {
+    "Framgångsfaktor": 120, "Styrmått": 240, "Mål": 70, "Uppföljningsperiod": 95, "Periodens utfall": 170,
+    "Måluppfyllelse": 125, "Utveckling": 115, "Jämförelse": 140, "Källa": 300,
+}  # fmt: skip
+ROW_HEIGHT = 35
 
 
-def measure_dataframe(table: pl.DataFrame, *, key: str, columns: list[str], widths: dict[str, str] | None = None, height: int | str = "auto") -> None:
+def page_style() -> None:
+    """Less padding than Streamlit's wide layout (room for the report's columns) and no element
+    toolbar (its English tooltips, and its CSV download that would bypass kpi.exports)."""
+    st.html(
+        "<style>"
+        "[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem;padding-top:2.5rem;max-width:100%}"
+        "[data-testid='stElementToolbar']{display:none}"
+        "</style>"
+    )
+
+
+def measure_dataframe(table: pl.DataFrame, *, key: str, columns: list[str], widths: dict[str, str | int] | None = None) -> None:
     """A table with one measure per row (``measure_id`` hidden); selecting a row opens the
     measure's detail view with the current filters."""
 
@@ -63,7 +79,7 @@ def measure_dataframe(table: pl.DataFrame, *, key: str, columns: list[str], widt
         table,
         hide_index=True,
         width="stretch",
-        height=height,
+        height=ROW_HEIGHT * (table.height + 1) + 3,  # every row visible: no scrolling inside the table
         column_order=columns,
         column_config={c: st.column_config.TextColumn(c, width=widths.get(c, "small")) for c in columns},
         on_select=open_selected,

@@ -18,7 +18,7 @@ from kpi.actions import actions_table, comment_for
 from kpi.cache import cached_evaluation
 from kpi.catalogue import Catalogue
 from kpi.comparison import compared_units, unit_grid
-from kpi.organisation import TreeUnit, tree_order
+from kpi.organisation import TreeUnit, reporting_types_below, tree_order
 from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
 from kpi.series import SeriesKind, measure_series
 from ui.charts import grid_figure
@@ -79,7 +79,13 @@ def series_for(measure_id: str, unit_id: str, kind: SeriesKind) -> pl.DataFrame:
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def compared_units_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> tuple[str, pl.DataFrame]:
     data, evaluation = dataset_and_evaluation()
-    return compared_units(evaluation, data.units, measure_id, unit_id, period, sex)
+    reported_by = tuple(t.value for t in catalogue(int(period[:4])).measure(measure_id).reported_by)
+    return compared_units(evaluation, data.units, measure_id, unit_id, period, sex, reported_by)
+
+
+@st.cache_resource
+def reporting_types() -> dict[str, frozenset[str]]:
+    return reporting_types_below(dataset().units)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -89,13 +95,13 @@ def grid_for(measure_ids: tuple[str, ...], unit_id: str, period: str, sex: Sex) 
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def grid_figure_for(measures: tuple[tuple[str, str, str], ...], unit_id: str, period: str, sex: Sex) -> go.Figure:
+def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], unit_id: str, period: str, sex: Sex) -> go.Figure:
     """The units × measures figure, built once per choice: with many units it is the slowest
-    thing on the page to build."""
+    thing on the page to build. ``measures``: (id, name, unit, reported_by) in column order."""
     grid = grid_for(tuple(m[0] for m in measures), unit_id, period, sex)
     grid = grid.filter(grid["measure_id"].is_in([m[0] for m in measures]))
-    units_meta = {u.unit_id: u.is_demo for u in units_in_tree_order()}
-    return grid_figure(grid, {m[0]: (m[1], m[2]) for m in measures}, units_meta)
+    demo_units = {u.unit_id: u.is_demo for u in units_in_tree_order()}
+    return grid_figure(grid, {m[0]: (m[1], m[2], m[3]) for m in measures}, demo_units, reporting_types())
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
