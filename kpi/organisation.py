@@ -122,13 +122,15 @@ def unit_name(units: pl.DataFrame, unit_id: str) -> str:
 
 
 def reporting_types_below(units: pl.DataFrame) -> dict[str, frozenset[str]]:
-    """For every unit, the reporting unit types (hälsocentral, tandvårdsklinik) in it or below it:
-    a dental area does not report a health-centre measure, so it is 'not applicable', not missing."""
+    """For every unit, its own type and the reporting unit types (hälsocentral, tandvårdsklinik)
+    below it. A measure applies to a unit when one of these is among the measure's ``reported_by``:
+    a dental area does not report a health-centre measure, so there it is 'not applicable', not
+    missing; a measure reported by the division applies to the division only."""
     tree = tree_order(units)
-    types: dict[str, set[str]] = {u.unit_id: ({u.unit_type} & set(REPORTING_TYPES)) for u in tree}
+    types: dict[str, set[str]] = {u.unit_id: {u.unit_type} for u in tree}
     parents = {u.unit_id: u.parent_id for u in tree}
     for unit in reversed(tree):  # children before parents
         parent = parents[unit.unit_id]
         if parent in types:
-            types[parent] |= types[unit.unit_id]
+            types[parent] |= types[unit.unit_id] & set(REPORTING_TYPES)
     return {k: frozenset(v) for k, v in types.items()}

@@ -76,3 +76,13 @@ def test_grid_columns_stay_apart_when_shortened_names_agree(bundled) -> None:
     names = {m: ("Andel som deltagit vid hälsosamtal i primärvård av 40-, 50-, 60-åringar i befolkningen – " + m[-2:] + "-åringar", "%", ("hälsocentral",)) for m in ids}
     fig = charts.grid_figure(grid, names, {}, {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()})
     assert len(set(fig.layout.xaxis.ticktext)) == 2 and list(fig.data[0].x) == [0, 1]
+
+
+def test_periods_printed_only_by_sex_draw_women_and_men(bundled) -> None:
+    _, evaluation = bundled
+    series = measure_series(evaluation, "ver_palliativ_strategi", "div_nara", "DÅ08")
+    fig = charts.trend_figure(series, sex="T", unit="%", decimals=0, period="2022-DÅ08", comparison_period=None)
+    names = [trace.name for trace in fig.data]
+    assert {"Totalt", "Kvinnor", "Män"} <= set(names)
+    women = next(t for t in fig.data if t.name == "Kvinnor")
+    assert dict(zip(women.x, women.y))["DÅ08 2022"] == 47.0

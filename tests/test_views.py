@@ -252,3 +252,14 @@ def test_the_region_shows_only_its_own_reported_figures_never_the_divisions_sum(
     assert scorecard(evaluation, "region_nb", "2022-DÅ08")["value"].null_count() == 49
     region_2025 = scorecard(evaluation, "region_nb", "2025-DÅ04").filter(pl.col("value").is_not_null())
     assert region_2025["is_demo"].to_list() == [False] * region_2025.height and region_2025.height >= 1
+
+
+def test_reporting_types_say_which_units_a_measure_applies_to(bundled) -> None:
+    from kpi.organisation import reporting_types_below
+
+    dataset, _ = bundled
+    types = reporting_types_below(dataset.units)
+    assert types["div_nara"] == {"division", "hälsocentral", "tandvårdsklinik"}
+    assert types["vo_pitea"] == {"verksamhetsområde", "hälsocentral"}
+    assert types["vo_ftv_syd"] == {"verksamhetsområde", "tandvårdsklinik"}
+    assert types["hc_hortlax"] == {"hälsocentral"}

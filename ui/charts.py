@@ -30,6 +30,8 @@ def _layout(fig: go.Figure, *, height: int, unit: str, horizontal: bool = False)
     fig.update_layout(
         separators=",\u00a0",
         height=height,
+        yaxis_title=None if horizontal or unit == "%" else unit,
+        xaxis_title=unit if horizontal and unit != "%" else None,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         font={"family": FONT, "size": 14},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
@@ -60,8 +62,10 @@ def trend_figure(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, pe
     line, the chosen period and its comparison period marked. A measure printed only for women
     and men (no total) gets one line and one target per sex."""
     sexes = [sex]
-    if sex == "T" and series["value"].is_null().all() and not series.select(pl.col("value_women", "value_men").is_null().all()).row(0) == (True, True):
-        sexes = ["K", "M"]
+    only_by_sex = series.filter(pl.col("value").is_null() & (pl.col("value_women").is_not_null() | pl.col("value_men").is_not_null()))
+    if sex == "T" and only_by_sex.height:
+        # Some periods give women and men but no total (as the report prints them): draw the sexes too.
+        sexes = ["T", "K", "M"] if series["value"].is_not_null().any() else ["K", "M"]
     x = [short_period(p) for p in series["period"].to_list()]
     fig = go.Figure()
     any_demo = False

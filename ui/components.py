@@ -48,8 +48,8 @@ def attainment_counts_text(counts: dict[str, int]) -> str:
 
 # Pixel widths chosen so the report's seven columns fit a 1280 px screen with the sidebar open.
 _WIDTHS: dict[str, str | int] = {
-    "Framgångsfaktor": 120, "Styrmått": 240, "Mål": 70, "Uppföljningsperiod": 95, "Periodens utfall": 170,
-    "Måluppfyllelse": 125, "Utveckling": 115, "Jämförelse": 140, "Källa": 300,
+    "Framgångsfaktor": 100, "Styrmått": 245, "Mål": 65, "Uppföljningsperiod": 90, "Periodens utfall": 165,
+    "Måluppfyllelse": 120, "Utveckling": 110, "Jämförelse": 140, "Källa": 300,
 }  # fmt: skip
 ROW_HEIGHT = 35
 
