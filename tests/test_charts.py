@@ -32,6 +32,8 @@ def test_trend_figure_leaves_gaps_for_missing_values() -> None:
         {
             "period": ["2021-DÅ08", "2022-DÅ08"],
             "value": [None, 5.0],
+            "value_women": [None, None],
+            "value_men": [None, None],
             "target_effective": [None, None],
             "is_demo": [False, False],
             "masked": [False, False],
