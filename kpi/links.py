@@ -6,6 +6,7 @@ accepts the usual spellings; anything else is reported in Swedish and left at it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -28,7 +29,7 @@ def read_link(params: Mapping[str, str], years: list[int], unit_names: Mapping[s
     """The filters a link asks for; ``None`` where the link says nothing or something unreadable."""
     choice = LinkChoice()
     if (text := params.get("ar")) is not None:
-        if text.strip().isdigit() and int(text) in years:
+        if re.fullmatch(r"[0-9]{4}", text.strip()) and int(text) in years:
             choice.year = int(text)
         else:
             span = f" (finns: {years[0]}–{years[-1]})" if years else ""

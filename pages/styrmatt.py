@@ -31,7 +31,7 @@ asked = st.session_state.get("_link_params", {}).get("matt")
 chosen = page_choice("matt", ids, ids[0])
 if asked is not None and asked not in ids:
     st.warning(f"Styrmåttet ”{asked}” i länken finns inte i katalogen för {filters.year}; välj ett styrmått nedan.", icon=":material/link_off:")
-measure_id = st.selectbox("Styrmått", ids, index=ids.index(chosen), format_func=labels.__getitem__, help="Skriv för att söka bland styrmåtten.")
+measure_id = st.selectbox("Styrmått", ids, index=ids.index(chosen), format_func=labels.__getitem__, help="Skriv för att söka bland styrmåtten.", placeholder="Sök styrmått")
 if measure_id != chosen:
     set_page_choice("matt", measure_id)
     st.rerun()

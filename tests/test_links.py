@@ -39,6 +39,7 @@ def test_read_link_accepts_the_usual_spellings(params: dict[str, str], expected:
 @pytest.mark.parametrize(("params", "message"), [
     ({"ar": "1850"}, "året ”1850” finns inte i data (finns: 2019–2025)"),
     ({"ar": "tjugo"}, "året ”tjugo” finns inte i data"),
+    ({"ar": "²"}, "året ”²” finns inte i data"),  # a digit to str.isdigit, not to int(): found by the property test
     ({"period": "DÅ09"}, "perioden ”DÅ09” går inte att läsa"),
     ({"org": "Atlantis"}, "organisationen ”Atlantis” finns inte i enhetsträdet"),
     ({"kon": "x"}, "kön ”x” går inte att läsa (skriv alla, kvinnor eller män)"),

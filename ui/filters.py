@@ -125,12 +125,13 @@ def sidebar_filters() -> Filters:
 
     with st.sidebar:
         st.markdown("**Urval**")
-        year = st.selectbox("År", years, key="f_ar")
+        year = st.selectbox("År", years, key="f_ar", placeholder="Välj år")
         report = st.selectbox(
             "Rapport",
             REPORTS,
             format_func=_REPORT_LABELS.__getitem__,
             key="f_period",
+            placeholder="Välj rapport",
             help="DÅ04 och DÅ08 är delårsrapporterna per april och augusti (tertial 1 och 2), ÅR är årsrapporten.",
         )
         unit_id = st.selectbox(
@@ -138,6 +139,7 @@ def sidebar_filters() -> Filters:
             unit_ids,
             format_func=labels.__getitem__,
             key="f_org",
+            placeholder="Sök enhet",
             help="Division, verksamhetsområde, hälsocentral eller tandvårdsklinik. Skriv för att söka.",
         )
         sex_choice = st.segmented_control("Kön", list(SEXES), format_func=_SEX_LABELS.__getitem__, key="f_kon", required=True)
