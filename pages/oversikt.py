@@ -67,12 +67,12 @@ with left:
     if missing.is_empty():
         st.caption("Inga styrmått missar sitt mål i det här urvalet.")
     else:
-        measure_dataframe(_rows(missing, "gap"), key="o_gap", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Styrmått": "large", "Periodens utfall": "medium", "Avstånd": "medium"})
+        measure_dataframe(_rows(missing, "gap"), key="o_gap", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Perspektiv": 95, "Styrmått": 270, "Periodens utfall": 150, "Mål": 75, "Avstånd": 185, "Måluppfyllelse": 115})
 with right:
     st.subheader("Störst försämring", anchor=False)
     worse = most_worsened(card)
     if worse.is_empty():
         st.caption("Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.")
     else:
-        measure_dataframe(_rows(worse, "change"), key="o_change", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Styrmått": "large", "Periodens utfall": "medium", "Förändring": "medium"})
+        measure_dataframe(_rows(worse, "change"), key="o_change", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Perspektiv": 95, "Styrmått": 300, "Periodens utfall": 150, "Förändring": 215, "Utveckling": 115})
 st.caption("Välj en rad för att öppna styrmåttet. Avståndet räknas i procentenheter för andelar och i procent av målet för antal och belopp.")

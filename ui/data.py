@@ -8,9 +8,9 @@ on entries), so a filter change that has been seen before costs a lookup.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -21,7 +21,6 @@ from kpi.comparison import compared_units, unit_grid
 from kpi.organisation import TreeUnit, reporting_types_below, tree_order
 from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
 from kpi.series import SeriesKind, measure_series
-from ui.charts import grid_figure
 
 ENTRIES = 512
 
@@ -40,12 +39,20 @@ def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
 
 
 @st.cache_resource
-def charts_ready() -> bool:
-    """Plotly warmed up once per process (see ``ui.charts.warm_up``)."""
-    from ui.charts import warm_up
+def charts_ready() -> threading.Timer:
+    """Warm Plotly up once per process, just after the first page rather than before it (see
+    ``ui.charts.warm_up``): the overview draws no chart, so its first load need not wait, and the
+    warm-up does not compete with it for the interpreter."""
 
-    warm_up()
-    return True
+    def warm() -> None:
+        from ui.charts import warm_up
+
+        warm_up()
+
+    timer = threading.Timer(1.0, warm)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def dataset() -> Dataset:
@@ -95,11 +102,13 @@ def grid_for(measure_ids: tuple[str, ...], unit_id: str, period: str, sex: Sex) 
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], unit_id: str, period: str, sex: Sex) -> go.Figure:
-    """The units × measures figure, built once per choice: with many units it is the slowest
+def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], unit_id: str, period: str, sex: Sex) -> object:
+    """The units × measures figure (a Plotly figure), built once per choice: with many units it is the slowest
     thing on the page to build. ``measures``: (id, name, unit, reported_by) in column order."""
     grid = grid_for(tuple(m[0] for m in measures), unit_id, period, sex)
     grid = grid.filter(grid["measure_id"].is_in([m[0] for m in measures]))
+    from ui.charts import grid_figure  # Plotly only where a chart is drawn
+
     demo_units = {u.unit_id: u.is_demo for u in units_in_tree_order()}
     return grid_figure(grid, {m[0]: (m[1], m[2], m[3]) for m in measures}, demo_units, reporting_types())
 
