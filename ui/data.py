@@ -7,6 +7,7 @@ on entries), so a filter change that has been seen before costs a lookup.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -45,9 +46,17 @@ def charts_ready() -> threading.Timer:
     warm-up does not compete with it for the interpreter."""
 
     def warm() -> None:
-        from ui.charts import warm_up
+        try:
+            # Import what Plotly looks for first: an import in progress on the page's thread is
+            # then awaited instead of seen half-initialised.
+            import pandas  # noqa: F401
+            import pyarrow  # noqa: F401
 
-        warm_up()
+            from ui.charts import warm_up
+
+            warm_up()
+        except Exception:  # noqa: BLE001 - a warm-up may fail; the first chart then pays the cost
+            logging.getLogger("styrkort").warning("Plotly warm-up failed", exc_info=True)
 
     timer = threading.Timer(1.0, warm)
     timer.daemon = True
