@@ -152,3 +152,22 @@ def change_text(value: float | None, comparison: float | None, unit: str, decima
     change = (value - comparison) / abs(comparison) * 100
     sign = "+" if round(change) > 0 else ""
     return f"{sign}{format_number(change, 0)}\u00a0%"
+
+
+def rules_text(settings_partial: float, neutral_share_pp: float, neutral_relative: float) -> str:
+    """How a verdict is reached, in the words a board member reads (Markdown)."""
+    pct = lambda x: format_number(x * 100, 0)  # noqa: E731
+    return (
+        "**Måluppfyllelse**\n\n"
+        "- ✓ **uppfyllt**: målet är nått. Ett årsmål (t.ex. 43\u00a0000 triage på helår) jämförs i proportion till "
+        "månaderna som gått; ett mål som ”Öka” eller ”Minska” är nått när värdet rört sig åt rätt håll mer än det neutrala intervallet.\n"
+        f"- ◐ **delvis uppfyllt**: målet är inte nått, men värdet ligger inom {pct(settings_partial)}\u00a0% av målet, "
+        "eller har förbättrats jämfört med samma period året innan. Därför kan samma värde vara delvis uppfyllt hos en enhet "
+        "och ej uppfyllt hos en annan.\n"
+        "- ✗ **ej uppfyllt**: inget av detta.\n"
+        "- – **ej bedömd**: mål, värde eller jämförelsevärde saknas. Ett saknat värde räknas aldrig som 0.\n\n"
+        "Mål per kön bedöms per kön; totalen är uppfylld bara om båda är det.\n\n"
+        "**Utveckling** jämför med samma period året innan (annars föregående period av samma slag). "
+        f"Förändringar inom ±{format_number(neutral_share_pp, 1)} procentenheter för andelar och "
+        f"±{pct(neutral_relative)}\u00a0% för antal och belopp räknas som oförändrade. Publicerade värden jämförs bara med publicerade värden."
+    )

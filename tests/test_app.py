@@ -242,3 +242,12 @@ def test_masked_values_read_skyddat_in_the_table() -> None:
     violence = table_row(app, "Styrmått", "Antal patienter som fått fråga om våld")
     assert "skyddat (för få)" in violence["Periodens utfall"]
     assert "0" not in violence["Periodens utfall"].replace("(för få)", "")
+
+
+def test_each_perspective_explains_its_verdicts_one_click_away() -> None:
+    app = open_app(PERSPECTIVE_PAGES["Verksamhet"], ar="2020")
+    explained = app.expander[0]
+    assert explained.label == "Så bedöms måluppfyllelse och utveckling"
+    text = "\n".join(m.value for m in explained.markdown)
+    assert "inom 5\u00a0% av målet" in text and "±0,5 procentenheter" in text and "aldrig som 0" in text
+    assert "För 2020 finns ingen egen katalog" in text

@@ -16,6 +16,19 @@ def heading(title: str, filters: Filters) -> None:
     st.caption(filters.heading)
 
 
+def rules_expander(filters: Filters) -> None:
+    """How the verdicts are reached, one click away; and which year's targets apply."""
+    from kpi.display import rules_text
+    from ui import data
+
+    settings = data.dataset().settings
+    first = min(data.dataset().catalogues.years)
+    with st.expander("Så bedöms måluppfyllelse och utveckling"):
+        st.markdown(rules_text(settings.partial_band_relative, settings.neutral_band_share_pp, settings.neutral_band_relative))
+        if filters.year < first:
+            st.markdown(f"För {filters.year} finns ingen egen katalog: styrmått och mål är {first} års, som i rapportens egna jämförelser.")
+
+
 def demo_notice(has_demo: bool) -> None:
     """The visible label wherever a shown value is demo data."""
     if has_demo:

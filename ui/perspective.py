@@ -7,7 +7,7 @@ import streamlit as st
 from kpi.display import scorecard_table
 from kpi.overview import perspective_summary
 from ui import data
-from ui.components import attainment_bar, attainment_counts_text, demo_notice, scorecard_dataframe
+from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe
 from ui.filters import Filters
 
 
@@ -27,3 +27,4 @@ def render_perspective(name: str, filters: Filters) -> None:
     demo_notice(bool(rows["is_demo"].any()))
     scorecard_dataframe(scorecard_table(rows, filters.sex), key=f"p_{name.lower()}_table")
     st.caption("Välj en rad för att öppna styrmåttet med utveckling över tid, kvinnor och män och jämförelse mellan enheter.")
+    rules_expander(filters)
