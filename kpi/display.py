@@ -17,6 +17,7 @@ from kpi.legend import ATTAINMENT, DEMO_TEXT, TREND
 from kpi.periods import parse_period
 
 NOT_SPLIT_TEXT = "ej uppdelat på kön"
+NOT_APPLICABLE_TEXT = "rapporteras inte av enheten"
 
 # The report's column order (seed 004), then what the dashboard adds.
 SCORECARD_HEADINGS = [
@@ -92,10 +93,12 @@ def comparison_text(row: dict[str, Any]) -> str:
     return f"{format_value(row['comparison_value'], row['unit'], decimals)} i {short_period(row['comparison_period'])}"
 
 
-def scorecard_table(card: pl.DataFrame, sex: str = "T") -> pl.DataFrame:
-    """The scorecard as the report prints it, plus comparison and source; ``measure_id`` kept for links."""
+def scorecard_table(card: pl.DataFrame, sex: str = "T", not_applicable: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """The scorecard as the report prints it, plus comparison and source; ``measure_id`` kept for links.
+    Measures in ``not_applicable`` (not reported by this kind of unit) say so instead of 'uppgift saknas'."""
     rows = []
     for r in card.iter_rows(named=True):
+        outcome = NOT_APPLICABLE_TEXT if r["measure_id"] in not_applicable and r["value"] is None else outcome_text(r, sex)
         rows.append(
             {
                 "measure_id": r["measure_id"],
@@ -103,7 +106,7 @@ def scorecard_table(card: pl.DataFrame, sex: str = "T") -> pl.DataFrame:
                 "Styrmått": r["measure"],
                 "Mål": r["target"] or "–",
                 "Uppföljningsperiod": r["follow_up"].replace(",", ", "),
-                "Periodens utfall": outcome_text(r, sex),
+                "Periodens utfall": outcome,
                 "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,
                 "Utveckling": TREND[r["trend"]].text,
                 "Jämförelse": comparison_text(r),

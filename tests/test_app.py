@@ -251,3 +251,10 @@ def test_each_perspective_explains_its_verdicts_one_click_away() -> None:
     text = "\n".join(m.value for m in explained.markdown)
     assert "inom 5\u00a0% av målet" in text and "±0,5 procentenheter" in text and "aldrig som 0" in text
     assert "För 2020 finns ingen egen katalog" in text
+
+
+def test_a_measure_the_unit_does_not_report_says_so_instead_of_missing() -> None:
+    app = open_app(PERSPECTIVE_PAGES["Medborgare"], org="hc_hortlax")
+    dental = table_row(app, "Styrmått", "Andelen barn och unga")
+    assert dental["Periodens utfall"] == "rapporteras inte av enheten"
+    assert table_row(app, "Styrmått", "Fast läkarkontakt")["Periodens utfall"] == "uppgift saknas"
