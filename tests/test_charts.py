@@ -19,10 +19,10 @@ def test_trend_figure_marks_demo_points_and_uses_swedish_numbers(bundled) -> Non
     assert fig.layout.separators == f",{NBSP}"
     assert fig.layout.yaxis.tickformat == ",~f" and fig.layout.yaxis.ticksuffix == f"{NBSP}%"
     by_period = dict(zip(values.x, values.text))
-    assert by_period["DÅ08 2022"] == f"DÅ08 2022: 81{NBSP}%"
-    assert by_period["DÅ08 2023"].endswith("(demodata)")
+    assert by_period["DÅ08<br>2022"] == f"DÅ08 2022: 81{NBSP}%"
+    assert by_period["DÅ08<br>2023"].endswith("(demodata)")
     symbols = dict(zip(values.x, values.marker.symbol))
-    assert symbols["DÅ08 2022"] == "circle" and symbols["DÅ08 2023"] == "circle-open"
+    assert symbols["DÅ08<br>2022"] == "circle" and symbols["DÅ08<br>2023"] == "circle-open"
     assert set(target.y) == {95.0}
     assert any(trace.name == "Demodata (öppen ring)" for trace in fig.data)
 
@@ -87,4 +87,4 @@ def test_periods_printed_only_by_sex_draw_women_and_men(bundled) -> None:
     names = [trace.name for trace in fig.data]
     assert {"Totalt", "Kvinnor", "Män"} <= set(names)
     women = next(t for t in fig.data if t.name == "Kvinnor")
-    assert dict(zip(women.x, women.y))["DÅ08 2022"] == 47.0
+    assert dict(zip(women.x, women.y))["DÅ08<br>2022"] == 47.0

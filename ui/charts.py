@@ -45,6 +45,11 @@ def _layout(fig: go.Figure, *, height: int, unit: str, horizontal: bool = False)
     return fig
 
 
+def _axis_period(period: str) -> str:
+    """'DÅ08<br>2022': two short lines, so the labels fit side by side in a narrow window."""
+    return short_period(period).replace(" ", "<br>", 1)
+
+
 def warm_up() -> None:
     """Build one throwaway figure of each kind: Plotly loads its validators on first use (about
     0,7 s), which a process should pay at start rather than on someone's first chart."""
@@ -66,7 +71,7 @@ def trend_figure(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, pe
     if sex == "T" and only_by_sex.height:
         # Some periods give women and men but no total (as the report prints them): draw the sexes too.
         sexes = ["T", "K", "M"] if series["value"].is_not_null().any() else ["K", "M"]
-    x = [short_period(p) for p in series["period"].to_list()]
+    x = [_axis_period(p) for p in series["period"].to_list()]
     fig = go.Figure()
     any_demo = False
     for s in sexes:
@@ -114,7 +119,7 @@ def trend_figure(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, pe
     if comparison_period is not None and comparison_period in set(series["period"].to_list()):
         fig.add_vline(x=x[series["period"].to_list().index(comparison_period)], line={"color": "#999999", "dash": "dot", "width": 1})
         fig.add_annotation(
-            x=short_period(comparison_period), y=0.02, yref="paper", text="jämförelse", showarrow=False, xanchor="left", xshift=4,
+            x=_axis_period(comparison_period), y=0.02, yref="paper", text="jämförelse", showarrow=False, xanchor="left", xshift=4,
             yanchor="bottom", font={"size": 12, "color": "#555555"}, bgcolor="rgba(255,255,255,0.8)",
         )  # fmt: skip
     if any_demo:
@@ -126,7 +131,7 @@ def trend_figure(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, pe
 def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int, period: str) -> go.Figure:
     """Women and men over the periods, two lines in their fixed colours."""
     fig = go.Figure()
-    x = [short_period(p) for p in series["period"].to_list()]
+    x = [_axis_period(p) for p in series["period"].to_list()]
     for sex, suffix in (("K", "_women"), ("M", "_men")):
         values = series[f"value{suffix}"].to_list()
         demo = series[f"is_demo{suffix}"].fill_null(False).to_list()
@@ -139,7 +144,10 @@ def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int, period: str) -
                 name=SEX_LABELS[sex],
                 line={"color": SEX_COLOURS[sex], "width": 3, "dash": "solid" if sex == "K" else "dot"},
                 marker={"symbol": ["circle-open" if d else "circle" for d in demo], "size": 9, "line": {"width": 2, "color": SEX_COLOURS[sex]}},
-                text=[f"{SEX_LABELS[sex]} {p}: {_fmt(v, unit, decimals, m)}" + (" (demodata)" if d and v is not None else "") for p, v, d, m in zip(x, values, demo, masked)],
+                text=[
+                    f"{SEX_LABELS[sex]} {short_period(p)}: {_fmt(v, unit, decimals, m)}" + (" (demodata)" if d and v is not None else "")
+                    for p, v, d, m in zip(series["period"].to_list(), values, demo, masked)
+                ],
                 hovertemplate="%{text}<extra></extra>",
             )
         )
