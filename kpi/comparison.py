@@ -6,6 +6,8 @@ table with no value, and a masked unit is marked masked, so neither is drawn as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from kpi.organisation import comparison_group, descendants_in_tree_order, in_force, reporting_types_below
@@ -78,3 +80,35 @@ def unit_grid(evaluation: Evaluation, units: pl.DataFrame, measure_ids: list[str
         .with_columns(pl.col("attainment").fill_null("ej_bedomd"), pl.col("masked").fill_null(False), pl.col("is_demo").fill_null(False))
         .sort("row", "column")
     )
+
+
+@dataclass(frozen=True)
+class ComparisonSummary:
+    """What the bars of ``compared_units`` show, in numbers a sentence can use."""
+
+    drawn: int
+    lowest: float | None
+    highest: float | None
+    common_target: float | None  # the target line, only when every unit has the same target
+    masked_names: list[str]
+    missing_names: list[str]
+    any_demo: bool
+
+
+def summarise_comparison(compared: pl.DataFrame) -> ComparisonSummary:
+    drawn = compared.filter(pl.col("value").is_not_null() & ~pl.col("masked"))
+    targets = drawn["target_effective"].drop_nulls().unique()
+    return ComparisonSummary(
+        drawn=drawn.height,
+        lowest=drawn["value"].min() if drawn.height else None,  # type: ignore[arg-type]
+        highest=drawn["value"].max() if drawn.height else None,  # type: ignore[arg-type]
+        common_target=targets[0] if targets.len() == 1 else None,
+        masked_names=compared.filter(pl.col("masked"))["name"].to_list(),
+        missing_names=compared.filter(pl.col("value").is_null() & ~pl.col("masked"))["name"].to_list(),
+        any_demo=bool(drawn["is_demo"].any()),
+    )
+
+
+def measures_with_values(grid: pl.DataFrame) -> set[str]:
+    """The measures of a grid that have a value (or a masked one) for some unit."""
+    return set(grid.filter(pl.col("value").is_not_null() | pl.col("masked"))["measure_id"].to_list())

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from kpi.formatting import MASKED_TEXT, MISSING_TEXT, format_number, format_outcome, format_points, format_value
-from kpi.legend import ATTAINMENT, DEMO_TEXT, TREND
+from kpi.legend import ACTION_STATUS, ATTAINMENT, DEMO_TEXT, TREND
 from kpi.periods import parse_period
 
 NOT_SPLIT_TEXT = "ej uppdelat på kön"
@@ -159,7 +159,10 @@ def change_text(value: float | None, comparison: float | None, unit: str, decima
 
 def rules_text(settings_partial: float, neutral_share_pp: float, neutral_relative: float) -> str:
     """How a verdict is reached, in the words a board member reads (Markdown)."""
-    pct = lambda x: format_number(x * 100, 0)  # noqa: E731
+
+    def pct(share: float) -> str:
+        return format_number(share * 100, 0)
+
     return (
         "**Måluppfyllelse**\n\n"
         "- ✓ **uppfyllt**: målet är nått. Ett årsmål (t.ex. 43\u00a0000 triage på helår) jämförs i proportion till "
@@ -174,3 +177,85 @@ def rules_text(settings_partial: float, neutral_share_pp: float, neutral_relativ
         f"Förändringar inom ±{format_number(neutral_share_pp, 1)} procentenheter för andelar och "
         f"±{pct(neutral_relative)}\u00a0% för antal och belopp räknas som oförändrade. Publicerade värden jämförs bara med publicerade värden."
     )
+
+
+def measure_row(card: pl.DataFrame, measure_id: str) -> dict[str, Any]:
+    """One measure's row of a scorecard."""
+    return card.filter(pl.col("measure_id") == measure_id).row(0, named=True)
+
+
+def attention_table(frame: pl.DataFrame, sex: str = "T") -> pl.DataFrame:
+    """The overview's lists (``kpi.overview``) as text: the distance to the target where the frame
+    has a ``shortfall`` column, the change against the comparison where it has ``change``."""
+    rows = []
+    for r in frame.iter_rows(named=True):
+        decimals = int(r["decimals"]) if r["decimals"] is not None else 0
+        rows.append(
+            {
+                "measure_id": r["measure_id"],
+                "Perspektiv": r["perspective"],
+                "Styrmått": r["measure"],
+                "Periodens utfall": outcome_text(r, sex),
+                "Mål": r["target"] or "–",
+                "Avstånd": gap_to_target_text(r["value"], r["target_effective"], r["unit"], decimals, r["direction"])
+                if r["target_effective"] is not None
+                else "bedömt per kön",
+                "Förändring": f"{change_text(r['value'], r['comparison_value'], r['unit'], decimals)} mot {short_period(r['comparison_period'])}"
+                if r["comparison_period"] is not None
+                else MISSING_TEXT,
+                "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,
+                "Utveckling": TREND[r["trend"]].text,
+            }
+        )
+    columns = ["measure_id", "Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Förändring", "Måluppfyllelse", "Utveckling"]
+    return pl.DataFrame(rows, schema={c: pl.String for c in columns})
+
+
+def series_tables(series: pl.DataFrame, unit: str, decimals: int, split_by_sex: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A measure over time as (shown, download): the shown table in Swedish text, the download
+    with numbers as numbers (not rounded) and missing values empty."""
+    download = series.select(
+        pl.col("period").alias("Period"),
+        pl.col("value").alias("Utfall"),
+        pl.col("value_women").alias("Kvinnor"),
+        pl.col("value_men").alias("Män"),
+        pl.col("target_effective").alias("Mål för perioden"),
+        pl.col("attainment").replace_strict({k: v.word for k, v in ATTAINMENT.items()}).alias("Måluppfyllelse"),
+        pl.col("trend").replace_strict({k: v.word for k, v in TREND.items()}).alias("Utveckling"),
+        pl.col("masked").alias("Skyddat (för få)"),
+        pl.col("is_demo").alias("Demodata"),
+        pl.col("source").cast(pl.String).alias("Källa"),
+    )
+    shown = pl.DataFrame(
+        [
+            {
+                "Period": short_period(r["period"]),
+                "Utfall": format_value(r["value"], unit, decimals, masked=r["masked"]),
+                "Kvinnor": format_value(r["value_women"], unit, decimals, masked=bool(r["masked_women"])) if split_by_sex else "–",
+                "Män": format_value(r["value_men"], unit, decimals, masked=bool(r["masked_men"])) if split_by_sex else "–",
+                "Mål för perioden": format_value(r["target_effective"], unit, decimals) if r["target_effective"] is not None else "–",
+                "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,
+                "Utveckling": TREND[r["trend"]].text,
+                "Källa": source_text(r["source"], bool(r["is_demo"])),
+            }
+            for r in series.iter_rows(named=True)
+        ],
+        schema={c: pl.String for c in ["Period", "Utfall", "Kvinnor", "Män", "Mål för perioden", "Måluppfyllelse", "Utveckling", "Källa"]},
+    )
+    return shown, download
+
+
+def actions_display(actions: pl.DataFrame, perspective: str, measure_names: dict[str, str], *, with_nr: bool) -> pl.DataFrame:
+    """One perspective's actions as the report's table: (Nr,) Mål, Åtgärd, Status, Kommentar, Styrmått."""
+    rows = [
+        ({"Nr": r["nr"] or "–"} if with_nr else {})
+        | {
+            "Mål": r["goal"],
+            "Åtgärd": r["action"],
+            "Status": ACTION_STATUS[r["status"]].text,
+            "Kommentar": r["comment"] or "–",
+            "Styrmått": "; ".join(measure_names.get(m, m) for m in r["measures"]) or "–",
+        }
+        for r in actions.filter(pl.col("perspective") == perspective).iter_rows(named=True)
+    ]
+    return pl.DataFrame(rows)

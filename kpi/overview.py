@@ -8,6 +8,11 @@ from kpi.catalogue import PERSPECTIVES
 from kpi.evaluation import MET, NOT_ASSESSED, NOT_MET, PARTLY, WORSENED
 
 
+def perspective_rows(card: pl.DataFrame, perspective: str) -> pl.DataFrame:
+    """The scorecard rows of one perspective, in the report's order."""
+    return card.filter(pl.col("perspective") == perspective)
+
+
 def perspective_summary(card: pl.DataFrame) -> pl.DataFrame:
     """One row per perspective in the scorecard's order: goal, number of measures, the count per
     attainment state, and whether any value shown is demo data."""

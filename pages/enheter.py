@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.catalogue import PERSPECTIVES
+from kpi.comparison import measures_with_values
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER
 from ui import data
 from ui.components import demo_notice, heading
@@ -23,13 +24,12 @@ catalogue = data.catalogue(filters.year)
 measures = [(m.id, m.name, m.unit.value, tuple(t.value for t in m.reported_by)) for p, _, m in catalogue.rows() if p.name == perspective]
 grid = data.grid_for(tuple(m[0] for m in measures), filters.unit_id, filters.period, filters.sex)
 # Measures nobody under the organisation reports for the period are left out of the grid.
-reported = set(grid.filter(grid["value"].is_not_null() | grid["masked"])["measure_id"].to_list())
+reported = measures_with_values(grid)
 shown = [m for m in measures if m[0] in reported]
 if not shown:
     st.info(f"Inga styrmått i perspektivet {perspective} har värden per enhet under {filters.unit_name} för perioden.")
 else:
-    grid = grid.filter(grid["measure_id"].is_in([m[0] for m in shown]))
-    demo_notice(bool((grid["is_demo"] & grid["value"].is_not_null()).any()))
+    demo_notice(bool((grid["is_demo"] & grid["value"].is_not_null() & grid["measure_id"].is_in(list(reported))).any()))
 
     def open_cell() -> None:
         points = st.session_state["e_grid"].selection.points

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from kpi.display import change_text, gap_to_target_text, outcome_text, short_period
-from kpi.legend import ATTAINMENT, TREND
+from kpi.display import attention_table
+from kpi.legend import ATTAINMENT
 from kpi.overview import furthest_from_target, most_worsened, perspective_summary
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe
@@ -38,28 +37,6 @@ for tile, row in zip(tiles, summary.iter_rows(named=True)):
 st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()) for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}))
 
 
-def _rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    rows = []
-    for r in frame.iter_rows(named=True):
-        decimals = int(r["decimals"]) if r["decimals"] is not None else 0
-        rows.append(
-            {
-                "measure_id": r["measure_id"],
-                "Perspektiv": r["perspective"],
-                "Styrmått": r["measure"],
-                "Periodens utfall": outcome_text(r, filters.sex),
-                "Mål": r["target"] or "–",
-                "Avstånd": gap_to_target_text(r["value"], r["target_effective"], r["unit"], decimals, r["direction"]) if kind == "gap" else None,
-                "Förändring": f"{change_text(r['value'], r['comparison_value'], r['unit'], decimals)} mot {short_period(r['comparison_period'])}"
-                if kind == "change"
-                else None,
-                "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,
-                "Utveckling": TREND[r["trend"]].text,
-            }
-        )
-    return pl.DataFrame(rows, schema={c: pl.String for c in ["measure_id", "Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Förändring", "Måluppfyllelse", "Utveckling"]})
-
-
 left, right = st.container(), st.container()
 with left:
     st.subheader("Längst från målet", anchor=False)
@@ -67,12 +44,12 @@ with left:
     if missing.is_empty():
         st.caption("Inga styrmått missar sitt mål i det här urvalet.")
     else:
-        measure_dataframe(_rows(missing, "gap"), key="o_gap", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Perspektiv": 95, "Styrmått": 270, "Periodens utfall": 150, "Mål": 75, "Avstånd": 185, "Måluppfyllelse": 115})
+        measure_dataframe(attention_table(missing, filters.sex), key="o_gap", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Perspektiv": 95, "Styrmått": 270, "Periodens utfall": 150, "Mål": 75, "Avstånd": 185, "Måluppfyllelse": 115})
 with right:
     st.subheader("Störst försämring", anchor=False)
     worse = most_worsened(card)
     if worse.is_empty():
         st.caption("Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.")
     else:
-        measure_dataframe(_rows(worse, "change"), key="o_change", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Perspektiv": 95, "Styrmått": 300, "Periodens utfall": 150, "Förändring": 215, "Utveckling": 115})
+        measure_dataframe(attention_table(worse, filters.sex), key="o_change", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Perspektiv": 95, "Styrmått": 300, "Periodens utfall": 150, "Förändring": 215, "Utveckling": 115})
 st.caption("Välj en rad för att öppna styrmåttet. Avståndet räknas i procentenheter för andelar och i procent av målet för antal och belopp.")

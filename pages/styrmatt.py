@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from kpi.display import comparison_text, outcome_text, short_period, source_text
+from kpi.comparison import summarise_comparison
+from kpi.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
 from kpi.exports import to_csv, to_xlsx
 from kpi.formatting import format_points, format_value
 from kpi.legend import ACTION_STATUS, ATTAINMENT, TREND
@@ -13,7 +13,6 @@ from ui import charts, data
 from ui.components import demo_notice
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
-
 
 
 def _reporting_units(m: object) -> str:
@@ -38,7 +37,7 @@ if measure_id != chosen:
 perspective, factor, measure = next((p, f, m) for p, f, m in rows if m.id == measure_id)
 
 card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
-row = card.filter(pl.col("measure_id") == measure_id).row(0, named=True)
+row = measure_row(card, measure_id)
 unit, decimals = row["unit"], int(row["decimals"]) if row["decimals"] is not None else measure.decimals
 
 st.subheader(measure.name, anchor=False)
@@ -95,7 +94,7 @@ with by_sex:
         st.info("Styrmåttet är inte uppdelat på kön i rapporten (uppdelning per kön saknas).")
     else:
         c1, c2, c3 = st.columns(3)
-        full = data.scorecard_for(filters.unit_id, filters.period, "T").filter(pl.col("measure_id") == measure_id).row(0, named=True)
+        full = measure_row(data.scorecard_for(filters.unit_id, filters.period, "T"), measure_id)
         by_sex_demo = " (demodata)" if full["is_demo"] and (full["value_women"] is not None or full["value_men"] is not None) else ""
         gap = full["gender_gap_pp"]
         cards = (
@@ -115,15 +114,14 @@ with by_sex:
 with by_unit:
     owner, compared = data.compared_units_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
     owner_name = next((u.name for u in data.units_in_tree_order() if u.unit_id == owner), owner)
-    with_value = compared.filter(pl.col("value").is_not_null() & ~pl.col("masked"))
-    if with_value.is_empty():
+    bars = summarise_comparison(compared)
+    if not bars.drawn:
         st.info(f"Det finns inga värden per enhet under {owner_name} för den här perioden.")
     else:
-        spread = data.scorecard_for(owner, filters.period, filters.sex).filter(pl.col("measure_id") == measure_id).row(0, named=True)
-        targets = with_value["target_effective"].drop_nulls().unique()
+        spread = measure_row(data.scorecard_for(owner, filters.period, filters.sex), measure_id)
         st.markdown(
-            f"**Staplarna:** {with_value.height} enheter under {owner_name}, lägst {format_value(with_value['value'].min(), unit, decimals)}, "
-            f"högst {format_value(with_value['value'].max(), unit, decimals)}."
+            f"**Staplarna:** {bars.drawn} enheter under {owner_name}, lägst {format_value(bars.lowest, unit, decimals)}, "
+            f"högst {format_value(bars.highest, unit, decimals)}."
         )
         if spread["units_with_value"] and filters.sex == "T":
             st.markdown(
@@ -138,20 +136,18 @@ with by_unit:
 
         st.plotly_chart(
             # One target line only where every unit has the same target ("Öka" compares each with its own past).
-            charts.units_figure(compared, unit=unit, decimals=decimals, target=targets[0] if targets.len() == 1 else None),
+            charts.units_figure(compared, unit=unit, decimals=decimals, target=bars.common_target),
             config={"displayModeBar": False},
             key="sm_units",
             on_select=drill,
             selection_mode="points",
         )
-        masked = compared.filter(pl.col("masked"))["name"].to_list()
-        missing = compared.filter(pl.col("value").is_null() & ~pl.col("masked"))["name"].to_list()
         notes = ["Klicka på en stapel för att gå till den enheten."]
-        if masked:
-            notes.append(f"Skyddat (för få): {', '.join(masked)}.")
-        if missing:
-            notes.append(f"Uppgift saknas: {', '.join(missing)}.")
-        if bool(with_value["is_demo"].any()):
+        if bars.masked_names:
+            notes.append(f"Skyddat (för få): {', '.join(bars.masked_names)}.")
+        if bars.missing_names:
+            notes.append(f"Uppgift saknas: {', '.join(bars.missing_names)}.")
+        if bars.any_demo:
             notes.append("Randiga staplar och ”demo” är demodata.")
         st.caption(" ".join(notes))
 
@@ -179,33 +175,7 @@ with numbers:
     if series.is_empty():
         st.caption("Inga värden att visa.")
     else:
-        raw = series.select(
-            pl.col("period").alias("Period"),
-            pl.col("value").alias("Utfall"),
-            pl.col("value_women").alias("Kvinnor"),
-            pl.col("value_men").alias("Män"),
-            pl.col("target_effective").alias("Mål för perioden"),
-            pl.col("attainment").replace_strict({k: v.word for k, v in ATTAINMENT.items()}).alias("Måluppfyllelse"),
-            pl.col("trend").replace_strict({k: v.word for k, v in TREND.items()}).alias("Utveckling"),
-            pl.col("masked").alias("Skyddat (för få)"),
-            pl.col("is_demo").alias("Demodata"),
-            pl.col("source").cast(pl.String).alias("Källa"),
-        )
-        shown = pl.DataFrame(
-            [
-                {
-                    "Period": short_period(r["period"]),
-                    "Utfall": format_value(r["value"], unit, decimals, masked=r["masked"]),
-                    "Kvinnor": format_value(r["value_women"], unit, decimals, masked=bool(r["masked_women"])) if measure.split_by_sex else "–",
-                    "Män": format_value(r["value_men"], unit, decimals, masked=bool(r["masked_men"])) if measure.split_by_sex else "–",
-                    "Mål för perioden": format_value(r["target_effective"], unit, decimals) if r["target_effective"] is not None else "–",
-                    "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,
-                    "Utveckling": TREND[r["trend"]].text,
-                    "Källa": source_text(r["source"], bool(r["is_demo"])),
-                }
-                for r in series.iter_rows(named=True)
-            ]
-        )
+        shown, raw = series_tables(series, unit, decimals, measure.split_by_sex)
         st.dataframe(shown, hide_index=True, width="stretch")
         st.caption("Nedladdningen har samma rader med ej avrundade tal; tomma celler betyder att uppgift saknas.")
         base = f"styrkort_{measure_id}_{filters.unit_id}_{filters.period}"

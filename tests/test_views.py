@@ -263,3 +263,41 @@ def test_reporting_types_say_which_units_a_measure_applies_to(bundled) -> None:
     assert types["vo_pitea"] == {"verksamhetsområde", "hälsocentral"}
     assert types["vo_ftv_syd"] == {"verksamhetsområde", "tandvårdsklinik"}
     assert types["hc_hortlax"] == {"hälsocentral"}
+
+
+def test_comparison_summary_counts_what_the_bars_draw(bundled) -> None:
+    from kpi.comparison import summarise_comparison
+
+    dataset, evaluation = bundled
+    _, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08", reported_by=("hälsocentral",))
+    bars = summarise_comparison(units)
+    assert bars.drawn == units.height == 5  # the dental areas do not report the measure: not compared
+    assert bars.lowest == units["value"].min() and bars.highest == units["value"].max()
+    assert bars.common_target == 95.0 and bars.any_demo and not bars.missing_names
+
+
+def test_attention_and_series_tables_read_as_swedish_text(bundled) -> None:
+    from kpi.display import attention_table, series_tables
+
+    _, evaluation = bundled
+    card = scorecard(evaluation, "div_nara", "2022-DÅ08")
+    worse = attention_table(most_worsened(card))
+    assert worse["Förändring"][0] == "+3,3 procentenheter mot DÅ08 2021"
+    missing = attention_table(furthest_from_target(card, limit=20))
+    assert "bedömt per kön" in missing["Avstånd"].to_list()  # per-sex targets are listed, not dropped
+    series = measure_series(evaluation, "med_telefon_samma_dag", "div_nara", "DÅ08")
+    shown, download = series_tables(series, "%", 0, split_by_sex=False)
+    assert shown.filter(pl.col("Period") == "DÅ08 2022")["Utfall"].to_list() == [f"81{NBSP}%"]
+    assert download.filter(pl.col("Period") == "2022-DÅ08")["Utfall"].to_list() == [81.0]
+    assert set(shown["Kvinnor"].to_list()) == {"–"}
+
+
+def test_actions_display_keeps_the_reports_columns(bundled) -> None:
+    from kpi.display import actions_display
+
+    dataset, _ = bundled
+    actions = actions_table(dataset.catalogues.for_year(2022), dataset.actions, "2022-DÅ08")
+    table = actions_display(actions, "Medborgare", {"med_telefon_samma_dag": "Telefon"}, with_nr=True)
+    assert table.columns == ["Nr", "Mål", "Åtgärd", "Status", "Kommentar", "Styrmått"]
+    assert table["Styrmått"][0] == "Telefon" and table["Status"][0] == "◐ pågår"
+    assert actions_display(actions, "Samhälle", {}, with_nr=True).is_empty()

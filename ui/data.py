@@ -55,7 +55,7 @@ def charts_ready() -> threading.Timer:
             from ui.charts import warm_up
 
             warm_up()
-        except Exception:  # noqa: BLE001 - a warm-up may fail; the first chart then pays the cost
+        except Exception:
             logging.getLogger("styrkort").warning("Plotly warm-up failed", exc_info=True)
 
     timer = threading.Timer(1.0, warm)

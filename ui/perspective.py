@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.display import scorecard_table
-from kpi.overview import perspective_summary
+from kpi.overview import perspective_rows, perspective_summary
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe
 from ui.filters import Filters
@@ -13,7 +13,7 @@ from ui.filters import Filters
 
 def render_perspective(name: str, filters: Filters) -> None:
     card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
-    rows = card.filter(card["perspective"] == name)
+    rows = perspective_rows(card, name)
     st.title(name)
     st.caption(filters.heading)
     if rows.is_empty():
