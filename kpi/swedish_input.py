@@ -22,7 +22,7 @@ class InputError(StyrkortError):
     """A cell that cannot be read; the message says what was found and what was expected."""
 
 
-def parse_number(text: str | float | int | None) -> tuple[float | None, bool]:
+def parse_number(text: str | float | None) -> tuple[float | None, bool]:
     """A figure as typed: returns (value, had_percent_sign); empty gives (None, False).
 
     Accepts a decimal comma, a decimal point when it cannot be a thousands group ("17.5", but
