@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build-data", help="bygg om data/store från data/build och katalogen")
     build.add_argument("--out", type=Path, help="annan målkatalog (standard data/store)")
 
+    template = commands.add_parser("template", help="skriv Excelmallen för inläsning av utfall, mål, kommentarer och åtgärder")
+    template.add_argument("--out", type=Path, required=True, help="filen att skriva, t.ex. mall.xlsx")
+    template.add_argument("--year", type=int, help="katalogens år (standard: senaste)")
+
     history = commands.add_parser("history", help="visa versionerna av en tabell")
     history.add_argument("table", choices=["observations", "units", "comments", "actions"])
     return parser
@@ -152,6 +156,25 @@ def run(argv: Sequence[str] | None = None) -> int:
 
             store = build_store(args.data, target=args.out)
             print(f"Byggde {store.root}: {store.read('observations').height} utfall.")
+            return 0
+        if args.command == "template":
+            from kpi.catalogue import load_catalogues
+            from kpi.store import Store
+            from kpi.template import build_template
+
+            catalogues = load_catalogues(args.data / "catalogue")
+            year = args.year or max(catalogues.years)
+            store = Store(args.data / "store")
+            units = store.read("units")
+            in_data = {int(y) for y in store.read("observations")["period"].str.slice(0, 4).unique().to_list()}
+            years = list(range(min(in_data | {year}), max(in_data | {year}) + 2))  # and the year after, for the next report
+            try:
+                args.out.write_bytes(build_template(catalogues.for_year(year), units, years))
+            except OSError as error:
+                reason = "mappen finns inte" if isinstance(error, FileNotFoundError) else "behörighet saknas" if isinstance(error, PermissionError) else "filen kan inte skrivas"
+                print(f"Fel: mallen kunde inte skrivas till {args.out}: {reason}.", file=sys.stderr)
+                return 2
+            print(f"Skrev mallen {args.out} för katalogen {year} ({len(list(catalogues.for_year(year).measures()))} styrmått, {units.height} enheter).")
             return 0
         if args.command == "history":
             from kpi.store import Store
