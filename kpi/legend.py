@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpi.evaluation import IMPROVED, MET, MISSING, NOT_ASSESSED, NOT_MET, PARTLY, UNCHANGED, WORSENED
+from kpi.evaluation import (
+    ATTAINMENT_LABELS,
+    IMPROVED,
+    MET,
+    MISSING,
+    NOT_ASSESSED,
+    NOT_MET,
+    PARTLY,
+    TREND_LABELS,
+    UNCHANGED,
+    WORSENED,
+)
 
 
 @dataclass(frozen=True)
@@ -24,18 +35,18 @@ class Badge:
 
 
 ATTAINMENT = {
-    MET: Badge("✓", "uppfyllt", "#009E73"),
-    PARTLY: Badge("◐", "delvis uppfyllt", "#E69F00"),
-    NOT_MET: Badge("✗", "ej uppfyllt", "#D55E00"),
-    NOT_ASSESSED: Badge("–", "ej bedömd", "#8C8C8C"),
+    MET: Badge("✓", ATTAINMENT_LABELS[MET], "#009E73"),
+    PARTLY: Badge("◐", ATTAINMENT_LABELS[PARTLY], "#E69F00"),
+    NOT_MET: Badge("✗", ATTAINMENT_LABELS[NOT_MET], "#D55E00"),
+    NOT_ASSESSED: Badge("–", ATTAINMENT_LABELS[NOT_ASSESSED], "#8C8C8C"),
 }
 ATTAINMENT_ORDER = (MET, PARTLY, NOT_MET, NOT_ASSESSED)
 
 TREND = {
-    IMPROVED: Badge("↗", "förbättrad", "#009E73"),
-    UNCHANGED: Badge("→", "oförändrad", "#56B4E9"),
-    WORSENED: Badge("↘", "försämrad", "#D55E00"),
-    MISSING: Badge("·", "jämförelse saknas", "#8C8C8C"),
+    IMPROVED: Badge("↗", TREND_LABELS[IMPROVED], "#009E73"),
+    UNCHANGED: Badge("→", TREND_LABELS[UNCHANGED], "#56B4E9"),
+    WORSENED: Badge("↘", TREND_LABELS[WORSENED], "#D55E00"),
+    MISSING: Badge("·", f"jämförelse {TREND_LABELS[MISSING]}", "#8C8C8C"),  # "saknas" alone is unclear in a table
 }
 
 ACTION_STATUS = {

@@ -13,13 +13,6 @@ import polars as pl
 from kpi.catalogue import REPORTING_UNIT_TYPES
 from kpi.periods import parse_period
 
-UNIT_TYPE_LABELS = {
-    "region": "region",
-    "division": "division",
-    "verksamhetsområde": "verksamhetsområde",
-    "hälsocentral": "hälsocentral",
-    "tandvårdsklinik": "tandvårdsklinik",
-}
 REPORTING_TYPES = tuple(t.value for t in REPORTING_UNIT_TYPES)
 
 
@@ -114,11 +107,6 @@ def descendants_in_tree_order(units: pl.DataFrame, unit_id: str, period: str) ->
         if inside_depth is not None and unit.unit_id in force:
             out.append(unit)
     return out
-
-
-def unit_name(units: pl.DataFrame, unit_id: str) -> str:
-    found = units.filter(pl.col("unit_id") == unit_id)["name"]
-    return found[0] if found.len() else unit_id
 
 
 def reporting_types_below(units: pl.DataFrame) -> dict[str, frozenset[str]]:

@@ -37,19 +37,20 @@ for tile, row in zip(tiles, summary.iter_rows(named=True)):
 st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()) for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}))
 
 
-left, right = st.container(), st.container()
-with left:
-    st.subheader("Längst från målet", anchor=False)
-    missing = furthest_from_target(card)
-    if missing.is_empty():
-        st.caption("Inga styrmått missar sitt mål i det här urvalet.")
+ATTENTION = (
+    ("Längst från målet", furthest_from_target, "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
+     {"Perspektiv": 95, "Styrmått": 270, "Periodens utfall": 150, "Mål": 75, "Avstånd": 185, "Måluppfyllelse": 115}),
+    ("Störst försämring", most_worsened, "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
+     {"Perspektiv": 95, "Styrmått": 300, "Periodens utfall": 150, "Förändring": 215, "Utveckling": 115}),
+)  # fmt: skip
+for title, select, nothing, key, widths in ATTENTION:
+    st.subheader(title, anchor=False)
+    chosen = select(card)
+    if chosen.is_empty():
+        st.caption(nothing)
     else:
-        measure_dataframe(attention_table(missing, filters.sex), key="o_gap", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse"], widths={"Perspektiv": 95, "Styrmått": 270, "Periodens utfall": 150, "Mål": 75, "Avstånd": 185, "Måluppfyllelse": 115})
-with right:
-    st.subheader("Störst försämring", anchor=False)
-    worse = most_worsened(card)
-    if worse.is_empty():
-        st.caption("Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.")
-    else:
-        measure_dataframe(attention_table(worse, filters.sex), key="o_change", columns=["Perspektiv", "Styrmått", "Periodens utfall", "Förändring", "Utveckling"], widths={"Perspektiv": 95, "Styrmått": 300, "Periodens utfall": 150, "Förändring": 215, "Utveckling": 115})
-st.caption("Välj en rad för att öppna styrmåttet. Avståndet räknas i procentenheter för andelar och i procent av målet för antal och belopp.")
+        measure_dataframe(attention_table(chosen, filters.sex), key=key, columns=list(widths), widths=widths)
+st.caption(
+    "Välj en rad för att öppna styrmåttet. Avståndet och förändringen räknas i procentenheter för andelar, "
+    "i mnkr för belopp och i procent för antal (i antal när målet är litet)."
+)

@@ -109,11 +109,11 @@ with by_sex:
         if full["gender_gap_flag"]:
             st.warning(f"Skillnaden mellan kvinnor och män är större än {format_points(data.dataset().settings.gender_gap_threshold_pp, 1).lstrip('+')}: följ upp om den är omotiverad.", icon=":material/flag:")
         if series.height:
-            st.plotly_chart(charts.sex_figure(series, unit=unit, decimals=decimals, period=filters.period), config={"displayModeBar": False}, key="sm_sex")
+            st.plotly_chart(charts.sex_figure(series, unit=unit, decimals=decimals), config={"displayModeBar": False}, key="sm_sex")
 
 with by_unit:
     owner, compared = data.compared_units_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
-    owner_name = next((u.name for u in data.units_in_tree_order() if u.unit_id == owner), owner)
+    owner_name = data.unit_names().get(owner, owner)
     bars = summarise_comparison(compared)
     if not bars.drawn:
         st.info(f"Det finns inga värden per enhet under {owner_name} för den här perioden.")

@@ -7,15 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PERSPECTIVE_PAGES = {
-    "Samhälle": "pages/samhalle.py",
-    "Medborgare": "pages/medborgare.py",
-    "Verksamhet": "pages/verksamhet.py",
-    "Medarbetare": "pages/medarbetare.py",
-    "Ekonomi": "pages/ekonomi.py",
-}
-PAGES = ["pages/oversikt.py", *PERSPECTIVE_PAGES.values(), "pages/styrmatt.py", "pages/enheter.py", "pages/atgarder.py"]
+PAGES = [OVERVIEW_PAGE, *PERSPECTIVE_PAGES.values(), MEASURE_PAGE, UNITS_PAGE, ACTIONS_PAGE]
 PHONE = "Telefon-TeleQ"
 NBSP = "\u00a0"
 

@@ -128,7 +128,7 @@ def trend_figure(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, pe
     return _layout(fig, height=380, unit=unit)
 
 
-def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int, period: str) -> go.Figure:
+def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int) -> go.Figure:
     """Women and men over the periods, two lines in their fixed colours."""
     fig = go.Figure()
     x = [_axis_period(p) for p in series["period"].to_list()]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from kpi.display import SCORECARD_HEADINGS
+from kpi.display import SCORECARD_HEADINGS, rules_text
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
+from ui import data
 from ui.filters import Filters
 from ui.navigation import MEASURE_PAGE, request_open
 
@@ -18,9 +19,6 @@ def heading(title: str, filters: Filters) -> None:
 
 def rules_expander(filters: Filters) -> None:
     """How the verdicts are reached, one click away; and which year's targets apply."""
-    from kpi.display import rules_text
-    from ui import data
-
     settings = data.dataset().settings
     first = min(data.dataset().catalogues.years)
     with st.expander("Så bedöms måluppfyllelse och utveckling"):

@@ -78,6 +78,19 @@ def units_in_tree_order() -> list[TreeUnit]:
 
 
 @st.cache_resource
+def unit_names() -> dict[str, str]:
+    """Unit id → name, in tree order."""
+    return {u.unit_id: u.name for u in units_in_tree_order()}
+
+
+@st.cache_resource
+def unit_labels() -> dict[str, str]:
+    """Unit id → the organisation picker's label (a unit with its VO), in tree order."""
+    names = unit_names()
+    return {u.unit_id: u.picker_label(names.get(u.parent_id or "")) for u in units_in_tree_order()}
+
+
+@st.cache_resource
 def opening_period() -> str:
     return default_period(dataset_and_evaluation()[1], "div_nara")
 

@@ -113,9 +113,7 @@ def sidebar_filters() -> Filters:
     dataset = data.dataset()
     opening = parse_period(data.opening_period())
     years = dataset.years
-    tree = data.units_in_tree_order()
-    names = {u.unit_id: u.name for u in tree}
-    labels = {u.unit_id: u.picker_label(names.get(u.parent_id or "")) for u in tree}
+    names, labels = data.unit_names(), data.unit_labels()
     unit_ids = list(labels)
     problems = _from_url(years, names)
     st.session_state.setdefault("f_ar", opening.year if opening.year in years else years[-1])
@@ -159,7 +157,7 @@ def current() -> Filters:
     state = st.session_state
     if not state.get("_frame_drawn"):
         _leave_pages_folder_mode()
-    names = {u.unit_id: u.name for u in data.units_in_tree_order()}
+    names = data.unit_names()
     unit_id = state["f_org"]
     return Filters(year=int(state["f_ar"]), report=str(state["f_period"]), unit_id=unit_id, unit_name=names.get(unit_id, unit_id), sex_choice=state.get("f_kon") or "alla")
 
