@@ -163,6 +163,8 @@ def resolve_values(
             pl.len().alias("_n"),
             pl.col("value").sum().alias("_sum"),
             pl.col("value").first().alias("_first"),
+            pl.col("numerator").first().alias("_first_numerator"),
+            pl.col("denominator").first().alias("_first_denominator"),
             pl.col("numerator").sum(),
             pl.col("denominator").sum(),
             (pl.col("numerator").is_null() | pl.col("denominator").is_null()).any().alias("_no_nd"),
@@ -186,8 +188,10 @@ def resolve_values(
         .then(pl.col("_sum"))
         .otherwise(None)
         .alias("value"),
-        pl.when(pl.col("_no_nd") & ~single).then(None).otherwise(pl.col("numerator")).alias("numerator"),
-        pl.when(pl.col("_no_nd") & ~single).then(None).otherwise(pl.col("denominator")).alias("denominator"),
+        # A single unit keeps its own numerator and denominator, missing ones included (a sum of
+        # nothing is 0, which would read as a denominator of 0 and mask the value).
+        pl.when(single).then(pl.col("_first_numerator")).when(pl.col("_no_nd")).then(None).otherwise(pl.col("numerator")).alias("numerator"),
+        pl.when(single).then(pl.col("_first_denominator")).when(pl.col("_no_nd")).then(None).otherwise(pl.col("denominator")).alias("denominator"),
         pl.when(single).then(pl.col("decimals")).otherwise(pl.col("_measure_decimals")).alias("decimals"),
         pl.when(pl.col("_n_sources") == 1)
         .then(pl.col("_source"))

@@ -28,6 +28,15 @@ def test_shares_roll_up_as_ratio_of_sums_not_mean_of_percentages() -> None:
     assert (area["numerator"], area["denominator"]) == (10, 100)
 
 
+def test_a_unit_share_without_numerator_and_denominator_keeps_its_value() -> None:
+    """A share typed as "91 %" for one health centre is shown, not masked as a denominator of 0."""
+    evaluation = run([measure()], [{"measure_id": "m", "unit_id": "h1", "period": NOW, "value": 91.0}])
+    own = cell(evaluation, "h1", NOW)
+    assert own["value"] == 91.0
+    assert own["denominator"] is None
+    assert not own["masked"]
+
+
 def test_counts_add_up_and_indices_do_not() -> None:
     count = measure(id="c", unit="antal", value_kind="count", target={"kind": "none"})
     index = measure(id="i", unit="index", value_kind="index", target={"kind": "none"})
