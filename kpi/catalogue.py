@@ -7,7 +7,7 @@ names the measure and the field, never at render time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -275,16 +275,19 @@ class CatalogueSet:
     years using the definitions of the report itself.
     """
 
-    def __init__(self, catalogues: dict[int, Catalogue]) -> None:
+    def __init__(self, catalogues: dict[int, Catalogue], overrides: dict[int, Catalogue] | None = None) -> None:
         if not catalogues:
             raise CatalogueError("Ingen katalog hittades.")
         self._by_year = dict(sorted(catalogues.items()))
+        self._overrides = overrides or {}  # one year's catalogue with imported targets
 
     @property
     def years(self) -> tuple[int, ...]:
         return tuple(self._by_year)
 
     def for_year(self, year: int) -> Catalogue:
+        if year in self._overrides:
+            return self._overrides[year]
         chosen = next(iter(self._by_year.values()))
         for version_year, catalogue in self._by_year.items():
             if version_year <= year:
@@ -293,6 +296,47 @@ class CatalogueSet:
 
     def all_measure_ids(self) -> set[str]:
         return {m.id for c in self._by_year.values() for m in c.measures()}
+
+    def with_targets(self, rows: Iterable[dict[str, Any]]) -> CatalogueSet:
+        """The catalogues with imported targets (rows of the store's ``targets`` table) for their year only."""
+        by_year: dict[int, dict[str, dict[str, Any]]] = {}
+        for row in rows:
+            by_year.setdefault(int(row["year"]), {})[str(row["measure_id"])] = row
+        if not by_year:
+            return self
+        overrides = dict(self._overrides)
+        for year, targets in by_year.items():
+            overrides[year] = _with_targets(self.for_year(year), year, targets)
+        return CatalogueSet(self._by_year, overrides)
+
+
+def imported_target(measure: Measure, row: dict[str, Any]) -> Target:
+    """An imported target row as a target: a level (per sex if given), a year's volume where the
+    catalogue's target is one, "Öka"/"Minska" as a direction, or text alone as no target."""
+    text = (row.get("text") or "").strip()
+    value, women, men = row.get("value"), row.get("women"), row.get("men")
+    if value is None and women is None:
+        if text.casefold().startswith(("öka", "minska", "förbättr")):
+            return DirectionTarget(kind="direction", text=text, reference="same_period_previous_year")
+        return NoTarget(kind="none", text=text)
+    if not text:
+        suffix = "%" if measure.unit is MeasureUnit.PERCENT else f" {measure.unit.value}"
+        shown = [f"{v:g}".replace(".", ",") + suffix for v in ((value,) if women is None else (women, men))]
+        text = shown[0] if women is None else f"K:{shown[0]} M:{shown[1]}"
+    if isinstance(measure.target, AnnualVolumeTarget) and value is not None and women is None:
+        return AnnualVolumeTarget(kind="annual_volume", text=text, value=value)
+    return LevelTarget(kind="level", text=text, value=value if women is None else None, women=women, men=men)
+
+
+def _with_targets(base: Catalogue, year: int, targets: dict[str, dict[str, Any]]) -> Catalogue:
+    raw = base.model_dump()
+    for perspective in raw["perspectives"]:
+        for factor in perspective["success_factors"]:
+            for measure in factor["measures"]:
+                if measure["id"] in targets:
+                    measure["target"] = imported_target(base.measure(measure["id"]), targets[measure["id"]]).model_dump()
+    raw["year"] = year
+    return Catalogue.model_validate(raw)
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -56,8 +56,9 @@ class Evaluation:
 def load_dataset(data_dir: Path = DATA_DIR, *, as_of: date | datetime | None = None, settings: Settings | None = None) -> Dataset:
     """Catalogue and tables; ``as_of`` reads the tables as they stood on that date."""
     store = Store(data_dir / "store")
+    targets = store.read("targets", as_of=as_of)
     return Dataset(
-        catalogues=load_catalogues(data_dir / "catalogue"),
+        catalogues=load_catalogues(data_dir / "catalogue").with_targets(targets.iter_rows(named=True)),
         units=store.read("units", as_of=as_of),
         observations=store.read("observations", as_of=as_of),
         comments=store.read("comments", as_of=as_of),

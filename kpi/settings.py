@@ -30,6 +30,15 @@ class Settings(BaseModel):
     mask_threshold: int = Field(
         5, ge=0, description="Antal under denna gräns (1–4 med standardvärdet) visas som 'skyddat (för få)'."
     )
+    import_max_megabytes: float = Field(
+        25.0, gt=0, description="Största fil som kan läsas in, i megabyte."
+    )
+    import_max_rows: int = Field(
+        200_000, gt=0, description="Högsta antal rader i en fil som läses in."
+    )
+    import_lock_wait_seconds: float = Field(
+        15.0, ge=0, description="Så länge en inläsning väntar på en annan som pågår innan den avbryts."
+    )
 
 
 def load_settings(path: Path | None) -> Settings:

@@ -91,7 +91,41 @@ ACTIONS = TableSpec(
     ("action_id", "period"),
     "åtgärdsuppföljning",
 )
-TABLES: dict[str, TableSpec] = {t.name: t for t in (UNITS, OBSERVATIONS, COMMENTS, ACTIONS)}
+TARGETS = TableSpec(
+    "targets",
+    {
+        "year": pl.Int32(),
+        "measure_id": pl.String(),
+        "text": pl.String(),
+        "value": pl.Float64(),
+        "women": pl.Float64(),
+        "men": pl.Float64(),
+        "source": pl.String(),
+        "recorded_at": _TS,
+    },
+    ("year", "measure_id"),
+    "mål",
+)
+IMPORTS = TableSpec(
+    "imports",
+    {
+        "import_id": pl.String(),
+        "file_name": pl.String(),
+        "file_sha256": pl.String(),
+        "user": pl.String(),
+        "imported_at": _TS,
+        "summary": pl.String(),
+        "versions_before": pl.String(),  # JSON {table: version before the import, -1 if none}
+        "versions_after": pl.String(),
+        "status": pl.String(),  # "inläst" or "ångrad"
+        "undone_at": _TS,
+        "undone_by": pl.String(),
+        "recorded_at": _TS,
+    },
+    ("import_id",),
+    "inläsningslogg",
+)
+TABLES: dict[str, TableSpec] = {t.name: t for t in (UNITS, OBSERVATIONS, COMMENTS, ACTIONS, TARGETS, IMPORTS)}
 
 _META_AS_OF = "styrkort.as_of"
 _META_MESSAGE = "styrkort.message"
@@ -160,6 +194,10 @@ class Store:
                 }
             )
         return pl.DataFrame(rows).sort("version")
+
+    def version(self, table: str) -> int:
+        """The table's current version; -1 when it does not exist yet."""
+        return DeltaTable(str(self.path(table))).version() if self.exists(table) else -1
 
     def version_as_of(self, table: str, moment: date | datetime) -> int | None:
         cutoff = moment.isoformat() if isinstance(moment, datetime) else f"{moment.isoformat()}T23:59:59.999999+00:00"

@@ -1,0 +1,380 @@
+"""Importing a period's figures: read → validate → preview → write, and undo.
+
+``prepare`` reads and validates a file and compares it with the store: a ``Plan`` says, per table,
+which rows are new, which change (old and new value) and which are unchanged, or lists every
+problem. Nothing is written unless the whole file is valid. ``apply`` writes a valid plan under
+the store's import lock, as one Delta version per table touched, and records who, when and which
+file in the import log; if any write fails, the tables already written are put back. ``undo``
+restores the rows an import changed, from the table versions before it, unless a later import
+changed the same rows. ``value_history`` lists every version of one value.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from kpi.catalogue import CatalogueSet, load_catalogues
+from kpi.errors import StoreError, StyrkortError
+from kpi.import_check import CheckContext, Problem, check_file
+from kpi.import_read import ImportFileError, Limits, read_file
+from kpi.settings import Settings, load_settings
+from kpi.store import TABLES, Store
+
+# Sheet → store table, in the order they are written.
+SHEET_TABLES = {"Utfall": "observations", "Mål": "targets", "Kommentarer": "comments", "Åtgärder": "actions"}
+TABLE_WORDS = {"observations": "utfall", "targets": "mål", "comments": "kommentarer", "actions": "åtgärdsuppföljningar"}
+CHANGE_NEW, CHANGE_CHANGED, CHANGE_SAME = "ny", "ändrad", "oförändrad"
+LOCK_NAME = ".import.lock"
+
+
+class ImportBusyError(StoreError):
+    """Another import holds the lock."""
+
+
+@dataclass
+class Plan:
+    """A checked file and what writing it would do."""
+
+    file_name: str
+    file_sha256: str
+    problems: list[Problem]
+    changes: dict[str, pl.DataFrame] = field(default_factory=dict)  # table → rows with a "change" column
+    versions: dict[str, int] = field(default_factory=dict)  # table versions the preview was made against
+    row_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self, table: str) -> dict[str, int]:
+        frame = self.changes.get(table)
+        counted = {CHANGE_NEW: 0, CHANGE_CHANGED: 0, CHANGE_SAME: 0}
+        if frame is not None:
+            for change, n in frame.group_by("change").len().iter_rows():
+                counted[change] = n
+        return counted
+
+    @property
+    def to_write(self) -> int:
+        return sum(c[CHANGE_NEW] + c[CHANGE_CHANGED] for c in (self.counts(t) for t in self.changes))
+
+    def summary(self) -> str:
+        """'12 nya och 3 ändrade utfall, 1 ny kommentar; 40 oförändrade.'"""
+        parts, same = [], 0
+        for table in self.changes:
+            c = self.counts(table)
+            same += c[CHANGE_SAME]
+            bits = []
+            if c[CHANGE_NEW]:
+                bits.append(f"{c[CHANGE_NEW]} {'ny' if c[CHANGE_NEW] == 1 else 'nya'}")
+            if c[CHANGE_CHANGED]:
+                bits.append(f"{c[CHANGE_CHANGED]} {'ändrad' if c[CHANGE_CHANGED] == 1 else 'ändrade'}")
+            if bits:
+                parts.append(f"{' och '.join(bits)} {TABLE_WORDS[table]}")
+        text = ", ".join(parts) if parts else "inga ändringar"
+        return f"{text}; {same} oförändrade rader." if same else f"{text}."
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    import_id: str
+    version_after: dict[str, int]
+    summary: str
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(int(settings.import_max_megabytes * 1_000_000), settings.import_max_rows)
+
+
+def prepare(data_dir: Path, file_name: str, content: bytes, *, mapping: bytes | None = None, settings: Settings | None = None) -> Plan:
+    """Read, validate and compare with the store; never writes."""
+    settings = settings or load_settings(data_dir / "styrkort.toml")
+    sha = hashlib.sha256(content).hexdigest()
+    name = Path(file_name).name
+    try:
+        raw = read_file(name, content, limits_from(settings), mapping)
+    except ImportFileError as exc:
+        return Plan(name, sha, [Problem(name, 0, "filen", "", str(exc))])
+    store = Store(data_dir / "store")
+    catalogues = load_catalogues(data_dir / "catalogue")
+    checked = check_file(raw, CheckContext(catalogues, store.read("units")))
+    plan = Plan(name, sha, checked.problems, row_count=raw.row_count)
+    if not checked.ok:
+        return plan
+    for sheet, rows in checked.rows.items():
+        if not rows:
+            continue
+        table = SHEET_TABLES[sheet]
+        plan.versions[table] = store.version(table)
+        incoming = _frame(table, [r for _, r in rows], catalogues, name)
+        plan.changes[table] = compare(store.read(table), incoming, table)
+    return plan
+
+
+def _frame(table: str, rows: list, catalogues: CatalogueSet, file_name: str) -> pl.DataFrame:
+    source = f"Inläsning av {file_name}"
+    if table == "observations":
+        records = []
+        for r in rows:
+            decimals = r.typed_decimals if r.typed_decimals is not None else catalogues.for_year(int(r.period[:4])).measure(r.measure_id).decimals
+            records.append(
+                (r.measure_id, r.unit_id, r.period, r.sex, r.value, r.numerator, r.denominator, decimals, r.source or source, False)
+            )
+        frame = pl.DataFrame(
+            records,
+            schema=["measure_id", "unit_id", "period", "sex", "value", "numerator", "denominator", "decimals", "source", "is_demo"],
+            orient="row",
+        )
+    elif table == "targets":
+        frame = pl.DataFrame([{**r.model_dump(), "source": source} for r in rows])
+    elif table == "comments":
+        frame = pl.DataFrame([{**r.model_dump(), "author": r.author or "", "source": source, "is_demo": False} for r in rows])
+    else:
+        frame = pl.DataFrame([{**r.model_dump(), "comment": r.comment or "", "source": source} for r in rows])
+    spec = TABLES[table]
+    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in spec.schema.items()])
+
+
+def _compared(table: str) -> list[str]:
+    spec = TABLES[table]
+    return [c for c in spec.schema if c not in spec.keys and c != "recorded_at"]
+
+
+def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Incoming rows with ``change`` (ny/ändrad/oförändrad) and the old values as ``old_<column>``."""
+    spec = TABLES[table]
+    compared = _compared(table)
+    old = current.select(*spec.keys, *[pl.col(c).alias(f"old_{c}") for c in compared], pl.lit(True).alias("_exists"))
+    joined = incoming.join(old, on=list(spec.keys), how="left", nulls_equal=True)
+    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared])
+    return joined.with_columns(
+        pl.when(pl.col("_exists").is_null()).then(pl.lit(CHANGE_NEW)).when(same).then(pl.lit(CHANGE_SAME)).otherwise(pl.lit(CHANGE_CHANGED)).alias("change")
+    ).drop("_exists")
+
+
+# --- the lock -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
+    """An exclusive lock on the store for one import or undo; waits, then fails with a Swedish message."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK_NAME
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the duration of the block
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                _lock(handle)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    who = handle.read().strip() or "någon annan"
+                    raise ImportBusyError(
+                        f"En annan inläsning pågår ({who}). Inget har ändrats; försök igen om en stund."
+                    ) from None
+                time.sleep(0.05)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{holder}, startad {datetime.now(UTC).astimezone().strftime('%H:%M:%S')}")
+        handle.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            handle.seek(0)
+            handle.truncate()
+            _unlock(handle)
+        handle.close()
+
+
+def _lock(handle) -> None:  # type: ignore[no-untyped-def]
+    if os.name == "nt":  # pragma: no cover - the server runs on Linux; analysts' Windows CLI uses this
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(handle) -> None:  # type: ignore[no-untyped-def]
+    if os.name == "nt":  # pragma: no cover
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def apply(data_dir: Path, plan: Plan, *, user: str | None = None, settings: Settings | None = None, now: datetime | None = None) -> ImportRecord:
+    """Write a valid plan: one Delta version per table, then the log entry; all or nothing."""
+    if not plan.ok:
+        raise StyrkortError("Filen har fel och kan inte läsas in; rätta felen i rapporten först.")
+    settings = settings or load_settings(data_dir / "styrkort.toml")
+    user = (user or "").strip() or _default_user()
+    moment = now or datetime.now(UTC)
+    store = Store(data_dir / "store")
+    import_id = f"{moment.strftime('%Y%m%d-%H%M%S')}-{plan.file_sha256[:6]}"
+    message = f"Inläsning {import_id}: {plan.file_name} ({user})"
+    with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, {plan.file_name}"):
+        moved = [t for t, v in plan.versions.items() if store.version(t) != v]
+        if moved:
+            raise StoreError(
+                f"Data har ändrats sedan förhandsgranskningen ({', '.join(TABLE_WORDS[t] for t in moved)}). "
+                "Inget har skrivits; läs in filen igen för en ny förhandsgranskning."
+            )
+        before = {t: store.version(t) for t in plan.changes}
+        written: list[str] = []
+        try:
+            for table, frame in plan.changes.items():
+                rows = frame.filter(pl.col("change") != CHANGE_SAME).select([c for c in TABLES[table].schema if c != "recorded_at"])
+                if rows.is_empty():
+                    continue
+                store.write(table, rows, message=message, as_of=moment)
+                written.append(table)
+            after = {t: store.version(t) for t in plan.changes}
+            record = {
+                "import_id": import_id,
+                "file_name": plan.file_name,
+                "file_sha256": plan.file_sha256,
+                "user": user,
+                "imported_at": moment,
+                "summary": plan.summary(),
+                "versions_before": json.dumps({t: before[t] for t in written}),
+                "versions_after": json.dumps({t: after[t] for t in written}),
+                "status": "inläst",
+            }
+            store.write("imports", pl.DataFrame([record]), message=message, as_of=moment)
+        except BaseException as exc:
+            _restore(store, {t: before[t] for t in written}, f"Återställd efter avbruten inläsning {import_id}")
+            if isinstance(exc, StyrkortError):
+                raise
+            raise StoreError(f"Inläsningen avbröts ({type(exc).__name__}); allt som hann skrivas är återställt.") from exc
+    return ImportRecord(import_id, {t: after[t] for t in written}, plan.summary())
+
+
+def _restore(store: Store, versions: dict[str, int], message: str) -> None:
+    """Put tables back to the given versions as new versions (history keeps the attempt)."""
+    for table, version in versions.items():
+        frame = store.read(table, version=version) if version >= 0 else pl.DataFrame(schema=TABLES[table].schema)
+        store.write(table, frame, message=message, replace=True)
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "okänd användare"
+
+
+# --- undo and history ---------------------------------------------------------------------------
+
+
+def imports(data_dir: Path) -> pl.DataFrame:
+    """The import log, newest first."""
+    return Store(data_dir / "store").read("imports").sort("imported_at", descending=True)
+
+
+def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = None, settings: Settings | None = None) -> str:
+    """Undo one import (default: the newest not yet undone) as new versions; returns a Swedish receipt."""
+    settings = settings or load_settings(data_dir / "styrkort.toml")
+    user = (user or "").strip() or _default_user()
+    store = Store(data_dir / "store")
+    with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, ångra"):
+        log = imports(data_dir)
+        active = log.filter(pl.col("status") == "inläst")
+        if import_id is None:
+            if active.is_empty():
+                raise StyrkortError("Det finns ingen inläsning att ångra.")
+            import_id = active["import_id"][0]
+        found = log.filter(pl.col("import_id") == import_id)
+        if found.is_empty():
+            raise StyrkortError(f"Inläsningen {import_id} finns inte i loggen (se python -m kpi imports).")
+        entry = found.row(0, named=True)
+        if entry["status"] != "inläst":
+            raise StyrkortError(f"Inläsningen {import_id} är redan ångrad ({entry['undone_by']}, {entry['undone_at']:%Y-%m-%d %H:%M}).")
+        before, after = json.loads(entry["versions_before"]), json.loads(entry["versions_after"])
+        replacements: dict[str, pl.DataFrame] = {}
+        for table, version_after in after.items():
+            keys = list(TABLES[table].keys)
+            old = store.read(table, version=before[table]) if before[table] >= 0 else pl.DataFrame(schema=TABLES[table].schema)
+            new = store.read(table, version=version_after)
+            touched = new.join(old, on=list(new.columns), how="anti", nulls_equal=True).select(keys)
+            current = store.read(table)
+            now_rows = current.join(touched, on=keys, how="semi", nulls_equal=True).sort(keys)
+            then_rows = new.join(touched, on=keys, how="semi", nulls_equal=True).sort(keys)
+            if not now_rows.equals(then_rows):
+                later = log.filter((pl.col("imported_at") > entry["imported_at"]) & (pl.col("status") == "inläst"))["import_id"].to_list()
+                named = f" av {', '.join(later)}" if later else ""
+                raise StyrkortError(
+                    f"Inläsningen {import_id} kan inte ångras: {TABLE_WORDS[table]} som den skrev har ändrats senare{named}. "
+                    "Ångra den senare inläsningen först. Inget har ändrats."
+                )
+            restored = current.join(touched, on=keys, how="anti", nulls_equal=True)
+            replacements[table] = pl.concat([restored, old.join(touched, on=keys, how="semi", nulls_equal=True)])
+        message = f"Ångrar inläsning {import_id} ({user})"
+        versions_now = {t: store.version(t) for t in replacements}
+        done: list[str] = []
+        try:
+            for table, frame in replacements.items():
+                store.write(table, frame, message=message, replace=True)
+                done.append(table)
+            store.write("imports", pl.DataFrame([{**entry, "status": "ångrad", "undone_at": datetime.now(UTC), "undone_by": user}]), message=message)
+        except BaseException:
+            _restore(store, {t: versions_now[t] for t in done}, f"Återställd efter avbruten ångring av {import_id}")
+            raise
+    return f"Inläsningen {import_id} ({entry['file_name']}, {entry['user']}) är ångrad: {entry['summary']}"
+
+
+def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, sex: str = "T") -> pl.DataFrame:
+    """Every version of one value, oldest first: version, date, value, source, the commit's message."""
+    store = Store(data_dir / "store")
+    rows, last = [], None
+    if not store.exists("observations"):
+        return pl.DataFrame(schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String})
+    path = str(store.path("observations"))
+    key = (pl.col("measure_id") == measure_id) & (pl.col("unit_id") == unit_id) & (pl.col("period") == period) & (pl.col("sex") == sex)
+    for version, as_of, message in store.history("observations").select("version", "as_of", "message").iter_rows():
+        found = pl.scan_delta(path, version=version).filter(key).select("value", "numerator", "denominator", "source").collect()
+        state = found.row(0) if found.height else None
+        if state != last:
+            value, _, _, source = state if state else (None, None, None, "(borttaget)")
+            rows.append({"version": version, "as_of": as_of[:19].replace("T", " "), "value": value, "source": source, "message": message})
+            last = state
+    return pl.DataFrame(rows, schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String})
+
+
+def problems_frame(problems: list[Problem]) -> pl.DataFrame:
+    """The validation report as a table with Swedish headings."""
+    return pl.DataFrame(
+        [(p.sheet, p.row or None, p.column, p.found, p.expected) for p in problems],
+        schema={"Blad/fil": pl.String, "Rad": pl.Int64, "Kolumn": pl.String, "Fann": pl.String, "Förväntat": pl.String},
+        orient="row",
+    )
+
+
+def report_text(plan: Plan, limit: int = 200) -> str:
+    """The plain-text validation report (CLI and golden tests): every problem, one per line."""
+    lines = [f"{len(plan.problems)} fel i {plan.file_name}. Inget har lästs in."]
+    lines += [f"- {p}" if p.row else f"- {p.expected}" for p in plan.problems[:limit]]
+    if len(plan.problems) > limit:
+        lines.append(f"… och {len(plan.problems) - limit} fel till.")
+    return "\n".join(lines)
