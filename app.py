@@ -17,7 +17,9 @@ import streamlit as st
 
 from kpi.errors import StyrkortError
 
-st.set_page_config(page_title="Styrkort – Division Nära", page_icon=":material/dashboard:", layout="wide", initial_sidebar_state="auto")
+st.set_page_config(
+    page_title="Styrkort – Division Nära", page_icon=":material/dashboard:", layout="wide", initial_sidebar_state="auto"
+)
 
 log = logging.getLogger("styrkort")
 started = time.perf_counter()
@@ -27,7 +29,15 @@ try:
     from ui import data
     from ui.components import page_style
     from ui.filters import clear_page_params, sidebar_filters
-    from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE, follow_request
+    from ui.navigation import (
+        ACTIONS_PAGE,
+        IMPORT_PAGE,
+        MEASURE_PAGE,
+        OVERVIEW_PAGE,
+        PERSPECTIVE_PAGES,
+        UNITS_PAGE,
+        follow_request,
+    )
 
     data.dataset_and_evaluation()
     data.charts_ready()
@@ -39,7 +49,13 @@ try:
             st.Page(path, title=name, icon=icon, url_path=path.removeprefix("pages/").removesuffix(".py"))
             for (name, path), icon in zip(
                 PERSPECTIVE_PAGES.items(),
-                (":material/location_city:", ":material/groups:", ":material/medical_services:", ":material/badge:", ":material/account_balance:"),
+                (
+                    ":material/location_city:",
+                    ":material/groups:",
+                    ":material/medical_services:",
+                    ":material/badge:",
+                    ":material/account_balance:",
+                ),
             )
         ],
         "Fördjupning": [
@@ -47,6 +63,7 @@ try:
             st.Page(UNITS_PAGE, title="Enheter", icon=":material/grid_view:", url_path="enheter"),
             st.Page(ACTIONS_PAGE, title="Åtgärder", icon=":material/checklist:", url_path="atgarder"),
         ],
+        "Förvaltning": [st.Page(IMPORT_PAGE, title="Läs in data", icon=":material/upload_file:", url_path="import")],
     }
     page = st.navigation(pages)
     page_name = page.url_path or "oversikt"
@@ -59,7 +76,11 @@ try:
         st.session_state["_frame_drawn"] = False
         if os.environ.get("STYRKORT_TIMING"):
             # Server-side run time of this script run, for bench/bench_pages.py.
-            print(json.dumps({"page": page_name, "ms": round((time.perf_counter() - started) * 1000, 1)}), file=sys.stderr, flush=True)
+            print(
+                json.dumps({"page": page_name, "ms": round((time.perf_counter() - started) * 1000, 1)}),
+                file=sys.stderr,
+                flush=True,
+            )
 except StyrkortError as error:
     st.error(f"Styrkortet kunde inte visas. {error}", icon=":material/error:")
 except Exception:

@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     card = commands.add_parser("scorecard", help="skriv ut det utvärderade styrkortet")
-    card.add_argument("--org", default="Division Nära", help='organisation: division, verksamhetsområde eller enhet (standard "Division Nära")')
+    card.add_argument(
+        "--org", default="Division Nära", help='organisation: division, verksamhetsområde eller enhet (standard "Division Nära")'
+    )
     card.add_argument("--period", required=True, help="period, t.ex. 2022-DÅ08, 2022-T2, 2022-ÅR eller 2022-04")
     card.add_argument("--format", choices=["table", "csv", "json"], default="table", help="utdataformat")
     card.add_argument("--as-of", help="läs tabellerna som de såg ut detta datum (ÅÅÅÅ-MM-DD)")
@@ -55,7 +57,29 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("--year", type=int, help="katalogens år (standard: senaste)")
 
     history = commands.add_parser("history", help="visa versionerna av en tabell")
-    history.add_argument("table", choices=["observations", "units", "comments", "actions"])
+    history.add_argument("table", choices=["observations", "units", "comments", "actions", "targets", "imports"])
+
+    load = commands.add_parser(
+        "import", help="läs in utfall, mål, kommentarer och åtgärder från mallen (xlsx), CSV eller Kolada-JSON"
+    )
+    load.add_argument("file", type=Path, help="filen att läsa in")
+    load.add_argument("--dry-run", action="store_true", help="kontrollera och visa vad som skulle ändras, utan att skriva")
+    load.add_argument(
+        "--mapping", type=Path, help="mappningsfil (YAML) för Kolada-data: Kolada-KPI → styrmått, kommun/enhet → enhet"
+    )
+    load.add_argument("--user", help="vem som läser in (standard: inloggad användare)")
+
+    undo = commands.add_parser("undo", help="ångra en inläsning (standard: den senaste)")
+    undo.add_argument("import_id", nargs="?", help="inläsningens id (se python -m kpi imports)")
+    undo.add_argument("--user", help="vem som ångrar (standard: inloggad användare)")
+
+    commands.add_parser("imports", help="visa inläsningsloggen")
+
+    value = commands.add_parser("value-history", help="visa alla versioner av ett värde")
+    value.add_argument("--measure", required=True, help="styrmått-id")
+    value.add_argument("--org", required=True, help="enhet (id eller namn)")
+    value.add_argument("--period", required=True, help="period, t.ex. 2022-DÅ08")
+    value.add_argument("--kon", default="T", help="K, M eller T (standard T)")
     return parser
 
 
@@ -75,7 +99,17 @@ def _records(frame: pl.DataFrame) -> list[dict[str, object]]:
 
 
 _MAX_PER_KIND = 20
-_TABLE_HEADER = ["Perspektiv", "Framgångsfaktor", "Styrmått", "Mål", "Uppföljningsperiod", "Periodens utfall", "Måluppfyllelse", "Utveckling", "Demo"]
+_TABLE_HEADER = [
+    "Perspektiv",
+    "Framgångsfaktor",
+    "Styrmått",
+    "Mål",
+    "Uppföljningsperiod",
+    "Periodens utfall",
+    "Måluppfyllelse",
+    "Utveckling",
+    "Demo",
+]
 
 
 def _table_rows(frame: pl.DataFrame) -> list[list[str]]:
@@ -87,7 +121,17 @@ def _table_rows(frame: pl.DataFrame) -> list[list[str]]:
         if r["comparison_period"]:
             trend += f" mot {r['comparison_period']} ({format_value(r['comparison_value'], r['unit'], decimals)})"
         rows.append(
-            [r["perspective"], r["success_factor"], r["measure"], r["target"] or "–", r["follow_up"].replace(",", ", "), outcome, ATTAINMENT_LABELS[r["attainment"]], trend, "ja" if r["is_demo"] else ""]
+            [
+                r["perspective"],
+                r["success_factor"],
+                r["measure"],
+                r["target"] or "–",
+                r["follow_up"].replace(",", ", "),
+                outcome,
+                ATTAINMENT_LABELS[r["attainment"]],
+                trend,
+                "ja" if r["is_demo"] else "",
+            ]
         )
     return rows
 
@@ -160,21 +204,29 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.command == "template":
             from kpi.catalogue import load_catalogues
             from kpi.store import Store
-            from kpi.template import build_template
+            from kpi.template import build_template, template_years
 
             catalogues = load_catalogues(args.data / "catalogue")
             year = args.year or max(catalogues.years)
             store = Store(args.data / "store")
             units = store.read("units")
             in_data = {int(y) for y in store.read("observations")["period"].str.slice(0, 4).unique().to_list()}
-            years = list(range(min(in_data | {year}), max(in_data | {year}) + 2))  # and the year after, for the next report
+            years = template_years(in_data, year)
             try:
                 args.out.write_bytes(build_template(catalogues.for_year(year), units, years))
             except OSError as error:
-                reason = "mappen finns inte" if isinstance(error, FileNotFoundError) else "behörighet saknas" if isinstance(error, PermissionError) else "filen kan inte skrivas"
+                reason = (
+                    "mappen finns inte"
+                    if isinstance(error, FileNotFoundError)
+                    else "behörighet saknas"
+                    if isinstance(error, PermissionError)
+                    else "filen kan inte skrivas"
+                )
                 print(f"Fel: mallen kunde inte skrivas till {args.out}: {reason}.", file=sys.stderr)
                 return 2
-            print(f"Skrev mallen {args.out} för katalogen {year} ({len(list(catalogues.for_year(year).measures()))} styrmått, {units.height} enheter).")
+            print(
+                f"Skrev mallen {args.out} för katalogen {year} ({len(list(catalogues.for_year(year).measures()))} styrmått, {units.height} enheter)."
+            )
             return 0
         if args.command == "history":
             from kpi.store import Store
@@ -182,9 +234,77 @@ def run(argv: Sequence[str] | None = None) -> int:
             for row in Store(args.data / "store").history(args.table).iter_rows(named=True):
                 print(f"version {row['version']}  {row['as_of'][:10]}  {row['operation']:<6}  {row['message']}")
             return 0
+        if args.command in ("import", "undo", "imports", "value-history"):
+            return _import_commands(args)
     except StyrkortError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and closed early
         return 0
     return 2
+
+
+def _import_commands(args: argparse.Namespace) -> int:
+    from kpi import importer
+    from kpi.formatting import format_value as fmt
+
+    if args.command == "import":
+        try:
+            content = args.file.read_bytes()
+            mapping = args.mapping.read_bytes() if args.mapping else None
+        except OSError as error:
+            print(f"Fel: {error.filename} kan inte läsas ({error.strerror}).", file=sys.stderr)
+            return 2
+        plan = importer.prepare(args.data, args.file.name, content, mapping=mapping)
+        if not plan.ok:
+            print(importer.report_text(plan))
+            return 1
+        rows = "1 rad" if plan.row_count == 1 else f"{plan.row_count} rader"
+        print(f"{args.file.name}: {rows} utan fel. {plan.summary()[0].upper()}{plan.summary()[1:]}")
+        for table, frame in plan.changes.items():
+            changed = frame.filter(pl.col("change") == importer.CHANGE_CHANGED)
+            for row in changed.head(_MAX_PER_KIND).iter_rows(named=True):
+                where = " ".join(str(row[k]) for k in importer.TABLES[table].keys)
+                if table == "observations":
+                    print(
+                        f"  ändras: {where}: {fmt(row['old_value'], '', row['old_decimals'] or 0)} → {fmt(row['value'], '', row['decimals'] or 0)}"
+                    )
+                else:
+                    print(f"  ändras: {where}")
+            if changed.height > _MAX_PER_KIND:
+                print(f"  … och {changed.height - _MAX_PER_KIND} ändringar till i {importer.TABLE_WORDS[table]}.")
+        if args.dry_run:
+            print("Provkörning: inget har skrivits.")
+            return 0
+        if plan.to_write == 0:
+            print("Inget att skriva: allt i filen finns redan.")
+            return 0
+        record = importer.apply(args.data, plan, user=args.user)
+        print(f"Inläst som {record.import_id}. Ångra med: python -m kpi undo {record.import_id}")
+        return 0
+    if args.command == "undo":
+        print(importer.undo(args.data, args.import_id, user=args.user))
+        return 0
+    if args.command == "imports":
+        log = importer.imports(args.data)
+        if log.is_empty():
+            print("Inga inläsningar ännu.")
+        for row in log.iter_rows(named=True):
+            when = row["imported_at"].astimezone().strftime("%Y-%m-%d %H:%M")
+            undone = (
+                f", ångrad av {row['undone_by']} {row['undone_at'].astimezone():%Y-%m-%d %H:%M}"
+                if row["status"] == "ångrad"
+                else ""
+            )
+            print(f"{row['import_id']}  {when}  {row['user']}  {row['file_name']}  {row['summary']}  [{row['status']}{undone}]")
+        return 0
+    from kpi.scorecard import find_unit
+    from kpi.store import Store
+
+    unit_id = find_unit(Store(args.data / "store").read("units"), args.org)
+    history = importer.value_history(args.data, args.measure, unit_id, parse_period(args.period).id, args.kon.upper())
+    if history.is_empty():
+        print("Värdet finns inte i någon version.")
+    for row in history.iter_rows(named=True):
+        print(f"version {row['version']}  {row['as_of']}  {fmt(row['value'], '', 1)}  {row['source']}  ({row['message']})")
+    return 0

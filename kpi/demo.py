@@ -278,7 +278,7 @@ def _distribute(total: float, weights: np.ndarray, integer: bool, caps: np.ndarr
 
 def _denominator_extra(total: float, value: float, decimals: int) -> int:
     """The smallest addition to a denominator that lets a whole numerator round to ``value``."""
-    for extra in range(0, 2000):
+    for extra in range(2000):
         d = total + extra
         k = round(value / 100 * d)
         if d > 0 and _round_half_up(k / d * 100, decimals) == round(value, decimals):

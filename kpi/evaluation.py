@@ -8,7 +8,7 @@ values: ``forbattrad``, ``oforandrad``, ``forsamrad``, ``saknas``.
 from __future__ import annotations
 
 import polars as pl
-import polars.selectors  # noqa: F401  (pl.selectors)
+import polars.selectors
 
 from kpi.catalogue import (
     AnnualVolumeTarget,

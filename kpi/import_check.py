@@ -27,7 +27,13 @@ from kpi.swedish_input import parse_number, parse_period_text, parse_sex
 
 MAX_ABS_VALUE = 1e12  # larger figures are typing errors (or hostile), never real outcomes
 MAX_TEXT = 4000
-ACTION_STATUSES = {"ej påbörjad": "ej_påbörjad", "ej_påbörjad": "ej_påbörjad", "pågår": "pågår", "genomförd": "genomförd", "okänd": "okänd"}
+ACTION_STATUSES = {
+    "ej påbörjad": "ej_påbörjad",
+    "ej_påbörjad": "ej_påbörjad",
+    "pågår": "pågår",
+    "genomförd": "genomförd",
+    "okänd": "okänd",
+}
 _DIRECTION_WORDS = {"öka": "higher", "minska": "lower"}
 
 
@@ -188,7 +194,9 @@ class OutcomeRow(_Row):
         if measure_id is not None:
             measure = _measure_in_year(ctx, measure_id, period.year)
             if measure is None:
-                raise ValueError(f"en period då styrmåttet {measure_id} finns i katalogen (det finns inte i katalogen för {period.year})")
+                raise ValueError(
+                    f"en period då styrmåttet {measure_id} finns i katalogen (det finns inte i katalogen för {period.year})"
+                )
             allowed = period.kind in measure.follow_up or (period.kind == "månad" and measure.monthly)
             if not allowed:
                 kinds = "/".join(k.value for k in measure.follow_up) + (" eller månad" if measure.monthly else "")
@@ -415,9 +423,19 @@ KEYS: dict[str, tuple[str, ...]] = {
     "Kommentarer": ("measure_id", "unit_id", "period"),
     "Åtgärder": ("action_id", "period"),
 }
-_KEY_WORDS = {"Utfall": "styrmått, enhet, period och kön", "Mål": "år och styrmått", "Kommentarer": "styrmått, enhet och period", "Åtgärder": "åtgärd och period"}
+_KEY_WORDS = {
+    "Utfall": "styrmått, enhet, period och kön",
+    "Mål": "år och styrmått",
+    "Kommentarer": "styrmått, enhet och period",
+    "Åtgärder": "åtgärd och period",
+}
 _FIELD_COLUMNS = {name: {f: info.alias or f for f, info in model.model_fields.items()} for name, model in MODELS.items()}
-_MISSING_TEXT = {"missing": "ett värde (kolumnen är obligatorisk)", "int_parsing": "ett heltal", "float_parsing": "ett tal", "string_type": "text"}
+_MISSING_TEXT = {
+    "missing": "ett värde (kolumnen är obligatorisk)",
+    "int_parsing": "ett heltal",
+    "float_parsing": "ett tal",
+    "string_type": "text",
+}
 
 
 @dataclass
@@ -459,7 +477,13 @@ def check_file(raw: RawFile, context: CheckContext) -> CheckedFile:
             key = tuple(getattr(row, k) for k in KEYS[sheet_name])
             if key in first_seen:
                 problems.append(
-                    Problem(label, row_number, "raden", ", ".join(str(k) for k in key), f"en rad per {_KEY_WORDS[sheet_name]} (samma finns redan på rad {first_seen[key]})")
+                    Problem(
+                        label,
+                        row_number,
+                        "raden",
+                        ", ".join(str(k) for k in key),
+                        f"en rad per {_KEY_WORDS[sheet_name]} (samma finns redan på rad {first_seen[key]})",
+                    )
                 )
                 continue
             first_seen[key] = row_number

@@ -112,9 +112,13 @@ def read_file(name: str, content: bytes, limits: Limits, mapping: bytes | None =
     elif suffix in (".csv", ".txt", ""):
         raw = read_csv(name, content, limits)
     elif suffix == ".xls":
-        raise ImportFileError(f"Filen {name} är i det gamla Excelformatet .xls. Spara den som .xlsx (Excel-arbetsbok) och försök igen.")
+        raise ImportFileError(
+            f"Filen {name} är i det gamla Excelformatet .xls. Spara den som .xlsx (Excel-arbetsbok) och försök igen."
+        )
     else:
-        raise ImportFileError(f"Filtypen {suffix} kan inte läsas in. Använd mallen (.xlsx), CSV (.csv) eller Kolada-data (.json).")
+        raise ImportFileError(
+            f"Filtypen {suffix} kan inte läsas in. Använd mallen (.xlsx), CSV (.csv) eller Kolada-data (.json)."
+        )
     if raw.row_count > limits.max_rows:
         raise ImportFileError(
             f"Filen {name} har {raw.row_count:,} rader; högst {limits.max_rows:,} rader kan läsas in åt gången. "
@@ -193,15 +197,17 @@ class _Formula:
 
 
 def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
-    import openpyxl  # noqa: PLC0415 - only needed for workbooks
+    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         # read_only streams rows; data_only=False keeps formulas as formulas, never their results.
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False, keep_links=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise ImportFileError(f"Filen {name} går inte att öppna som en Excel-arbetsbok (.xlsx): den är skadad eller av annan typ.") from exc
-    except Exception as exc:  # noqa: BLE001 - any parser failure on hostile input is an unreadable file
+        raise ImportFileError(
+            f"Filen {name} går inte att öppna som en Excel-arbetsbok (.xlsx): den är skadad eller av annan typ."
+        ) from exc
+    except Exception as exc:
         raise ImportFileError(f"Filen {name} går inte att öppna som en Excel-arbetsbok (.xlsx).") from exc
     try:
         present = {_sheet_key(s): s for s in book.sheetnames}
@@ -221,8 +227,18 @@ def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
                 cells: list[Any] = []
                 for col, cell in enumerate(row):
                     value = getattr(cell, "value", None)
-                    if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=") and getattr(cell, "data_type", "") == "f"):
-                        problems.append(Cell(actual, row_number, _letter(col), str(value)[:60], "ett värde, inte en formel (formler räknas aldrig ut vid inläsning; klistra in som värden)"))
+                    if getattr(cell, "data_type", None) == "f" or (
+                        isinstance(value, str) and value.startswith("=") and getattr(cell, "data_type", "") == "f"
+                    ):
+                        problems.append(
+                            Cell(
+                                actual,
+                                row_number,
+                                _letter(col),
+                                str(value)[:60],
+                                "ett värde, inte en formel (formler räknas aldrig ut vid inläsning; klistra in som värden)",
+                            )
+                        )
                         value = _Formula(str(value))
                     elif value is not None and not isinstance(value, (str, int, float)):
                         value = str(value)  # dates, times: read as the text they show
@@ -233,7 +249,9 @@ def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
                 total += 1
                 if total > limits.max_rows + _MAX_HEADER_SEARCH * len(SHEETS):
                     raise ImportFileError(
-                        f"Arbetsboken {name} har fler än {limits.max_rows:,} rader; dela upp den i flera filer.".replace(",", "\u00a0")
+                        f"Arbetsboken {name} har fler än {limits.max_rows:,} rader; dela upp den i flera filer.".replace(
+                            ",", "\u00a0"
+                        )
                     )
             sheets[sheet] = _sheet_from_rows(sheet, rows, actual)
         return RawFile(name, "xlsx", sheets, problems)
@@ -264,7 +282,9 @@ def decode_text(name: str, content: bytes) -> str:
     try:
         return content.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(f"Filen {name} är varken UTF-8 eller Windows-1252 (byte {exc.start + 1} går inte att läsa). Spara den som CSV UTF-8.") from exc
+        raise ImportFileError(
+            f"Filen {name} är varken UTF-8 eller Windows-1252 (byte {exc.start + 1} går inte att läsa). Spara den som CSV UTF-8."
+        ) from exc
 
 
 def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
@@ -275,13 +295,19 @@ def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
     header_line = next((line for line in lines[:_MAX_HEADER_SEARCH] if line.strip()), "")
     delimiter = max((";", ",", "\t"), key=header_line.count)
     if header_line.count(delimiter) == 0:
-        raise ImportFileError(f"Filen {name} har ingen avgränsare i rubrikraden; kolumnerna ska skiljas med semikolon eller komma.")
+        raise ImportFileError(
+            f"Filen {name} har ingen avgränsare i rubrikraden; kolumnerna ska skiljas med semikolon eller komma."
+        )
     try:
         parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise ImportFileError(f"Filen {name} går inte att läsa som CSV: {exc}.") from exc
     if len(parsed) > limits.max_rows + _MAX_HEADER_SEARCH:
-        raise ImportFileError(f"Filen {name} har {len(parsed) - 1:,} rader; högst {limits.max_rows:,} kan läsas in åt gången.".replace(",", "\u00a0"))
+        raise ImportFileError(
+            f"Filen {name} har {len(parsed) - 1:,} rader; högst {limits.max_rows:,} kan läsas in åt gången.".replace(
+                ",", "\u00a0"
+            )
+        )
     rows = [(i, list(cells)) for i, cells in enumerate(parsed, start=1)]
     names = set()
     for _, cells in rows[:_MAX_HEADER_SEARCH]:
@@ -327,7 +353,9 @@ def read_mapping(content: bytes) -> KoladaMapping:
         raise ImportFileError(
             "Mappningsfilen ska ha två avsnitt: ”styrmått” (Kolada-KPI → styrmått-id) och ”enheter” (kommun- eller enhets-id i Kolada → enhets-id)."
         )
-    return KoladaMapping({str(k): str(v) for k, v in raw["styrmått"].items()}, {str(k): str(v) for k, v in raw["enheter"].items()})
+    return KoladaMapping(
+        {str(k): str(v) for k, v in raw["styrmått"].items()}, {str(k): str(v) for k, v in raw["enheter"].items()}
+    )
 
 
 _KOLADA_STATUS_MISSING = {"missing", "saknas"}
@@ -347,16 +375,34 @@ def read_kolada(name: str, content: bytes, mapping_content: bytes) -> RawFile:
     label = PurePath(name).name
     for index, entry in enumerate(values, start=1):
         if not isinstance(entry, dict):
-            sheet.problems.append(Cell(label, index, "values", str(entry)[:60], "ett objekt med kpi, municipality/ou, period och values"))
+            sheet.problems.append(
+                Cell(label, index, "values", str(entry)[:60], "ett objekt med kpi, municipality/ou, period och values")
+            )
             continue
         kpi = str(entry.get("kpi", ""))
         org = str(entry.get("municipality") or entry.get("ou") or "")
         measure = mapping.measures.get(kpi)
         unit = mapping.units.get(org)
         if measure is None:
-            sheet.problems.append(Cell(label, index, "kpi", kpi, f"en Kolada-KPI som finns i mappningsfilen ({', '.join(sorted(mapping.measures)) or 'inga'})"))
+            sheet.problems.append(
+                Cell(
+                    label,
+                    index,
+                    "kpi",
+                    kpi,
+                    f"en Kolada-KPI som finns i mappningsfilen ({', '.join(sorted(mapping.measures)) or 'inga'})",
+                )
+            )
         if unit is None:
-            sheet.problems.append(Cell(label, index, "municipality/ou", org, f"ett kommun- eller enhets-id som finns i mappningsfilen ({', '.join(sorted(mapping.units)) or 'inga'})"))
+            sheet.problems.append(
+                Cell(
+                    label,
+                    index,
+                    "municipality/ou",
+                    org,
+                    f"ett kommun- eller enhets-id som finns i mappningsfilen ({', '.join(sorted(mapping.units)) or 'inga'})",
+                )
+            )
         inner = entry.get("values")
         if not isinstance(inner, list):
             sheet.problems.append(Cell(label, index, "values", str(inner)[:60], "en lista med gender, status och value"))

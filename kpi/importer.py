@@ -34,6 +34,24 @@ from kpi.store import TABLES, Store
 # Sheet → store table, in the order they are written.
 SHEET_TABLES = {"Utfall": "observations", "Mål": "targets", "Kommentarer": "comments", "Åtgärder": "actions"}
 TABLE_WORDS = {"observations": "utfall", "targets": "mål", "comments": "kommentarer", "actions": "åtgärdsuppföljningar"}
+# (singular, plural, neuter) for "1 nytt utfall", "2 nya kommentarer".
+_NOUNS = {
+    "observations": ("utfall", "utfall", True),
+    "targets": ("mål", "mål", True),
+    "comments": ("kommentar", "kommentarer", False),
+    "actions": ("åtgärdsuppföljning", "åtgärdsuppföljningar", False),
+}
+
+
+def counted(n: int, table: str, adjective: str) -> str:
+    """'1 nytt utfall', '3 ändrade utfall', '1 ny kommentar' (adjective: "ny" or "ändrad")."""
+    singular, plural, neuter = _NOUNS[table]
+    if n == 1:
+        word = {"ny": "nytt", "ändrad": "ändrat"}[adjective] if neuter else adjective
+        return f"1 {word} {singular}"
+    return f"{n} {'nya' if adjective == 'ny' else 'ändrade'} {plural}"
+
+
 CHANGE_NEW, CHANGE_CHANGED, CHANGE_SAME = "ny", "ändrad", "oförändrad"
 LOCK_NAME = ".import.lock"
 
@@ -70,20 +88,19 @@ class Plan:
         return sum(c[CHANGE_NEW] + c[CHANGE_CHANGED] for c in (self.counts(t) for t in self.changes))
 
     def summary(self) -> str:
-        """'12 nya och 3 ändrade utfall, 1 ny kommentar; 40 oförändrade.'"""
+        """'12 nya utfall, 3 ändrade utfall, 1 ny kommentar; 40 rader är oförändrade.'"""
         parts, same = [], 0
         for table in self.changes:
             c = self.counts(table)
             same += c[CHANGE_SAME]
-            bits = []
             if c[CHANGE_NEW]:
-                bits.append(f"{c[CHANGE_NEW]} {'ny' if c[CHANGE_NEW] == 1 else 'nya'}")
+                parts.append(counted(c[CHANGE_NEW], table, "ny"))
             if c[CHANGE_CHANGED]:
-                bits.append(f"{c[CHANGE_CHANGED]} {'ändrad' if c[CHANGE_CHANGED] == 1 else 'ändrade'}")
-            if bits:
-                parts.append(f"{' och '.join(bits)} {TABLE_WORDS[table]}")
+                parts.append(counted(c[CHANGE_CHANGED], table, "ändrad"))
         text = ", ".join(parts) if parts else "inga ändringar"
-        return f"{text}; {same} oförändrade rader." if same else f"{text}."
+        if same:
+            text += f"; {same} {'rad är oförändrad' if same == 1 else 'rader är oförändrade'}"
+        return f"{text}."
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,9 @@ def limits_from(settings: Settings) -> Limits:
     return Limits(int(settings.import_max_megabytes * 1_000_000), settings.import_max_rows)
 
 
-def prepare(data_dir: Path, file_name: str, content: bytes, *, mapping: bytes | None = None, settings: Settings | None = None) -> Plan:
+def prepare(
+    data_dir: Path, file_name: str, content: bytes, *, mapping: bytes | None = None, settings: Settings | None = None
+) -> Plan:
     """Read, validate and compare with the store; never writes."""
     settings = settings or load_settings(data_dir / "styrkort.toml")
     sha = hashlib.sha256(content).hexdigest()
@@ -127,13 +146,39 @@ def _frame(table: str, rows: list, catalogues: CatalogueSet, file_name: str) -> 
     if table == "observations":
         records = []
         for r in rows:
-            decimals = r.typed_decimals if r.typed_decimals is not None else catalogues.for_year(int(r.period[:4])).measure(r.measure_id).decimals
+            decimals = (
+                r.typed_decimals
+                if r.typed_decimals is not None
+                else catalogues.for_year(int(r.period[:4])).measure(r.measure_id).decimals
+            )
             records.append(
-                (r.measure_id, r.unit_id, r.period, r.sex, r.value, r.numerator, r.denominator, decimals, r.source or source, False)
+                (
+                    r.measure_id,
+                    r.unit_id,
+                    r.period,
+                    r.sex,
+                    r.value,
+                    r.numerator,
+                    r.denominator,
+                    decimals,
+                    r.source or source,
+                    False,
+                )
             )
         frame = pl.DataFrame(
             records,
-            schema=["measure_id", "unit_id", "period", "sex", "value", "numerator", "denominator", "decimals", "source", "is_demo"],
+            schema=[
+                "measure_id",
+                "unit_id",
+                "period",
+                "sex",
+                "value",
+                "numerator",
+                "denominator",
+                "decimals",
+                "source",
+                "is_demo",
+            ],
             orient="row",
         )
     elif table == "targets":
@@ -159,7 +204,12 @@ def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str) -> pl.Dat
     joined = incoming.join(old, on=list(spec.keys), how="left", nulls_equal=True)
     same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared])
     return joined.with_columns(
-        pl.when(pl.col("_exists").is_null()).then(pl.lit(CHANGE_NEW)).when(same).then(pl.lit(CHANGE_SAME)).otherwise(pl.lit(CHANGE_CHANGED)).alias("change")
+        pl.when(pl.col("_exists").is_null())
+        .then(pl.lit(CHANGE_NEW))
+        .when(same)
+        .then(pl.lit(CHANGE_SAME))
+        .otherwise(pl.lit(CHANGE_CHANGED))
+        .alias("change")
     ).drop("_exists")
 
 
@@ -224,7 +274,9 @@ def _unlock(handle) -> None:  # type: ignore[no-untyped-def]
 # --- writing ------------------------------------------------------------------------------------
 
 
-def apply(data_dir: Path, plan: Plan, *, user: str | None = None, settings: Settings | None = None, now: datetime | None = None) -> ImportRecord:
+def apply(
+    data_dir: Path, plan: Plan, *, user: str | None = None, settings: Settings | None = None, now: datetime | None = None
+) -> ImportRecord:
     """Write a valid plan: one Delta version per table, then the log entry; all or nothing."""
     if not plan.ok:
         raise StyrkortError("Filen har fel och kan inte läsas in; rätta felen i rapporten först.")
@@ -245,7 +297,9 @@ def apply(data_dir: Path, plan: Plan, *, user: str | None = None, settings: Sett
         written: list[str] = []
         try:
             for table, frame in plan.changes.items():
-                rows = frame.filter(pl.col("change") != CHANGE_SAME).select([c for c in TABLES[table].schema if c != "recorded_at"])
+                rows = frame.filter(pl.col("change") != CHANGE_SAME).select(
+                    [c for c in TABLES[table].schema if c != "recorded_at"]
+                )
                 if rows.is_empty():
                     continue
                 store.write(table, rows, message=message, as_of=moment)
@@ -310,7 +364,9 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
             raise StyrkortError(f"Inläsningen {import_id} finns inte i loggen (se python -m kpi imports).")
         entry = found.row(0, named=True)
         if entry["status"] != "inläst":
-            raise StyrkortError(f"Inläsningen {import_id} är redan ångrad ({entry['undone_by']}, {entry['undone_at']:%Y-%m-%d %H:%M}).")
+            raise StyrkortError(
+                f"Inläsningen {import_id} är redan ångrad ({entry['undone_by']}, {entry['undone_at']:%Y-%m-%d %H:%M})."
+            )
         before, after = json.loads(entry["versions_before"]), json.loads(entry["versions_after"])
         replacements: dict[str, pl.DataFrame] = {}
         for table, version_after in after.items():
@@ -322,7 +378,9 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
             now_rows = current.join(touched, on=keys, how="semi", nulls_equal=True).sort(keys)
             then_rows = new.join(touched, on=keys, how="semi", nulls_equal=True).sort(keys)
             if not now_rows.equals(then_rows):
-                later = log.filter((pl.col("imported_at") > entry["imported_at"]) & (pl.col("status") == "inläst"))["import_id"].to_list()
+                later = log.filter((pl.col("imported_at") > entry["imported_at"]) & (pl.col("status") == "inläst"))[
+                    "import_id"
+                ].to_list()
                 named = f" av {', '.join(later)}" if later else ""
                 raise StyrkortError(
                     f"Inläsningen {import_id} kan inte ångras: {TABLE_WORDS[table]} som den skrev har ändrats senare{named}. "
@@ -337,7 +395,11 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
             for table, frame in replacements.items():
                 store.write(table, frame, message=message, replace=True)
                 done.append(table)
-            store.write("imports", pl.DataFrame([{**entry, "status": "ångrad", "undone_at": datetime.now(UTC), "undone_by": user}]), message=message)
+            store.write(
+                "imports",
+                pl.DataFrame([{**entry, "status": "ångrad", "undone_at": datetime.now(UTC), "undone_by": user}]),
+                message=message,
+            )
         except BaseException:
             _restore(store, {t: versions_now[t] for t in done}, f"Återställd efter avbruten ångring av {import_id}")
             raise
@@ -349,17 +411,28 @@ def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, se
     store = Store(data_dir / "store")
     rows, last = [], None
     if not store.exists("observations"):
-        return pl.DataFrame(schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String})
+        return pl.DataFrame(
+            schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String}
+        )
     path = str(store.path("observations"))
-    key = (pl.col("measure_id") == measure_id) & (pl.col("unit_id") == unit_id) & (pl.col("period") == period) & (pl.col("sex") == sex)
+    key = (
+        (pl.col("measure_id") == measure_id)
+        & (pl.col("unit_id") == unit_id)
+        & (pl.col("period") == period)
+        & (pl.col("sex") == sex)
+    )
     for version, as_of, message in store.history("observations").select("version", "as_of", "message").iter_rows():
         found = pl.scan_delta(path, version=version).filter(key).select("value", "numerator", "denominator", "source").collect()
         state = found.row(0) if found.height else None
         if state != last:
             value, _, _, source = state if state else (None, None, None, "(borttaget)")
-            rows.append({"version": version, "as_of": as_of[:19].replace("T", " "), "value": value, "source": source, "message": message})
+            rows.append(
+                {"version": version, "as_of": as_of[:19].replace("T", " "), "value": value, "source": source, "message": message}
+            )
             last = state
-    return pl.DataFrame(rows, schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String})
+    return pl.DataFrame(
+        rows, schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String}
+    )
 
 
 def problems_frame(problems: list[Problem]) -> pl.DataFrame:
@@ -378,3 +451,86 @@ def report_text(plan: Plan, limit: int = 200) -> str:
     if len(plan.problems) > limit:
         lines.append(f"… och {len(plan.problems) - limit} fel till.")
     return "\n".join(lines)
+
+
+# --- tables for the Import page -----------------------------------------------------------------
+
+_CHANGE_ORDER = {CHANGE_CHANGED: 0, CHANGE_NEW: 1, CHANGE_SAME: 2}
+_SEX_WORDS = {"T": "totalt", "K": "kvinnor", "M": "män"}
+
+
+def preview_table(
+    plan: Plan, table: str, measure_names: dict[str, str], unit_names: dict[str, str], limit: int = 2000
+) -> pl.DataFrame:
+    """What writing would do to one table, with Swedish headings: changed rows first, then new, then unchanged."""
+    from kpi.formatting import MISSING_TEXT, format_number
+    from kpi.periods import parse_period
+
+    frame = (
+        plan.changes[table]
+        .with_columns(pl.col("change").replace_strict(_CHANGE_ORDER, return_dtype=pl.Int8).alias("_order"))
+        .sort("_order")
+        .head(limit)
+    )
+    rows = []
+    for r in frame.iter_rows(named=True):
+        row: dict[str, object] = {"Ändring": r["change"]}
+        if "measure_id" in r:
+            row["Styrmått"] = measure_names.get(r["measure_id"], r["measure_id"])
+        if table == "actions":
+            row["Åtgärd"] = r["action_id"]
+        if "unit_id" in r:
+            row["Enhet"] = unit_names.get(r["unit_id"], r["unit_id"])
+        if "period" in r:
+            row["Period"] = parse_period(r["period"]).label
+        if table == "targets":
+            row["År"] = str(r["year"])
+        if table == "observations":
+            row["Kön"] = _SEX_WORDS[r["sex"]]
+            old = None if r["change"] == CHANGE_NEW else format_number(r["old_value"], r["old_decimals"] or 0)
+            row["Tidigare värde"] = old or ("–" if r["change"] == CHANGE_NEW else MISSING_TEXT)
+            row["Nytt värde"] = format_number(r["value"], r["decimals"] or 0)
+            row["Täljare/nämnare"] = (
+                "" if r["denominator"] is None else f"{format_number(r['numerator'], 0)}/{format_number(r['denominator'], 0)}"
+            )
+        elif table == "targets":
+            row["Tidigare"] = "–" if r["change"] == CHANGE_NEW else (r["old_text"] or "")
+            row["Nytt mål"] = r["text"] or format_number(r["value"], 1)
+        elif table == "comments":
+            row["Tidigare"] = "–" if r["change"] == CHANGE_NEW else (r["old_text"] or "")
+            row["Ny kommentar"] = r["text"]
+        else:
+            row["Tidigare status"] = "–" if r["change"] == CHANGE_NEW else (r["old_status"] or "").replace("_", " ")
+            row["Ny status"] = r["status"].replace("_", " ")
+            row["Kommentar"] = r["comment"] or ""
+        rows.append(row)
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+
+
+def log_table(log: pl.DataFrame) -> pl.DataFrame:
+    """The import log with Swedish headings and local times."""
+
+    def when(moment: datetime | None) -> str:
+        return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+    return pl.DataFrame(
+        [
+            {
+                "Inläsning": r["import_id"],
+                "När": when(r["imported_at"]),
+                "Vem": r["user"],
+                "Fil": r["file_name"],
+                "Ändringar": r["summary"],
+                "Status": r["status"] if r["status"] != "ångrad" else f"ångrad {when(r['undone_at'])} av {r['undone_by']}",
+            }
+            for r in log.iter_rows(named=True)
+        ],
+        schema={
+            "Inläsning": pl.String,
+            "När": pl.String,
+            "Vem": pl.String,
+            "Fil": pl.String,
+            "Ändringar": pl.String,
+            "Status": pl.String,
+        },
+    )

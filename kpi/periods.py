@@ -21,7 +21,7 @@ _END_MONTH = {"DÅ04": 4, "DÅ08": 8, "ÅR": 12}
 _PER_PERIOD_START = {"DÅ04": 1, "DÅ08": 5, "ÅR": 1}
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
-_PATTERN = re.compile(r"^\s*(\d{4})\s*-\s*(DÅ\s*0?4|DÅ\s*0?8|DA\s*0?4|DA\s*0?8|T1|T2|ÅR|AR|\d{1,2})\s*$", re.I)
+_PATTERN = re.compile(r"^\s*(\d{4})\s*-\s*(DÅ\s*0?4|DÅ\s*0?8|DA\s*0?4|DA\s*0?8|T1|T2|ÅR|AR|\d{1,2})\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

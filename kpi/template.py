@@ -39,6 +39,12 @@ INSTRUCTIONS = [
 ]
 
 
+def template_years(years_in_data: set[int], year: int) -> list[int]:
+    """The periods offered: every year with data or the catalogue's, and the year after (the next report)."""
+    years = years_in_data | {year}
+    return list(range(min(years), max(years) + 2))
+
+
 def build_template(catalogue: Catalogue, units: pl.DataFrame, years: list[int]) -> bytes:
     """The template for the catalogue's measures, the units in the tree and the given years."""
     measures = [(m.id, m.name) for _, _, m in catalogue.rows()]

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.navigation import ACTIONS_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE
+from ui.navigation import ACTIONS_PAGE, IMPORT_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, UNITS_PAGE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = [OVERVIEW_PAGE, *PERSPECTIVE_PAGES.values(), MEASURE_PAGE, UNITS_PAGE, ACTIONS_PAGE]
+PAGES = [OVERVIEW_PAGE, *PERSPECTIVE_PAGES.values(), MEASURE_PAGE, UNITS_PAGE, ACTIONS_PAGE, IMPORT_PAGE]
 PHONE = "Telefon-TeleQ"
 NBSP = "\u00a0"
 

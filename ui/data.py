@@ -34,9 +34,34 @@ def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
     copy for the page benchmark; the default is the bundled ``data/``. The evaluation is read from
     ``data/cache/`` when nothing it depends on has changed (``kpi/cache.py``).
     """
-    data_dir = Path(os.environ.get("STYRKORT_DATA") or DATA_DIR)
-    dataset = load_dataset(data_dir)
-    return dataset, cached_evaluation(dataset, data_dir)
+    dataset = load_dataset(data_dir())
+    return dataset, cached_evaluation(dataset, data_dir())
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("STYRKORT_DATA") or DATA_DIR)
+
+
+def reload() -> None:
+    """After an import or an undo: every session reads the new tables on its next run."""
+    st.cache_data.clear()
+    dataset_and_evaluation.clear()
+    units_in_tree_order.clear()
+    unit_names.clear()
+    unit_labels.clear()
+    measure_names.clear()
+    opening_period.clear()
+    reporting_types.clear()
+    template_bytes.clear()
+
+
+@st.cache_resource(show_spinner="Skapar mallen …")
+def template_bytes(year: int) -> bytes:
+    """The analyst's Excel template for the catalogue of ``year`` (see ``python -m kpi template``)."""
+    from kpi.template import build_template, template_years
+
+    data = dataset()
+    return build_template(data.catalogues.for_year(year), data.units, template_years(set(data.years), year))
 
 
 @st.cache_resource
@@ -81,6 +106,13 @@ def units_in_tree_order() -> list[TreeUnit]:
 def unit_names() -> dict[str, str]:
     """Unit id → name, in tree order."""
     return {u.unit_id: u.name for u in units_in_tree_order()}
+
+
+@st.cache_resource
+def measure_names() -> dict[str, str]:
+    """Measure id → name, over every catalogue year."""
+    catalogues = dataset().catalogues
+    return {m.id: m.name for year in catalogues.years for m in catalogues.for_year(year).measures()}
 
 
 @st.cache_resource

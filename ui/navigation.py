@@ -19,6 +19,7 @@ OVERVIEW_PAGE = "pages/oversikt.py"
 MEASURE_PAGE = "pages/styrmatt.py"
 UNITS_PAGE = "pages/enheter.py"
 ACTIONS_PAGE = "pages/atgarder.py"
+IMPORT_PAGE = "pages/inlasning.py"
 _PENDING = "_open_page"
 
 

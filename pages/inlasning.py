@@ -1,0 +1,162 @@
+"""Läs in: the analyst loads a period's figures: template → upload → validation report → preview → confirm; and undo."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from kpi import importer
+from kpi.errors import StyrkortError
+from kpi.exports import to_csv
+from ui import data
+from ui.filters import current
+
+_PLAN = "_import_plan"
+_RECEIPT = "_import_receipt"
+_UPLOAD_ROUND = "_import_round"  # a new key empties the uploader after a successful import
+
+filters = current()
+st.title("Läs in data")
+st.caption(
+    "Utfall, mål, analyskommentarer och åtgärdsuppföljning för en ny period. Inget skrivs förrän filen är helt utan fel "
+    "och du har bekräftat; varje inläsning kan ångras."
+)
+
+receipt = st.session_state.pop(_RECEIPT, None)
+if receipt:
+    st.success(receipt, icon=":material/check_circle:")
+
+# 1. The template.
+st.subheader("1. Hämta mallen", anchor=False)
+left, right = st.columns([1, 2], vertical_alignment="center")
+left.download_button(
+    "Ladda ner Excelmallen",
+    data=lambda: data.template_bytes(filters.year),
+    file_name=f"styrkort_mall_{filters.year}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+    on_click="ignore",
+)
+right.caption(
+    "Bladen Utfall, Mål, Kommentarer och Åtgärder fylls i; styrmått, enheter, perioder och kön väljs i listor. "
+    "Skriv värden som i rapporten (92 %, 17,1, 43 000). Lämna tomt där uppgift saknas – skriv aldrig 0 för saknat."
+)
+
+# 2. The file.
+st.subheader("2. Välj fil", anchor=False)
+round_ = st.session_state.setdefault(_UPLOAD_ROUND, 0)
+settings = data.dataset().settings
+upload = st.file_uploader(
+    "Ifylld mall (.xlsx), CSV (.csv, semikolon eller komma, UTF-8 eller Windows-1252) eller Kolada-data (.json)",
+    type=["xlsx", "csv", "txt", "json"],
+    key=f"import_file_{round_}",
+    help=f"Högst {settings.import_max_megabytes:g} MB och {settings.import_max_rows:,} rader.".replace(",", "\u00a0"),
+)
+mapping = None
+if upload is not None and upload.name.casefold().endswith(".json"):
+    mapping_file = st.file_uploader(
+        "Mappningsfil för Kolada (.yaml): vilket styrmått varje Kolada-KPI är och vilken enhet varje kommun eller enhet är",
+        type=["yaml", "yml", "json"],
+        key=f"import_mapping_{round_}",
+    )
+    mapping = mapping_file.getvalue() if mapping_file is not None else None
+user = st.text_input("Ditt namn (sparas i inläsningsloggen)", key="import_user", max_chars=80)
+
+if upload is None:
+    st.session_state.pop(_PLAN, None)
+else:
+    content = upload.getvalue()
+    fingerprint = hashlib.sha256(content + (mapping or b"")).hexdigest()
+    cached = st.session_state.get(_PLAN)
+    if cached is None or cached[0] != fingerprint:
+        with st.spinner("Kontrollerar filen …"):
+            cached = (fingerprint, importer.prepare(data.data_dir(), upload.name, content, mapping=mapping, settings=settings))
+        st.session_state[_PLAN] = cached
+    plan: importer.Plan = cached[1]
+
+    # 3. The validation report, or the preview.
+    st.subheader("3. Kontroll och förhandsgranskning", anchor=False)
+    if not plan.ok:
+        st.error(
+            f"**{len(plan.problems)} fel i {plan.file_name}. Inget har lästs in.** "
+            "Rätta felen i filen och välj den igen; alla fel visas på en gång.",
+            icon=":material/error:",
+        )
+        problems = importer.problems_frame(plan.problems)
+        st.dataframe(problems, hide_index=True, width="stretch", height=min(38 + 35 * problems.height, 600),
+                     column_config={"Rad": st.column_config.NumberColumn(format="%d", width=60), "Förväntat": st.column_config.TextColumn(width="large")})  # fmt: skip
+        st.download_button(
+            "Ladda ner felrapporten (CSV)",
+            data=to_csv(problems),
+            file_name=f"fel_{plan.file_name}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+    else:
+        rows = "1 rad" if plan.row_count == 1 else f"{plan.row_count:,} rader".replace(",", "\u00a0")
+        st.success(
+            f"**{plan.file_name}: {rows} utan fel.** {plan.summary()[0].upper()}{plan.summary()[1:]}", icon=":material/task_alt:"
+        )
+        tables = list(plan.changes)
+        tabs = st.tabs([importer.TABLE_WORDS[t].capitalize() for t in tables]) if len(tables) > 1 else [st.container()]
+        for table, tab in zip(tables, tabs, strict=True):
+            counts = plan.counts(table)
+            with tab:
+                a, b, c = st.columns(3)
+                a.metric("Nya", f"{counts[importer.CHANGE_NEW]:,}".replace(",", "\u00a0"))
+                b.metric("Ändrade", f"{counts[importer.CHANGE_CHANGED]:,}".replace(",", "\u00a0"))
+                c.metric("Oförändrade", f"{counts[importer.CHANGE_SAME]:,}".replace(",", "\u00a0"))
+                preview = importer.preview_table(plan, table, data.measure_names(), data.unit_names())
+                st.dataframe(preview, hide_index=True, width="stretch", height=min(38 + 35 * preview.height, 420))
+                if sum(counts.values()) > preview.height:
+                    st.caption(f"Visar de första {preview.height:,} raderna (ändrade först).".replace(",", "\u00a0"))
+        if plan.to_write == 0:
+            st.info("Allt i filen finns redan i styrkortet; det finns inget att läsa in.", icon=":material/info:")
+        elif st.button(
+            f"Läs in {plan.to_write:,} {'ändring' if plan.to_write == 1 else 'ändringar'}".replace(",", "\u00a0"),
+            type="primary",
+            icon=":material/upload:",
+        ):
+            try:
+                with st.spinner("Skriver …"):
+                    record = importer.apply(data.data_dir(), plan, user=user or None, settings=settings)
+            except StyrkortError as error:
+                st.error(str(error), icon=":material/error:")
+            else:
+                data.reload()
+                st.session_state.pop(_PLAN, None)
+                st.session_state[_UPLOAD_ROUND] = round_ + 1
+                st.session_state[_RECEIPT] = (
+                    f"Inläst: {record.summary} Inläsningen heter {record.import_id} och kan ångras nedan."
+                )
+                st.rerun()
+
+# 4. The log and undo.
+st.subheader("Inläsningar", anchor=False)
+log = importer.imports(data.data_dir())
+if log.is_empty():
+    st.caption("Inga inläsningar ännu. Den data som följer med är de publicerade värdena ur rapporterna och demodata.")
+else:
+    st.dataframe(importer.log_table(log), hide_index=True, width="stretch")
+    active = log.filter(log["status"] == "inläst")["import_id"].to_list()
+    if active:
+        with st.expander("Ångra en inläsning"):
+            chosen = st.selectbox(
+                "Inläsning",
+                active,
+                key="undo_choice",
+                help="Den senaste står först. En äldre inläsning kan ångras om ingen senare har ändrat samma värden.",
+            )
+            sure = st.checkbox("Ja, ta bort de värden som inläsningen skrev och återställ dem som fanns före", key="undo_sure")
+            if st.button("Ångra inläsningen", disabled=not sure, icon=":material/undo:"):
+                try:
+                    text = importer.undo(data.data_dir(), chosen, user=user or None, settings=settings)
+                except StyrkortError as error:
+                    st.error(str(error), icon=":material/error:")
+                else:
+                    data.reload()
+                    st.session_state.pop("undo_sure", None)
+                    st.session_state[_RECEIPT] = text
+                    st.rerun()
