@@ -403,10 +403,13 @@ def _swedish_validation_message(path: Path, raw: Any, error: ValidationError) ->
     return "\n".join(lines)
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there; both are safe
+
+
 def load_catalogue(path: Path) -> Catalogue:
     """Read one year's catalogue (and the actions file beside it, if any)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except FileNotFoundError as exc:
         raise CatalogueError(f"Katalogfilen {path} finns inte.") from exc
     except yaml.YAMLError as exc:
@@ -417,7 +420,7 @@ def load_catalogue(path: Path) -> Catalogue:
         raise CatalogueError(f"Katalogen {path.name} ska vara en YAML-mappning med year, perspectives …")
     actions_path = path.with_name(f"actions_{raw.get('year')}.yaml")
     if actions_path.exists() and "actions" not in raw:
-        actions_raw = yaml.safe_load(actions_path.read_text(encoding="utf-8")) or {}
+        actions_raw = yaml.load(actions_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
         raw = {**raw, "actions": actions_raw.get("actions", [])}
     try:
         return Catalogue.model_validate(raw)

@@ -10,14 +10,16 @@ row, column, the value found and what was expected; duplicates inside the file a
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
 
 from kpi.catalogue import CatalogueSet, Measure, ValueKind
 from kpi.errors import StyrkortError
@@ -25,6 +27,7 @@ from kpi.import_read import RawFile
 from kpi.periods import Period
 from kpi.swedish_input import parse_number, parse_period_text, parse_sex
 
+_DECIMALS = re.compile(r"[,.](\d+)\s*%?\s*$")
 MAX_ABS_VALUE = 1e12  # larger figures are typing errors (or hostile), never real outcomes
 MAX_TEXT = 4000
 ACTION_STATUSES = {
@@ -78,6 +81,7 @@ class CheckContext:
                 self.measure_by_name.setdefault(m.name.casefold(), m.id)
         self.action_ids = {a.id for y in catalogues.years for a in catalogues.for_year(y).actions}
         self.all_measures = catalogues.all_measure_ids()
+        self.period_checks: dict[tuple[str | None, str | None, Period], str] = {}
 
     def measures(self, year: int) -> dict[str, Measure]:
         if year not in self._measures:
@@ -91,7 +95,14 @@ def _ctx(info: ValidationInfo) -> CheckContext:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else " ".join(str(value).split())
+    if value is None:
+        return ""
+    return _clean(value) if isinstance(value, str) else " ".join(str(value).split())
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _clean(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _required(value: Any, what: str) -> str:
@@ -101,11 +112,26 @@ def _required(value: Any, what: str) -> str:
     return text
 
 
-def _number(value: Any, *, allow_percent: bool = True) -> float | None:
+@functools.lru_cache(maxsize=1 << 16)
+def _parsed_text(text: str) -> tuple[float | None, bool] | None:
+    """parse_number for a cell's text, remembered: a file repeats the same figures many times."""
     try:
-        number, percent = parse_number(value)
+        return parse_number(text)
     except StyrkortError:
-        raise ValueError("ett tal, t.ex. 17,1, 43 000 eller 92 %") from None
+        return None
+
+
+def _number(value: Any, *, allow_percent: bool = True) -> float | None:
+    if isinstance(value, str):
+        parsed = _parsed_text(value)
+    else:
+        try:
+            parsed = parse_number(value)
+        except StyrkortError:
+            parsed = None
+    if parsed is None:
+        raise ValueError("ett tal, t.ex. 17,1, 43 000 eller 92 %")
+    number, percent = parsed
     if number is None:
         return None
     if not math.isfinite(number) or abs(number) > MAX_ABS_VALUE:
@@ -116,6 +142,8 @@ def _number(value: Any, *, allow_percent: bool = True) -> float | None:
 
 
 def _measure_id(value: Any, ctx: CheckContext) -> str:
+    if isinstance(value, str) and value in ctx.all_measures:
+        return value  # the common case: an id picked from the list
     text = _required(value, "ett styrmått-id ur listan (bladet Listor)")
     if text in ctx.all_measures:
         return text
@@ -126,6 +154,8 @@ def _measure_id(value: Any, ctx: CheckContext) -> str:
 
 
 def _unit_id(value: Any, ctx: CheckContext) -> str:
+    if isinstance(value, str) and value in ctx.units:
+        return value
     text = _required(value, "en enhet ur listan (bladet Listor)")
     found = ctx.unit_by_name.get(text.casefold())
     if found is None:
@@ -135,10 +165,18 @@ def _unit_id(value: Any, ctx: CheckContext) -> str:
 
 def _period(value: Any) -> Period:
     text = _required(value, "en period, t.ex. DÅ08 2022, 2022 T2 eller aug 2022")
+    period = _parsed_period(text)
+    if period is None:
+        raise ValueError("en period, t.ex. DÅ08 2022, 2022 T2, ÅR 2022 eller aug 2022")
+    return period
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_period(text: str) -> Period | None:
     try:
         return parse_period_text(text.replace("–", "-"))
     except StyrkortError:
-        raise ValueError("en period, t.ex. DÅ08 2022, 2022 T2, ÅR 2022 eller aug 2022") from None
+        return None
 
 
 def _measure_in_year(ctx: CheckContext, measure_id: str | None, year: int | None) -> Measure | None:
@@ -148,10 +186,42 @@ def _measure_in_year(ctx: CheckContext, measure_id: str | None, year: int | None
 
 
 def _typed_decimals(value: Any) -> int | None:
-    if isinstance(value, str):
-        match = re.search(r"[,.](\d+)\s*%?\s*$", value.strip())
-        return min(len(match.group(1)), 2) if match else 0
-    return None
+    return _decimals_in(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _decimals_in(text: str) -> int:
+    match = _DECIMALS.search(text.strip())
+    return min(len(match.group(1)), 2) if match else 0
+
+
+def _period_verdict(ctx: CheckContext, measure_id: str | None, unit_id: str | None, period: Period) -> str:
+    """Why the period cannot be used for the measure and unit ("" when it can); remembered per combination."""
+    try:
+        _period_allowed(ctx, measure_id, unit_id, period)
+    except ValueError as error:
+        return str(error)
+    return ""
+
+
+def _period_allowed(ctx: CheckContext, measure_id: str | None, unit_id: str | None, period: Period) -> None:
+    if measure_id is not None:
+        measure = _measure_in_year(ctx, measure_id, period.year)
+        if measure is None:
+            raise ValueError(
+                f"en period då styrmåttet {measure_id} finns i katalogen (det finns inte i katalogen för {period.year})"
+            )
+        allowed = period.kind in measure.follow_up or (period.kind == "månad" and measure.monthly)
+        if not allowed:
+            kinds = "/".join(k.value for k in measure.follow_up) + (" eller månad" if measure.monthly else "")
+            raise ValueError(f"en period som styrmåttet följs upp för ({kinds} enligt katalogen)")
+    unit = ctx.units.get(unit_id or "")
+    if unit is not None:
+        start, end = date(period.year, period.end_month, 1), date(period.year, period.end_month, 28)
+        if unit.valid_to is not None and start > unit.valid_to:
+            raise ValueError(f"en period då enheten fanns ({unit.name} upphörde {unit.valid_to.isoformat()})")
+        if unit.valid_from is not None and end < unit.valid_from:
+            raise ValueError(f"en period då enheten fanns ({unit.name} startade {unit.valid_from.isoformat()})")
 
 
 class _Row(BaseModel):
@@ -167,14 +237,12 @@ class OutcomeRow(_Row):
     denominator: float | None = Field(None, alias="nämnare")
     value: float | None = Field(None, alias="värde")
     source: str | None = Field(None, alias="källa")
-    typed_decimals: int | None = Field(None, alias="_decimaler")
+    typed_decimals: int | None = Field(None, validation_alias="värde")  # as many decimals as were typed
 
-    @model_validator(mode="before")
+    @field_validator("typed_decimals", mode="before")
     @classmethod
-    def _note_decimals(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = {**data, "_decimaler": _typed_decimals(data.get("värde"))}
-        return data
+    def _decimals(cls, value: Any) -> int | None:
+        return _typed_decimals(value)
 
     @field_validator("measure_id", mode="before")
     @classmethod
@@ -190,24 +258,12 @@ class OutcomeRow(_Row):
     @classmethod
     def _period(cls, value: Any, info: ValidationInfo) -> str:
         ctx, period = _ctx(info), _period(value)
-        measure_id = info.data.get("measure_id")
-        if measure_id is not None:
-            measure = _measure_in_year(ctx, measure_id, period.year)
-            if measure is None:
-                raise ValueError(
-                    f"en period då styrmåttet {measure_id} finns i katalogen (det finns inte i katalogen för {period.year})"
-                )
-            allowed = period.kind in measure.follow_up or (period.kind == "månad" and measure.monthly)
-            if not allowed:
-                kinds = "/".join(k.value for k in measure.follow_up) + (" eller månad" if measure.monthly else "")
-                raise ValueError(f"en period som styrmåttet följs upp för ({kinds} enligt katalogen)")
-        unit = ctx.units.get(info.data.get("unit_id") or "")
-        if unit is not None:
-            start, end = date(period.year, period.end_month, 1), date(period.year, period.end_month, 28)
-            if unit.valid_to is not None and start > unit.valid_to:
-                raise ValueError(f"en period då enheten fanns ({unit.name} upphörde {unit.valid_to.isoformat()})")
-            if unit.valid_from is not None and end < unit.valid_from:
-                raise ValueError(f"en period då enheten fanns ({unit.name} startade {unit.valid_from.isoformat()})")
+        for key in ((info.data.get("measure_id"), None, period), (None, info.data.get("unit_id"), period)):
+            verdict = ctx.period_checks.get(key)
+            if verdict is None:
+                verdict = ctx.period_checks[key] = _period_verdict(ctx, *key)
+            if verdict:
+                raise ValueError(verdict)
         return period.id
 
     @field_validator("sex", mode="before")
@@ -429,6 +485,7 @@ _KEY_WORDS = {
     "Kommentarer": "styrmått, enhet och period",
     "Åtgärder": "åtgärd och period",
 }
+_ADAPTERS = {name: TypeAdapter(list[model]) for name, model in MODELS.items()}
 _FIELD_COLUMNS = {name: {f: info.alias or f for f, info in model.model_fields.items()} for name, model in MODELS.items()}
 _MISSING_TEXT = {
     "missing": "ett värde (kolumnen är obligatorisk)",
@@ -451,30 +508,29 @@ class CheckedFile:
 
 
 def check_file(raw: RawFile, context: CheckContext) -> CheckedFile:
+    """Every row of every sheet through its model; duplicates inside the file; problems in file order."""
     problems = [Problem(c.sheet, c.row, c.column, c.found, c.expected) for c in raw.problems]
     rows: dict[str, list[tuple[int, _Row]]] = {}
     for sheet_name, sheet in raw.sheets.items():
         label = sheet.problems[0].sheet if sheet.problems else _label(raw, sheet_name)
         problems += [Problem(c.sheet, c.row, c.column, c.found, c.expected) for c in sheet.problems]
-        model = MODELS[sheet_name]
-        columns = _FIELD_COLUMNS[sheet_name]
+        todo = [(n, record) for n, record in sheet.rows if n not in sheet.formula_rows]  # formulas are reported already
+        try:
+            # The whole sheet in one call: the fast path for a file without errors.
+            validated = _ADAPTERS[sheet_name].validate_python([record for _, record in todo], context=context)
+            checked = [(n, row) for (n, _), row in zip(todo, validated, strict=True)]
+        except ValidationError:
+            checked = []
+            for row_number, record in todo:  # again row by row, to say where each problem is
+                try:
+                    checked.append((row_number, MODELS[sheet_name].model_validate(record, context=context)))
+                except ValidationError as error:
+                    problems += _problems(error, label, row_number, record, _FIELD_COLUMNS[sheet_name])
         good: list[tuple[int, _Row]] = []
         first_seen: dict[tuple[object, ...], int] = {}
-        for row_number, record in sheet.rows:
-            if any(type(v).__name__ == "_Formula" for v in record.values()):
-                continue  # already reported as a formula
-            try:
-                row = model.model_validate(record, context=context)
-            except ValidationError as error:
-                for item in error.errors(include_url=False):
-                    field = str(item["loc"][0]) if item["loc"] else ""
-                    column = columns.get(field, field) or "raden"
-                    found = record.get(column) if item["loc"] else None
-                    message = str(item["msg"]).removeprefix("Value error, ")
-                    expected = _MISSING_TEXT.get(item["type"], message)
-                    problems.append(Problem(label, row_number, column, _found(found), expected))
-                continue
-            key = tuple(getattr(row, k) for k in KEYS[sheet_name])
+        key_of = operator.attrgetter(*KEYS[sheet_name])
+        for row_number, row in checked:
+            key = key_of(row)
             if key in first_seen:
                 problems.append(
                     Problem(
@@ -492,6 +548,19 @@ def check_file(raw: RawFile, context: CheckContext) -> CheckedFile:
     order = list(MODELS)
     problems.sort(key=lambda p: (order.index(p.sheet) if p.sheet in order else -1, p.row))
     return CheckedFile(rows, problems)
+
+
+def _problems(
+    error: ValidationError, sheet: str, row_number: int, record: dict[str, Any], columns: dict[str, str]
+) -> list[Problem]:
+    out = []
+    for item in error.errors(include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else ""
+        column = columns.get(field, field) or "raden"
+        found = record.get(column) if item["loc"] else None
+        message = str(item["msg"]).removeprefix("Value error, ")
+        out.append(Problem(sheet, row_number, column, _found(found), _MISSING_TEXT.get(item["type"], message)))
+    return out
 
 
 def _label(raw: RawFile, sheet_name: str) -> str:

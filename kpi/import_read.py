@@ -11,8 +11,11 @@ holding a formula is reported, not read. Files beyond the configured size or row
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import operator
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -70,6 +73,7 @@ class RawSheet:
     name: str
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     problems: list[Cell] = field(default_factory=list)
+    formula_rows: set[int] = field(default_factory=set)  # rows already reported for a formula
 
 
 @dataclass
@@ -171,10 +175,20 @@ def _sheet_from_rows(sheet: str, rows: list[tuple[int, list[Any]]], label: str) 
         if name in seen and name:
             out.problems.append(Cell(label, header_row, _letter(position), name, "varje kolumn en gång"))
         seen.add(name)
+    wanted = [(i, name) for i, name in enumerate(names) if name in known]
+    if not wanted:
+        return out
+    width = max(i for i, _ in wanted) + 1
+    pick = operator.itemgetter(*(i for i, _ in wanted))
+    fields = [name for _, name in wanted]
+    one = len(wanted) == 1
     for row_number, cells in rows[index + 1 :]:
-        record = {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name in known}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in record.values()):
+        if len(cells) < width:
+            cells = list(cells) + [None] * (width - len(cells))
+        values = (pick(cells),) if one else pick(cells)
+        if not any(v.strip() if isinstance(v, str) else v is not None for v in values):
             continue  # empty rows between blocks are allowed
+        record = {f: None if v == "" else v for f, v in zip(fields, values, strict=True)}
         out.rows.append((row_number, record))
     return out
 
@@ -191,72 +205,132 @@ def _letter(index: int) -> str:
 # --- xlsx -------------------------------------------------------------------------------------
 
 
-class _Formula:
-    def __init__(self, text: str) -> None:
-        self.text = text
+_FORMULA_EXPECTED = "ett värde, inte en formel (formler räknas aldrig ut vid inläsning; klistra in som värden)"
+_MAX_UNPACKED = 400_000_000  # bytes inside the zip: more is a zip bomb, not a spreadsheet
+_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})(\d+)\"([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_STYLE = re.compile(rb"\bs=\"(\d+)\"")
 
 
 def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """Values through calamine (Rust, fast); formulas and percent formats found in the sheet XML.
 
+    A cell holding a formula is reported and its cached result ignored: nothing in the file is
+    ever calculated. A number formatted as percent (0,92 shown as 92 %) is read as 92 %.
+    """
+    from python_calamine import CalamineWorkbook
+
+    unreadable = f"Filen {name} går inte att öppna som en Excel-arbetsbok (.xlsx): den är skadad eller av annan typ."
     try:
-        # read_only streams rows; data_only=False keeps formulas as formulas, never their results.
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED:
+            raise ImportFileError(f"Filen {name} packas upp till mer än {_MAX_UNPACKED // 1_000_000} MB och läses inte in.")
+        paths = _sheet_paths(archive)
+        percent_styles = _percent_styles(archive)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except ImportFileError:
+        raise
+    except Exception as exc:  # any parser failure on a damaged or hostile file is an unreadable file
+        raise ImportFileError(unreadable) from exc
+    present = {_sheet_key(s): s for s in book.sheet_names}
+    if not any(s.casefold() in present for s in SHEETS):
         raise ImportFileError(
-            f"Filen {name} går inte att öppna som en Excel-arbetsbok (.xlsx): den är skadad eller av annan typ."
-        ) from exc
-    except Exception as exc:
-        raise ImportFileError(f"Filen {name} går inte att öppna som en Excel-arbetsbok (.xlsx).") from exc
-    try:
-        present = {_sheet_key(s): s for s in book.sheetnames}
-        sheets: dict[str, RawSheet] = {}
-        problems: list[Cell] = []
-        if not any(s.casefold() in present for s in SHEETS):
+            f"Arbetsboken {name} har inget av bladen {', '.join(SHEETS)} (den har {', '.join(book.sheet_names) or 'inga blad'}). Använd mallen."
+        )
+    sheets: dict[str, RawSheet] = {}
+    problems: list[Cell] = []
+    total = 0
+    for sheet in SHEETS:
+        actual = present.get(sheet.casefold())
+        if actual is None:
+            continue
+        try:
+            values = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            xml = archive.read(paths[actual]) if actual in paths else b""
+        except Exception as exc:
+            raise ImportFileError(unreadable) from exc
+        total += len(values)
+        if total > limits.max_rows + _MAX_HEADER_SEARCH * len(SHEETS):
             raise ImportFileError(
-                f"Arbetsboken {name} har inget av bladen {', '.join(SHEETS)} (den har {', '.join(book.sheetnames) or 'inga blad'}). Använd mallen."
+                f"Arbetsboken {name} har fler än {limits.max_rows:,} rader; dela upp den i flera filer.".replace(",", "\u00a0")
             )
-        total = 0
-        for sheet in SHEETS:
-            actual = present.get(sheet.casefold())
-            if actual is None:
-                continue
-            rows: list[tuple[int, list[Any]]] = []
-            for row_number, row in enumerate(book[actual].iter_rows(), start=1):
-                cells: list[Any] = []
-                for col, cell in enumerate(row):
-                    value = getattr(cell, "value", None)
-                    if getattr(cell, "data_type", None) == "f" or (
-                        isinstance(value, str) and value.startswith("=") and getattr(cell, "data_type", "") == "f"
-                    ):
-                        problems.append(
-                            Cell(
-                                actual,
-                                row_number,
-                                _letter(col),
-                                str(value)[:60],
-                                "ett värde, inte en formel (formler räknas aldrig ut vid inläsning; klistra in som värden)",
-                            )
-                        )
-                        value = _Formula(str(value))
-                    elif value is not None and not isinstance(value, (str, int, float)):
-                        value = str(value)  # dates, times: read as the text they show
-                    elif isinstance(value, float) and "%" in str(getattr(cell, "number_format", "")):
-                        value = f"{value * 100:.10g} %".replace(".", ",")  # a cell formatted as percent
-                    cells.append(value)
-                rows.append((row_number, cells))
-                total += 1
-                if total > limits.max_rows + _MAX_HEADER_SEARCH * len(SHEETS):
-                    raise ImportFileError(
-                        f"Arbetsboken {name} har fler än {limits.max_rows:,} rader; dela upp den i flera filer.".replace(
-                            ",", "\u00a0"
-                        )
-                    )
-            sheets[sheet] = _sheet_from_rows(sheet, rows, actual)
-        return RawFile(name, "xlsx", sheets, problems)
-    finally:
-        book.close()
+        formulas, percents = _special_cells(xml, percent_styles)
+        rows: list[tuple[int, list[Any]]] = list(enumerate(values, start=1))  # empty cells are "" until picked
+        for row_number, col in percents:
+            cells = rows[row_number - 1][1] if row_number <= len(rows) else []
+            if col < len(cells) and isinstance(cells[col], float):
+                cells[col] = f"{cells[col] * 100:.10g} %".replace(".", ",")
+        for row_number, col, text in formulas:
+            problems.append(Cell(actual, row_number, _letter(col), "=" + text[:60], _FORMULA_EXPECTED))
+            if row_number <= len(rows) and col < len(rows[row_number - 1][1]):
+                rows[row_number - 1][1][col] = None
+        sheets[sheet] = _sheet_from_rows(sheet, rows, actual)
+        sheets[sheet].formula_rows = {row for row, _, _ in formulas}
+    return RawFile(name, "xlsx", sheets, problems)
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part, from workbook.xml and its relationships."""
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r'<(?:\w+:)?Relationship\b(?=[^>]*\bId="([^"]+)")(?=[^>]*\bTarget="([^"]+)")', rels)
+    }
+    out = {}
+    for m in re.finditer(r'<(?:\w+:)?sheet\b(?=[^>]*\bname="([^"]+)")(?=[^>]*\br:id="([^"]+)")', workbook):
+        target = targets.get(m.group(2), "")
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        out[html.unescape(m.group(1))] = path
+    return out
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
+    """Indexes of cell styles whose number format shows percent (built-in 9 and 10, or custom with %)."""
+    try:
+        styles = archive.read("xl/styles.xml").decode("utf-8", "replace")
+    except KeyError:
+        return set()
+    custom = {
+        int(m.group(1))
+        for m in re.finditer(r'<(?:\w+:)?numFmt\b(?=[^>]*\bnumFmtId="(\d+)")(?=[^>]*\bformatCode="[^"]*%)', styles)
+    }
+    percent_ids = {9, 10} | custom
+    xfs = re.search(r"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.DOTALL)
+    if not xfs:
+        return set()
+    ids = [int(m.group(1)) for m in re.finditer(r'<(?:\w+:)?xf\b[^>]*?\bnumFmtId="(\d+)"', xfs.group(0))]
+    return {index for index, fmt in enumerate(ids) if fmt in percent_ids}
+
+
+def _special_cells(xml: bytes, percent_styles: set[int]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
+    """(row, column, formula) of every formula cell and (row, column) of every percent-formatted cell.
+
+    The sheet XML is only walked cell by cell when it has a formula or the workbook a percent style.
+    """
+    formulas: list[tuple[int, int, str]] = []
+    percents: list[tuple[int, int]] = []
+    has_formula = _HAS_FORMULA.search(xml) is not None
+    if not has_formula and not percent_styles:
+        return formulas, percents
+    for m in _CELL.finditer(xml):
+        row, col = int(m.group(2)), _column_index(m.group(1))
+        inner = m.group(5) or b""
+        if has_formula and _HAS_FORMULA.search(inner):
+            text = re.search(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", inner, re.DOTALL)
+            formulas.append((row, col, html.unescape(text.group(1).decode("utf-8", "replace")) if text else "(delad formel)"))
+        elif percent_styles:
+            style = _STYLE.search(m.group(3))
+            if style and int(style.group(1)) in percent_styles:
+                percents.append((row, col))
+    return formulas, percents
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + (char - 64)
+    return index - 1
 
 
 def _sheet_key(sheet_name: str) -> str:
@@ -292,23 +366,20 @@ def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
     if "\x00" in text:
         raise ImportFileError(f"Filen {name} innehåller binära tecken och är ingen textfil (CSV).")
     lines = text.splitlines()
-    header_line = next((line for line in lines[:_MAX_HEADER_SEARCH] if line.strip()), "")
+    header_line = next((line for line in lines[:_MAX_HEADER_SEARCH] if line.count(";") + line.count(",") + line.count("\t")), "")
     delimiter = max((";", ",", "\t"), key=header_line.count)
-    if header_line.count(delimiter) == 0:
+    if not header_line:
         raise ImportFileError(
             f"Filen {name} har ingen avgränsare i rubrikraden; kolumnerna ska skiljas med semikolon eller komma."
         )
     try:
-        parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        rows = list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), start=1))
     except csv.Error as exc:
         raise ImportFileError(f"Filen {name} går inte att läsa som CSV: {exc}.") from exc
-    if len(parsed) > limits.max_rows + _MAX_HEADER_SEARCH:
+    if len(rows) > limits.max_rows + _MAX_HEADER_SEARCH:
         raise ImportFileError(
-            f"Filen {name} har {len(parsed) - 1:,} rader; högst {limits.max_rows:,} kan läsas in åt gången.".replace(
-                ",", "\u00a0"
-            )
+            f"Filen {name} har {len(rows) - 1:,} rader; högst {limits.max_rows:,} kan läsas in åt gången.".replace(",", "\u00a0")
         )
-    rows = [(i, list(cells)) for i, cells in enumerate(parsed, start=1)]
     names = set()
     for _, cells in rows[:_MAX_HEADER_SEARCH]:
         names |= {_column_name(c) for c in cells}
