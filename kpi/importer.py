@@ -442,8 +442,8 @@ def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, se
 def problems_frame(problems: list[Problem]) -> pl.DataFrame:
     """The validation report as a table with Swedish headings."""
     return pl.DataFrame(
-        [(p.sheet, p.row or None, p.column, p.found, p.expected) for p in problems],
-        schema={"Blad/fil": pl.String, "Rad": pl.Int64, "Kolumn": pl.String, "Fann": pl.String, "Förväntat": pl.String},
+        [(p.sheet, str(p.row) if p.row else "–", p.column, p.found, p.expected) for p in problems],
+        schema={"Blad/fil": pl.String, "Rad": pl.String, "Kolumn": pl.String, "Fann": pl.String, "Förväntat": pl.String},
         orient="row",
     )
 

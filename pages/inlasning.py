@@ -14,7 +14,8 @@ from ui.filters import current
 
 _PLAN = "_import_plan"
 _RECEIPT = "_import_receipt"
-_UPLOAD_ROUND = "_import_round"  # a new key empties the uploader after a successful import
+_UPLOAD_ROUND = "_import_round"
+_SHOWN_PROBLEMS = 200  # a new key empties the uploader after a successful import
 
 filters = current()
 st.title("Läs in data")
@@ -84,8 +85,10 @@ else:
             icon=":material/error:",
         )
         problems = importer.problems_frame(plan.problems)
-        st.dataframe(problems, hide_index=True, width="stretch", height=min(38 + 35 * problems.height, 600),
-                     column_config={"Rad": st.column_config.NumberColumn(format="%d", width=60), "Förväntat": st.column_config.TextColumn(width="large")})  # fmt: skip
+        shown = problems.head(_SHOWN_PROBLEMS)
+        st.table(shown, hide_index=True)  # a static table: long texts wrap
+        if problems.height > shown.height:
+            st.caption(f"Visar de första {shown.height} felen av {problems.height}; felrapporten nedan har alla.")
         st.download_button(
             "Ladda ner felrapporten (CSV)",
             data=to_csv(problems),
@@ -109,7 +112,13 @@ else:
                 b.metric("Ändrade", f"{counts[importer.CHANGE_CHANGED]:,}".replace(",", "\u00a0"))
                 c.metric("Oförändrade", f"{counts[importer.CHANGE_SAME]:,}".replace(",", "\u00a0"))
                 preview = importer.preview_table(plan, table, data.measure_names(), data.unit_names())
-                st.dataframe(preview, hide_index=True, width="stretch", height=min(38 + 35 * preview.height, 420))
+                st.dataframe(
+                    preview,
+                    hide_index=True,
+                    width="stretch",
+                    height=min(38 + 35 * preview.height, 420),
+                    column_config={"Styrmått": st.column_config.TextColumn(width="medium"), "Ändring": st.column_config.TextColumn(width="small")},
+                )
                 if sum(counts.values()) > preview.height:
                     st.caption(f"Visar de första {preview.height:,} raderna (ändrade först).".replace(",", "\u00a0"))
         if plan.to_write == 0:
@@ -142,7 +151,8 @@ else:
     st.dataframe(importer.log_table(log), hide_index=True, width="stretch")
     active = log.filter(log["status"] == "inläst")["import_id"].to_list()
     if active:
-        with st.expander("Ångra en inläsning"):
+        with st.container(border=True):
+            st.markdown("**Ångra en inläsning**")
             chosen = st.selectbox(
                 "Inläsning",
                 active,

@@ -1,0 +1,94 @@
+"""Shared pieces of the browser tests: a Streamlit server on a free port, and page helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("STYRKORT_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("STYRKORT_SCREENSHOTS", ROOT / "build" / "screenshots"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def streamlit_server(data_dir: Path | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port (on another data directory if given); yields its URL."""
+    port = _free_port()
+    env = dict(os.environ)
+    if data_dir is not None:
+        env["STYRKORT_DATA"] = str(data_dir)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("Streamlit did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def open_page(browser: object, url: str, width: int = 1280, height: int = 800) -> object:
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="sv-SE")  # type: ignore[attr-defined]
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stSidebar"]', state="attached", timeout=60_000)
+    return page
+
+
+def wait_for_text(page: object, text: str) -> None:
+    page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+
+
+def settle(page: object) -> None:
+    """Wait until Streamlit has finished the run (no running indicator) and charts have drawn."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+
+
+def no_error_on(page: object) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
+    assert page.get_by_text("Traceback").count() == 0  # type: ignore[attr-defined]
