@@ -253,7 +253,13 @@ def _import_commands(args: argparse.Namespace) -> int:
             content = args.file.read_bytes()
             mapping = args.mapping.read_bytes() if args.mapping else None
         except OSError as error:
-            print(f"Fel: {error.filename} kan inte läsas ({error.strerror}).", file=sys.stderr)
+            reason = (
+                "filen finns inte" if isinstance(error, FileNotFoundError)
+                else "behörighet saknas" if isinstance(error, PermissionError)
+                else "det är en mapp" if isinstance(error, IsADirectoryError)
+                else "filen kan inte läsas"
+            )  # fmt: skip
+            print(f"Fel: {error.filename} kan inte läsas: {reason}.", file=sys.stderr)
             return 2
         plan = importer.prepare(args.data, args.file.name, content, mapping=mapping)
         if not plan.ok:
@@ -306,5 +312,5 @@ def _import_commands(args: argparse.Namespace) -> int:
     if history.is_empty():
         print("Värdet finns inte i någon version.")
     for row in history.iter_rows(named=True):
-        print(f"version {row['version']}  {row['as_of']}  {fmt(row['value'], '', 1)}  {row['source']}  ({row['message']})")
+        print(f"version {row['version']}  {row['as_of']}  {fmt(row['value'], '', row['decimals'] or 0)}  {row['source']}  ({row['message']})")
     return 0

@@ -29,6 +29,7 @@ from kpi.swedish_input import parse_number, parse_period_text, parse_sex
 
 _DECIMALS = re.compile(r"[,.](\d+)\s*%?\s*$")
 MAX_ABS_VALUE = 1e12  # larger figures are typing errors (or hostile), never real outcomes
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # years outside are typing errors
 MAX_TEXT = 4000
 ACTION_STATUSES = {
     "ej påbörjad": "ej_påbörjad",
@@ -112,13 +113,18 @@ def _required(value: Any, what: str) -> str:
     return text
 
 
+_NOT_A_NUMBER = "ett tal, t.ex. 17,1, 43 000 eller 92 %"
+_AMBIGUOUS = "ett entydigt tal: punkten kan betyda både tusental och decimaler; skriv 43 000 eller 43,0"
+
+
 @functools.lru_cache(maxsize=1 << 16)
-def _parsed_text(text: str) -> tuple[float | None, bool] | None:
-    """parse_number for a cell's text, remembered: a file repeats the same figures many times."""
+def _parsed_text(text: str) -> tuple[float | None, bool] | str:
+    """parse_number for a cell's text, remembered: a file repeats the same figures many times.
+    A text that cannot be read gives what was expected instead."""
     try:
         return parse_number(text)
-    except StyrkortError:
-        return None
+    except StyrkortError as error:
+        return _AMBIGUOUS if "tusental" in str(error) else _NOT_A_NUMBER
 
 
 def _number(value: Any, *, allow_percent: bool = True) -> float | None:
@@ -128,9 +134,9 @@ def _number(value: Any, *, allow_percent: bool = True) -> float | None:
         try:
             parsed = parse_number(value)
         except StyrkortError:
-            parsed = None
-    if parsed is None:
-        raise ValueError("ett tal, t.ex. 17,1, 43 000 eller 92 %")
+            parsed = _NOT_A_NUMBER
+    if isinstance(parsed, str):
+        raise ValueError(parsed)
     number, percent = parsed
     if number is None:
         return None
@@ -168,6 +174,8 @@ def _period(value: Any) -> Period:
     period = _parsed_period(text)
     if period is None:
         raise ValueError("en period, t.ex. DÅ08 2022, 2022 T2, ÅR 2022 eller aug 2022")
+    if not FIRST_YEAR <= period.year <= LAST_YEAR:
+        raise ValueError(f"en period mellan {FIRST_YEAR} och {LAST_YEAR}")
     return period
 
 
@@ -338,7 +346,7 @@ class TargetRow(_Row):
             number = _number(value, allow_percent=False)
         except ValueError:
             number = None
-        if number is None or number != int(number) or not 2000 <= number <= 2100:
+        if number is None or number != int(number) or not FIRST_YEAR <= number <= LAST_YEAR:
             raise ValueError("ett årtal, t.ex. 2023")
         return int(number)
 
@@ -399,8 +407,12 @@ class CommentRow(_Row):
 
     @field_validator("period", mode="before")
     @classmethod
-    def _period(cls, value: Any) -> str:
-        return _period(value).id
+    def _period(cls, value: Any, info: ValidationInfo) -> str:
+        period = _period(value)
+        verdict = _period_verdict(_ctx(info), None, info.data.get("unit_id"), period)
+        if verdict:
+            raise ValueError(verdict)
+        return period.id
 
     @field_validator("text", mode="before")
     @classmethod
@@ -571,5 +583,7 @@ def _found(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) >= 1e15:
+            return "för stort tal" if abs(value) == math.inf else f"{value:.3g}".replace(".", ",")
         return _show(value, 2).rstrip("0").rstrip(",")
     return str(value)[:80]

@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
+from xml.etree import ElementTree
 
 import yaml
 
@@ -74,6 +75,8 @@ class RawSheet:
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     problems: list[Cell] = field(default_factory=list)
     formula_rows: set[int] = field(default_factory=set)  # rows already reported for a formula
+    header_row: int = 0
+    columns: dict[int, str] = field(default_factory=dict)  # column index → the template's column name
 
 
 @dataclass
@@ -97,11 +100,9 @@ class Limits:
 def read_file(name: str, content: bytes, limits: Limits, mapping: bytes | None = None) -> RawFile:
     """Dispatch on the file's extension and contents; raise ImportFileError if unreadable."""
     if len(content) > limits.max_bytes:
-        raise ImportFileError(
-            f"Filen {name} är {_mb(len(content))} MB; största tillåtna storlek är {_mb(limits.max_bytes)} MB. "
-            "Dela upp den i flera filer."
-        )
-    if not content.strip():
+        size, limit = _megabytes(len(content), limits.max_bytes)
+        raise ImportFileError(f"Filen {name} är {size} MB; största tillåtna storlek är {limit} MB. Dela upp den i flera filer.")
+    if not content.removeprefix(b"\xef\xbb\xbf").strip():
         raise ImportFileError(f"Filen {name} är tom.")
     suffix = PurePath(name).suffix.casefold()
     if content[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm"):
@@ -133,8 +134,13 @@ def read_file(name: str, content: bytes, limits: Limits, mapping: bytes | None =
     return raw
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f}".replace(".", ",")
+def _megabytes(size: int, limit: int) -> tuple[str, str]:
+    """Both in MB with as many decimals as it takes to tell them apart (1,00004 MB against 1 MB)."""
+    for decimals in range(1, 7):
+        shown = tuple(f"{n / 1_000_000:.{decimals}f}".replace(".", ",") for n in (size, limit))
+        if shown[0] != shown[1]:
+            break
+    return shown
 
 
 def _column_name(header: object) -> str:
@@ -167,6 +173,8 @@ def _sheet_from_rows(sheet: str, rows: list[tuple[int, list[Any]]], label: str) 
     index, names = found
     header_row = rows[index][0]
     known = COLUMNS[sheet]
+    out.header_row = header_row
+    out.columns = {i: name for i, name in enumerate(names) if name in known}
     for position, name in enumerate(names):
         if name and name not in known:
             out.problems.append(Cell(label, header_row, _letter(position), name, f"en av kolumnerna {', '.join(known)}"))
@@ -207,9 +215,10 @@ def _letter(index: int) -> str:
 
 _FORMULA_EXPECTED = "ett värde, inte en formel (formler räknas aldrig ut vid inläsning; klistra in som värden)"
 _MAX_UNPACKED = 400_000_000  # bytes inside the zip: more is a zip bomb, not a spreadsheet
-_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})(\d+)\"([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_ERROR_EXPECTED = "ett värde, inte ett felvärde från Excel (lämna cellen tom om uppgift saknas)"
+_HAS_ERROR = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
+_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_STYLE = re.compile(rb"\bs=\"(\d+)\"")
 
 
 def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
@@ -254,19 +263,28 @@ def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
             raise ImportFileError(
                 f"Arbetsboken {name} har fler än {limits.max_rows:,} rader; dela upp den i flera filer.".replace(",", "\u00a0")
             )
-        formulas, percents = _special_cells(xml, percent_styles)
+        formulas, percents, errors = _special_cells(xml, percent_styles)
         rows: list[tuple[int, list[Any]]] = list(enumerate(values, start=1))  # empty cells are "" until picked
         for row_number, col in percents:
             cells = rows[row_number - 1][1] if row_number <= len(rows) else []
             if col < len(cells) and isinstance(cells[col], float):
                 cells[col] = f"{cells[col] * 100:.10g} %".replace(".", ",")
-        for row_number, col, text in formulas:
-            problems.append(Cell(actual, row_number, _letter(col), "=" + text[:60], _FORMULA_EXPECTED))
+        for row_number, col, _ in formulas + errors:  # reported below; never read
             if row_number <= len(rows) and col < len(rows[row_number - 1][1]):
                 rows[row_number - 1][1][col] = None
         sheets[sheet] = _sheet_from_rows(sheet, rows, actual)
-        sheets[sheet].formula_rows = {row for row, _, _ in formulas}
+        sheets[sheet].formula_rows = {row for row, _, _ in formulas} | {row for row, _, _ in errors}
+        problems += [
+            Cell(actual, row, _column_label(sheets[sheet], row, col), found, expected)
+            for row, col, found, expected in [(r, c, "=" + f[:60], _FORMULA_EXPECTED) for r, c, f in formulas]
+            + [(r, c, e, _ERROR_EXPECTED) for r, c, e in errors]
+        ]
     return RawFile(name, "xlsx", sheets, problems)
+
+
+def _column_label(sheet: RawSheet, row: int, col: int) -> str:
+    """The template's column name for a cell below the header, else the column letter."""
+    return sheet.columns.get(col, _letter(col)) if row > sheet.header_row > 0 else _letter(col)
 
 
 def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -303,27 +321,49 @@ def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
     return {index for index, fmt in enumerate(ids) if fmt in percent_ids}
 
 
-def _special_cells(xml: bytes, percent_styles: set[int]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
-    """(row, column, formula) of every formula cell and (row, column) of every percent-formatted cell.
+def _special_cells(
+    xml: bytes, percent_styles: set[int]
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]], list[tuple[int, int, str]]]:
+    """Formula cells (row, column, formula), percent-formatted cells (row, column) and error
+    cells such as #N/A (row, column, error), found in the sheet XML.
 
-    The sheet XML is only walked cell by cell when it has a formula or the workbook a percent style.
+    The sheet is only parsed cell by cell when it has a formula or an error value, or the
+    workbook a percent style; positions follow the format's rules (``r`` is optional).
     """
     formulas: list[tuple[int, int, str]] = []
     percents: list[tuple[int, int]] = []
-    has_formula = _HAS_FORMULA.search(xml) is not None
-    if not has_formula and not percent_styles:
-        return formulas, percents
-    for m in _CELL.finditer(xml):
-        row, col = int(m.group(2)), _column_index(m.group(1))
-        inner = m.group(5) or b""
-        if has_formula and _HAS_FORMULA.search(inner):
-            text = re.search(rb"<(?:\w+:)?f\b[^>]*>(.*?)</(?:\w+:)?f>", inner, re.DOTALL)
-            formulas.append((row, col, html.unescape(text.group(1).decode("utf-8", "replace")) if text else "(delad formel)"))
-        elif percent_styles:
-            style = _STYLE.search(m.group(3))
-            if style and int(style.group(1)) in percent_styles:
+    errors: list[tuple[int, int, str]] = []
+    if not (_HAS_FORMULA.search(xml) or _HAS_ERROR.search(xml) or percent_styles):
+        return formulas, percents, errors
+    row, col = 0, -1
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    number = element.get("r")
+                    row = int(number) if number and number.isdigit() else row + 1
+                    col = -1
+                continue
+            if tag == "row":
+                element.clear()
+            if tag != "c":
+                continue
+            ref = _REF.fullmatch(element.get("r") or "")
+            if ref:
+                col, row = _column_index(ref.group(1).encode()), int(ref.group(2))
+            else:
+                col += 1
+            children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+            if "f" in children:
+                formulas.append((row, col, children["f"].text or "(delad formel)"))
+            elif element.get("t") == "e":
+                errors.append((row, col, (children["v"].text if "v" in children else "") or "#FEL"))
+            elif percent_styles and (element.get("s") or "").isdigit() and int(element.get("s") or -1) in percent_styles:
                 percents.append((row, col))
-    return formulas, percents
+    except ElementTree.ParseError as exc:
+        raise ImportFileError("Arbetsbokens blad går inte att läsa: XML-innehållet är skadat.") from exc
+    return formulas, percents, errors
 
 
 def _column_index(letters: bytes) -> int:
@@ -339,18 +379,25 @@ def _sheet_key(sheet_name: str) -> str:
 
 # --- CSV --------------------------------------------------------------------------------------
 
-_UTF8_SWEDISH = (b"\xc3\xa5", b"\xc3\xa4", b"\xc3\xb6", b"\xc3\x85", b"\xc3\x84", b"\xc3\x96")
+# A UTF-8 multi-byte character (2 or 3 bytes). In a Windows-1252 file these byte pairs would read
+# as "Ã¥", "â€“" and the like, which Swedish text does not contain.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
 def decode_text(name: str, content: bytes) -> str:
-    """UTF-8 (with or without BOM) or Windows-1252; a mixture of both is refused."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or Windows-1252; a mixture is refused."""
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(f"Filen {name} ser ut att vara UTF-16 men går inte att läsa. Spara den som CSV UTF-8.") from exc
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    if any(seq in content for seq in _UTF8_SWEDISH):
+    if _UTF8_SEQUENCE.search(content):
         raise ImportFileError(
-            f"Filen {name} blandar teckenkodningar (både UTF-8 och Windows-1252), så å, ä och ö kan inte läsas säkert. "
+            f"Filen {name} blandar teckenkodningar (både UTF-8 och Windows-1252), så tecken som å, ä, ö och – kan inte läsas säkert. "
             "Spara filen på nytt som CSV UTF-8."
         )
     try:
@@ -365,17 +412,20 @@ def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
     text = decode_text(name, content)
     if "\x00" in text:
         raise ImportFileError(f"Filen {name} innehåller binära tecken och är ingen textfil (CSV).")
-    lines = text.splitlines()
-    header_line = next((line for line in lines[:_MAX_HEADER_SEARCH] if line.count(";") + line.count(",") + line.count("\t")), "")
-    delimiter = max((";", ",", "\t"), key=header_line.count)
+    lines = text.splitlines()[:_MAX_HEADER_SEARCH]
+    header_line, delimiter = _header_and_delimiter(lines)
     if not header_line:
         raise ImportFileError(
             f"Filen {name} har ingen avgränsare i rubrikraden; kolumnerna ska skiljas med semikolon eller komma."
         )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        rows = list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), start=1))
+        rows = list(enumerate(reader, start=1))
     except csv.Error as exc:
-        raise ImportFileError(f"Filen {name} går inte att läsa som CSV: {exc}.") from exc
+        raise ImportFileError(
+            f'Filen {name} går inte att läsa som CSV: citattecknen (") stämmer inte på rad {reader.line_num}. '
+            "En cell som innehåller avgränsaren ska stå inom citattecken."
+        ) from exc
     if len(rows) > limits.max_rows + _MAX_HEADER_SEARCH:
         raise ImportFileError(
             f"Filen {name} har {len(rows) - 1:,} rader; högst {limits.max_rows:,} kan läsas in åt gången.".replace(",", "\u00a0")
@@ -391,6 +441,24 @@ def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
             "Mål år;styrmått;målvärde, Kommentarer styrmått;enhet;period;kommentar och Åtgärder åtgärd;period;status."
         )
     return RawFile(name, "csv", {sheet: _sheet_from_rows(sheet, rows, PurePath(name).name)})
+
+
+def _header_and_delimiter(lines: list[str]) -> tuple[str, str]:
+    """The header line and its delimiter: the first line that, split by ; , or tab, names a sheet's
+    columns (a title line above it may hold commas); failing that, the first line with a delimiter."""
+    for line in lines:
+        for delimiter in (";", ",", "\t"):
+            if delimiter in line:
+                cells = next(csv.reader([line], delimiter=delimiter), [])
+                names = {_column_name(c) for c in cells}
+                if _csv_sheet(names) is not None and any(all(r in names for r in REQUIRED[s]) for s in SHEETS):
+                    return line, delimiter
+    for line in lines:
+        counts = {d: line.count(d) for d in (";", ",", "\t")}
+        best = max(counts, key=counts.__getitem__)
+        if counts[best]:
+            return line, best
+    return "", ";"
 
 
 def _csv_sheet(names: set[str]) -> str | None:
@@ -418,7 +486,7 @@ def read_mapping(content: bytes) -> KoladaMapping:
     """YAML (or JSON) with two mappings: ``styrmått: {N00945: med_…}`` and ``enheter: {"2581": vo_…}``."""
     try:
         raw = yaml.safe_load(decode_text("mappningsfilen", content))
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # dates such as 2022-13-45 raise ValueError
         raise ImportFileError("Mappningsfilen går inte att läsa (felaktig YAML/JSON).") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("styrmått"), dict) or not isinstance(raw.get("enheter"), dict):
         raise ImportFileError(
@@ -439,6 +507,10 @@ def read_kolada(name: str, content: bytes, mapping_content: bytes) -> RawFile:
         data = json.loads(decode_text(name, content))
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"Filen {name} är inte giltig JSON (rad {exc.lineno}, tecken {exc.colno}).") from exc
+    except (ValueError, RecursionError) as exc:  # integers over 4 300 digits, nesting beyond the stack
+        raise ImportFileError(
+            f"Filen {name} går inte att läsa som Kolada-data: den är för djupt nästlad eller har orimligt stora tal."
+        ) from exc
     values = data.get("values") if isinstance(data, dict) else None
     if not isinstance(values, list):
         raise ImportFileError(f"Filen {name} är inte Kolada-data: listan ”values” saknas.")

@@ -141,8 +141,8 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
             continue
         table = SHEET_TABLES[sheet]
         plan.versions[table] = store.version(table)
-        incoming = _frame(table, [r for _, r in rows], catalogues, name)
-        plan.changes[table] = compare(store.read(table), incoming, table)
+        incoming = _frame(table, [r for _, r in rows], catalogues)
+        plan.changes[table] = compare(store.read(table), incoming, table, default_source=f"Inläsning av {name}")
     return plan
 
 
@@ -159,8 +159,9 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _frame(table: str, rows: list, catalogues: CatalogueSet, file_name: str) -> pl.DataFrame:
-    source = f"Inläsning av {file_name}"
+def _frame(table: str, rows: list, catalogues: CatalogueSet) -> pl.DataFrame:
+    """The checked rows as the store table's columns; ``source`` is null where the file gives none."""
+    source = None
     if table == "observations":
         records = []
         for r in rows:
@@ -200,12 +201,25 @@ def _compared(table: str) -> list[str]:
     return [c for c in spec.schema if c not in spec.keys and c != "recorded_at"]
 
 
-def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str) -> pl.DataFrame:
-    """Incoming rows with ``change`` (ny/ändrad/oförändrad) and the old values as ``old_<column>``."""
+def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str, default_source: str = "Inläsning") -> pl.DataFrame:
+    """Incoming rows with ``change`` (ny/ändrad/oförändrad) and the old values as ``old_<column>``.
+
+    A row without a source of its own keeps the stored source when nothing else in it changes
+    (the same figures from a renamed file are unchanged), and gets ``default_source`` otherwise.
+    """
     spec = TABLES[table]
     compared = _compared(table)
     old = current.select(*spec.keys, *[pl.col(c).alias(f"old_{c}") for c in compared], pl.lit(True).alias("_exists"))
     joined = incoming.join(old, on=list(spec.keys), how="left", nulls_equal=True)
+    others_same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared if c != "source"])
+    joined = joined.with_columns(
+        pl.when(pl.col("source").is_not_null())
+        .then(pl.col("source"))
+        .when(pl.col("_exists").is_not_null() & others_same)
+        .then(pl.col("old_source"))
+        .otherwise(pl.lit(default_source))
+        .alias("source")
+    )
     same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared])
     return joined.with_columns(
         pl.when(pl.col("_exists").is_null())
@@ -226,11 +240,13 @@ def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
     root.mkdir(parents=True, exist_ok=True)
     path = root / LOCK_NAME
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the duration of the block
+    locked = False
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
                 _lock(handle)
+                locked = True
                 break
             except OSError:
                 if time.monotonic() >= deadline:
@@ -246,10 +262,11 @@ def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
         handle.flush()
         yield
     finally:
-        with contextlib.suppress(OSError):
-            handle.seek(0)
-            handle.truncate()
-            _unlock(handle)
+        if locked:  # only the holder clears the note of who holds the lock
+            with contextlib.suppress(OSError):
+                handle.seek(0)
+                handle.truncate()
+                _unlock(handle)
         handle.close()
 
 
@@ -288,9 +305,9 @@ def apply(
     user = (user or "").strip() or _default_user()
     moment = now or datetime.now(UTC)
     store = Store(data_dir / "store")
-    import_id = f"{moment.strftime('%Y%m%d-%H%M%S')}-{plan.file_sha256[:6]}"
-    message = f"Inläsning {import_id}: {plan.file_name} ({user})"
     with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, {plan.file_name}"):
+        import_id = _new_import_id(store, moment, plan.file_sha256)
+        message = f"Inläsning {import_id}: {plan.file_name} ({user})"
         moved = [t for t, v in plan.versions.items() if store.version(t) != v]
         if moved:
             raise StoreError(
@@ -327,6 +344,17 @@ def apply(
                 raise
             raise StoreError(f"Inläsningen avbröts ({type(exc).__name__}); allt som hann skrivas är återställt.") from exc
     return ImportRecord(import_id, {t: after[t] for t in written}, plan.summary())
+
+
+def _new_import_id(store: Store, moment: datetime, sha: str) -> str:
+    """'20261122-101500-3acc37' (time and file); '-2', '-3' … when the same file comes twice in one second."""
+    base = f"{moment.strftime('%Y%m%d-%H%M%S')}-{sha[:6]}"
+    taken = set(store.read("imports")["import_id"].to_list())
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 def _restore(store: Store, versions: dict[str, int], message: str) -> None:
@@ -410,14 +438,21 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
     return f"Inläsningen {import_id} ({entry['file_name']}, {entry['user']}) är ångrad: {entry['summary']}"
 
 
+_HISTORY_SCHEMA = {
+    "version": pl.Int64,
+    "as_of": pl.String,
+    "value": pl.Float64,
+    "decimals": pl.Int8,
+    "source": pl.String,
+    "message": pl.String,
+}
+
+
 def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, sex: str = "T") -> pl.DataFrame:
-    """Every version of one value, oldest first: version, date, value, source, the commit's message."""
+    """Every version of one value, oldest first: version, date, value (and its decimals), source, the commit's message."""
     store = Store(data_dir / "store")
-    rows, last = [], None
     if not store.exists("observations"):
-        return pl.DataFrame(
-            schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String}
-        )
+        return pl.DataFrame(schema=_HISTORY_SCHEMA)
     path = str(store.path("observations"))
     key = (
         (pl.col("measure_id") == measure_id)
@@ -425,18 +460,29 @@ def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, se
         & (pl.col("period") == period)
         & (pl.col("sex") == sex)
     )
+    rows, last = [], None
     for version, as_of, message in store.history("observations").select("version", "as_of", "message").iter_rows():
-        found = pl.scan_delta(path, version=version).filter(key).select("value", "numerator", "denominator", "source").collect()
+        found = (
+            pl.scan_delta(path, version=version)
+            .filter(key)
+            .select("value", "numerator", "denominator", "decimals", "source")
+            .collect()
+        )
         state = found.row(0) if found.height else None
         if state != last:
-            value, _, _, source = state if state else (None, None, None, "(borttaget)")
+            value, _, _, decimals, source = state if state else (None, None, None, None, "(borttaget)")
             rows.append(
-                {"version": version, "as_of": as_of[:19].replace("T", " "), "value": value, "source": source, "message": message}
+                {
+                    "version": version,
+                    "as_of": as_of[:19].replace("T", " "),
+                    "value": value,
+                    "decimals": decimals,
+                    "source": source,
+                    "message": message,
+                }
             )
             last = state
-    return pl.DataFrame(
-        rows, schema={"version": pl.Int64, "as_of": pl.String, "value": pl.Float64, "source": pl.String, "message": pl.String}
-    )
+    return pl.DataFrame(rows, schema=_HISTORY_SCHEMA)
 
 
 def problems_frame(problems: list[Problem]) -> pl.DataFrame:

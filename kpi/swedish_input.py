@@ -15,6 +15,7 @@ from kpi.periods import MONTH_NAMES, Period, parse_period
 
 _FULL_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}( \d{3})+|\d+)(,\d+)?$")
+_YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: "²²²²" passes str.isdigit but is no year
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2212": "-", "\u2013": "-"})
 
 
@@ -33,7 +34,10 @@ def parse_number(text: str | float | None) -> tuple[float | None, bool]:
     if isinstance(text, bool):
         raise InputError(f"Värdet {text!r} är inget tal.")
     if isinstance(text, (int, float)):
-        return float(text), False
+        try:
+            return float(text), False
+        except OverflowError:  # an integer beyond any float
+            raise InputError(f"Talet {str(text)[:20]}… är för stort.") from None
     cleaned = str(text).translate(_SPACES).strip()
     if cleaned in ("", "-", "..", "–"):
         return None, False
@@ -67,10 +71,10 @@ def parse_period_text(text: str) -> Period:
     raw = str(text).strip()
     words = raw.replace("-", " ").split()
     if len(words) == 2:
-        year_first = words[0].isdigit() and len(words[0]) == 4
+        year_first = _YEAR.fullmatch(words[0]) is not None
         year, token = (words[0], words[1]) if year_first else (words[1], words[0])
         month = _month_number(token)
-        if year.isdigit() and len(year) == 4:
+        if _YEAR.fullmatch(year):
             if month is not None:
                 return Period(int(year), "månad", month)
             try:
