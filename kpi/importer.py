@@ -510,10 +510,16 @@ _SEX_WORDS = {"T": "totalt", "K": "kvinnor", "M": "män"}
 
 
 def preview_table(
-    plan: Plan, table: str, measure_names: dict[str, str], unit_names: dict[str, str], limit: int = 2000
+    plan: Plan,
+    table: str,
+    measure_names: dict[str, str],
+    unit_names: dict[str, str],
+    measure_units: dict[str, str] | None = None,
+    limit: int = 2000,
 ) -> pl.DataFrame:
-    """What writing would do to one table, with Swedish headings: changed rows first, then new, then unchanged."""
-    from kpi.formatting import MISSING_TEXT, format_number
+    """What writing would do to one table, with Swedish headings: changed rows first, then new, then unchanged.
+    Values carry the measure's unit ("87,5 %", "−31 mnkr") when ``measure_units`` gives it."""
+    from kpi.formatting import format_number, format_value
     from kpi.periods import parse_period
 
     frame = (
@@ -537,9 +543,9 @@ def preview_table(
             row["År"] = str(r["year"])
         if table == "observations":
             row["Kön"] = _SEX_WORDS[r["sex"]]
-            old = None if r["change"] == CHANGE_NEW else format_number(r["old_value"], r["old_decimals"] or 0)
-            row["Tidigare värde"] = old or ("–" if r["change"] == CHANGE_NEW else MISSING_TEXT)
-            row["Nytt värde"] = format_number(r["value"], r["decimals"] or 0)
+            unit = (measure_units or {}).get(r["measure_id"], "")
+            row["Tidigare värde"] = "–" if r["change"] == CHANGE_NEW else format_value(r["old_value"], unit, r["old_decimals"] or 0)
+            row["Nytt värde"] = format_value(r["value"], unit, r["decimals"] or 0)
             row["Täljare/nämnare"] = (
                 "" if r["denominator"] is None else f"{format_number(r['numerator'], 0)}/{format_number(r['denominator'], 0)}"
             )

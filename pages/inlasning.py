@@ -111,7 +111,7 @@ else:
                 a.metric("Nya", f"{counts[importer.CHANGE_NEW]:,}".replace(",", "\u00a0"))
                 b.metric("Ändrade", f"{counts[importer.CHANGE_CHANGED]:,}".replace(",", "\u00a0"))
                 c.metric("Oförändrade", f"{counts[importer.CHANGE_SAME]:,}".replace(",", "\u00a0"))
-                preview = importer.preview_table(plan, table, data.measure_names(), data.unit_names())
+                preview = importer.preview_table(plan, table, data.measure_names(), data.unit_names(), data.measure_units())
                 st.dataframe(
                     preview,
                     hide_index=True,

@@ -72,7 +72,7 @@ def test_report_preview_confirm_and_undo(copied_data: Path) -> None:
     _run(app)
     assert "utfall.csv: 1 rad utan fel." in app.success[0].value and "1 nytt utfall" in app.success[0].value
     preview = app.dataframe[0].value
-    assert preview.iloc[0]["Ändring"] == "ny" and preview.iloc[0]["Nytt värde"] == "87,5"
+    assert preview.iloc[0]["Ändring"] == "ny" and preview.iloc[0]["Nytt värde"] == "87,5\u00a0%"
     app.text_input(key="import_user").set_value("Anna Analytiker")
     _run(app)
     next(b for b in app.button if b.label == "Läs in 1 ändring").click()

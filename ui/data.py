@@ -50,6 +50,7 @@ def reload() -> None:
     unit_names.clear()
     unit_labels.clear()
     measure_names.clear()
+    measure_units.clear()
     opening_period.clear()
     reporting_types.clear()
     template_bytes.clear()
@@ -113,6 +114,13 @@ def measure_names() -> dict[str, str]:
     """Measure id → name, over every catalogue year."""
     catalogues = dataset().catalogues
     return {m.id: m.name for year in catalogues.years for m in catalogues.for_year(year).measures()}
+
+
+@st.cache_resource
+def measure_units() -> dict[str, str]:
+    """Measure id → its unit ("%", "antal", "mnkr" …), over every catalogue year."""
+    catalogues = dataset().catalogues
+    return {m.id: m.unit.value for year in catalogues.years for m in catalogues.for_year(year).measures()}
 
 
 @st.cache_resource
