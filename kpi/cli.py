@@ -265,8 +265,7 @@ def _import_commands(args: argparse.Namespace) -> int:
         if not plan.ok:
             print(importer.report_text(plan))
             return 1
-        rows = "1 rad" if plan.row_count == 1 else f"{plan.row_count} rader"
-        print(f"{args.file.name}: {rows} utan fel. {plan.summary()[0].upper()}{plan.summary()[1:]}")
+        print(plan.sentence())
         for table, frame in plan.changes.items():
             changed = frame.filter(pl.col("change") == importer.CHANGE_CHANGED)
             for row in changed.head(_MAX_PER_KIND).iter_rows(named=True):

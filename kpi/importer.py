@@ -16,6 +16,7 @@ import gc
 import getpass
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ import polars as pl
 
 from kpi.catalogue import CatalogueSet, load_catalogues
 from kpi.errors import StoreError, StyrkortError
+from kpi.formatting import format_number
 from kpi.import_check import CheckContext, Problem, check_file
 from kpi.import_read import ImportFileError, Limits, read_file
 from kpi.settings import Settings, load_settings
@@ -54,6 +56,9 @@ def counted(n: int, table: str, adjective: str) -> str:
 
 
 CHANGE_NEW, CHANGE_CHANGED, CHANGE_SAME = "ny", "ändrad", "oförändrad"
+# The import log's statuses: being written, written, being undone, undone, rolled back after a crash.
+STATUS_WRITING, STATUS_DONE, STATUS_UNDOING, STATUS_UNDONE, STATUS_ABORTED = "pågår", "inläst", "ångras", "ångrad", "avbruten"
+_log = logging.getLogger("styrkort")
 LOCK_NAME = ".import.lock"
 
 
@@ -88,6 +93,12 @@ class Plan:
     def to_write(self) -> int:
         return sum(c[CHANGE_NEW] + c[CHANGE_CHANGED] for c in (self.counts(t) for t in self.changes))
 
+    def sentence(self) -> str:
+        """'utfall.csv: 12 rader utan fel. 3 nya utfall …' for the page and the command line."""
+        rows = "1 rad" if self.row_count == 1 else f"{format_number(self.row_count, 0)} rader"
+        summary = self.summary()
+        return f"{self.file_name}: {rows} utan fel. {summary[0].upper()}{summary[1:]}"
+
     def summary(self) -> str:
         """'12 nya utfall, 3 ändrade utfall, 1 ny kommentar; 40 rader är oförändrade.'"""
         parts, same = [], 0
@@ -109,6 +120,17 @@ class ImportRecord:
     import_id: str
     version_after: dict[str, int]
     summary: str
+
+
+def store_versions(data_dir: Path) -> tuple[int, ...]:
+    """The version of every table an import writes: a preview made at other versions is stale."""
+    store = Store(data_dir / "store")
+    return tuple(store.version(t) for t in (*SHEET_TABLES.values(), "imports"))
+
+
+def looks_like_kolada(file_name: str, content: bytes) -> bool:
+    """A JSON file (by name or content), which needs a mapping file to be read."""
+    return file_name.casefold().endswith(".json") or content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -306,6 +328,7 @@ def apply(
     moment = now or datetime.now(UTC)
     store = Store(data_dir / "store")
     with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, {plan.file_name}"):
+        recover(store)
         import_id = _new_import_id(store, moment, plan.file_sha256)
         message = f"Inläsning {import_id}: {plan.file_name} ({user})"
         moved = [t for t, v in plan.versions.items() if store.version(t) != v]
@@ -314,36 +337,72 @@ def apply(
                 f"Data har ändrats sedan förhandsgranskningen ({', '.join(TABLE_WORDS[t] for t in moved)}). "
                 "Inget har skrivits; läs in filen igen för en ny förhandsgranskning."
             )
-        before = {t: store.version(t) for t in plan.changes}
-        written: list[str] = []
+        writes = {
+            t: f.filter(pl.col("change") != CHANGE_SAME).select([c for c in TABLES[t].schema if c != "recorded_at"])
+            for t, f in plan.changes.items()
+        }
+        writes = {t: rows for t, rows in writes.items() if not rows.is_empty()}
+        before = {t: store.version(t) for t in writes}
+        entry = {
+            "import_id": import_id,
+            "file_name": plan.file_name,
+            "file_sha256": plan.file_sha256,
+            "user": user,
+            "imported_at": moment,
+            "summary": plan.summary(),
+            "versions_before": json.dumps(before),
+            "versions_after": "{}",
+            "status": STATUS_WRITING,
+        }
+        # The log entry first: a process that dies before the end leaves an entry that the next
+        # import or undo finds (``recover``) and rolls back.
         try:
-            for table, frame in plan.changes.items():
-                rows = frame.filter(pl.col("change") != CHANGE_SAME).select(
-                    [c for c in TABLES[table].schema if c != "recorded_at"]
-                )
-                if rows.is_empty():
-                    continue
+            store.write("imports", pl.DataFrame([entry]), message=message, as_of=moment)
+            for table, rows in writes.items():
                 store.write(table, rows, message=message, as_of=moment)
-                written.append(table)
-            after = {t: store.version(t) for t in plan.changes}
-            record = {
-                "import_id": import_id,
-                "file_name": plan.file_name,
-                "file_sha256": plan.file_sha256,
-                "user": user,
-                "imported_at": moment,
-                "summary": plan.summary(),
-                "versions_before": json.dumps({t: before[t] for t in written}),
-                "versions_after": json.dumps({t: after[t] for t in written}),
-                "status": "inläst",
-            }
-            store.write("imports", pl.DataFrame([record]), message=message, as_of=moment)
+            after = {t: store.version(t) for t in writes}
+            done = {**entry, "versions_after": json.dumps(after), "status": STATUS_DONE}
+            store.write("imports", pl.DataFrame([done]), message=message, as_of=moment)
         except BaseException as exc:
-            _restore(store, {t: before[t] for t in written}, f"Återställd efter avbruten inläsning {import_id}")
-            if isinstance(exc, StyrkortError):
+            _roll_back(store, before, f"Återställd efter avbruten inläsning {import_id}")
+            with contextlib.suppress(Exception):
+                store.write("imports", pl.DataFrame([{**entry, "status": STATUS_ABORTED}]), message=message)
+            if isinstance(exc, StyrkortError) or not isinstance(exc, Exception):  # ours, or an interrupt
                 raise
-            raise StoreError(f"Inläsningen avbröts ({type(exc).__name__}); allt som hann skrivas är återställt.") from exc
-    return ImportRecord(import_id, {t: after[t] for t in written}, plan.summary())
+            _log.exception("Styrkort: import %s failed", import_id)
+            raise StoreError("Inläsningen avbröts av ett oväntat fel; allt som hann skrivas är återställt.") from exc
+    return ImportRecord(import_id, after, plan.summary())
+
+
+def recover(store: Store) -> list[str]:
+    """Roll back what a process that died mid-import or mid-undo left half done; under the lock.
+
+    An import still marked as being written is undone back to its versions before; an undo still
+    marked as running is reverted back to the versions before the undo. Returns the ids handled.
+    """
+    if not store.exists("imports"):
+        return []
+    unfinished = store.read("imports").filter(pl.col("status").is_in([STATUS_WRITING, STATUS_UNDOING]))
+    for entry in unfinished.iter_rows(named=True):
+        if entry["status"] == STATUS_WRITING:
+            _roll_back(store, json.loads(entry["versions_before"]), f"Återställd efter avbruten inläsning {entry['import_id']}")
+            store.write(
+                "imports",
+                pl.DataFrame([{**entry, "status": STATUS_ABORTED}]),
+                message=f"Avbruten inläsning {entry['import_id']} återställd",
+            )
+        else:
+            _roll_back(
+                store,
+                json.loads(entry["undo_versions_before"] or "{}"),
+                f"Återställd efter avbruten ångring av {entry['import_id']}",
+            )
+            store.write(
+                "imports",
+                pl.DataFrame([{**entry, "status": STATUS_DONE}]),
+                message=f"Avbruten ångring av {entry['import_id']} återställd",
+            )
+    return unfinished["import_id"].to_list()
 
 
 def _new_import_id(store: Store, moment: datetime, sha: str) -> str:
@@ -357,9 +416,11 @@ def _new_import_id(store: Store, moment: datetime, sha: str) -> str:
     return candidate
 
 
-def _restore(store: Store, versions: dict[str, int], message: str) -> None:
-    """Put tables back to the given versions as new versions (history keeps the attempt)."""
+def _roll_back(store: Store, versions: dict[str, int], message: str) -> None:
+    """Put every table that moved since the given versions back to them, as new versions (history keeps the attempt)."""
     for table, version in versions.items():
+        if store.version(table) == version:
+            continue
         frame = store.read(table, version=version) if version >= 0 else pl.DataFrame(schema=TABLES[table].schema)
         store.write(table, frame, message=message, replace=True)
 
@@ -374,6 +435,11 @@ def _default_user() -> str:
 # --- undo and history ---------------------------------------------------------------------------
 
 
+def undoable(log: pl.DataFrame) -> pl.DataFrame:
+    """The imports that can be undone (written and not yet undone), newest first."""
+    return log.filter(pl.col("status") == STATUS_DONE)
+
+
 def imports(data_dir: Path) -> pl.DataFrame:
     """The import log, newest first."""
     return Store(data_dir / "store").read("imports").sort("imported_at", descending=True)
@@ -385,8 +451,9 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
     user = (user or "").strip() or _default_user()
     store = Store(data_dir / "store")
     with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, ångra"):
+        recover(store)
         log = imports(data_dir)
-        active = log.filter(pl.col("status") == "inläst")
+        active = undoable(log)
         if import_id is None:
             if active.is_empty():
                 raise StyrkortError("Det finns ingen inläsning att ångra.")
@@ -395,10 +462,12 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
         if found.is_empty():
             raise StyrkortError(f"Inläsningen {import_id} finns inte i loggen (se python -m kpi imports).")
         entry = found.row(0, named=True)
-        if entry["status"] != "inläst":
+        if entry["status"] == STATUS_UNDONE:
             raise StyrkortError(
-                f"Inläsningen {import_id} är redan ångrad ({entry['undone_by']}, {entry['undone_at']:%Y-%m-%d %H:%M})."
+                f"Inläsningen {import_id} är redan ångrad ({entry['undone_by']}, {entry['undone_at'].astimezone():%Y-%m-%d %H:%M})."
             )
+        if entry["status"] != STATUS_DONE:
+            raise StyrkortError(f"Inläsningen {import_id} avbröts och skrev inget; det finns inget att ångra.")
         before, after = json.loads(entry["versions_before"]), json.loads(entry["versions_after"])
         replacements: dict[str, pl.DataFrame] = {}
         for table, version_after in after.items():
@@ -410,7 +479,7 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
             now_rows = current.join(touched, on=keys, how="semi", nulls_equal=True).sort(keys)
             then_rows = new.join(touched, on=keys, how="semi", nulls_equal=True).sort(keys)
             if not now_rows.equals(then_rows):
-                later = log.filter((pl.col("imported_at") > entry["imported_at"]) & (pl.col("status") == "inläst"))[
+                later = log.filter((pl.col("imported_at") > entry["imported_at"]) & (pl.col("status") == STATUS_DONE))[
                     "import_id"
                 ].to_list()
                 named = f" av {', '.join(later)}" if later else ""
@@ -422,19 +491,21 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
             replacements[table] = pl.concat([restored, old.join(touched, on=keys, how="semi", nulls_equal=True)])
         message = f"Ångrar inläsning {import_id} ({user})"
         versions_now = {t: store.version(t) for t in replacements}
-        done: list[str] = []
+        journal = {**entry, "status": STATUS_UNDOING, "undo_versions_before": json.dumps(versions_now)}
+        store.write("imports", pl.DataFrame([journal]), message=message)  # first, so a crash can be rolled back
         try:
             for table, frame in replacements.items():
                 store.write(table, frame, message=message, replace=True)
-                done.append(table)
-            store.write(
-                "imports",
-                pl.DataFrame([{**entry, "status": "ångrad", "undone_at": datetime.now(UTC), "undone_by": user}]),
-                message=message,
-            )
-        except BaseException:
-            _restore(store, {t: versions_now[t] for t in done}, f"Återställd efter avbruten ångring av {import_id}")
-            raise
+            done = {**journal, "status": STATUS_UNDONE, "undone_at": datetime.now(UTC), "undone_by": user}
+            store.write("imports", pl.DataFrame([done]), message=message)
+        except BaseException as exc:
+            _roll_back(store, versions_now, f"Återställd efter avbruten ångring av {import_id}")
+            with contextlib.suppress(Exception):
+                store.write("imports", pl.DataFrame([{**entry}]), message=message)
+            if isinstance(exc, StyrkortError) or not isinstance(exc, Exception):  # ours, or an interrupt
+                raise
+            _log.exception("Styrkort: undo of %s failed", import_id)
+            raise StoreError("Ångringen avbröts av ett oväntat fel; allt är som före ångringen.") from exc
     return f"Inläsningen {import_id} ({entry['file_name']}, {entry['user']}) är ångrad: {entry['summary']}"
 
 
@@ -544,7 +615,9 @@ def preview_table(
         if table == "observations":
             row["Kön"] = _SEX_WORDS[r["sex"]]
             unit = (measure_units or {}).get(r["measure_id"], "")
-            row["Tidigare värde"] = "–" if r["change"] == CHANGE_NEW else format_value(r["old_value"], unit, r["old_decimals"] or 0)
+            row["Tidigare värde"] = (
+                "–" if r["change"] == CHANGE_NEW else format_value(r["old_value"], unit, r["old_decimals"] or 0)
+            )
             row["Nytt värde"] = format_value(r["value"], unit, r["decimals"] or 0)
             row["Täljare/nämnare"] = (
                 "" if r["denominator"] is None else f"{format_number(r['numerator'], 0)}/{format_number(r['denominator'], 0)}"
@@ -577,7 +650,13 @@ def log_table(log: pl.DataFrame) -> pl.DataFrame:
                 "Vem": r["user"],
                 "Fil": r["file_name"],
                 "Ändringar": r["summary"],
-                "Status": r["status"] if r["status"] != "ångrad" else f"ångrad {when(r['undone_at'])} av {r['undone_by']}",
+                "Status": (
+                    f"ångrad {when(r['undone_at'])} av {r['undone_by']}"
+                    if r["status"] == STATUS_UNDONE
+                    else "avbruten – inget skrevs"
+                    if r["status"] == STATUS_ABORTED
+                    else r["status"]
+                ),  # fmt: skip
             }
             for r in log.iter_rows(named=True)
         ],

@@ -117,7 +117,8 @@ IMPORTS = TableSpec(
         "summary": pl.String(),
         "versions_before": pl.String(),  # JSON {table: version before the import, -1 if none}
         "versions_after": pl.String(),
-        "status": pl.String(),  # "inläst" or "ångrad"
+        "status": pl.String(),  # pågår, inläst, ångras, ångrad, avbruten (kpi.importer)
+        "undo_versions_before": pl.String(),  # JSON: table versions before an undo started
         "undone_at": _TS,
         "undone_by": pl.String(),
         "recorded_at": _TS,

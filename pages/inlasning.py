@@ -55,20 +55,26 @@ upload = st.file_uploader(
     help=f"Högst {settings.import_max_megabytes:g} MB och {settings.import_max_rows:,} rader.".replace(",", "\u00a0"),
 )
 mapping = None
-if upload is not None and upload.name.casefold().endswith(".json"):
+if upload is not None and importer.looks_like_kolada(upload.name, upload.getvalue()):
     mapping_file = st.file_uploader(
         "Mappningsfil för Kolada (.yaml): vilket styrmått varje Kolada-KPI är och vilken enhet varje kommun eller enhet är",
         type=["yaml", "yml", "json"],
         key=f"import_mapping_{round_}",
     )
     mapping = mapping_file.getvalue() if mapping_file is not None else None
-user = st.text_input("Ditt namn (sparas i inläsningsloggen)", key="import_user", max_chars=80)
+# The name outlives the widget (a widget's state is dropped when another page runs).
+user = st.text_input(
+    "Ditt namn (sparas i inläsningsloggen)", value=st.session_state.get("_import_user_name", ""), key="import_user", max_chars=80
+).strip()
+st.session_state["_import_user_name"] = user
+NAME_FIRST = "Skriv ditt namn ovan först: det sparas i inläsningsloggen tillsammans med filen och tiden."
 
 if upload is None:
     st.session_state.pop(_PLAN, None)
 else:
     content = upload.getvalue()
-    fingerprint = hashlib.sha256(content + (mapping or b"")).hexdigest()
+    # The preview is remade when the file or the store changes (another session's import or an undo).
+    fingerprint = (hashlib.sha256(content + (mapping or b"")).hexdigest(), importer.store_versions(data.data_dir()))
     cached = st.session_state.get(_PLAN)
     if cached is None or cached[0] != fingerprint:
         with st.spinner("Kontrollerar filen …"):
@@ -98,10 +104,8 @@ else:
             on_click="ignore",
         )
     else:
-        rows = "1 rad" if plan.row_count == 1 else f"{plan.row_count:,} rader".replace(",", "\u00a0")
-        st.success(
-            f"**{plan.file_name}: {rows} utan fel.** {plan.summary()[0].upper()}{plan.summary()[1:]}", icon=":material/task_alt:"
-        )
+        head, _, rest = plan.sentence().partition(" utan fel. ")
+        st.success(f"**{head} utan fel.** {rest}", icon=":material/task_alt:")
         tables = list(plan.changes)
         tabs = st.tabs([importer.TABLE_WORDS[t].capitalize() for t in tables]) if len(tables) > 1 else [st.container()]
         for table, tab in zip(tables, tabs, strict=True):
@@ -117,12 +121,24 @@ else:
                     hide_index=True,
                     width="stretch",
                     height=min(38 + 35 * preview.height, 420),
-                    column_config={"Styrmått": st.column_config.TextColumn(width="medium"), "Ändring": st.column_config.TextColumn(width="small")},
+                    column_config={
+                        "Styrmått": st.column_config.TextColumn(width="medium"),
+                        "Ändring": st.column_config.TextColumn(width="small"),
+                    },
                 )
                 if sum(counts.values()) > preview.height:
                     st.caption(f"Visar de första {preview.height:,} raderna (ändrade först).".replace(",", "\u00a0"))
         if plan.to_write == 0:
             st.info("Allt i filen finns redan i styrkortet; det finns inget att läsa in.", icon=":material/info:")
+        elif not user:
+            st.button(
+                f"Läs in {plan.to_write:,} {'ändring' if plan.to_write == 1 else 'ändringar'}".replace(",", "\u00a0"),
+                type="primary",
+                icon=":material/upload:",
+                disabled=True,
+                key="import_confirm_disabled",
+            )
+            st.caption(NAME_FIRST)
         elif st.button(
             f"Läs in {plan.to_write:,} {'ändring' if plan.to_write == 1 else 'ändringar'}".replace(",", "\u00a0"),
             type="primary",
@@ -130,8 +146,9 @@ else:
         ):
             try:
                 with st.spinner("Skriver …"):
-                    record = importer.apply(data.data_dir(), plan, user=user or None, settings=settings)
+                    record = importer.apply(data.data_dir(), plan, user=user, settings=settings)
             except StyrkortError as error:
+                st.session_state.pop(_PLAN, None)  # a refused write makes a fresh preview on the next run
                 st.error(str(error), icon=":material/error:")
             else:
                 data.reload()
@@ -149,24 +166,29 @@ if log.is_empty():
     st.caption("Inga inläsningar ännu. Den data som följer med är de publicerade värdena ur rapporterna och demodata.")
 else:
     st.dataframe(importer.log_table(log), hide_index=True, width="stretch")
-    active = log.filter(log["status"] == "inläst")["import_id"].to_list()
+    active = importer.undoable(log)["import_id"].to_list()
     if active:
         with st.container(border=True):
             st.markdown("**Ångra en inläsning**")
             chosen = st.selectbox(
                 "Inläsning",
                 active,
-                key="undo_choice",
+                key="import_undo_choice",
                 help="Den senaste står först. En äldre inläsning kan ångras om ingen senare har ändrat samma värden.",
             )
-            sure = st.checkbox("Ja, ta bort de värden som inläsningen skrev och återställ dem som fanns före", key="undo_sure")
-            if st.button("Ångra inläsningen", disabled=not sure, icon=":material/undo:"):
+            sure = st.checkbox(
+                "Ja, ta bort det som inläsningen skrev och återställ det som fanns före inläsningen", key="import_undo_sure"
+            )
+            if not user:
+                st.caption(NAME_FIRST)
+            if st.button("Ångra inläsningen", disabled=not (sure and user), icon=":material/undo:"):
                 try:
-                    text = importer.undo(data.data_dir(), chosen, user=user or None, settings=settings)
+                    text = importer.undo(data.data_dir(), chosen, user=user, settings=settings)
                 except StyrkortError as error:
                     st.error(str(error), icon=":material/error:")
                 else:
                     data.reload()
-                    st.session_state.pop("undo_sure", None)
+                    st.session_state.pop("import_undo_sure", None)
+                    st.session_state.pop(_PLAN, None)
                     st.session_state[_RECEIPT] = text
                     st.rerun()

@@ -365,19 +365,109 @@ def test_a_failed_write_puts_back_the_tables_already_written(data: Path, monkeyp
     plan = importer.prepare(data, "utfall.csv", content)
     before = snapshot(data)
     write = Store.write
+    log_writes = []
 
     def failing(self: Store, table: str, frame: pl.DataFrame, **kwargs: object) -> int:
         if table == "imports":
-            raise OSError("disken är full")
+            log_writes.append(frame)
+            if len(log_writes) > 1:  # the journal entry lands; the final one fails
+                raise OSError("disken är full")
         return write(self, table, frame, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Store, "write", failing)
-    with pytest.raises(StoreError, match=r"^Inläsningen avbröts \(OSError\); allt som hann skrivas är återställt\.$"):
+    with pytest.raises(StoreError, match=r"^Inläsningen avbröts av ett oväntat fel; allt som hann skrivas är återställt\.$"):
         importer.apply(data, plan, user="Anna")
     monkeypatch.undo()
     _, frames = snapshot(data)
     assert_frame_equal(frames["observations"].sort(OBSERVATION_KEYS), before[1]["observations"].sort(OBSERVATION_KEYS))
-    assert frames["imports"].is_empty()
+    assert frames["imports"]["status"].to_list() == ["pågår"]  # the journal entry: the abort note failed as well
+    assert importer.recover(Store(data / "store")) == frames["imports"]["import_id"].to_list()
+    assert importer.imports(data)["status"].to_list() == ["avbruten"]
+    assert importer.undoable(importer.imports(data)).is_empty()
+
+
+@pytest.mark.parametrize("dies_at", ["comments", "final-log"])
+def test_an_import_killed_midway_is_rolled_back_by_the_next_one(
+    data: Path, monkeypatch: pytest.MonkeyPatch, dies_at: str
+) -> None:
+    """As if the process died: no rollback runs; the journal entry lets the next import put things back."""
+    both = csv_file("med_triage_digitalen;div_nara;DÅ08 2022;;43 000;;;")
+    comment = csv_file("med_triage_digitalen;div_nara;DÅ08 2022;Ny text;Bo", header=KOMMENTARER)
+    before = snapshot(data)
+    plan_values, plan_comment = importer.prepare(data, "a.csv", both), importer.prepare(data, "k.csv", comment)
+    merged = importer.Plan(
+        "ak.csv",
+        "ab" * 32,
+        [],
+        {**plan_values.changes, **plan_comment.changes},
+        {**plan_values.versions, **plan_comment.versions},
+        2,
+    )
+    write = Store.write
+    calls = {"imports": 0}
+
+    class Died(BaseException):
+        pass
+
+    def dying(self: Store, table: str, frame: pl.DataFrame, **kwargs: object) -> int:
+        if table == "imports":
+            calls["imports"] += 1
+        if (
+            calls.get("dead")
+            or (dies_at == "comments" and table == "comments")
+            or (dies_at == "final-log" and calls["imports"] == 2)
+        ):
+            calls["dead"] = 1  # nothing runs after the process died
+            raise Died
+        return write(self, table, frame, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "write", dying)
+    monkeypatch.setattr(importer, "_roll_back", lambda *args, **kwargs: None)  # a dead process rolls nothing back
+    with pytest.raises(Died):
+        importer.apply(data, merged, user="Anna")
+    monkeypatch.undo()
+    assert importer.imports(data)["status"].to_list() == ["pågår"]
+    assert importer.recover(Store(data / "store"))
+    _, frames = snapshot(data)
+    for table in ("observations", "comments"):
+        keys = list(TABLES[table].keys)
+        assert_frame_equal(frames[table].drop("recorded_at").sort(keys), before[1][table].drop("recorded_at").sort(keys))
+    assert importer.imports(data)["status"].to_list() == ["avbruten"]
+
+
+def test_an_undo_killed_midway_is_reverted_and_can_be_done_again(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    both = csv_file("med_triage_digitalen;div_nara;DÅ08 2022;;43 000;;;")
+    comment = csv_file("med_triage_digitalen;div_nara;DÅ08 2022;Ny text;Bo", header=KOMMENTARER)
+    importer.apply(data, importer.prepare(data, "a.csv", both), user="Anna")
+    importer.apply(data, importer.prepare(data, "k.csv", comment), user="Anna")
+    after_imports = snapshot(data)[1]
+    write = Store.write
+
+    class Died(BaseException):
+        pass
+
+    dead = []
+
+    def dying(self: Store, table: str, frame: pl.DataFrame, **kwargs: object) -> int:
+        if dead or (table == "imports" and frame["status"][0] == "ångrad"):
+            dead.append(table)  # nothing runs after the process died
+            raise Died
+        return write(self, table, frame, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "write", dying)
+    monkeypatch.setattr(importer, "_roll_back", lambda *args, **kwargs: None)
+    with pytest.raises(Died):
+        importer.undo(data, user="Anna")
+    monkeypatch.undo()
+    assert "ångras" in importer.imports(data)["status"].to_list()
+    importer.recover(Store(data / "store"))
+    frames = snapshot(data)[1]
+    assert_frame_equal(
+        frames["comments"].sort("measure_id", "unit_id", "period"),
+        after_imports["comments"].sort("measure_id", "unit_id", "period"),
+    )
+    assert sorted(importer.imports(data)["status"].to_list()) == ["inläst", "inläst"]
+    assert "ångrad" in importer.undo(data, user="Anna")
 
 
 # --- what a workbook cell holds: percent formats and formulas ------------------------------------

@@ -89,7 +89,7 @@ def test_report_preview_confirm_and_undo(copied_data: Path) -> None:
     _run(app)
     undo = next(b for b in app.button if b.label == "Ångra inläsningen")
     assert undo.disabled
-    app.checkbox(key="undo_sure").check()
+    app.checkbox(key="import_undo_sure").check()
     _run(app)
     next(b for b in app.button if b.label == "Ångra inläsningen").click()
     _run(app)

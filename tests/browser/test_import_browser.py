@@ -79,7 +79,7 @@ def test_import_report_preview_confirm_and_undo(copy_server: str, browser: objec
     _measure_card(browser, copy_server, "87,5\u00a0%")  # the imported value, in every session
 
     # Undo from the same page.
-    page.get_by_text("Ja, ta bort de värden som inläsningen skrev").click()  # type: ignore[attr-defined]
+    page.get_by_text("Ja, ta bort det som inläsningen skrev").click()  # type: ignore[attr-defined]
     settle(page)
     page.get_by_role("button", name="Ångra inläsningen").click()  # type: ignore[attr-defined]
     wait_for_text(page, "är ångrad")
