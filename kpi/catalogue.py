@@ -311,19 +311,30 @@ class CatalogueSet:
 
 
 def imported_target(measure: Measure, row: dict[str, Any]) -> Target:
-    """An imported target row as a target: a level (per sex if given), a year's volume where the
-    catalogue's target is one, "Öka"/"Minska" as a direction, or text alone as no target."""
+    """An imported target row (checked by ``kpi.import_check.TargetRow``) as a target.
+
+    A number is a level (per sex when women and men are given), or a year's volume where the
+    catalogue's target is one; without a number, the catalogue's own text keeps its target,
+    "Öka"/"Minska" is a direction against the same period the year before, "inget mål" none.
+    """
     text = (row.get("text") or "").strip()
     value, women, men = row.get("value"), row.get("women"), row.get("men")
+    plain = "".join(text.casefold().split())
     if value is None and women is None:
-        if text.casefold().startswith(("öka", "minska", "förbättr")):
+        if plain == "".join(measure.target.text.casefold().split()):
+            return measure.target
+        if plain in ("öka", "minska"):
             return DirectionTarget(kind="direction", text=text, reference="same_period_previous_year")
-        return NoTarget(kind="none", text=text)
+        return NoTarget(kind="none", text="" if plain == "ingetmål" else text)
     if not text:
-        suffix = "%" if measure.unit is MeasureUnit.PERCENT else f" {measure.unit.value}"
-        shown = [f"{v:g}".replace(".", ",") + suffix for v in ((value,) if women is None else (women, men))]
-        text = shown[0] if women is None else f"K:{shown[0]} M:{shown[1]}"
-    if isinstance(measure.target, AnnualVolumeTarget) and value is not None and women is None:
+        from kpi.formatting import format_value
+
+        def shown(number: float) -> str:
+            decimals = next(d for d in (0, 1, 2) if round(number, d) == number or d == 2)
+            return format_value(number, measure.unit.value, decimals)
+
+        text = shown(value) if women is None else f"K {shown(women)}, M {shown(men)}"
+    if isinstance(measure.target, AnnualVolumeTarget) and value is not None:
         return AnnualVolumeTarget(kind="annual_volume", text=text, value=value)
     return LevelTarget(kind="level", text=text, value=value if women is None else None, women=women, men=men)
 

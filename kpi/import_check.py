@@ -136,7 +136,7 @@ def _number(value: Any, *, allow_percent: bool = True) -> float | None:
         except StyrkortError:
             parsed = _NOT_A_NUMBER
     if isinstance(parsed, str):
-        raise ValueError(parsed)
+        raise ValueError(parsed)  # noqa: TRY004 - Pydantic turns a ValueError into the row's problem
     number, percent = parsed
     if number is None:
         return None
@@ -332,12 +332,18 @@ class OutcomeRow(_Row):
 
 
 class TargetRow(_Row):
+    """A target for one year. With a number: a level (per sex with both K and M), or a year's volume
+    where the catalogue's target is one. Without: the catalogue's own text (kept as it is), "Öka"
+    or "Minska" (against the same period the year before, in the measure's direction), or "inget mål".
+    Targets that need more than a number (an interval, a change against a base year) are changed
+    in the catalogue, not here."""
+
     year: int = Field(alias="år")
     measure_id: str = Field(alias="styrmått")
-    text: str | None = Field(None, alias="mål (text)")
     value: float | None = Field(None, alias="målvärde")
     women: float | None = Field(None, alias="mål kvinnor")
     men: float | None = Field(None, alias="mål män")
+    text: str | None = Field(None, alias="mål (text)")  # last: judged with the numbers above
 
     @field_validator("year", mode="before")
     @classmethod
@@ -347,7 +353,7 @@ class TargetRow(_Row):
         except ValueError:
             number = None
         if number is None or number != int(number) or not FIRST_YEAR <= number <= LAST_YEAR:
-            raise ValueError("ett årtal, t.ex. 2023")
+            raise ValueError(f"ett årtal mellan {FIRST_YEAR} och {LAST_YEAR}, t.ex. 2023")
         return int(number)
 
     @field_validator("measure_id", mode="before")
@@ -359,11 +365,6 @@ class TargetRow(_Row):
             raise ValueError(f"ett styrmått som finns i katalogen för {year}")
         return measure_id
 
-    @field_validator("text", mode="before")
-    @classmethod
-    def _target_text(cls, value: Any) -> str | None:
-        return _bounded_text(value)
-
     @field_validator("value", "women", "men", mode="before")
     @classmethod
     def _level(cls, value: Any, info: ValidationInfo) -> float | None:
@@ -374,10 +375,37 @@ class TargetRow(_Row):
         if measure.value_kind is ValueKind.SHARE and not 0 <= number <= 100:
             raise ValueError("ett mål för en andel mellan 0 och 100 %")
         if _has_percent(value) and measure.value_kind is not ValueKind.SHARE:
-            raise ValueError(f"ett mål i {measure.unit.value} utan %-tecken")
+            raise ValueError(f"ett mål utan %-tecken (styrmåttet mäts i {measure.unit.value})")
         if info.field_name in ("women", "men") and not measure.split_by_sex:
             raise ValueError("inget mål per kön: styrmåttet redovisas inte per kön")
+        if info.field_name == "women" and info.data.get("value") is not None:
+            raise ValueError("antingen målvärde eller mål kvinnor och mål män, inte båda")
+        kind = measure.target.kind
+        if kind in ("band", "relative_change"):
+            what = "ett intervall" if kind == "band" else "en förändring mot ett basår"
+            raise ValueError(f"inget målvärde: målet är {what} ({measure.target.text}) och ändras i katalogen")
         return number
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _target_text(cls, value: Any, info: ValidationInfo) -> str | None:
+        text = _bounded_text(value)
+        measure = _measure_in_year(_ctx(info), info.data.get("measure_id"), info.data.get("year"))
+        has_number = info.data.get("value") is not None or info.data.get("women") is not None
+        if measure is None or has_number or not text:
+            return text
+        word = _plain(text)
+        if word == _plain(measure.target.text) or word == "ingetmål":
+            return text
+        if word in _DIRECTION_WORDS:
+            if _DIRECTION_WORDS[word] != measure.direction.value:
+                better = "högre" if measure.direction.value == "higher" else "lägre"
+                raise ValueError(f"ett mål i styrmåttets riktning ({better} är bättre)")
+            return text
+        raise ValueError(
+            "ett målvärde (tal); utan tal: katalogens egen måltext, Öka, Minska eller inget mål"
+            f" (katalogens mål för {info.data.get('year')}: {measure.target.text or 'inget'})"
+        )
 
     @model_validator(mode="after")
     def _complete(self) -> TargetRow:
@@ -386,6 +414,10 @@ class TargetRow(_Row):
         if self.value is None and self.women is None and not self.text:
             raise ValueError("mål (text) eller målvärde: minst ett av dem")
         return self
+
+
+def _plain(text: str) -> str:
+    return "".join(text.casefold().split())
 
 
 class CommentRow(_Row):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from kpi.catalogue import CatalogueSet, load_catalogues
+from kpi.catalogue import CatalogueSet, imported_target, load_catalogues
 from kpi.errors import StoreError, StyrkortError
 from kpi.formatting import format_number
 from kpi.import_check import CheckContext, Problem, check_file
@@ -164,7 +164,18 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
         table = SHEET_TABLES[sheet]
         plan.versions[table] = store.version(table)
         incoming = _frame(table, [r for _, r in rows], catalogues)
-        plan.changes[table] = compare(store.read(table), incoming, table, default_source=f"Inläsning av {name}")
+        changes = compare(store.read(table), incoming, table, default_source=f"Inläsning av {name}")
+        if table == "targets":  # what the dashboard shows today where no target was imported before
+            measures = [catalogues.for_year(r["year"]).measure(r["measure_id"]) for r in changes.iter_rows(named=True)]
+            changes = changes.with_columns(
+                pl.Series("catalogue_text", [m.target.text for m in measures], dtype=pl.String),
+                pl.Series(
+                    "new_text",
+                    [imported_target(m, r).text for m, r in zip(measures, changes.iter_rows(named=True), strict=True)],
+                    dtype=pl.String,
+                ),
+            )
+        plan.changes[table] = changes
     return plan
 
 
@@ -623,8 +634,8 @@ def preview_table(
                 "" if r["denominator"] is None else f"{format_number(r['numerator'], 0)}/{format_number(r['denominator'], 0)}"
             )
         elif table == "targets":
-            row["Tidigare"] = "–" if r["change"] == CHANGE_NEW else (r["old_text"] or "")
-            row["Nytt mål"] = r["text"] or format_number(r["value"], 1)
+            row["Tidigare"] = (r["catalogue_text"] or "inget mål") if r["change"] == CHANGE_NEW else (r["old_text"] or "")
+            row["Nytt mål"] = r["new_text"] or "inget mål"
         elif table == "comments":
             row["Tidigare"] = "–" if r["change"] == CHANGE_NEW else (r["old_text"] or "")
             row["Ny kommentar"] = r["text"]
@@ -656,7 +667,7 @@ def log_table(log: pl.DataFrame) -> pl.DataFrame:
                     else "avbruten – inget skrevs"
                     if r["status"] == STATUS_ABORTED
                     else r["status"]
-                ),  # fmt: skip
+                ),
             }
             for r in log.iter_rows(named=True)
         ],

@@ -23,7 +23,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from kpi import importer
-from kpi.catalogue import load_catalogues
+from kpi.catalogue import imported_target, load_catalogues
 from kpi.cli import run
 from kpi.errors import StoreError, StyrkortError
 from kpi.scorecard import evaluate_dataset, load_dataset, scorecard
@@ -194,7 +194,7 @@ GOLDEN_XLSX_REPORT = """\
 - Utfall, rad 8, värde: fann ”1e300”; förväntat ett tal, t.ex. 17,1, 43 000 eller 92 %.
 - Utfall, rad 9, period: fann ”DÅ08 2022”; förväntat en period då enheten fanns (Mjölkuddens hälsocentral upphörde 2021-12-31).
 - Mål, rad 2, målvärde: fann ”140 %”; förväntat ett mål för en andel mellan 0 och 100 %.
-- Mål, rad 3, år: fann ”tjugotjugotvå”; förväntat ett årtal, t.ex. 2023.
+- Mål, rad 3, år: fann ”tjugotjugotvå”; förväntat ett årtal mellan 2000 och 2100, t.ex. 2023.
 - Kommentarer, rad 2, kommentar: tomt; förväntat en kommentar (text).
 - Åtgärder, rad 2, åtgärd: fann ”med-99”; förväntat en åtgärd som finns i katalogen (se bladet Listor), t.ex. med-01.
 - Åtgärder, rad 2, status: fann ”klar”; förväntat ej påbörjad, pågår eller genomförd."""
@@ -925,3 +925,63 @@ def test_cli_missing_file_is_reported_in_swedish(pristine: Path, tmp_path: Path,
     assert run(["--data", str(pristine), "import", str(tmp_path / "saknas.csv")]) == 2
     err = capsys.readouterr().err
     assert "saknas.csv" in err and "No such file" not in err
+
+
+# --- imported targets: which row gives which target ---------------------------------------------
+
+MAL = "år;styrmått;mål (text);målvärde;mål kvinnor;mål män"
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("2022;med_telefon_samma_dag;95%;;;", None),  # the catalogue's own text: kept as it is
+        ("2023;med_telefon_samma_dag;;96;;", None),
+        ("2023;ver_akutbesok_80;Minska;;;", None),
+        ("2023;ver_akutbesok_80;Öka;;;", ("mål (text)", "ett mål i styrmåttets riktning (lägre är bättre)")),
+        ("2023;mba_inhyrda_kostnad;Minska jämfört med 2020;;;", ("mål (text)", "ett målvärde (tal); utan tal")),
+        ("2023;eko_budgetavvikelse;;0;;", ("målvärde", "inget målvärde: målet är ett intervall (+/-0 mnkr)")),
+        ("2023;ver_fallskador;;40;;", ("målvärde", "inget målvärde: målet är en förändring mot ett basår")),
+        ("2023;ver_aterinskrivningar_65;;16;15;17", ("mål kvinnor", "antingen målvärde eller mål kvinnor och mål män")),
+        ("2023;ver_utskrivningsklara;;7 %;;", None),
+        ("2023;med_triage_digitalen;;45 000 %;;", ("målvärde", "ett mål utan %-tecken (styrmåttet mäts i antal)")),
+    ],
+)
+def test_which_target_rows_are_accepted(pristine: Path, row: str, problem: tuple[str, str] | None) -> None:
+    plan = importer.prepare(pristine, "mal.csv", csv_file(row, header=MAL))
+    if problem is None:
+        assert plan.ok, importer.report_text(plan)
+    else:
+        assert [(p.column, p.expected[: len(problem[1])]) for p in plan.problems] == [problem]
+
+
+@pytest.mark.parametrize(
+    ("row", "kind", "text"),
+    [
+        ({"text": "95%"}, "level", "95%"),  # the catalogue's own target, unchanged
+        ({"value": 96.0}, "level", "96\u00a0%"),
+        ({"value": 96.5}, "level", "96,5\u00a0%"),
+        ({"text": "Minst 96 %", "value": 96.0}, "level", "Minst 96 %"),
+        ({"text": "Öka"}, "direction", "Öka"),
+        ({"text": "inget mål"}, "none", ""),
+    ],
+)
+def test_an_imported_target_becomes_the_right_kind(row: dict[str, object], kind: str, text: str) -> None:
+    measure = load_catalogues(DATA / "catalogue").for_year(2022).measure("med_telefon_samma_dag")
+    target = imported_target(measure, row)
+    assert (target.kind, target.text) == (kind, text)
+
+
+def test_a_years_volume_stays_a_years_volume_with_a_swedish_number() -> None:
+    measure = load_catalogues(DATA / "catalogue").for_year(2022).measure("med_triage_digitalen")
+    target = imported_target(measure, {"value": 45000.0})
+    assert (target.kind, target.text) == ("annual_volume", "45\u00a0000")
+
+
+def test_importing_the_catalogues_own_target_text_changes_no_verdict(data: Path) -> None:
+    before = scorecard(evaluate_dataset(load_dataset(data)), "div_nara", "2022-DÅ08")
+    importer.apply(
+        data, importer.prepare(data, "mal.csv", csv_file("2022;med_telefon_samma_dag;95%;;;", header=MAL)), user="Anna"
+    )
+    after = scorecard(evaluate_dataset(load_dataset(data)), "div_nara", "2022-DÅ08")
+    assert after.equals(before)
