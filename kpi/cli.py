@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build-data", help="bygg om data/store från data/build och katalogen")
     build.add_argument("--out", type=Path, help="annan målkatalog (standard data/store)")
+    build.add_argument("--force", action="store_true", help="bygg om även om inläsningar har gjorts (de försvinner)")
 
     template = commands.add_parser("template", help="skriv Excelmallen för inläsning av utfall, mål, kommentarer och åtgärder")
     template.add_argument("--out", type=Path, required=True, help="filen att skriva, t.ex. mall.xlsx")
@@ -197,7 +198,17 @@ def run(argv: Sequence[str] | None = None) -> int:
             return 1 if problems else 0
         if args.command == "build-data":
             from kpi.bundled import build_store
+            from kpi.store import Store
 
+            target = args.out or args.data / "store"
+            made = Store(target).read("imports")
+            if not made.is_empty() and not args.force:
+                print(
+                    f"Fel: {target} har {made.height} inläsningar (se python -m kpi imports). Att bygga om tar bort dem och allt de "
+                    "läste in. Ange --force om det är meningen, eller bygg till en annan katalog med --out.",
+                    file=sys.stderr,
+                )
+                return 2
             store = build_store(args.data, target=args.out)
             print(f"Byggde {store.root}: {store.read('observations').height} utfall.")
             return 0

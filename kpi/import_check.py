@@ -31,6 +31,7 @@ _DECIMALS = re.compile(r"[,.](\d+)\s*%?\s*$")
 MAX_ABS_VALUE = 1e12  # larger figures are typing errors (or hostile), never real outcomes
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # years outside are typing errors
 MAX_TEXT = 4000
+MISSING_MARK = ".."  # "uppgift saknas", typed on purpose (also "-" or "–")
 ACTION_STATUSES = {
     "ej påbörjad": "ej_påbörjad",
     "ej_påbörjad": "ej_påbörjad",
@@ -243,7 +244,7 @@ class OutcomeRow(_Row):
     sex: str = Field("T", alias="kön")
     numerator: float | None = Field(None, alias="täljare")
     denominator: float | None = Field(None, alias="nämnare")
-    value: float | None = Field(None, alias="värde")
+    value: float | None = Field(None, alias="värde", validate_default=True)  # checked even when the column is missing
     source: str | None = Field(None, alias="källa")
     typed_decimals: int | None = Field(None, validation_alias="värde")  # as many decimals as were typed
 
@@ -312,6 +313,8 @@ class OutcomeRow(_Row):
         if number is None:
             if share and numerator is not None and denominator:
                 return numerator / denominator * 100
+            if not _text(value):  # an empty cell would overwrite a stored value by mistake
+                raise ValueError(f"ett värde; skriv {MISSING_MARK} om uppgift saknas")
             return None
         if share and not 0 <= number <= 100:
             raise ValueError("en andel mellan 0 och 100 %")

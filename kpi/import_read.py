@@ -558,8 +558,8 @@ def read_kolada(name: str, content: bytes, mapping_content: bytes) -> RawFile:
                 sheet.problems.append(Cell(label, index, "values", str(item)[:60], "ett objekt med gender, status och value"))
                 continue
             value = item.get("value")
-            if str(item.get("status") or "").casefold() in _KOLADA_STATUS_MISSING:
-                value = None
+            if value is None or str(item.get("status") or "").casefold() in _KOLADA_STATUS_MISSING:
+                value = ".."  # missing in Kolada: stored as "uppgift saknas", never as 0
             sheet.rows.append(
                 (
                     index,

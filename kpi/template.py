@@ -25,10 +25,11 @@ STATUSES = ["ej påbörjad", "pågår", "genomförd"]
 ROWS = 5000  # how far down the drop-down lists reach
 
 INSTRUCTIONS = [
-    "Mall för Styrkort – fyll i ett blad i taget och läs in filen med python -m kpi import FIL eller på sidan Import.",
+    "Mall för Styrkort – fyll i ett blad i taget och läs in filen med python -m kpi import FIL eller på sidan Läs in data.",
     "",
     "Utfall: en rad per styrmått, enhet, period och kön. Välj styrmått, enhet, period och kön i listorna.",
-    "Värde skrivs som det står i rapporten: 92 %, 17,1, 43 000 eller −31. Lämna tomt om uppgift saknas – skriv aldrig 0 för saknat.",
+    "Värde skrivs som det står i rapporten: 92 %, 17,1, 43 000 eller −31. Skriv .. om uppgift saknas – skriv aldrig 0 för saknat.",
+    "En tom värdecell räknas som ett fel, så att inget som redan finns skrivs över av misstag.",
     "Täljare och nämnare (för andelar) gör att andelen kan summeras rätt uppåt i organisationen.",
     "Källa: var värdet kommer ifrån, t.ex. 'Delårsrapport per augusti 2022, Medborgare-tabellen'.",
     "Mål: ett år och styrmått per rad, med målet som det står i rapporten och målvärdet som tal.",

@@ -41,7 +41,7 @@ left.download_button(
 )
 right.caption(
     "Bladen Utfall, Mål, Kommentarer och Åtgärder fylls i; styrmått, enheter, perioder och kön väljs i listor. "
-    "Skriv värden som i rapporten (92 %, 17,1, 43 000). Lämna tomt där uppgift saknas – skriv aldrig 0 för saknat."
+    "Skriv värden som i rapporten (92 %, 17,1, 43 000). Skriv .. där uppgift saknas – aldrig 0 och aldrig en tom cell."
 )
 
 # 2. The file.

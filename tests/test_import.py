@@ -985,3 +985,12 @@ def test_importing_the_catalogues_own_target_text_changes_no_verdict(data: Path)
     )
     after = scorecard(evaluate_dataset(load_dataset(data)), "div_nara", "2022-DÅ08")
     assert after.equals(before)
+
+
+def test_an_empty_value_cell_is_refused_and_dots_mark_a_missing_value(pristine: Path) -> None:
+    """A stored figure is never erased by a blank cell; ".." says on purpose that it is missing."""
+    blank = importer.prepare(pristine, "utfall.csv", csv_file("med_triage_digitalen;div_nara;DÅ08 2022;;;;;"))
+    assert [(p.column, p.expected) for p in blank.problems] == [("värde", "ett värde; skriv .. om uppgift saknas")]
+    dots = importer.prepare(pristine, "utfall.csv", csv_file("med_triage_digitalen;div_nara;DÅ08 2022;;..;;;"))
+    row = dots.changes["observations"].row(0, named=True)
+    assert (row["change"], row["value"], row["old_value"]) == ("ändrad", None, 29191.0)
