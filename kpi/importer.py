@@ -222,9 +222,9 @@ def _frame(table: str, rows: list, catalogues: CatalogueSet) -> pl.DataFrame:
     elif table == "targets":
         frame = pl.DataFrame([{**r.model_dump(), "source": source} for r in rows])
     elif table == "comments":
-        frame = pl.DataFrame([{**r.model_dump(), "author": r.author or "", "source": source, "is_demo": False} for r in rows])
+        frame = pl.DataFrame([{**r.model_dump(), "source": source, "is_demo": False} for r in rows])
     else:
-        frame = pl.DataFrame([{**r.model_dump(), "comment": r.comment or "", "source": source} for r in rows])
+        frame = pl.DataFrame([{**r.model_dump(), "source": source} for r in rows])
     spec = TABLES[table]
     return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in spec.schema.items()])
 
@@ -244,14 +244,19 @@ def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str, default_s
     compared = _compared(table)
     old = current.select(*spec.keys, *[pl.col(c).alias(f"old_{c}") for c in compared], pl.lit(True).alias("_exists"))
     joined = incoming.join(old, on=list(spec.keys), how="left", nulls_equal=True)
-    others_same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared if c != "source"])
+    # Texts the file leaves out keep what is stored: the source when nothing else changes (the same
+    # figures from a renamed file stay unchanged), an action's comment and a comment's author always.
+    kept = {c for c in ("comment", "author") if c in compared}
+    others_same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared if c not in kept | {"source"}])
+    exists = pl.col("_exists").is_not_null()
     joined = joined.with_columns(
         pl.when(pl.col("source").is_not_null())
         .then(pl.col("source"))
-        .when(pl.col("_exists").is_not_null() & others_same)
+        .when(exists & others_same)
         .then(pl.col("old_source"))
         .otherwise(pl.lit(default_source))
-        .alias("source")
+        .alias("source"),
+        *[pl.coalesce(c, f"old_{c}", pl.lit("")).alias(c) for c in kept],
     )
     same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared])
     return joined.with_columns(
@@ -637,12 +642,14 @@ def preview_table(
             row["Tidigare"] = (r["catalogue_text"] or "inget mål") if r["change"] == CHANGE_NEW else (r["old_text"] or "")
             row["Nytt mål"] = r["new_text"] or "inget mål"
         elif table == "comments":
-            row["Tidigare"] = "–" if r["change"] == CHANGE_NEW else (r["old_text"] or "")
-            row["Ny kommentar"] = r["text"]
+            new = r["change"] == CHANGE_NEW
+            row["Tidigare"] = "–" if new else f"{r['old_text'] or ''} ({r['old_author'] or 'ingen författare'})"
+            row["Ny kommentar"] = f"{r['text']} ({r['author'] or 'ingen författare'})"
         else:
             row["Tidigare status"] = "–" if r["change"] == CHANGE_NEW else (r["old_status"] or "").replace("_", " ")
             row["Ny status"] = r["status"].replace("_", " ")
-            row["Kommentar"] = r["comment"] or ""
+            row["Tidigare kommentar"] = "–" if r["change"] == CHANGE_NEW else (r["old_comment"] or "")
+            row["Ny kommentar"] = r["comment"] or ""
         rows.append(row)
     return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
 

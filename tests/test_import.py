@@ -994,3 +994,17 @@ def test_an_empty_value_cell_is_refused_and_dots_mark_a_missing_value(pristine: 
     dots = importer.prepare(pristine, "utfall.csv", csv_file("med_triage_digitalen;div_nara;DÅ08 2022;;..;;;"))
     row = dots.changes["observations"].row(0, named=True)
     assert (row["change"], row["value"], row["old_value"]) == ("ändrad", None, 29191.0)
+
+
+def test_texts_the_file_leaves_out_keep_what_is_stored(pristine: Path) -> None:
+    """An action's follow-up without a comment, or a comment without an author, erases nothing."""
+    action = importer.prepare(
+        pristine, "atgarder.csv", csv_file("med-01;DÅ08 2022;pågår;", header="åtgärd;period;status;kommentar")
+    )
+    assert action.changes["actions"].row(0, named=True)["change"] == "oförändrad"
+    stored = Store(pristine / "store").read("comments").row(0, named=True)
+    quoted = '"' + stored["text"].replace('"', '""') + '"'
+    line = f"{stored['measure_id']};{stored['unit_id']};{stored['period']};{quoted};"
+    comment = importer.prepare(pristine, "kommentarer.csv", csv_file(line, header=KOMMENTARER))
+    row = comment.changes["comments"].row(0, named=True)
+    assert (row["change"], row["author"]) == ("oförändrad", stored["author"])
