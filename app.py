@@ -39,6 +39,7 @@ try:
         follow_request,
     )
 
+    data.follow_store()
     data.dataset_and_evaluation()
     data.charts_ready()
     page_style()

@@ -29,11 +29,17 @@ def evaluation_key(data_dir: Path, dataset: Dataset) -> str:
     for path in sorted((data_dir / "catalogue").glob("*.yaml")) + sorted(KPI_DIR.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    for log_dir in sorted((data_dir / "store").glob("*/_delta_log")):
-        digest.update(str(log_dir.relative_to(data_dir)).encode())
-        digest.update("|".join(sorted(p.name for p in log_dir.glob("*.json"))).encode())
+    digest.update(store_fingerprint(data_dir).encode())
     digest.update(dataset.settings.model_dump_json().encode())
     return digest.hexdigest()[:20]
+
+
+def store_fingerprint(data_dir: Path) -> str:
+    """Which commits every store table has: changes with any write (an import, an undo, a rebuild)."""
+    parts = []
+    for log_dir in sorted((data_dir / "store").glob("*/_delta_log")):
+        parts.append(f"{log_dir.parent.name}:{'|'.join(sorted(p.name for p in log_dir.glob('*.json')))}")
+    return ";".join(parts)
 
 
 def cached_evaluation(dataset: Dataset, data_dir: Path, cache_dir: Path | None = None) -> Evaluation:

@@ -11,6 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from kpi.cli import run
 from ui.navigation import IMPORT_PAGE, MEASURE_PAGE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,3 +97,13 @@ def test_report_preview_confirm_and_undo(copied_data: Path) -> None:
     assert "är ångrad" in app.success[0].value
     assert app.dataframe[0].value.iloc[0]["Status"].startswith("ångrad")
     assert _measure_outcome(app) == before
+
+
+def test_an_import_from_the_command_line_shows_on_the_next_run(copied_data: Path, tmp_path: Path) -> None:
+    app = _run(AppTest.from_file(APP, default_timeout=120))
+    assert "93,1" in _measure_outcome(app)
+    file = tmp_path / "cli.csv"
+    file.write_text("styrmått;enhet;period;kön;värde\nmed_telefon_samma_dag;hc_hortlax;DÅ08 2022;T;77 %\n", encoding="utf-8")
+    assert run(["--data", str(copied_data), "import", str(file), "--user", "Bo"]) == 0
+    _run(app)  # any interaction: the frame sees the store's new commits and reloads
+    assert next(m.value for m in app.markdown if m.value.startswith("#### ")) == "#### 77\u00a0%"

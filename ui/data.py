@@ -16,7 +16,7 @@ import polars as pl
 import streamlit as st
 
 from kpi.actions import actions_table, comment_for
-from kpi.cache import cached_evaluation
+from kpi.cache import cached_evaluation, store_fingerprint
 from kpi.catalogue import Catalogue
 from kpi.comparison import compared_units, unit_grid
 from kpi.organisation import TreeUnit, reporting_types_below, tree_order
@@ -42,18 +42,22 @@ def data_dir() -> Path:
     return Path(os.environ.get("STYRKORT_DATA") or DATA_DIR)
 
 
+_seen_store: dict[str, str] = {}
+
+
+def follow_store() -> None:
+    """Once per run, before anything is read: when the store has changed since the last run (an
+    import or undo from the command line, or another server process), every cache is emptied."""
+    fingerprint = store_fingerprint(data_dir())
+    if _seen_store.get("fingerprint", fingerprint) != fingerprint:
+        reload()
+    _seen_store["fingerprint"] = fingerprint
+
+
 def reload() -> None:
     """After an import or an undo: every session reads the new tables on its next run."""
     st.cache_data.clear()
-    dataset_and_evaluation.clear()
-    units_in_tree_order.clear()
-    unit_names.clear()
-    unit_labels.clear()
-    measure_names.clear()
-    measure_units.clear()
-    opening_period.clear()
-    reporting_types.clear()
-    template_bytes.clear()
+    st.cache_resource.clear()
 
 
 @st.cache_resource(show_spinner="Skapar mallen …")
