@@ -171,6 +171,8 @@ def _unit_id(value: Any, ctx: CheckContext) -> str:
 
 
 def _period(value: Any) -> Period:
+    if isinstance(value, date):  # Excel turns a typed "aug 2022" into a date: that month
+        value = f"{value.year}-{value.month:02d}"
     text = _required(value, "en period, t.ex. DÅ08 2022, 2022 T2 eller aug 2022")
     period = _parsed_period(text)
     if period is None:
@@ -617,6 +619,10 @@ def _label(raw: RawFile, sheet_name: str) -> str:
 def _found(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "SANT" if value else "FALSKT"  # as Swedish Excel shows it
+    if isinstance(value, (dict, list)):
+        return "(en lista eller ett objekt)"
     if isinstance(value, float):
         if not math.isfinite(value) or abs(value) >= 1e15:
             return "för stort tal" if abs(value) == math.inf else f"{value:.3g}".replace(".", ",")

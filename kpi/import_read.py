@@ -492,6 +492,12 @@ def read_mapping(content: bytes) -> KoladaMapping:
         raise ImportFileError(
             "Mappningsfilen ska ha två avsnitt: ”styrmått” (Kolada-KPI → styrmått-id) och ”enheter” (kommun- eller enhets-id i Kolada → enhets-id)."
         )
+    for section in ("styrmått", "enheter"):
+        for key, value in raw[section].items():
+            if not isinstance(key, (str, int)) or not isinstance(value, (str, int)) or len(str(value)) > 100:
+                raise ImportFileError(
+                    f"Mappningsfilen: i avsnittet ”{section}” ska varje rad vara ett id och ett id, t.ex. N00945: med_fast_lakarkontakt."
+                )
     return KoladaMapping(
         {str(k): str(v) for k, v in raw["styrmått"].items()}, {str(k): str(v) for k, v in raw["enheter"].items()}
     )

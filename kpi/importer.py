@@ -275,9 +275,16 @@ def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str, default_s
 @contextlib.contextmanager
 def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
     """An exclusive lock on the store for one import or undo; waits, then fails with a Swedish message."""
-    root.mkdir(parents=True, exist_ok=True)
     path = root / LOCK_NAME
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the duration of the block
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the duration of the block
+        handle.seek(0)  # Windows locks from the current position: always the first byte
+    except OSError as exc:
+        raise StoreError(
+            f"Datakatalogen {root} går inte att skriva i ({path.name} kan inte öppnas), så inget kan läsas in. "
+            "Kontrollera behörigheten eller välj en skrivbar katalog med STYRKORT_DATA."
+        ) from exc
     locked = False
     try:
         deadline = time.monotonic() + wait_seconds

@@ -1008,3 +1008,21 @@ def test_texts_the_file_leaves_out_keep_what_is_stored(pristine: Path) -> None:
     comment = importer.prepare(pristine, "kommentarer.csv", csv_file(line, header=KOMMENTARER))
     row = comment.changes["comments"].row(0, named=True)
     assert (row["change"], row["author"]) == ("oförändrad", stored["author"])
+
+
+def test_a_date_in_the_period_column_is_read_as_that_month(pristine: Path, template: bytes) -> None:
+    """Excel turns "aug 2022" typed in a cell into a date; it means the month."""
+    plan = importer.prepare(
+        pristine,
+        "mall.xlsx",
+        fill(template, {"Utfall": [["med_telefon_samma_dag", "hc_hortlax", datetime(2022, 8, 1), None, "90 %"]]}),
+    )
+    assert plan.ok, importer.report_text(plan)
+    assert plan.changes["observations"]["period"].to_list() == ["2022-08"]
+
+
+def test_a_lock_file_that_cannot_be_opened_gives_a_swedish_message(data: Path) -> None:
+    (data / "store" / importer.LOCK_NAME).mkdir()
+    plan = importer.prepare(data, "utfall.csv", csv_file("med_triage_digitalen;div_nara;DÅ08 2022;;43 000;;;"))
+    with pytest.raises(StoreError, match="går inte att skriva i"):
+        importer.apply(data, plan, user="Anna")
