@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from kpi.catalogue import CatalogueSet, Measure, ValueKind
 from kpi.errors import StyrkortError
+from kpi.formatting import format_number
 from kpi.import_read import RawFile
 from kpi.periods import Period
 from kpi.swedish_input import parse_number, parse_period_text, parse_sex
@@ -516,7 +517,7 @@ def _bounded_text(value: Any) -> str | None:
 
 
 def _show(number: float, decimals: int = 0) -> str:
-    return f"{number:,.{decimals}f}".replace(",", " ").replace(".", ",")
+    return format_number(number, decimals)  # 43 000, 17,1, −31
 
 
 # --- running the models over a file ------------------------------------------------------------
@@ -626,5 +627,6 @@ def _found(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value) or abs(value) >= 1e15:
             return "för stort tal" if abs(value) == math.inf else f"{value:.3g}".replace(".", ",")
-        return _show(value, 2).rstrip("0").rstrip(",")
+        text = _show(value, 2)  # as few decimals as the value needs: 43 000, 17,1, 17,25
+        return text[:-3] if text.endswith(",00") else text[:-1] if text.endswith("0") else text
     return str(value)[:80]
