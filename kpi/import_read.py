@@ -333,7 +333,10 @@ def _special_cells(
     formulas: list[tuple[int, int, str]] = []
     percents: list[tuple[int, int]] = []
     errors: list[tuple[int, int, str]] = []
-    if not (_HAS_FORMULA.search(xml) or _HAS_ERROR.search(xml) or percent_styles):
+    # Byte searches first: a regular expression over a 20 MB sheet costs a tenth of a second.
+    maybe_formula = (b"<f" in xml or b":f" in xml) and _HAS_FORMULA.search(xml) is not None
+    maybe_error = (b"e\"" in xml or b"e'" in xml) and _HAS_ERROR.search(xml) is not None
+    if not (maybe_formula or maybe_error or percent_styles):
         return formulas, percents, errors
     row, col = 0, -1
     try:
