@@ -628,5 +628,5 @@ def _found(value: Any) -> str:
         if not math.isfinite(value) or abs(value) >= 1e15:
             return "för stort tal" if abs(value) == math.inf else f"{value:.3g}".replace(".", ",")
         text = _show(value, 2)  # as few decimals as the value needs: 43 000, 17,1, 17,25
-        return text[:-3] if text.endswith(",00") else text[:-1] if text.endswith("0") else text
+        return text[:-3] if text.endswith(",00") else text.removesuffix("0")
     return str(value)[:80]
