@@ -258,6 +258,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 def _import_commands(args: argparse.Namespace) -> int:
     from kpi import importer
     from kpi.formatting import format_value as fmt
+    from kpi.swedish_input import parse_sex
 
     if args.command == "import":
         try:
@@ -305,20 +306,14 @@ def _import_commands(args: argparse.Namespace) -> int:
         log = importer.imports(args.data)
         if log.is_empty():
             print("Inga inläsningar ännu.")
-        for row in log.iter_rows(named=True):
-            when = row["imported_at"].astimezone().strftime("%Y-%m-%d %H:%M")
-            undone = (
-                f", ångrad av {row['undone_by']} {row['undone_at'].astimezone():%Y-%m-%d %H:%M}"
-                if row["status"] == "ångrad"
-                else ""
-            )
-            print(f"{row['import_id']}  {when}  {row['user']}  {row['file_name']}  {row['summary']}  [{row['status']}{undone}]")
+        for row in importer.log_table(log).iter_rows(named=True):
+            print(f"{row['Inläsning']}  {row['När']}  {row['Vem']}  {row['Fil']}  {row['Ändringar']}  [{row['Status']}]")
         return 0
     from kpi.scorecard import find_unit
     from kpi.store import Store
 
     unit_id = find_unit(Store(args.data / "store").read("units"), args.org)
-    history = importer.value_history(args.data, args.measure, unit_id, parse_period(args.period).id, args.kon.upper())
+    history = importer.value_history(args.data, args.measure, unit_id, parse_period(args.period).id, parse_sex(args.kon))
     if history.is_empty():
         print("Värdet finns inte i någon version.")
     for row in history.iter_rows(named=True):
