@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import gc
 import io
-import shutil
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kpi import importer
+from kpi.bundled import copy_data
 from kpi.catalogue import REPORTING_UNIT_TYPES, ValueKind, load_catalogues
 from kpi.import_check import CheckContext, check_file
 from kpi.import_read import read_file
@@ -90,9 +90,7 @@ def as_xlsx(table: list[list[object]]) -> bytes:
 def run(name: str, content: bytes, n: int) -> None:
     settings = Settings(import_max_rows=max(n, 200_000), import_max_megabytes=200)
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        shutil.copytree(ROOT / "data" / "catalogue", data_dir / "catalogue")
-        shutil.copytree(ROOT / "data" / "store", data_dir / "store")
+        data_dir = copy_data(ROOT / "data", Path(tmp))
         limits = importer.limits_from(settings)
         gc.disable()  # as importer.prepare does
         t0 = time.perf_counter()

@@ -23,6 +23,14 @@ from kpi.store import Store
 DEMO_AS_OF = datetime(2026, 1, 15, tzinfo=UTC)
 
 
+def copy_data(source: Path, target: Path) -> Path:
+    """A working copy of a data directory's catalogue and store (for tests, benchmarks and trials
+    of an import), leaving the original untouched. Returns ``target``."""
+    for part in ("catalogue", "store"):
+        shutil.copytree(source / part, target / part)
+    return target
+
+
 def read_units(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, schema_overrides={"valid_from": pl.Date, "valid_to": pl.Date, "parent_id": pl.String}).with_columns(
         pl.col("is_demo").cast(pl.Boolean)

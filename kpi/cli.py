@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from kpi.display import SCORECARD_HEADINGS
 from kpi.errors import StyrkortError
 from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
 from kpi.formatting import format_outcome, format_value
@@ -100,17 +101,7 @@ def _records(frame: pl.DataFrame) -> list[dict[str, object]]:
 
 
 _MAX_PER_KIND = 20
-_TABLE_HEADER = [
-    "Perspektiv",
-    "Framgångsfaktor",
-    "Styrmått",
-    "Mål",
-    "Uppföljningsperiod",
-    "Periodens utfall",
-    "Måluppfyllelse",
-    "Utveckling",
-    "Demo",
-]
+_TABLE_HEADER = ["Perspektiv", *SCORECARD_HEADINGS[: SCORECARD_HEADINGS.index("Utveckling") + 1], "Demo"]
 
 
 def _table_rows(frame: pl.DataFrame) -> list[list[str]]:

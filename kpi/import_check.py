@@ -240,9 +240,24 @@ class _Row(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=False)
 
 
-class OutcomeRow(_Row):
+class _MeasureAtUnit(_Row):
+    """The first two columns of Utfall and Kommentarer: a measure and a unit, by id or name."""
+
     measure_id: str = Field(alias="styrmått")
     unit_id: str = Field(alias="enhet")
+
+    @field_validator("measure_id", mode="before")
+    @classmethod
+    def _measure(cls, value: Any, info: ValidationInfo) -> str:
+        return _measure_id(value, _ctx(info))
+
+    @field_validator("unit_id", mode="before")
+    @classmethod
+    def _unit(cls, value: Any, info: ValidationInfo) -> str:
+        return _unit_id(value, _ctx(info))
+
+
+class OutcomeRow(_MeasureAtUnit):
     period: str = Field(alias="period")
     sex: str = Field("T", alias="kön")
     numerator: float | None = Field(None, alias="täljare")
@@ -255,16 +270,6 @@ class OutcomeRow(_Row):
     @classmethod
     def _decimals(cls, value: Any) -> int | None:
         return _typed_decimals(value)
-
-    @field_validator("measure_id", mode="before")
-    @classmethod
-    def _measure(cls, value: Any, info: ValidationInfo) -> str:
-        return _measure_id(value, _ctx(info))
-
-    @field_validator("unit_id", mode="before")
-    @classmethod
-    def _unit(cls, value: Any, info: ValidationInfo) -> str:
-        return _unit_id(value, _ctx(info))
 
     @field_validator("period", mode="before")
     @classmethod
@@ -426,22 +431,10 @@ def _plain(text: str) -> str:
     return "".join(text.casefold().split())
 
 
-class CommentRow(_Row):
-    measure_id: str = Field(alias="styrmått")
-    unit_id: str = Field(alias="enhet")
+class CommentRow(_MeasureAtUnit):
     period: str = Field(alias="period")
     text: str = Field(alias="kommentar")
     author: str | None = Field(None, alias="författare")
-
-    @field_validator("measure_id", mode="before")
-    @classmethod
-    def _measure(cls, value: Any, info: ValidationInfo) -> str:
-        return _measure_id(value, _ctx(info))
-
-    @field_validator("unit_id", mode="before")
-    @classmethod
-    def _unit(cls, value: Any, info: ValidationInfo) -> str:
-        return _unit_id(value, _ctx(info))
 
     @field_validator("period", mode="before")
     @classmethod

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from polars.testing import assert_frame_equal
 
+from kpi.bundled import copy_data
 from kpi.cache import TABLES, cached_evaluation, evaluation_key
 from kpi.scorecard import load_dataset
 from kpi.settings import Settings
@@ -17,9 +17,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    shutil.copytree(DATA / "catalogue", tmp_path / "catalogue")
-    shutil.copytree(DATA / "store", tmp_path / "store")
-    return tmp_path
+    return copy_data(DATA, tmp_path)
 
 
 def test_a_cached_evaluation_equals_a_fresh_one(bundled, data_dir: Path) -> None:

@@ -23,6 +23,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from kpi import importer
+from kpi.bundled import copy_data
 from kpi.catalogue import imported_target, load_catalogues
 from kpi.cli import run
 from kpi.errors import StoreError, StyrkortError
@@ -44,10 +45,7 @@ WRITTEN = ("observations", "targets", "comments", "actions", "imports")
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy of the bundled catalogue and store per module: read by tests that only prepare."""
-    root = tmp_path_factory.mktemp("pristine") / "data"
-    for part in ("catalogue", "store"):
-        shutil.copytree(DATA / part, root / part)
-    return root
+    return copy_data(DATA, tmp_path_factory.mktemp("pristine") / "data")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from polars.testing import assert_frame_equal
 
 from kpi import importer
+from kpi.bundled import copy_data
 from kpi.errors import StyrkortError
 from kpi.store import TABLES, Store
 
@@ -52,10 +52,7 @@ def _state(root: Path) -> tuple[dict[str, int], list[tuple[str, int]], pl.DataFr
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("fuzz") / "data"
-    for part in ("catalogue", "store"):
-        shutil.copytree(DATA / part, root / part)
-    return root
+    return copy_data(DATA, tmp_path_factory.mktemp("fuzz") / "data")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ report → preview → confirm → the new value on the measure page → undo.""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from kpi.bundled import copy_data
 from kpi.cli import run
 from ui.navigation import IMPORT_PAGE, MEASURE_PAGE
 
@@ -23,8 +23,7 @@ GOOD = "styrmått;enhet;period;kön;värde;källa\nmed_telefon_samma_dag;Hortlax
 @pytest.fixture
 def copied_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The app reads and writes a copy of data/; the process-wide caches are emptied around the test."""
-    for part in ("catalogue", "store"):
-        shutil.copytree(ROOT / "data" / part, tmp_path / part)
+    copy_data(ROOT / "data", tmp_path)
     monkeypatch.setenv("STYRKORT_DATA", str(tmp_path))
     st.cache_resource.clear()
     st.cache_data.clear()

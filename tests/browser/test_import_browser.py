@@ -7,12 +7,12 @@ page shows what it showed before.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kpi.bundled import copy_data
 from tests.browser.support import ROOT, SHOTS, no_error_on, open_page, settle, streamlit_server, wait_for_text
 
 MEASURE = "Telefon-TeleQ"
@@ -22,10 +22,7 @@ GOOD = "styrmått;enhet;period;kön;värde;källa\nmed_telefon_samma_dag;Hortlax
 
 @pytest.fixture(scope="module")
 def copy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("data")
-    for part in ("catalogue", "store"):
-        shutil.copytree(ROOT / "data" / part, data / part)
-    with streamlit_server(data) as url:
+    with streamlit_server(copy_data(ROOT / "data", tmp_path_factory.mktemp("data"))) as url:
         yield url
 
 
