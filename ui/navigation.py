@@ -19,7 +19,7 @@ OVERVIEW_PAGE = "pages/oversikt.py"
 MEASURE_PAGE = "pages/styrmatt.py"
 UNITS_PAGE = "pages/enheter.py"
 ACTIONS_PAGE = "pages/atgarder.py"
-IMPORT_PAGE = "pages/inlasning.py"
+IMPORT_PAGE = "pages/import.py"  # named as its address, /import, which a fresh server looks up by file name
 _PENDING = "_open_page"
 
 
