@@ -15,9 +15,15 @@ from ui.filters import current
 _PLAN = "_import_plan"
 _RECEIPT = "_import_receipt"
 _UPLOAD_ROUND = "_import_round"
-_SHOWN_PROBLEMS = 200  # a new key empties the uploader after a successful import
+_SHOWN_PROBLEMS = 200
+_CONFIRMED, _UNDO = (
+    "_import_confirmed",
+    "_import_undo",
+)  # set by the buttons' callbacks  # a new key empties the uploader after a successful import
 
 filters = current()
+# Clicks recorded by the buttons' callbacks, taken once (a click never waits for a later file).
+confirmed, undo_asked = st.session_state.pop(_CONFIRMED, False), st.session_state.pop(_UNDO, False)
 st.title("Läs in data")
 st.caption(
     "Utfall, mål, analyskommentarer och åtgärdsuppföljning för en ny period. Inget skrivs förrän filen är helt utan fel "
@@ -130,20 +136,19 @@ else:
                     st.caption(f"Visar de första {preview.height:,} raderna (ändrade först).".replace(",", "\u00a0"))
         if plan.to_write == 0:
             st.info("Allt i filen finns redan i styrkortet; det finns inget att läsa in.", icon=":material/info:")
-        elif not user:
+        else:
+            # A click is remembered in a callback, so it survives a rerun of the frame (ui.filters.current).
             st.button(
                 f"Läs in {plan.to_write:,} {'ändring' if plan.to_write == 1 else 'ändringar'}".replace(",", "\u00a0"),
                 type="primary",
                 icon=":material/upload:",
-                disabled=True,
-                key="import_confirm_disabled",
+                disabled=not user,
+                on_click=st.session_state.__setitem__,
+                args=(_CONFIRMED, True),
             )
-            st.caption(NAME_FIRST)
-        elif st.button(
-            f"Läs in {plan.to_write:,} {'ändring' if plan.to_write == 1 else 'ändringar'}".replace(",", "\u00a0"),
-            type="primary",
-            icon=":material/upload:",
-        ):
+            if not user:
+                st.caption(NAME_FIRST)
+        if confirmed and user and plan.to_write:
             try:
                 with st.spinner("Skriver …"):
                     record = importer.apply(data.data_dir(), plan, user=user, settings=settings)
@@ -163,7 +168,7 @@ else:
 st.subheader("Inläsningar", anchor=False)
 log = importer.imports(data.data_dir())
 if log.is_empty():
-    st.caption("Inga inläsningar ännu. Den data som följer med är de publicerade värdena ur rapporterna och demodata.")
+    st.caption("Inga inläsningar ännu. Data som följer med är de publicerade värdena ur rapporterna och demodata.")
 else:
     st.dataframe(importer.log_table(log), hide_index=True, width="stretch")
     active = importer.undoable(log)["import_id"].to_list()
@@ -181,7 +186,14 @@ else:
             )
             if not user:
                 st.caption(NAME_FIRST)
-            if st.button("Ångra inläsningen", disabled=not (sure and user), icon=":material/undo:"):
+            st.button(
+                "Ångra inläsningen",
+                disabled=not (sure and user),
+                icon=":material/undo:",
+                on_click=st.session_state.__setitem__,
+                args=(_UNDO, True),
+            )
+            if undo_asked and sure and user:
                 try:
                     text = importer.undo(data.data_dir(), chosen, user=user, settings=settings)
                 except StyrkortError as error:
