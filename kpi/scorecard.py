@@ -133,6 +133,10 @@ SCORECARD_COLUMNS = [
     "units_with_value",
     "is_demo",
     "source",
+    "target_kind",
+    "target_value",
+    "target_women",
+    "target_men",
 ]
 
 
@@ -155,6 +159,7 @@ def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T")
         .select(
             "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
             pl.col("target_text").alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
+            "target_kind", "target_value", "target_women", "target_men",
         )
     )
     wide = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id))

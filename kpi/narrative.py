@@ -1,0 +1,284 @@
+"""The short written analysis per measure, in the reports' own style, from the evaluated numbers.
+
+``analysis_text`` turns one scorecard row into a few Swedish sentences: the value (with women and
+men), the target and whether it is met, the change against the comparison period, and the spread
+between units. For example::
+
+    Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma
+    period 2021 är andelen oförändrad. Mellan enheterna skiljer det 26 procentenheter (73–99 %).
+
+Differences are computed from the values as printed, so the text never contradicts itself
+("från 91 % till 92 %, en ökning med 1 procentenhet"). Shares change in percentage points,
+counts in percent (or in the count itself when it is small), amounts in their own unit. A masked
+or missing value is said to be so; nothing is ever written as 0.
+
+``analysis_for`` puts the analyst's own comment first where one exists, keeping the generated
+text beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kpi.display import short_period
+from kpi.evaluation import IMPROVED, MET, NOT_ASSESSED, NOT_MET, PARTLY, UNCHANGED, WORSENED
+from kpi.formatting import format_number, format_value
+from kpi.legend import DEMO_TEXT
+from kpi.periods import parse_period
+
+
+@dataclass(frozen=True)
+class UnitNoun:
+    """How the units below an organisation are named: 'hälsocentral', 'hälsocentraler',
+    'hälsocentralerna'."""
+
+    singular: str
+    plural: str
+    definite_plural: str
+
+
+UNITS = UnitNoun("enhet", "enheter", "enheterna")
+UNIT_NOUNS = {
+    "hälsocentral": UnitNoun("hälsocentral", "hälsocentraler", "hälsocentralerna"),
+    "tandvårdsklinik": UnitNoun("tandvårdsklinik", "tandvårdskliniker", "tandvårdsklinikerna"),
+}
+
+# The subject of the sentences, by the measure's unit: "Andelen är …", "Antalet har ökat …".
+_SUBJECT = {"%": "andelen", "antal": "antalet", "mnkr": "utfallet", "kr": "utfallet", "index": "indexvärdet"}
+_NEUTER = {"antalet", "utfallet", "indexvärdet", "värdet"}  # "oförändrat", not "oförändrad"
+_ATTAINMENT_WORDS = {MET: "uppfyllt", PARTLY: "delvis uppfyllt", NOT_MET: "ej uppfyllt", NOT_ASSESSED: "inte bedömt"}
+_SEX_PHRASE = {"K": "för kvinnor", "M": "för män"}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a view or an export shows as a measure's analysis: the analyst's own comment where
+    one exists (``own``), else the generated text; the generated text is always kept."""
+
+    generated: str
+    own: str | None = None
+    author: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.own or self.generated
+
+    @property
+    def is_own(self) -> bool:
+        return self.own is not None
+
+
+def analysis_for(
+    row: Mapping[str, Any], comment: Mapping[str, Any] | None, *, sex: str = "T", units: UnitNoun = UNITS
+) -> Analysis:
+    own = str(comment["text"]).strip() if comment and comment.get("text") else None
+    author = str(comment["author"]) if comment and comment.get("author") else None
+    return Analysis(generated=analysis_text(row, sex=sex, units=units), own=own or None, author=author)
+
+
+def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = UNITS) -> str:
+    """A few Swedish sentences about one scorecard row (``kpi.scorecard.scorecard``).
+
+    ``sex`` is the scorecard's sex ("K" or "M" puts that sex's value in the total's place);
+    ``units`` names the units below the organisation for the spread sentence.
+    """
+    unit = row["unit"]
+    decimals = int(row["decimals"]) if row.get("decimals") is not None else 0
+    subject = _SUBJECT.get(unit, "värdet")
+    sentences = [_value_sentence(row, subject, unit, decimals, sex)]
+    has_value = row["value"] is not None or row.get("value_women") is not None or row.get("value_men") is not None
+    if has_value:
+        sentences.append(_target_sentence(row, unit, decimals))
+        sentences.append(_comparison_sentence(row, subject, unit, decimals))
+    if sex == "T":
+        sentences.append(_spread_sentence(row, unit, decimals, units))
+        if has_value:
+            sentences.append(_gender_sentence(row))
+    if row.get("is_demo") and has_value:
+        sentences.append(f"Värdena är {DEMO_TEXT.lower()} (genererade, inte publicerade).")
+    return " ".join(s for s in sentences if s)
+
+
+def _value(value: float | None, unit: str, decimals: int) -> str:
+    return format_value(value, unit, decimals)
+
+
+def _value_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: int, sex: str) -> str:
+    Subject = subject.capitalize()
+    for_sex = f" {_SEX_PHRASE[sex]}" if sex in _SEX_PHRASE else ""
+    if sex in _SEX_PHRASE and not row.get("split_by_sex"):
+        return "Styrmåttet är inte uppdelat på kön."
+    if row.get("masked"):
+        return f"Värdet{for_sex} är skyddat eftersom det bygger på för få personer."
+    value, women, men = row["value"], row.get("value_women"), row.get("value_men")
+    if value is None and (women is not None or men is not None):
+        return f"{Subject} är {_value(women, unit, decimals)} för kvinnor och {_value(men, unit, decimals)} för män; någon total anges inte."
+    if value is None:
+        return f"Uppgift saknas{for_sex} för perioden."
+    text = f"{Subject}{for_sex} är {_value(value, unit, decimals)}"
+    if row.get("masked_women") or row.get("masked_men"):
+        return f"{text}; uppdelningen på kvinnor och män är skyddad eftersom grupperna är för små."
+    if women is not None and men is not None:
+        return f"{text} (kvinnor {_value(women, unit, decimals)}, män {_value(men, unit, decimals)})."
+    return f"{text}."
+
+
+def _target_sentence(row: Mapping[str, Any], unit: str, decimals: int) -> str:
+    kind = row.get("target_kind") or "none"
+    attainment = row["attainment"]
+    word = _ATTAINMENT_WORDS[attainment]
+    text = (row.get("target") or "").strip()
+    lower = row.get("direction") == -1
+    if kind == "none":
+        return f"Styrmåttet har inget mål som bedöms (”{text}”)." if text else "Styrmåttet har inget mål."
+    if kind == "level" and (row.get("target_women") is not None or row.get("target_men") is not None):
+        return _per_sex_target_sentence(row, unit, decimals, lower)
+    if kind == "level" and row.get("target_value") is not None:
+        target = _value(row["target_value"], unit, _decimals_for(row["target_value"], decimals))
+        named = f"Målet, högst {target}," if lower else f"Målet {target}"
+        return f"{named} är {word}." if attainment != NOT_ASSESSED else f"{named} kan inte bedömas."
+    if kind == "annual_volume" and row.get("target_value") is not None:
+        yearly = _value(row["target_value"], unit, 0)
+        effective = row.get("target_effective")
+        if effective is None or attainment == NOT_ASSESSED:
+            return f"Årsmålet {yearly} kan inte bedömas för perioden."
+        return f"Årsmålet {yearly} motsvarar {_value(effective, unit, 0)} för perioden och är {word}."
+    if kind == "relative_change" and row.get("target_effective") is not None and attainment != NOT_ASSESSED:
+        effective = row["target_effective"]
+        bound = "högst" if lower else "minst"
+        return f"Målet ”{text}” motsvarar {bound} {_value(effective, unit, _decimals_for(effective, decimals))} för perioden och är {word}."
+    if attainment == NOT_ASSESSED:
+        needs = ": värdet från samma period året innan saknas" if kind in ("direction", "relative_change") else ""
+        return f"Målet ”{text}” kan inte bedömas{needs}."
+    return f"Målet ”{text}” är {word}."
+
+
+def _per_sex_target_sentence(row: Mapping[str, Any], unit: str, decimals: int, lower: bool) -> str:
+    bound = "högst " if lower else ""
+    parts = []
+    for label, target, attainment in (
+        ("kvinnor", row.get("target_women"), row.get("attainment_women")),
+        ("män", row.get("target_men"), row.get("attainment_men")),
+    ):
+        if target is None:
+            continue
+        verdict = _ATTAINMENT_WORDS.get(attainment or NOT_ASSESSED, "inte bedömt")
+        parts.append(f"målet för {label}, {bound}{_value(target, unit, _decimals_for(target, decimals))}, är {verdict}")
+    if not parts:
+        return ""
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def _decimals_for(value: float, decimals: int) -> int:
+    """Enough decimals to print a target as it was set: 17,2 % keeps its decimal, 95 % has none."""
+    if float(value).is_integer():
+        return 0
+    return max(decimals, 1 if abs(value) >= 1 else 2)
+
+
+def _same_period_last_year(period: str, comparison: str) -> bool:
+    p, q = parse_period(period), parse_period(comparison)
+    return q.year == p.year - 1 and q.kind == p.kind and q.month == p.month
+
+
+def _comparison_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: int) -> str:
+    value, reference, period = row["value"], row.get("comparison_value"), row.get("comparison_period")
+    if value is None or reference is None or period is None or row["trend"] not in (IMPROVED, UNCHANGED, WORSENED):
+        return "Det finns inget jämförbart värde från samma period året innan."
+    when = f"samma period {parse_period(period).year}" if _same_period_last_year(row["period"], period) else short_period(period)
+    lead = f"Jämfört med {when} ({_value(reference, unit, decimals)})"
+    if row["trend"] == UNCHANGED:
+        state = "oförändrat" if subject in _NEUTER else "oförändrad"
+        if _change(value, reference, unit, decimals, must_differ=False) is None:
+            return f"Jämfört med {when} är {subject} {state}."
+        return f"{lead} är {subject} i stort sett {state}."
+    change = _change(value, reference, unit, decimals, must_differ=True)
+    verb = "ökat" if value > reference else "minskat"
+    verdict = "en förbättring" if row["trend"] == IMPROVED else "en försämring"
+    amount = f" med {change[1]}" if change else ""
+    return f"{lead} har {subject} {verb}{amount}, {verdict}."
+
+
+def _change(value: float, reference: float, unit: str, decimals: int, *, must_differ: bool) -> tuple[str, str] | None:
+    """The change as (signed, unsigned) text, from the values as printed; ``None`` when the
+    printed values are equal and ``must_differ`` is false. A verdict beyond the neutral band
+    whose printed values agree gets one more decimal, so 'ökat med 0' is never written."""
+    if unit == "%":
+        shown = decimals
+        difference = round(value, shown) - round(reference, shown)
+        while must_differ and round(difference, shown) == 0 and shown < decimals + 2:
+            shown += 1
+            difference = round(value, shown) - round(reference, shown)
+        if round(difference, shown) == 0:
+            return None
+        amount = format_number(abs(difference), shown)
+        noun = "procentenhet" if amount == "1" else "procentenheter"
+        return (f"{_sign(difference)}{amount} {noun}", f"{amount} {noun}")
+    if unit in ("mnkr", "kr") or abs(reference) < 20:
+        shown = decimals
+        difference = round(value, shown) - round(reference, shown)
+        while must_differ and round(difference, shown) == 0 and shown < decimals + 2:
+            shown += 1
+            difference = round(value, shown) - round(reference, shown)
+        if round(difference, shown) == 0:
+            return None
+        amount = _value(abs(difference), unit, shown)
+        return (f"{_sign(difference)}{amount}", amount)
+    if reference == 0:
+        return None
+    relative = (value - reference) / abs(reference) * 100
+    shown = 0
+    while must_differ and round(relative, shown) == 0 and shown < 2:
+        shown += 1
+    if round(relative, shown) == 0:
+        return None
+    amount = f"{format_number(abs(relative), shown)}\u00a0%"
+    return (f"{_sign(relative)}{amount}", amount)
+
+
+def _sign(difference: float) -> str:
+    return "+" if difference > 0 else "\u2212"
+
+
+def _spread_sentence(row: Mapping[str, Any], unit: str, decimals: int, units: UnitNoun) -> str:
+    n = row.get("units_with_value")
+    if not n or n < 2:
+        return ""
+    sentences = []
+    low, high = row.get("spread_min"), row.get("spread_max")
+    if unit in ("%", "index") and low is not None and high is not None:
+        difference = round(high, decimals) - round(low, decimals)
+        if round(difference, decimals) == 0:
+            sentences.append(f"Alla {n} {units.plural} har samma värde ({_value(low, unit, decimals)}).")
+        else:
+            amount = format_number(difference, decimals)
+            if unit == "%":
+                noun = "procentenhet" if amount == "1" else "procentenheter"
+                span = f"{format_number(low, decimals)}–{_value(high, unit, decimals)}"
+                sentences.append(f"Mellan {units.definite_plural} skiljer det {amount} {noun} ({span}).")
+            else:
+                sentences.append(
+                    f"Mellan {units.definite_plural} skiljer det {amount} ({format_number(low, decimals)}–{format_number(high, decimals)})."
+                )
+    meeting = row.get("units_meeting_target")
+    judged = row.get("target_kind") not in (None, "none")
+    if meeting is not None and judged:
+        if meeting == n:
+            sentences.append(f"Alla {n} {units.plural} når målet." if n > 2 else f"Båda {units.definite_plural} når målet.")
+        elif meeting == 0:
+            sentences.append(f"Ingen av de {n} {units.definite_plural} når målet.")
+        else:
+            sentences.append(f"{meeting} av {n} {units.plural} når målet.")
+    return " ".join(sentences)
+
+
+def _gender_sentence(row: Mapping[str, Any]) -> str:
+    gap = row.get("gender_gap_pp")
+    if not row.get("gender_gap_flag") or gap is None:
+        return ""
+    amount = format_number(abs(gap), 1)
+    higher = "kvinnor" if gap > 0 else "män"
+    return f"Andelen är {amount} procentenheter högre för {higher}, en skillnad mellan kvinnor och män som bör följas upp."
