@@ -44,7 +44,7 @@ def short_period(period_id: str) -> str:
 
 
 # The seeds' file names, as a reader would cite the documents.
-_DOCUMENTS = {
+DOCUMENTS = {
     "seed 004": "Division Nära, bilaga till delårsrapport per augusti 2022",
     "seed 002": "Regiondirektörens månadsrapport april 2025",
     "seed 000": "Hälso- och sjukvårdsnämndens årsredovisning 2024",
@@ -58,7 +58,7 @@ def source_text(source: str | None, is_demo: bool) -> str:
     if not source:
         return "källa saknas"
     text = re.sub(r"seed (\d{3})_[0-9a-f]+\.txt", r"seed \1", source)
-    for seed, document in _DOCUMENTS.items():
+    for seed, document in DOCUMENTS.items():
         if text.startswith(seed):
             rest = text[len(seed) :].lstrip(" ,")
             rest = re.sub(r"^\(Division Nära, bilaga till delårsrapport per augusti 2022\),?\s*", "", rest)
