@@ -247,13 +247,13 @@ def _trend_chart(evaluation: Evaluation, row: dict[str, Any], unit_id: str, peri
     series = series.filter((pl.col("year") < p.year) | ((pl.col("year") == p.year) & (pl.col("end_month") <= p.end_month)))
     if series.height < 2:
         return None
-    only_by_sex = series["value"].is_null().all() and (
-        series["value_women"].is_not_null().any() or series["value_men"].is_not_null().any()
-    )
+    # As the dashboard draws it: where some periods give women and men but no total (as the
+    # report prints them), the sexes are drawn too.
+    by_sex_only = (series["value"].is_null() & (series["value_women"].is_not_null() | series["value_men"].is_not_null())).any()
     if sex != "T" and row.get("split_by_sex"):
         sexes = [sex]
-    elif sex == "T" and only_by_sex:
-        sexes = ["K", "M"]
+    elif by_sex_only:
+        sexes = ["T", "K", "M"] if series["value"].is_not_null().any() else ["K", "M"]
     else:
         sexes = ["T"]
     lines: list[Line] = []
