@@ -48,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     card.add_argument("--format", choices=["table", "csv", "json"], default="table", help="utdataformat")
     card.add_argument("--as-of", help="läs tabellerna som de såg ut detta datum (ÅÅÅÅ-MM-DD)")
 
+    export = commands.add_parser("export", help="skapa nämndens underlag: PDF-rapport, PowerPoint eller Excel")
+    export.add_argument("--org", default="Division Nära", help='organisation (standard "Division Nära")')
+    export.add_argument("--period", required=True, help="period, t.ex. 2022-DÅ08, 2022-T2 eller 2022-ÅR")
+    export.add_argument("--format", choices=["pdf", "pptx", "xlsx"], required=True, help="pdf, pptx eller xlsx")
+    export.add_argument("--out", type=Path, required=True, help="filen att skriva, t.ex. styrkort.pdf")
+    export.add_argument("--perspective", help="bara ett perspektiv: Samhälle, Medborgare, Verksamhet, Medarbetare eller Ekonomi")
+    export.add_argument("--kon", choices=["alla", "kvinnor", "män"], default="alla", help="alla (standard, med kvinnor och män), kvinnor eller män")
+
     commands.add_parser("validate", help="kontrollera katalog och tabeller; slutkod 1 vid fel")
 
     build = commands.add_parser("build-data", help="bygg om data/store från data/build och katalogen")
@@ -142,6 +150,42 @@ def _print_table(frame: pl.DataFrame, title: str) -> None:
         print("  ".join(cut(c, w).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
+def _write_failure(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "mappen finns inte"
+    if isinstance(error, PermissionError):
+        return "behörighet saknas"
+    return "filen kan inte skrivas"
+
+
+def _export(args: argparse.Namespace) -> int:
+    from kpi.board_pack import build_board_pack
+    from kpi.cache import cached_evaluation
+    from kpi.catalogue import PERSPECTIVES
+    from kpi.exports import FORMAT_NAMES, render_board_pack
+
+    period = parse_period(args.period)
+    perspective = None
+    if args.perspective:
+        perspective = next((p for p in PERSPECTIVES if p.casefold() == args.perspective.strip().casefold()), None)
+        if perspective is None:
+            print(f"Fel: perspektivet '{args.perspective}' finns inte. Välj ett av: {', '.join(PERSPECTIVES)}.", file=sys.stderr)
+            return 2
+    dataset = load_dataset(args.data)
+    unit_id = find_unit(dataset.units, args.org)
+    sex = {"alla": "T", "kvinnor": "K", "män": "M"}[args.kon]
+    pack = build_board_pack(dataset, cached_evaluation(dataset, args.data), unit_id, period.id, sex=sex, perspective=perspective)  # type: ignore[arg-type]
+    content = render_board_pack(pack, args.format)
+    try:
+        args.out.write_bytes(content)
+    except OSError as error:
+        print(f"Fel: filen kunde inte skrivas till {args.out}: {_write_failure(error)}.", file=sys.stderr)
+        return 2
+    demo = " Innehåller demodata (märkta)." if pack.has_demo else ""
+    print(f"Skrev {FORMAT_NAMES[args.format]} {args.out}: {pack.organisation}, {period.label}, {len(pack.measures)} styrmått.{demo}")
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -172,6 +216,8 @@ def run(argv: Sequence[str] | None = None) -> int:
                 name = dataset.units.filter(pl.col("unit_id") == unit_id)["name"][0]
                 _print_table(card, f"Styrkort {name}, {period.label}")
             return 0
+        if args.command == "export":
+            return _export(args)
         if args.command == "validate":
             from kpi.validation import validate_all
 
@@ -217,14 +263,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             try:
                 args.out.write_bytes(build_template(catalogues.for_year(year), units, years))
             except OSError as error:
-                reason = (
-                    "mappen finns inte"
-                    if isinstance(error, FileNotFoundError)
-                    else "behörighet saknas"
-                    if isinstance(error, PermissionError)
-                    else "filen kan inte skrivas"
-                )
-                print(f"Fel: mallen kunde inte skrivas till {args.out}: {reason}.", file=sys.stderr)
+                print(f"Fel: mallen kunde inte skrivas till {args.out}: {_write_failure(error)}.", file=sys.stderr)
                 return 2
             print(
                 f"Skrev mallen {args.out} för katalogen {year} ({len(list(catalogues.for_year(year).measures()))} styrmått, {units.height} enheter)."

@@ -8,9 +8,22 @@ run as a formula.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 import xlsxwriter
+
+if TYPE_CHECKING:
+    from kpi.board_pack import BoardPack
+
+BoardPackFormat = Literal["pdf", "pptx", "xlsx"]
+MIME_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMAT_NAMES: dict[str, str] = {"pdf": "PDF-rapport", "pptx": "PowerPoint", "xlsx": "Excel"}
 
 _FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
 
@@ -47,3 +60,20 @@ def to_xlsx(table: pl.DataFrame, sheet: str = "Styrkort") -> bytes:
                 worksheet.write_string(r, c, neutralise(str(value)))
     workbook.close()
     return buffer.getvalue()
+
+
+def render_board_pack(pack: BoardPack, fmt: BoardPackFormat, progress: Callable[[float, str], None] | None = None) -> bytes:
+    """The board pack as a PDF report, a PowerPoint deck or an Excel workbook."""
+    if fmt == "pdf":
+        from kpi.export_pdf import board_pack_pdf
+
+        return board_pack_pdf(pack, progress)
+    if fmt == "pptx":
+        from kpi.export_pptx import board_pack_pptx
+
+        return board_pack_pptx(pack, progress)
+    if fmt == "xlsx":
+        from kpi.export_xlsx import board_pack_xlsx
+
+        return board_pack_xlsx(pack, progress)
+    raise ValueError(f"unknown format {fmt!r}")
