@@ -35,6 +35,7 @@ try:
         MEASURE_PAGE,
         OVERVIEW_PAGE,
         PERSPECTIVE_PAGES,
+        PRESENTATION_PAGE,
         UNITS_PAGE,
         follow_request,
     )
@@ -45,7 +46,10 @@ try:
     page_style()
     follow_request()
     pages = {
-        "Styrkort": [st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True)],
+        "Styrkort": [
+            st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
+            st.Page(PRESENTATION_PAGE, title="Presentation", icon=":material/slideshow:", url_path="presentation"),
+        ],
         "Perspektiv": [
             st.Page(path, title=name, icon=icon, url_path=path.removeprefix("pages/").removesuffix(".py"))
             for (name, path), icon in zip(

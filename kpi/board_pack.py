@@ -27,7 +27,7 @@ from kpi.narrative import UNIT_NOUNS, UNITS, Analysis, UnitNoun, analysis_for
 from kpi.organisation import reporting_types_below
 from kpi.periods import parse_period
 from kpi.scorecard import Dataset, Evaluation, Sex, scorecard
-from kpi.series import measure_series
+from kpi.series import measure_series, up_to
 
 Progress = Callable[[float, str], None]
 SEX_WORDS = {"T": "", "K": "kvinnor", "M": "män"}
@@ -161,7 +161,7 @@ class BoardPack:
         return f"styrkort_{self.unit_id}_{self.period}{part}".replace("Å", "A").replace("å", "a")
 
 
-def _noun(reported_by: tuple[str, ...]) -> UnitNoun:
+def unit_noun(reported_by: tuple[str, ...]) -> UnitNoun:
     kinds = [k for k in reported_by if k in UNIT_NOUNS]
     return UNIT_NOUNS[kinds[0]] if len(kinds) == 1 else UNITS
 
@@ -209,7 +209,7 @@ def build_board_pack(
                     row=r,
                     table=table[r["measure_id"]],
                     analysis=analysis_for(
-                        r, comments.get(r["measure_id"]), sex=sex, units=_noun(reported_by.get(r["measure_id"], ()))
+                        r, comments.get(r["measure_id"]), sex=sex, units=unit_noun(reported_by.get(r["measure_id"], ()))
                     ),
                     chart=chart,
                     applies=r["measure_id"] not in not_applicable,
@@ -243,8 +243,7 @@ def _trend_chart(evaluation: Evaluation, row: dict[str, Any], unit_id: str, peri
     """The measure's values for the report's kind of period up to the chosen one (a report per
     August shows no later figures), with its target; per sex where the total is not given."""
     p = parse_period(period)
-    series = measure_series(evaluation, row["measure_id"], unit_id, p.kind)
-    series = series.filter((pl.col("year") < p.year) | ((pl.col("year") == p.year) & (pl.col("end_month") <= p.end_month)))
+    series = up_to(measure_series(evaluation, row["measure_id"], unit_id, p.kind), p.id)
     if series.height < 2:
         return None
     # As the dashboard draws it: where some periods give women and men but no total (as the

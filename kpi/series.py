@@ -6,6 +6,7 @@ from typing import Literal
 
 import polars as pl
 
+from kpi.periods import parse_period
 from kpi.scorecard import Evaluation
 
 SeriesKind = Literal["DÅ04", "DÅ08", "ÅR", "månad"]
@@ -25,3 +26,9 @@ def measure_series(evaluation: Evaluation, measure_id: str, unit_id: str, kind: 
         .sort("sort_key")
         .select(SERIES_COLUMNS)
     )
+
+
+def up_to(series: pl.DataFrame, period: str) -> pl.DataFrame:
+    """The series up to and including ``period``: a report per August 2022 shows no later figures."""
+    p = parse_period(period)
+    return series.filter((pl.col("year") < p.year) | ((pl.col("year") == p.year) & (pl.col("end_month") <= p.end_month)))

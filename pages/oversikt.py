@@ -9,12 +9,18 @@ from kpi.legend import ATTAINMENT
 from kpi.overview import furthest_from_target, most_worsened, perspective_summary
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe
+from ui.exports import export_popover
 from ui.filters import current
-from ui.navigation import PERSPECTIVE_PAGES
+from ui.navigation import PERSPECTIVE_PAGES, PRESENTATION_PAGE
 
 filters = current()
 card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
-heading(f"Styrkort – {filters.unit_name}", filters)
+head, tools = st.columns([5, 1.6], vertical_alignment="bottom")
+with head:
+    heading(f"Styrkort – {filters.unit_name}", filters)
+with tools:
+    st.page_link(PRESENTATION_PAGE, label="Presentera", icon=":material/slideshow:")
+    export_popover(filters, key="o_export")
 demo_notice(bool((card["is_demo"] & card["value"].is_not_null()).any()))
 
 summary = perspective_summary(card)

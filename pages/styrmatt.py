@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kpi.board_pack import unit_noun
 from kpi.comparison import summarise_comparison
 from kpi.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
 from kpi.exports import to_csv, to_xlsx
 from kpi.formatting import format_points, format_value
 from kpi.legend import ACTION_STATUS, ATTAINMENT, TREND
+from kpi.narrative import analysis_for
 from ui import charts, data
 from ui.components import demo_notice
 from ui.filters import current, page_choice, set_page_choice
@@ -153,12 +155,19 @@ with by_unit:
 
 with analysis:
     note = data.comment(measure_id, filters.unit_id, filters.period)
+    written = analysis_for(row, note, sex=filters.sex, units=unit_noun(tuple(t.value for t in measure.reported_by)))
     st.subheader("Analys", anchor=False)
-    if note:
-        st.markdown(str(note["text"]))
-        st.caption(f"{note['author']} · {'demodata' if note['is_demo'] else note['source']}")
+    if written.is_own:
+        own, generated = st.columns([3, 2], gap="large")
+        with own:
+            st.markdown(written.text)
+            st.caption(f"{note['author']} · {'demodata' if note['is_demo'] else note['source']}")  # type: ignore[index]
+        with generated.container(border=True):
+            st.caption("Automatisk text utifrån siffrorna")
+            st.markdown(written.generated)
     else:
-        st.caption(f"Ingen analys är skriven för {filters.unit_name} {short_period(filters.period)}.")
+        st.markdown(written.generated)
+        st.caption(f"Automatisk text utifrån siffrorna – ingen egen analys är skriven för {filters.unit_name} {short_period(filters.period)}.")
     st.subheader("Kopplade åtgärder", anchor=False)
     linked = data.actions_for(filters.period, measure_id=measure_id)
     if linked.is_empty():

@@ -13,6 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from kpi.board_pack import LineChart
 from kpi.display import short_period
 from kpi.formatting import MASKED_TEXT, format_value
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, SEX_COLOURS, SEX_LABELS, TARGET_COLOUR
@@ -279,3 +280,40 @@ def _short(text: str, width: int = 44) -> str:
     if len(text) <= width:
         return text
     return f"{text[: width - 16].rstrip()} … {text[-13:].lstrip()}"
+
+
+def line_chart_figure(chart: LineChart, *, height: int, font_size: int = 18) -> go.Figure:
+    """A chart of the board pack (``kpi.board_pack.LineChart``) for the presentation view: the
+    same lines, target dashes and open demo rings as the PDF and PowerPoint, in large type."""
+    fig = go.Figure()
+    for line in chart.lines:
+        if line.step:
+            # The target per period as a dash across its category, as in the PDF.
+            fig.add_trace(
+                go.Scatter(
+                    x=chart.categories, y=line.values, mode="markers", name=line.name,
+                    marker={"symbol": "line-ew-open", "size": 44, "line": {"width": 3, "color": line.colour}},
+                    text=[f"{line.name} {c}: {_fmt(v, chart.unit, chart.decimals)}" for c, v in zip(chart.categories, line.values)],
+                    hovertemplate="%{text}<extra></extra>",
+                )
+            )  # fmt: skip
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=chart.categories, y=line.values, mode="lines+markers", name=line.name, connectgaps=False,
+                line={"color": line.colour, "width": 4, "dash": "dash" if line.dashed else "solid"},
+                marker={
+                    "size": [18 if i == chart.highlight else 12 for i in range(len(line.values))],
+                    "symbol": ["circle-open" if line.demo and line.demo[i] else "circle" for i in range(len(line.values))],
+                    "line": {"width": 3, "color": line.colour}, "color": line.colour,
+                },
+                text=[f"{line.name} {c}: {_fmt(v, chart.unit, chart.decimals)}" + (" (demodata)" if line.demo and line.demo[i] else "") for i, (c, v) in enumerate(zip(chart.categories, line.values))],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )  # fmt: skip
+    if chart.has_demo:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata (öppen ring)", marker={"symbol": "circle-open", "size": 12, "color": "#555555", "line": {"width": 3}}, hoverinfo="skip"))
+    fig.update_xaxes(type="category", showgrid=False)
+    fig = _layout(fig, height=height, unit=chart.unit)
+    fig.update_layout(font={"family": FONT, "size": font_size}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return fig

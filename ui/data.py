@@ -16,6 +16,7 @@ import polars as pl
 import streamlit as st
 
 from kpi.actions import actions_table, comment_for
+from kpi.board_pack import BoardPack, build_board_pack
 from kpi.cache import cached_evaluation, store_fingerprint
 from kpi.catalogue import Catalogue
 from kpi.comparison import compared_units, unit_grid
@@ -142,6 +143,13 @@ def opening_period() -> str:
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def scorecard_for(unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
     return scorecard(dataset_and_evaluation()[1], unit_id, period, sex)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def board_pack_for(unit_id: str, period: str, sex: Sex = "T") -> BoardPack:
+    """Everything the presentation shows for one choice: tables, analyses and chart data."""
+    data, evaluation = dataset_and_evaluation()
+    return build_board_pack(data, evaluation, unit_id, period, sex=sex)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

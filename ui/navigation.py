@@ -16,6 +16,7 @@ PERSPECTIVE_PAGES = {
     "Ekonomi": "pages/ekonomi.py",
 }
 OVERVIEW_PAGE = "pages/oversikt.py"
+PRESENTATION_PAGE = "pages/presentation.py"
 MEASURE_PAGE = "pages/styrmatt.py"
 UNITS_PAGE = "pages/enheter.py"
 ACTIONS_PAGE = "pages/atgarder.py"

@@ -8,14 +8,18 @@ from kpi.display import scorecard_table
 from kpi.overview import perspective_rows, perspective_summary
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe
+from ui.exports import export_popover
 from ui.filters import Filters
 
 
 def render_perspective(name: str, filters: Filters) -> None:
     card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
     rows = perspective_rows(card, name)
-    st.title(name)
-    st.caption(filters.heading)
+    head, tools = st.columns([5, 1.6], vertical_alignment="bottom")
+    head.title(name)
+    head.caption(filters.heading)
+    with tools:
+        export_popover(filters, perspective=name, key=f"p_{name.lower()}_export")
     if rows.is_empty():
         st.warning(f"Perspektivet {name} har inga styrmått i katalogen för {filters.year}.")
         return
