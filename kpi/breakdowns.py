@@ -32,13 +32,18 @@ def mask_small_numbers(long: pl.DataFrame, threshold: int) -> pl.DataFrame:
         "measure_id", "unit_id", "sex", pl.col("period").alias("comparison_period"), pl.col("masked").alias("_comparison_masked")
     )
     frame = frame.join(was_masked, on=["measure_id", "unit_id", "sex", "comparison_period"], how="left")
+    # A target computed from a masked value ("Minska med 50 % jämfört med 2020", "Öka") would give
+    # that value back (1,33 = 4 × 0,5 × 8/12): it is hidden with it.
+    source_masked = was_masked.rename({"comparison_period": "target_source_period", "_comparison_masked": "_target_source_masked"})
+    frame = frame.join(source_masked, on=["measure_id", "unit_id", "sex", "target_source_period"], how="left")
     hide = pl.col("masked")
     return frame.with_columns(
+        pl.when(pl.col("_target_source_masked").fill_null(False)).then(None).otherwise(pl.col("target_effective")).alias("target_effective"),
         pl.when(hide).then(None).otherwise(pl.col("value")).alias("value"),
         pl.when(hide).then(None).otherwise(pl.col("numerator")).alias("numerator"),
         pl.when(hide).then(None).otherwise(pl.col("denominator")).alias("denominator"),
         pl.when(pl.col("_comparison_masked").fill_null(False) | hide).then(None).otherwise(pl.col("comparison_value")).alias("comparison_value"),
-    ).drop("_comparison_masked")
+    ).drop("_comparison_masked", "_target_source_masked")
 
 
 _PER_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "numerator", "denominator", "decimals", "is_demo", "target_effective"]

@@ -78,9 +78,11 @@ def outcome_text(row: dict[str, Any], sex: str = "T") -> str:
         men = format_value(row.get("value_men"), row["unit"], decimals, masked=bool(row.get("masked_men")))
         text = f"K {women}, M {men} (totalt anges ej)"
         return f"{text} ({DEMO_TEXT.lower()})" if row.get("is_demo") else text
+    split = row.get("split_by_sex", True) is not False
     text = format_outcome(
         row["value"], row.get("value_women"), row.get("value_men"), row["unit"], decimals, masked=masked,
-        masked_women=masked or bool(row.get("masked_women")), masked_men=masked or bool(row.get("masked_men")),
+        # A measure not split by sex has no women's and men's cells to be masked.
+        masked_women=split and (masked or bool(row.get("masked_women"))), masked_men=split and (masked or bool(row.get("masked_men"))),
     )  # fmt: skip
     return f"{text} ({DEMO_TEXT.lower()})" if row.get("is_demo") and text not in (MISSING_TEXT, MASKED_TEXT) else text
 

@@ -237,6 +237,14 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> 
         .otherwise(pl.when(met_level).then(pl.lit(MET)).when(partial_level | improved).then(pl.lit(PARTLY)).otherwise(pl.lit(NOT_MET)))
         .alias("attainment")
     )
+    # The period a derived target was computed from, so masking can hide the target with its source.
+    frame = frame.with_columns(
+        pl.when(pl.col("target_kind") == "relative_change")
+        .then(pl.col("base_period"))
+        .when(pl.col("target_kind") == "direction")
+        .then(pl.col("_reference_period"))
+        .alias("target_source_period")
+    )
     return frame.drop(pl.selectors.starts_with("_")).collect()
 
 

@@ -304,7 +304,7 @@ def _demo_box(text: str, styles: dict[str, ParagraphStyle]) -> Table:
 
 def _cover(pack: BoardPack, styles: dict[str, ParagraphStyle]) -> list[Any]:
     story: list[Any] = [
-        Spacer(1, 18 * mm),
+        Spacer(1, 6 * mm),
         _p("Region Norrbotten · Hälso- och sjukvårdsnämnden", styles["cover_kicker"]),
         _p(pack.title, styles["cover_title"]),
         _p(pack.subtitle, styles["cover_sub"]),
@@ -335,7 +335,7 @@ def _cover(pack: BoardPack, styles: dict[str, ParagraphStyle]) -> list[Any]:
     table = Table(rows, colWidths=[30 * mm, 86 * mm, 18 * mm, WIDTH - 134 * mm], repeatRows=1)
     table.setStyle(TableStyle(_table_style()))
     story += [_p("Perspektiven i korthet", styles["h2"]), table]
-    worst = furthest_from_target(pack.card)
+    worst = furthest_from_target(pack.card, limit=4)
     if not worst.is_empty():
         story += [_p("Längst från målet", styles["h2"])]
         rows = [[_p(h, styles["cell_bold"]) for h in ("Styrmått", "Periodens utfall", "Mål", "Avstånd")]]

@@ -200,13 +200,10 @@ def _measure_slide(prs: Any, pack: BoardPack, entry: MeasureEntry) -> Any:
         facts.append((f"Jämfört med {comparison_text(row)}", {"newline": True, "size": 13, "colour": MUTED, "space": 2}))
     _text(slide, right, 1.8, width, 2.0, facts)
     analysis = entry.analysis
-    label = "Analys" + (
-        f" ({analysis.author})"
-        if analysis.is_own and analysis.author
-        else ""
-        if analysis.is_own
-        else " – automatisk text utifrån siffrorna"
-    )
+    if analysis.is_own:
+        label = f"Analys – {analysis.author}" if analysis.author else "Analys"
+    else:
+        label = "Analys – automatisk text utifrån siffrorna"
     text = analysis.text if len(analysis.text) <= 700 else analysis.text[:690].rsplit(" ", 1)[0] + " …"
     size = 14 if len(text) <= 380 else 12
     _text(
@@ -227,7 +224,7 @@ def _measure_slide(prs: Any, pack: BoardPack, entry: MeasureEntry) -> Any:
 def _native_chart(slide: Any, chart: LineChart, left: float, top: float, width: float, height: float) -> None:
     data = CategoryChartData()
     data.categories = chart.categories
-    fmt = '0" %"' if chart.unit == "%" else "# ##0" if chart.decimals == 0 else "# ##0,0"
+    fmt = _number_format(chart.unit, chart.decimals)
     for line in chart.lines:
         data.add_series(line.name, line.values, number_format=fmt)
     if chart.has_demo:
@@ -290,6 +287,16 @@ def _native_chart(slide: Any, chart: LineChart, left: float, top: float, width: 
             point.marker.size = 13
             point.marker.format.fill.solid()
             point.marker.format.fill.fore_color.rgb = colour
+
+
+def _number_format(unit: str, decimals: int) -> str:
+    """An Office number format: codes are written with ',' for thousands and '.' for decimals, and
+    PowerPoint shows them in the viewer's locale (43 000 and 17,1 % in Swedish)."""
+    digits = "0" if decimals == 0 else "0." + "0" * decimals
+    if unit == "%":
+        return f'{digits}" %"'
+    suffix = f'" {unit}"' if unit in ("mnkr", "kr") else ""
+    return f"#,##{digits}{suffix}"
 
 
 def _demo_values(chart: LineChart) -> list[float | None]:

@@ -46,6 +46,7 @@ COLUMNS: list[tuple[str, int, str]] = [
     ("Analys", 80, "text"),
     ("Analysen skriven av", 24, "text"),
 ]
+_FORMATTED = {"Periodens utfall"}  # text made by kpi.formatting, not by a person
 HEADER_ROW = 5  # rows above the table: title, period, created, demo note
 
 
@@ -137,6 +138,10 @@ def board_pack_xlsx(pack: BoardPack, progress: Progress | None = None) -> bytes:
                 sheet.write_number(i, c, int(value), top)
             elif kind == "flag":
                 sheet.write_string(i, c, "Ja" if value else "Nej", top)
+            elif name in _FORMATTED:
+                # Styrkort's own number text ("−31 mnkr"): written as a string cell, so it can never be a
+                # formula, and without the apostrophe that would otherwise show before a minus.
+                sheet.write_string(i, c, str(value), top)
             else:
                 sheet.write_string(i, c, neutralise(str(value)), wrap if name in ("Styrmått", "Analys", "Källa") else top)
         if progress:

@@ -287,11 +287,6 @@ def test_pdf_of_a_unit_with_too_few_shows_skyddat_and_never_the_number(
 
 
 @needs_poppler
-@pytest.mark.xfail(
-    strict=True,
-    reason="kpi/export_pdf.py _cover (line ~354): the legend 'Så läses tabellerna' spills over onto a page of its own, "
-    "leaving page 2 of the Division Nära pack nearly empty",
-)
 def test_pdf_cover_with_its_legend_fits_on_the_first_page(pdf: ReadPdf) -> None:
     assert "Så läses tabellerna" in pdf.pages[0]
 
@@ -407,12 +402,6 @@ def test_pptx_slides_with_demo_data_say_so(deck: Any, pack: BoardPack) -> None:
     assert any(said[1:])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kpi/export_pptx.py line 230: the chart number format for a non-% measure with decimals is '# ##0,0'; in "
-    "OOXML format codes ',' is the thousands separator and '.' the decimal point, so the axis of e.g. −1,60 mnkr shows "
-    "whole numbers",
-)
 def test_pptx_chart_with_decimals_keeps_them(masked: tuple[BoardPack, str, float]) -> None:
     unit_pack = masked[0]
     entry = next(m for m in unit_pack.missing_target if m.chart is not None and m.chart.unit != "%" and m.chart.decimals > 0)
@@ -537,11 +526,6 @@ def test_xlsx_of_the_pack_has_no_formulas(book: openpyxl.Workbook) -> None:
     assert cells and all(cell.data_type in ("s", "n") for cell in cells)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kpi/export_xlsx.py line 141 runs the generated 'Periodens utfall' text through neutralise, so a negative "
-    'outcome reads "\'−31 mnkr" with a stray apostrophe in Excel while the PDF and the deck show −31 mnkr',
-)
 def test_xlsx_outcome_text_reads_as_in_the_pdf(book: openpyxl.Workbook, pack: BoardPack) -> None:
     budget = row_for(table_rows(book["Styrkort"]), entry_of(pack, "eko_budgetavvikelse").name)
     assert plain(budget["Periodens utfall"].value) == "\u221231 mnkr"
@@ -550,13 +534,6 @@ def test_xlsx_outcome_text_reads_as_in_the_pdf(book: openpyxl.Workbook, pack: Bo
 # --- a masked base year ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kpi/evaluation.py line 204: a relative-change target ('Minska med 50 % jämfört med 2020') is computed from "
-    "a masked base-year value and kept (kpi/breakdowns.py mask_small_numbers hides only comparison_value), so the "
-    "pack's target line, the generated text ('motsvarar högst 1,3') and the cover's distance give the masked count "
-    "away: Division Nära's fall injuries 2020 = 1,33 / (8/12) / 0,5 = 4",
-)
 def test_a_target_derived_from_a_masked_base_year_is_not_drawn(data: tuple[Dataset, Evaluation]) -> None:
     dataset, evaluation = data
     wide = evaluation.wide

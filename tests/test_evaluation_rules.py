@@ -90,20 +90,31 @@ FALLS = {
 @pytest.mark.parametrize(
     ("period", "value", "attainment", "target"),
     [
-        ("2022-DÅ08", 8, "ej_uppfyllt", 4 * 0.5 * 8 / 12),
-        ("2022-DÅ08", 1, "uppfyllt", 4 * 0.5 * 8 / 12),
-        ("2022-ÅR", 2, "uppfyllt", 2.0),
-        ("2022-ÅR", 3, "ej_uppfyllt", 2.0),
+        ("2022-DÅ08", 80, "ej_uppfyllt", 40 * 0.5 * 8 / 12),
+        ("2022-DÅ08", 10, "uppfyllt", 40 * 0.5 * 8 / 12),
+        ("2022-ÅR", 20, "uppfyllt", 20.0),
+        ("2022-ÅR", 30, "ej_uppfyllt", 20.0),
     ],
 )
 def test_relative_change_against_a_base_year(period: str, value: float, attainment: str, target: float) -> None:
     rows = [
-        {"measure_id": "m", "unit_id": "d", "period": "2020-ÅR", "value": 4},
+        {"measure_id": "m", "unit_id": "d", "period": "2020-ÅR", "value": 40},
         {"measure_id": "m", "unit_id": "d", "period": period, "value": value},
     ]
     result = cell(run([measure(**FALLS)], rows), "d", period)
     assert result["attainment"] == attainment
     assert result["target_effective"] == pytest.approx(target)
+
+
+def test_a_target_computed_from_a_masked_base_value_is_hidden_with_it() -> None:
+    """4 falls in 2020 are masked (fewer than 5); 'half of 2020' would give them back as 1,33."""
+    rows = [
+        {"measure_id": "m", "unit_id": "d", "period": "2020-ÅR", "value": 4},
+        {"measure_id": "m", "unit_id": "d", "period": "2022-DÅ08", "value": 8},
+    ]
+    result = cell(run([measure(**FALLS)], rows), "d", "2022-DÅ08")
+    assert result["target_effective"] is None
+    assert cell(run([measure(**FALLS)], rows), "d", "2020-ÅR")["masked"] is True
 
 
 def test_relative_change_without_base_value_is_not_assessed() -> None:
