@@ -45,7 +45,14 @@ PERIOD = "2022-DÅ08"
 CREATED = datetime(2026, 11, 22, 10, 0)
 FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
 HAS_POPPLER = shutil.which("pdftotext") is not None and shutil.which("pdftoppm") is not None
-needs_poppler = pytest.mark.skipif(not HAS_POPPLER, reason="poppler-utils (pdftotext, pdftoppm) saknas")
+# Not a skip: a machine without poppler-utils would otherwise pass without ever reading the PDF.
+needs_poppler = pytest.mark.usefixtures("poppler")
+
+
+@pytest.fixture(scope="session")
+def poppler() -> None:
+    if not HAS_POPPLER:
+        pytest.fail("pdftotext och pdftoppm saknas: installera Debians paket poppler-utils (se .ci/run).")
 
 
 def plain(text: str) -> str:
@@ -101,7 +108,7 @@ def pack(data: tuple[Dataset, Evaluation]) -> BoardPack:
 @pytest.fixture(scope="module")
 def pdf(pack: BoardPack, tmp_path_factory: pytest.TempPathFactory) -> ReadPdf:
     if not HAS_POPPLER:
-        pytest.skip("poppler-utils (pdftotext, pdftoppm) saknas")
+        pytest.fail("pdftotext och pdftoppm saknas: installera Debians paket poppler-utils (se .ci/run).")
     content = render_board_pack(pack, "pdf")
     assert content.startswith(b"%PDF")
     read = read_pdf(content, tmp_path_factory.mktemp("pdf"))
