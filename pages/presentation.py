@@ -11,14 +11,14 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.board_pack import outcome_cell, slide_plan
-from kpi.display import comparison_text
+from kpi.display import attention_table, comparison_text
 from kpi.export_pptx import ROWS_PER_SLIDE
-from kpi.overview import perspective_summary
+from kpi.overview import furthest_from_target, perspective_summary
 from ui import charts, data
 from ui.exports import export_buttons
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import OVERVIEW_PAGE
-from ui.presentation import facts_html, presentation_style, table_html, tiles_html, title_html
+from ui.presentation import attention_html, facts_html, presentation_style, table_html, tiles_html, title_html
 
 MODES = {"missing_target": "Styrmått som missar målet", "all_with_value": "Alla styrmått med värde", "none": "Bara perspektiven"}
 
@@ -73,7 +73,7 @@ subtitle = pack.subtitle.replace("Uppföljning ", f"{pack.organisation} · ")
 if slide.kind == "title":
     st.html(title_html(pack.title, pack.subtitle, demo=pack.has_demo))
     summary = perspective_summary(card).to_dicts()
-    st.html(tiles_html(summary))
+    st.html(tiles_html(summary) + attention_html(attention_table(furthest_from_target(card, limit=3), filters.sex).to_dicts()))
 elif slide.kind == "perspective":
     section = next(s for s in pack.sections if s.perspective == slide.perspective)
     chosen = [entries[m] for m in slide.measure_ids]

@@ -102,3 +102,14 @@ def facts_html(entry: MeasureEntry, outcome: str, comparison: str | None) -> str
         f'<div class="pr-fact">{badge_html(ATTAINMENT[row["attainment"]])} &nbsp; {badge_html(TREND[row["trend"]])}</div>{compared}'
         f'<div class="pr-label"><b>{escape(label)}</b></div><div class="pr-text">{escape(analysis.text)}</div>'
     )
+
+
+def attention_html(rows: list[dict[str, str]]) -> str:
+    """The overview's 'Längst från målet' (``kpi.display.attention_table`` rows) as a short list."""
+    if not rows:
+        return ""
+    items = "".join(
+        f"<li><b>{escape(r['Styrmått'])}</b>: {escape(r['Periodens utfall'])}, mål {escape(r['Mål'])} ({escape(r['Avstånd'])})</li>"
+        for r in rows
+    )
+    return f'<div class="pr-attention"><h4>Längst från målet</h4><ol>{items}</ol></div>'
