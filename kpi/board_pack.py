@@ -151,10 +151,16 @@ class BoardPack:
         return [s for s in found if s != "källa saknas"]
 
     @property
+    def source_text(self) -> str:
+        """'Källa: <the documents>', or what there is where nothing shown is published."""
+        if self.sources:
+            return "Källa: " + "; ".join(self.sources)
+        return "Källa: inga publicerade värden – de som visas är demodata" if self.has_demo else "Källa: inga värden"
+
+    @property
     def source_line(self) -> str:
-        sources = "; ".join(self.sources) or "inga publicerade värden"
         demo = " Värden märkta demodata är genererade och inte publicerade." if self.has_demo else ""
-        return f"Källa: {sources}. Bedömning och text: Styrkort.{demo}"
+        return f"{self.source_text}. Bedömning och text: Styrkort.{demo}"
 
     def file_stem(self, perspective: str | None = None) -> str:
         part = f"_{perspective.lower()}" if perspective else ""

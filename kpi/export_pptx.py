@@ -314,7 +314,7 @@ def board_pack_pptx(pack: BoardPack, progress: Progress | None = None) -> bytes:
     prs.core_properties.language = "sv-SE"
     entries = {m.measure_id: m for m in pack.measures}
     plan = slide_plan(pack.card, rows_per_slide=ROWS_PER_SLIDE)
-    source = "Källa: " + ("; ".join(pack.sources) or "inga publicerade värden")
+    source = pack.source_text
     made: list[tuple[Any, bool, str]] = []
     for i, item in enumerate(plan, start=1):
         if item.kind == "title":
