@@ -186,6 +186,17 @@ def measure_row(card: pl.DataFrame, measure_id: str) -> dict[str, Any]:
     return card.filter(pl.col("measure_id") == measure_id).row(0, named=True)
 
 
+def _distance_text(r: dict[str, Any], decimals: int) -> str:
+    """The 'Avstånd' cell: the gap to the period's target, or why there is no single number."""
+    if r["target_effective"] is not None:
+        return gap_to_target_text(r["value"], r["target_effective"], r["unit"], decimals, r["direction"])
+    if r.get("target_women") is not None or r.get("target_men") is not None:
+        return "bedömt per kön"
+    if r.get("target_kind") == "band":
+        return f"utanför målet {r['target']}" if r.get("target") else "utanför målet"
+    return "visas inte (målet räknas från ett skyddat värde)"
+
+
 def attention_table(frame: pl.DataFrame, sex: str = "T") -> pl.DataFrame:
     """The overview's lists (``kpi.overview``) as text: the distance to the target where the frame
     has a ``shortfall`` column, the change against the comparison where it has ``change``."""
@@ -199,9 +210,7 @@ def attention_table(frame: pl.DataFrame, sex: str = "T") -> pl.DataFrame:
                 "Styrmått": r["measure"],
                 "Periodens utfall": outcome_text(r, sex),
                 "Mål": r["target"] or "–",
-                "Avstånd": gap_to_target_text(r["value"], r["target_effective"], r["unit"], decimals, r["direction"])
-                if r["target_effective"] is not None
-                else "bedömt per kön",
+                "Avstånd": _distance_text(r, decimals),
                 "Förändring": f"{change_text(r['value'], r['comparison_value'], r['unit'], decimals)} mot {short_period(r['comparison_period'])}"
                 if r["comparison_period"] is not None
                 else MISSING_TEXT,
