@@ -77,8 +77,8 @@ class MeasureEntry:
 
     @property
     def shows_demo(self) -> bool:
-        """The value, or a point of its chart, is demo data."""
-        return (bool(self.row["is_demo"]) and self.has_value) or (self.chart is not None and self.chart.has_demo)
+        """The value, or a point of its chart, is demo data (a chart is shown only with a value)."""
+        return self.has_value and (bool(self.row["is_demo"]) or (self.chart is not None and self.chart.has_demo))
 
     @property
     def misses_target(self) -> bool:
@@ -261,22 +261,23 @@ def _trend_chart(evaluation: Evaluation, row: dict[str, Any], unit_id: str, peri
         sexes = ["T", "K", "M"] if series["value"].is_not_null().any() else ["K", "M"]
     else:
         sexes = ["T"]
+    decimals = int(row["decimals"]) if row.get("decimals") is not None else 0
     lines: list[Line] = []
     for s in sexes:
         suffix = {"T": "", "K": "_women", "M": "_men"}[s]
-        values = series[f"value{suffix}"].to_list()
+        # Rounded as printed: a chart's data (in the PowerPoint, editable) shows no more than the tables.
+        values = [None if v is None else round(v, decimals) for v in series[f"value{suffix}"].to_list()]
         if sum(v is not None for v in values) < 2:
             continue
         demo = [bool(d) and v is not None for d, v in zip(series[f"is_demo{suffix}"].fill_null(False).to_list(), values)]
         lines.append(Line(SEX_LABELS[s] if s != "T" else "Utfall", values, SEX_COLOURS[s], demo=demo))
-        targets = series[f"target_effective{suffix}"].to_list()
+        targets = [None if t is None else round(t, max(decimals, 1)) for t in series[f"target_effective{suffix}"].to_list()]
         if any(t is not None for t in targets):
             label = "Mål" if s == "T" else f"Mål {SEX_LABELS[s].lower()}"
             lines.append(Line(label, targets, TARGET_COLOUR if s == "T" else SEX_COLOURS[s], dashed=True, step=True))
     if not any(not line.dashed for line in lines):
         return None
     periods = series["period"].to_list()
-    decimals = int(row["decimals"]) if row.get("decimals") is not None else 0
     return LineChart(
         categories=[short_period(x) for x in periods],
         lines=lines,
@@ -290,6 +291,7 @@ def _trend_chart(evaluation: Evaluation, row: dict[str, Any], unit_id: str, peri
 # --- slides ----------------------------------------------------------------------------------
 
 SlideKind = Literal["title", "perspective", "measure"]
+ROWS_PER_SLIDE = 6  # measures per perspective slide, in the deck and the presentation: the type stays large
 
 
 @dataclass(frozen=True)

@@ -86,14 +86,14 @@ def unit_spread(long: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
 
     Only units that existed during the period and are not masked take part. Columns: unit_id
     (the organisation), measure_id, period, spread_min, spread_max, spread, min_unit_id,
-    max_unit_id, units_meeting_target, units_with_value.
+    max_unit_id, units_meeting_target, units_with_value, spread_is_demo (a unit's value is demo data).
     """
     reporting = units.filter(pl.col("unit_type").is_in([t.value for t in REPORTING_UNIT_TYPES])).select(
         "unit_id", "valid_from", "valid_to"
     )
     leaf = (
         long.filter((pl.col("sex") == "T") & pl.col("value").is_not_null() & ~pl.col("masked"))
-        .select("measure_id", "unit_id", "period", "year", "end_month", "value", "attainment", "direction")
+        .select("measure_id", "unit_id", "period", "year", "end_month", "value", "attainment", "direction", "is_demo")
         .join(reporting, on="unit_id", how="inner")
         .filter(
             (pl.col("valid_from").dt.year() * 100 + pl.col("valid_from").dt.month() <= pl.col("year") * 100 + pl.col("end_month"))
@@ -111,6 +111,7 @@ def unit_spread(long: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
             pl.col("unit_id").sort_by(["value", "unit_id"], descending=[False, True]).last().alias("max_unit_id"),
             (pl.col("attainment") == MET).sum().cast(pl.Int32).alias("units_meeting_target"),
             pl.len().cast(pl.Int32).alias("units_with_value"),
+            pl.col("is_demo").fill_null(False).any().alias("spread_is_demo"),
         )
         .with_columns((pl.col("spread_max") - pl.col("spread_min")).alias("spread"))
         .rename({"ancestor_id": "unit_id"})

@@ -172,6 +172,9 @@ def _export(args: argparse.Namespace) -> int:
             print(f"Fel: perspektivet '{args.perspective}' finns inte. Välj ett av: {', '.join(PERSPECTIVES)}.", file=sys.stderr)
             return 2
     dataset = load_dataset(args.data)
+    if period.year not in dataset.years:
+        print(f"Fel: det finns inga data för {period.label}; data finns för {dataset.years[0]}–{dataset.years[-1]}.", file=sys.stderr)
+        return 2
     unit_id = find_unit(dataset.units, args.org)
     sex = {"alla": "T", "kvinnor": "K", "män": "M"}[args.kon]
     pack = build_board_pack(dataset, cached_evaluation(dataset, args.data), unit_id, period.id, sex=sex, perspective=perspective)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from kpi.board_pack import BoardPack, LineChart, MeasureEntry, Progress, Slide, outcome_cell, slide_plan
+from kpi.board_pack import ROWS_PER_SLIDE, BoardPack, LineChart, MeasureEntry, Progress, Slide, outcome_cell, slide_plan
 from kpi.display import comparison_text, source_text
 from kpi.evaluation import MET, NOT_ASSESSED, NOT_MET, PARTLY
 from kpi.legend import ATTAINMENT, DEMO_TEXT, TREND
@@ -31,7 +31,6 @@ WIDE, HIGH = Inches(13.333), Inches(7.5)
 INK, MUTED, RULE, HEAD_FILL, DEMO_FILL = "1F2933", "5F6B76", "C8CED4", "E8EDF2", "FFF4D6"
 FONT = "Calibri"
 DEMO_MARK = "E69F00"
-ROWS_PER_SLIDE = 6  # measures per perspective slide: the table stays in 14-point type
 
 
 def _rgb(hex_colour: str) -> RGBColor:
@@ -215,7 +214,8 @@ def _measure_slide(prs: Any, pack: BoardPack, entry: MeasureEntry) -> Any:
         [(label, {"bold": True, "size": 13, "colour": MUTED}), (text, {"newline": True, "size": size, "space": 3})],
     )
     if analysis.is_own:
-        slide.notes_slide.notes_text_frame.text = f"Automatisk text: {analysis.generated}"
+        # The whole comment (the slide may shorten it) and the generated text beside it.
+        slide.notes_slide.notes_text_frame.text = f"{label}: {analysis.own}\n\nAutomatisk text: {analysis.generated}"
     elif analysis.generated:
         slide.notes_slide.notes_text_frame.text = analysis.generated
     return slide

@@ -17,7 +17,7 @@ import xlsxwriter
 from kpi.board_pack import BoardPack, Progress, outcome_cell
 from kpi.display import short_period, source_text
 from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
-from kpi.exports import neutralise
+from kpi.exports import FORMULA_STARTS, neutralise
 from kpi.legend import DEMO_TEXT
 
 # (heading, width, kind): kind "text", "value" (the measure's own format), "int" or "flag".
@@ -40,6 +40,7 @@ COLUMNS: list[tuple[str, int, str]] = [
     ("Högst bland enheterna", 12, "value"),
     ("Enheter som når målet", 11, "int"),
     ("Enheter med värde", 11, "int"),
+    ("Enheternas värden demodata", 12, "flag"),
     ("Skyddat (för få)", 10, "flag"),
     ("Demodata", 10, "flag"),
     ("Källa", 50, "text"),
@@ -47,6 +48,9 @@ COLUMNS: list[tuple[str, int, str]] = [
     ("Analysen skriven av", 24, "text"),
 ]
 _FORMATTED = {"Periodens utfall"}  # text made by kpi.formatting, not by a person
+# The catalogue's own texts ("+/-0 mnkr"): Excel's quote prefix keeps them text, without a visible
+# apostrophe. Text written by people (analyses, authors, actions) gets the apostrophe, as in CSV.
+_CATALOGUE = {"Perspektiv", "Framgångsfaktor", "Styrmått", "Mål", "Enhet"}
 HEADER_ROW = 5  # rows above the table: title, period, created, demo note
 
 
@@ -79,10 +83,12 @@ def scorecard_rows(pack: BoardPack) -> list[dict[str, Any]]:
                 "Utveckling": TREND_LABELS[r["trend"]] if r["trend"] != "saknas" else "jämförelse saknas",
                 "Jämförelseperiod": short_period(r["comparison_period"]) if r["comparison_period"] else None,
                 "Jämförelsevärde": r["comparison_value"],
-                "Lägst bland enheterna": r["spread_min"],
-                "Högst bland enheterna": r["spread_max"],
-                "Enheter som når målet": r["units_meeting_target"],
-                "Enheter med värde": r["units_with_value"],
+                # The units' spread is the total's: left empty when the pack is for women or men.
+                "Lägst bland enheterna": r["spread_min"] if pack.sex == "T" else None,
+                "Högst bland enheterna": r["spread_max"] if pack.sex == "T" else None,
+                "Enheter som når målet": r["units_meeting_target"] if pack.sex == "T" else None,
+                "Enheter med värde": r["units_with_value"] if pack.sex == "T" else None,
+                "Enheternas värden demodata": bool(r["spread_is_demo"]) if pack.sex == "T" and r["units_with_value"] else None,
                 "Skyddat (för få)": bool(r["masked"] or r["masked_women"] or r["masked_men"]),
                 "Demodata": bool(r["is_demo"]) and entry.has_value,
                 "Källa": source_text(r["source"], bool(r["is_demo"]) and entry.has_value),
@@ -112,6 +118,7 @@ def board_pack_xlsx(pack: BoardPack, progress: Progress | None = None) -> bytes:
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     top = book.add_format({"valign": "top"})
     demo = book.add_format({"bg_color": "#FFF4D6", "bold": True})
+    quoted = book.add_format({"quote_prefix": True, "valign": "top", "text_wrap": True})
     formats: dict[str, Any] = {}
 
     sheet = book.add_worksheet("Styrkort")
@@ -133,11 +140,19 @@ def board_pack_xlsx(pack: BoardPack, progress: Progress | None = None) -> bytes:
                 key = _number_format(row["Enhet"], row["_decimals"])
                 if key not in formats:
                     formats[key] = book.add_format({"num_format": key, "valign": "top"})
-                sheet.write_number(i, c, float(value), formats[key])
+                # Rounded as printed: the file shows no finer ratio than the dashboard does.
+                sheet.write_number(
+                    i,
+                    c,
+                    round(float(value), row["_decimals"] if name != "Mål för perioden" else max(row["_decimals"], 1)),
+                    formats[key],
+                )
             elif kind == "int":
                 sheet.write_number(i, c, int(value), top)
             elif kind == "flag":
                 sheet.write_string(i, c, "Ja" if value else "Nej", top)
+            elif name in _CATALOGUE and str(value).startswith(FORMULA_STARTS):
+                sheet.write_string(i, c, str(value), quoted)
             elif name in _FORMATTED:
                 # Styrkort's own number text ("−31 mnkr"): written as a string cell, so it can never be a
                 # formula, and without the apostrophe that would otherwise show before a minus.

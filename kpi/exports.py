@@ -25,11 +25,11 @@ MIME_TYPES: dict[str, str] = {
 }
 FORMAT_NAMES: dict[str, str] = {"pdf": "PDF-rapport", "pptx": "PowerPoint", "xlsx": "Excel"}
 
-_FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(table: pl.DataFrame) -> bytes:

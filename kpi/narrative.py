@@ -47,6 +47,7 @@ UNIT_NOUNS = {
 
 # The subject of the sentences, by the measure's unit: "Andelen är …", "Antalet har ökat …".
 _SUBJECT = {"%": "andelen", "antal": "antalet", "mnkr": "utfallet", "kr": "utfallet", "index": "indexvärdet"}
+_TREND_WORDS = {IMPROVED: "förbättrad", UNCHANGED: "oförändrad", WORSENED: "försämrad"}
 _NEUTER = {"antalet", "utfallet", "indexvärdet", "värdet"}  # "oförändrat", not "oförändrad"
 _ATTAINMENT_WORDS = {MET: "uppfyllt", PARTLY: "delvis uppfyllt", NOT_MET: "ej uppfyllt", NOT_ASSESSED: "inte bedömt"}
 _SEX_PHRASE = {"K": "för kvinnor", "M": "för män"}
@@ -90,12 +91,12 @@ def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = U
     sentences = [_value_sentence(row, subject, unit, decimals, sex)]
     has_value = row["value"] is not None or row.get("value_women") is not None or row.get("value_men") is not None
     if has_value:
-        sentences.append(_target_sentence(row, unit, decimals))
+        sentences.append(_target_sentence(row, unit, decimals, sex))
         sentences.append(_comparison_sentence(row, subject, unit, decimals))
     if sex == "T":
         sentences.append(_spread_sentence(row, unit, decimals, units))
         if has_value:
-            sentences.append(_gender_sentence(row))
+            sentences.append(_gender_sentence(row, decimals))
     if row.get("is_demo") and has_value:
         sentences.append(f"Värdena är {DEMO_TEXT.lower()} (genererade, inte publicerade).")
     return " ".join(s for s in sentences if s)
@@ -114,7 +115,12 @@ def _value_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: i
         return f"Värdet{for_sex} är skyddat eftersom det bygger på för få personer."
     value, women, men = row["value"], row.get("value_women"), row.get("value_men")
     if value is None and (women is not None or men is not None):
+        if women is None or men is None:
+            given, label, other = (women, "kvinnor", "män") if women is not None else (men, "män", "kvinnor")
+            return f"{Subject} är {_value(given, unit, decimals)} för {label}; för {other} saknas uppgift, och någon total anges inte."
         return f"{Subject} är {_value(women, unit, decimals)} för kvinnor och {_value(men, unit, decimals)} för män; någon total anges inte."
+    if value is None and (row.get("masked_women") or row.get("masked_men")):
+        return "Värdena för kvinnor och män är skyddade eftersom de bygger på för få personer."
     if value is None:
         return f"Uppgift saknas{for_sex} för perioden."
     text = f"{Subject}{for_sex} är {_value(value, unit, decimals)}"
@@ -125,7 +131,7 @@ def _value_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: i
     return f"{text}."
 
 
-def _target_sentence(row: Mapping[str, Any], unit: str, decimals: int) -> str:
+def _target_sentence(row: Mapping[str, Any], unit: str, decimals: int, sex: str = "T") -> str:
     kind = row.get("target_kind") or "none"
     attainment = row["attainment"]
     word = _ATTAINMENT_WORDS[attainment]
@@ -134,7 +140,7 @@ def _target_sentence(row: Mapping[str, Any], unit: str, decimals: int) -> str:
     if kind == "none":
         return f"Styrmåttet har inget mål som bedöms (”{text}”)." if text else "Styrmåttet har inget mål."
     if kind == "level" and (row.get("target_women") is not None or row.get("target_men") is not None):
-        return _per_sex_target_sentence(row, unit, decimals, lower)
+        return _per_sex_target_sentence(row, unit, decimals, lower, sex)
     if kind == "level" and row.get("target_value") is not None:
         target = _value(row["target_value"], unit, _decimals_for(row["target_value"], decimals))
         named = f"Målet, högst {target}," if lower else f"Målet {target}"
@@ -155,15 +161,17 @@ def _target_sentence(row: Mapping[str, Any], unit: str, decimals: int) -> str:
     return f"Målet ”{text}” är {word}."
 
 
-def _per_sex_target_sentence(row: Mapping[str, Any], unit: str, decimals: int, lower: bool) -> str:
+def _per_sex_target_sentence(row: Mapping[str, Any], unit: str, decimals: int, lower: bool, sex: str) -> str:
     bound = "högst " if lower else ""
     parts = []
-    for label, target, attainment in (
-        ("kvinnor", row.get("target_women"), row.get("attainment_women")),
-        ("män", row.get("target_men"), row.get("attainment_men")),
+    for code, label, target, attainment in (
+        ("K", "kvinnor", row.get("target_women"), row.get("attainment_women")),
+        ("M", "män", row.get("target_men"), row.get("attainment_men")),
     ):
-        if target is None:
+        if target is None or sex not in ("T", code):
             continue
+        if sex != "T":
+            attainment = row["attainment"]  # the chosen sex's verdict is in the total's place
         verdict = _ATTAINMENT_WORDS.get(attainment or NOT_ASSESSED, "inte bedömt")
         parts.append(f"målet för {label}, {bound}{_value(target, unit, _decimals_for(target, decimals))}, är {verdict}")
     if not parts:
@@ -186,6 +194,12 @@ def _same_period_last_year(period: str, comparison: str) -> bool:
 
 def _comparison_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: int) -> str:
     value, reference, period = row["value"], row.get("comparison_value"), row.get("comparison_period")
+    if value is not None and reference is None and period is not None and row["trend"] in _TREND_WORDS:
+        # The comparison value is masked (too few): the verdict in the table stands, the number is not given.
+        when = (
+            f"samma period {parse_period(period).year}" if _same_period_last_year(row["period"], period) else short_period(period)
+        )
+        return f"Jämförelsevärdet för {when} är skyddat (för få); utvecklingen bedöms som {_TREND_WORDS[row['trend']]}."
     if value is None or reference is None or period is None or row["trend"] not in (IMPROVED, UNCHANGED, WORSENED):
         return "Det finns inget jämförbart värde från samma period året innan."
     when = f"samma period {parse_period(period).year}" if _same_period_last_year(row["period"], period) else short_period(period)
@@ -272,13 +286,20 @@ def _spread_sentence(row: Mapping[str, Any], unit: str, decimals: int, units: Un
             sentences.append(f"Ingen av de {n} {units.definite_plural} når målet.")
         else:
             sentences.append(f"{meeting} av {n} {units.plural} når målet.")
+    if row.get("spread_is_demo") and sentences:
+        sentences.append(f"{units.definite_plural.capitalize()}s värden är {DEMO_TEXT.lower()} (genererade, inte publicerade).")
     return " ".join(sentences)
 
 
-def _gender_sentence(row: Mapping[str, Any]) -> str:
-    gap = row.get("gender_gap_pp")
-    if not row.get("gender_gap_flag") or gap is None:
+def _gender_sentence(row: Mapping[str, Any], decimals: int) -> str:
+    """The flagged gap between women and men, computed from the values as printed."""
+    women, men = row.get("value_women"), row.get("value_men")
+    if not row.get("gender_gap_flag") or women is None or men is None:
         return ""
-    amount = format_number(abs(gap), 1)
+    gap = round(women, decimals) - round(men, decimals)
+    if round(gap, decimals) == 0:
+        return ""
+    amount = format_number(abs(gap), decimals)
+    noun = "procentenhet" if amount == "1" else "procentenheter"
     higher = "kvinnor" if gap > 0 else "män"
-    return f"Andelen är {amount} procentenheter högre för {higher}, en skillnad mellan kvinnor och män som bör följas upp."
+    return f"Andelen är {amount} {noun} högre för {higher}, en skillnad mellan kvinnor och män som bör följas upp."

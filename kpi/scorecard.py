@@ -137,6 +137,7 @@ SCORECARD_COLUMNS = [
     "target_value",
     "target_women",
     "target_men",
+    "spread_is_demo",
 ]
 
 
@@ -181,7 +182,7 @@ def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T")
         "masked_women", "masked_men", "is_demo", "source",
     )
     spread = evaluation.spread.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
-        "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value"
+        "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value", "spread_is_demo"
     )
     return (
         catalogue_rows.join(values, on="measure_id", how="left")
@@ -195,6 +196,7 @@ def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T")
             pl.col("masked_women").fill_null(False),
             pl.col("masked_men").fill_null(False),
             pl.col("gender_gap_flag").fill_null(False),
+            pl.col("spread_is_demo").fill_null(False),
             pl.coalesce("source", "measure_source").alias("source"),
         )
         .sort("_order")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.board_pack import outcome_cell, slide_plan
+from kpi.board_pack import ROWS_PER_SLIDE, outcome_cell, slide_plan
 from kpi.display import attention_table, comparison_text
-from kpi.export_pptx import ROWS_PER_SLIDE
 from kpi.overview import furthest_from_target, perspective_summary
 from ui import charts, data
 from ui.exports import export_buttons

@@ -612,3 +612,48 @@ def test_neutralise_never_leaves_a_formula_start(text: str) -> None:
     assert safe.startswith("'") or not safe.startswith(FORMULA_STARTS)
     assert safe in (text, "'" + text)  # nothing else changes
     assert neutralise(safe) == safe  # applying it twice changes nothing more
+
+
+# --- after review ----------------------------------------------------------------------------
+
+
+def test_xlsx_keeps_the_catalogues_target_text_as_text_without_an_apostrophe(book: openpyxl.Workbook, pack: BoardPack) -> None:
+    budget = row_for(table_rows(book["Styrkort"]), entry_of(pack, "eko_budgetavvikelse").name)
+    assert budget["Mål"].value == "+/-0 mnkr"
+    assert budget["Mål"].quotePrefix  # Excel's own protection: never read as a formula when edited
+
+
+def test_xlsx_labels_the_units_demo_values_and_rounds_as_printed(book: openpyxl.Workbook, pack: BoardPack) -> None:
+    digital = row_for(table_rows(book["Styrkort"]), entry_of(pack, "med_digitala_vardbesok").name)
+    assert digital["Demodata"].value == "Nej"  # the division's 14 % is published …
+    assert digital["Enheternas värden demodata"].value == "Ja"  # … its health centres' values are not
+    assert digital["Lägst bland enheterna"].value == 8 and digital["Högst bland enheterna"].value == 20
+
+
+def test_a_pack_for_women_leaves_the_totals_unit_spread_out(data: tuple[Dataset, Evaluation]) -> None:
+    dataset, evaluation = data
+    women = build_board_pack(dataset, evaluation, "div_nara", PERIOD, sex="K", created=CREATED)
+    rows = table_rows(openpyxl.load_workbook(io.BytesIO(render_board_pack(women, "xlsx")))["Styrkort"])
+    violence = row_for(rows, entry_of(women, "med_fraga_vald").name)
+    assert violence["Utfall"].value == 1179
+    assert [violence[c].value for c in ("Lägst bland enheterna", "Högst bland enheterna", "Enheter som når målet")] == [
+        None,
+        None,
+        None,
+    ]
+
+
+def test_pptx_notes_hold_the_whole_comment_and_the_generated_text(deck: Any, pack: BoardPack) -> None:
+    own = [m for m in pack.missing_target if m.analysis.is_own]
+    assert own
+    notes = {title(s): s.notes_slide.notes_text_frame.text for s in deck.slides if s.has_notes_slide and texts(s)}
+    for entry in own:
+        assert str(entry.analysis.own) in notes[entry.name]
+        assert "Automatisk text: " + entry.analysis.generated in notes[entry.name]
+
+
+def test_export_refuses_a_period_without_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "x.pdf"
+    assert run(["export", "--period", "2030-DÅ08", "--format", "pdf", "--out", str(out)]) == 2
+    assert "det finns inga data för DÅ08 2030" in capsys.readouterr().err
+    assert not out.exists()

@@ -358,9 +358,28 @@ CASES = [
     pytest.param(
         row(is_demo=True, gender_gap_flag=True, gender_gap_pp=-6.2, value_women=89.0, value_men=95.2, units_with_value=None),
         "Andelen är 92 % (kvinnor 89 %, män 95 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 är andelen oförändrad. "
-        "Andelen är 6,2 procentenheter högre för män, en skillnad mellan kvinnor och män som bör följas upp. "
+        "Andelen är 6 procentenheter högre för män, en skillnad mellan kvinnor och män som bör följas upp. "
         "Värdena är demodata (genererade, inte publicerade).",
-        id="gender-gap-and-demo",
+        id="gender-gap-from-the-printed-values-and-demo",
+    ),
+    pytest.param(
+        row(units_meeting_target=11, units_with_value=19, spread_is_demo=True),
+        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 är andelen oförändrad. "
+        "Mellan enheterna skiljer det 26 procentenheter (73–99 %). 11 av 19 enheter når målet. "
+        "Enheternas värden är demodata (genererade, inte publicerade).",
+        id="units-demo-values-labelled",
+    ),
+    pytest.param(
+        row(value_women=None, value_men=None, trend="forsamrad", comparison_value=None, units_with_value=None),
+        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämförelsevärdet för samma period 2021 är skyddat (för få); utvecklingen "
+        "bedöms som försämrad.",
+        id="masked-comparison-keeps-the-tables-verdict",
+    ),
+    pytest.param(
+        row(value=None, value_women=47.0, value_men=None, units_with_value=None, trend="saknas", comparison_value=None),
+        "Andelen är 47 % för kvinnor; för män saknas uppgift, och någon total anges inte. Målet 100 % är ej uppfyllt. "
+        "Det finns inget jämförbart värde från samma period året innan.",
+        id="one-sex-only",
     ),
 ]
 
@@ -388,6 +407,22 @@ def test_the_units_are_named_as_the_measure_reports_them() -> None:
     [
         ("K", {"value_women": None, "value_men": None}, "Andelen för kvinnor är 92 %. Målet 100 % är ej uppfyllt."),
         ("M", {"split_by_sex": False, "value": None}, "Styrmåttet är inte uppdelat på kön."),
+        (
+            "K",
+            {
+                "value": 17.1,
+                "decimals": 1,
+                "value_women": None,
+                "value_men": None,
+                "direction": -1,
+                "target_value": None,
+                "target_women": 16.0,
+                "target_men": 17.2,
+                "attainment": "ej_uppfyllt",
+                "attainment_men": "uppfyllt",
+            },
+            "Andelen för kvinnor är 17,1 %. Målet för kvinnor, högst 16 %, är ej uppfyllt. Jämfört",
+        ),
     ],
 )
 def test_a_chosen_sex_is_named_and_no_spread_is_claimed(sex: str, changes: dict[str, Any], expected_start: str) -> None:
