@@ -21,6 +21,7 @@ import polars as pl
 from kpi.actions import actions_table
 from kpi.catalogue import PERSPECTIVES
 from kpi.display import DOCUMENTS, NOT_APPLICABLE_TEXT, actions_display, outcome_text, scorecard_table, short_period, source_text
+from kpi.errors import StyrkortError
 from kpi.evaluation import MET, NOT_ASSESSED, NOT_MET, PARTLY
 from kpi.legend import SEX_COLOURS, SEX_LABELS, TARGET_COLOUR
 from kpi.narrative import UNIT_NOUNS, UNITS, Analysis, UnitNoun, analysis_for
@@ -76,9 +77,19 @@ class MeasureEntry:
         return any(self.row.get(c) is not None for c in ("value", "value_women", "value_men")) or bool(self.row.get("masked"))
 
     @property
+    def value_is_demo(self) -> bool:
+        """The period's value (as a table shows it) is demo data."""
+        return self.has_value and bool(self.row["is_demo"])
+
+    @property
+    def source(self) -> str:
+        """The value's source as a reader cites it, or 'Demodata (genererad, inte publicerad)'."""
+        return source_text(self.row["source"], self.value_is_demo)
+
+    @property
     def shows_demo(self) -> bool:
         """The value, or a point of its chart, is demo data (a chart is shown only with a value)."""
-        return self.has_value and (bool(self.row["is_demo"]) or (self.chart is not None and self.chart.has_demo))
+        return self.value_is_demo or (self.has_value and self.chart is not None and self.chart.has_demo)
 
     @property
     def misses_target(self) -> bool:
@@ -186,8 +197,6 @@ def build_board_pack(
     """The content of the board pack for one organisation and period (one perspective or all)."""
     p = parse_period(period)
     if perspective is not None and perspective not in PERSPECTIVES:
-        from kpi.errors import StyrkortError
-
         raise StyrkortError(f"Perspektivet ”{perspective}” finns inte. Välj ett av: {', '.join(PERSPECTIVES)}.")
     names = dict(dataset.units.select("unit_id", "name").iter_rows())
     catalogue = dataset.catalogues.for_year(p.year)

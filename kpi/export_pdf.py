@@ -36,7 +36,7 @@ from reportlab.platypus import (
 )
 
 from kpi.board_pack import BoardPack, LineChart, MeasureEntry, Progress, Section, outcome_cell
-from kpi.display import attention_table, comparison_text, source_text
+from kpi.display import attention_table, comparison_text
 from kpi.errors import StyrkortError
 from kpi.evaluation import MET, NOT_ASSESSED, NOT_MET, PARTLY
 from kpi.formatting import format_number
@@ -430,11 +430,7 @@ def _measure_block(entry: MeasureEntry, pack: BoardPack, styles: dict[str, Parag
     if row["comparison_value"] is not None:
         facts += f" ({escape(comparison_text(row))})"
     analysis = entry.analysis
-    label = (
-        f"Analys av {analysis.author}"
-        if analysis.is_own and analysis.author
-        else ("Analys" if analysis.is_own else "Analys (automatisk text utifrån siffrorna)")
-    )
+    label = analysis.label
     text = [
         Paragraph(facts, styles["cell"]),
         Spacer(1, 2),
@@ -442,7 +438,7 @@ def _measure_block(entry: MeasureEntry, pack: BoardPack, styles: dict[str, Parag
     ]
     if analysis.is_own:
         text += [Spacer(1, 2), Paragraph(f"<b>Automatisk text:</b> {escape(analysis.generated)}", styles["small"])]
-    text += [Spacer(1, 2), _p(f"Källa: {source_text(row['source'], bool(row['is_demo']) and entry.has_value)}", styles["small"])]
+    text += [Spacer(1, 2), _p(f"Källa: {entry.source}", styles["small"])]
     block: list[Any] = [_p(entry.name, styles["h3"])]
     if entry.chart is not None:
         layout = Table([[chart_drawing(entry.chart, 78 * mm, 46 * mm), text]], colWidths=[80 * mm, WIDTH - 80 * mm])

@@ -23,7 +23,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from kpi.board_pack import ROWS_PER_SLIDE, BoardPack, LineChart, MeasureEntry, Progress, Slide, outcome_cell, slide_plan
-from kpi.display import comparison_text, source_text
+from kpi.display import comparison_text
 from kpi.evaluation import MET, NOT_ASSESSED, NOT_MET, PARTLY
 from kpi.legend import ATTAINMENT, DEMO_TEXT, TREND
 
@@ -52,13 +52,18 @@ def _text(slide: Any, left: float, top: float, width: float, height: float, runs
             paragraph = frame.add_paragraph()
             paragraph.alignment = align
             paragraph.space_before = Pt(style.get("space", 6))
-        run = paragraph.add_run()
-        run.text = text
-        run.font.name = FONT
-        run.font.size = Pt(style.get("size", size))
-        run.font.bold = style.get("bold", bold)
-        run.font.color.rgb = _rgb(style.get("colour", colour))
+        _run(paragraph, text, style, size=size, bold=bold, colour=colour)
     return box
+
+
+def _run(paragraph: Any, text: str, style: dict[str, Any], *, size: int, bold: bool = False, colour: str = INK) -> None:
+    """One piece of text; ``style`` may override size, bold and colour."""
+    run = paragraph.add_run()
+    run.text = text
+    run.font.name = FONT
+    run.font.size = Pt(style.get("size", size))
+    run.font.bold = style.get("bold", bold)
+    run.font.color.rgb = _rgb(style.get("colour", colour))
 
 
 def _frame(slide: Any, pack: BoardPack, number: int, total: int, *, demo: bool, source: str) -> None:
@@ -83,10 +88,7 @@ def _frame(slide: Any, pack: BoardPack, number: int, total: int, *, demo: bool, 
         box.line.color.rgb = _rgb("E69F00")
         frame = box.text_frame
         frame.margin_top = frame.margin_bottom = 0
-        run = frame.paragraphs[0].add_run()
-        run.text = f"{DEMO_TEXT} visas"
-        run.font.size, run.font.bold, run.font.name = Pt(10), True, FONT
-        run.font.color.rgb = _rgb(INK)
+        _run(frame.paragraphs[0], f"{DEMO_TEXT} visas", {}, size=10, bold=True)
         frame.paragraphs[0].alignment = PP_ALIGN.CENTER
 
 
@@ -149,7 +151,7 @@ def _perspective_slide(prs: Any, pack: BoardPack, plan: Slide, entries: dict[str
         _cell(table.cell(r, 2), [(outcome_cell(entry, pack.sex), {"bold": entry.has_value})], size)
         _cell(table.cell(r, 3), _badge_runs(ATTAINMENT[row["attainment"]], size), size)
         _cell(table.cell(r, 4), _badge_runs(TREND[row["trend"]], size), size)
-    return slide, any(e.row["is_demo"] and e.has_value for e in chosen)
+    return slide, any(e.value_is_demo for e in chosen)
 
 
 def _cell(cell: Any, runs: list[tuple[str, dict[str, Any]]], size: int, fill: str = "FFFFFF") -> None:
@@ -161,12 +163,7 @@ def _cell(cell: Any, runs: list[tuple[str, dict[str, Any]]], size: int, fill: st
     frame.word_wrap = True
     paragraph = frame.paragraphs[0]
     for text, style in runs:
-        run = paragraph.add_run()
-        run.text = text
-        run.font.name = FONT
-        run.font.size = Pt(style.get("size", size))
-        run.font.bold = style.get("bold", False)
-        run.font.color.rgb = _rgb(style.get("colour", INK))
+        _run(paragraph, text, style, size=size)
 
 
 def _measure_slide(prs: Any, pack: BoardPack, entry: MeasureEntry) -> Any:
@@ -199,10 +196,7 @@ def _measure_slide(prs: Any, pack: BoardPack, entry: MeasureEntry) -> Any:
         facts.append((f"Jämfört med {comparison_text(row)}", {"newline": True, "size": 13, "colour": MUTED, "space": 2}))
     _text(slide, right, 1.8, width, 2.0, facts)
     analysis = entry.analysis
-    if analysis.is_own:
-        label = f"Analys – {analysis.author}" if analysis.author else "Analys"
-    else:
-        label = "Analys – automatisk text utifrån siffrorna"
+    label = analysis.label
     text = analysis.text if len(analysis.text) <= 700 else analysis.text[:690].rsplit(" ", 1)[0] + " …"
     size = 14 if len(text) <= 380 else 12
     _text(
@@ -324,7 +318,7 @@ def board_pack_pptx(pack: BoardPack, progress: Progress | None = None) -> bytes:
             made.append((slide, demo, source))
         else:
             entry = entries[item.measure_ids[0]]
-            row_source = f"Källa: {source_text(entry.row['source'], bool(entry.row['is_demo']) and entry.has_value)}"
+            row_source = f"Källa: {entry.source}"
             row_source = row_source if len(row_source) <= 110 else row_source[:108].rsplit(" ", 1)[0] + " …"
             made.append((_measure_slide(prs, pack, entry), entry.shows_demo, row_source))
         if progress:

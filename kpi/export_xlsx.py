@@ -15,7 +15,7 @@ from typing import Any
 import xlsxwriter
 
 from kpi.board_pack import BoardPack, Progress, outcome_cell
-from kpi.display import short_period, source_text
+from kpi.display import short_period
 from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
 from kpi.exports import FORMULA_STARTS, neutralise
 from kpi.legend import DEMO_TEXT
@@ -90,8 +90,8 @@ def scorecard_rows(pack: BoardPack) -> list[dict[str, Any]]:
                 "Enheter med värde": r["units_with_value"] if pack.sex == "T" else None,
                 "Enheternas värden demodata": bool(r["spread_is_demo"]) if pack.sex == "T" and r["units_with_value"] else None,
                 "Skyddat (för få)": bool(r["masked"] or r["masked_women"] or r["masked_men"]),
-                "Demodata": bool(r["is_demo"]) and entry.has_value,
-                "Källa": source_text(r["source"], bool(r["is_demo"]) and entry.has_value),
+                "Demodata": entry.value_is_demo,
+                "Källa": entry.source,
                 "Analys": entry.analysis.text if entry.has_value or entry.analysis.is_own else None,
                 "Analysen skriven av": (entry.analysis.author or "analytiker")
                 if entry.analysis.is_own

@@ -70,6 +70,13 @@ class Analysis:
     def is_own(self) -> bool:
         return self.own is not None
 
+    @property
+    def label(self) -> str:
+        """The heading every view and export puts above the text."""
+        if self.is_own:
+            return f"Analys – {self.author}" if self.author else "Analys"
+        return "Analys – automatisk text utifrån siffrorna"
+
 
 def analysis_for(
     row: Mapping[str, Any], comment: Mapping[str, Any] | None, *, sex: str = "T", units: UnitNoun = UNITS
@@ -102,10 +109,6 @@ def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = U
     return " ".join(s for s in sentences if s)
 
 
-def _value(value: float | None, unit: str, decimals: int) -> str:
-    return format_value(value, unit, decimals)
-
-
 def _value_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: int, sex: str) -> str:
     Subject = subject.capitalize()
     for_sex = f" {_SEX_PHRASE[sex]}" if sex in _SEX_PHRASE else ""
@@ -117,17 +120,17 @@ def _value_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: i
     if value is None and (women is not None or men is not None):
         if women is None or men is None:
             given, label, other = (women, "kvinnor", "män") if women is not None else (men, "män", "kvinnor")
-            return f"{Subject} är {_value(given, unit, decimals)} för {label}; för {other} saknas uppgift, och någon total anges inte."
-        return f"{Subject} är {_value(women, unit, decimals)} för kvinnor och {_value(men, unit, decimals)} för män; någon total anges inte."
+            return f"{Subject} är {format_value(given, unit, decimals)} för {label}; för {other} saknas uppgift, och någon total anges inte."
+        return f"{Subject} är {format_value(women, unit, decimals)} för kvinnor och {format_value(men, unit, decimals)} för män; någon total anges inte."
     if value is None and (row.get("masked_women") or row.get("masked_men")):
         return "Värdena för kvinnor och män är skyddade eftersom de bygger på för få personer."
     if value is None:
         return f"Uppgift saknas{for_sex} för perioden."
-    text = f"{Subject}{for_sex} är {_value(value, unit, decimals)}"
+    text = f"{Subject}{for_sex} är {format_value(value, unit, decimals)}"
     if row.get("masked_women") or row.get("masked_men"):
         return f"{text}; uppdelningen på kvinnor och män är skyddad eftersom grupperna är för små."
     if women is not None and men is not None:
-        return f"{text} (kvinnor {_value(women, unit, decimals)}, män {_value(men, unit, decimals)})."
+        return f"{text} (kvinnor {format_value(women, unit, decimals)}, män {format_value(men, unit, decimals)})."
     return f"{text}."
 
 
@@ -142,19 +145,19 @@ def _target_sentence(row: Mapping[str, Any], unit: str, decimals: int, sex: str 
     if kind == "level" and (row.get("target_women") is not None or row.get("target_men") is not None):
         return _per_sex_target_sentence(row, unit, decimals, lower, sex)
     if kind == "level" and row.get("target_value") is not None:
-        target = _value(row["target_value"], unit, _decimals_for(row["target_value"], decimals))
+        target = format_value(row["target_value"], unit, _decimals_for(row["target_value"], decimals))
         named = f"Målet, högst {target}," if lower else f"Målet {target}"
         return f"{named} är {word}." if attainment != NOT_ASSESSED else f"{named} kan inte bedömas."
     if kind == "annual_volume" and row.get("target_value") is not None:
-        yearly = _value(row["target_value"], unit, 0)
+        yearly = format_value(row["target_value"], unit, 0)
         effective = row.get("target_effective")
         if effective is None or attainment == NOT_ASSESSED:
             return f"Årsmålet {yearly} kan inte bedömas för perioden."
-        return f"Årsmålet {yearly} motsvarar {_value(effective, unit, 0)} för perioden och är {word}."
+        return f"Årsmålet {yearly} motsvarar {format_value(effective, unit, 0)} för perioden och är {word}."
     if kind == "relative_change" and row.get("target_effective") is not None and attainment != NOT_ASSESSED:
         effective = row["target_effective"]
         bound = "högst" if lower else "minst"
-        return f"Målet ”{text}” motsvarar {bound} {_value(effective, unit, _decimals_for(effective, decimals))} för perioden och är {word}."
+        return f"Målet ”{text}” motsvarar {bound} {format_value(effective, unit, _decimals_for(effective, decimals))} för perioden och är {word}."
     if attainment == NOT_ASSESSED:
         needs = ": värdet från samma period året innan saknas" if kind in ("direction", "relative_change") else ""
         return f"Målet ”{text}” kan inte bedömas{needs}."
@@ -173,7 +176,7 @@ def _per_sex_target_sentence(row: Mapping[str, Any], unit: str, decimals: int, l
         if sex != "T":
             attainment = row["attainment"]  # the chosen sex's verdict is in the total's place
         verdict = _ATTAINMENT_WORDS.get(attainment or NOT_ASSESSED, "inte bedömt")
-        parts.append(f"målet för {label}, {bound}{_value(target, unit, _decimals_for(target, decimals))}, är {verdict}")
+        parts.append(f"målet för {label}, {bound}{format_value(target, unit, _decimals_for(target, decimals))}, är {verdict}")
     if not parts:
         return ""
     sentence = "; ".join(parts)
@@ -203,7 +206,7 @@ def _comparison_sentence(row: Mapping[str, Any], subject: str, unit: str, decima
     if value is None or reference is None or period is None or row["trend"] not in (IMPROVED, UNCHANGED, WORSENED):
         return "Det finns inget jämförbart värde från samma period året innan."
     when = f"samma period {parse_period(period).year}" if _same_period_last_year(row["period"], period) else short_period(period)
-    lead = f"Jämfört med {when} ({_value(reference, unit, decimals)})"
+    lead = f"Jämfört med {when} ({format_value(reference, unit, decimals)})"
     if row["trend"] == UNCHANGED:
         state = "oförändrat" if subject in _NEUTER else "oförändrad"
         if _change(value, reference, unit, decimals, must_differ=False) is None:
@@ -220,26 +223,15 @@ def _change(value: float, reference: float, unit: str, decimals: int, *, must_di
     """The change as (signed, unsigned) text, from the values as printed; ``None`` when the
     printed values are equal and ``must_differ`` is false. A verdict beyond the neutral band
     whose printed values agree gets one more decimal, so 'ökat med 0' is never written."""
-    if unit == "%":
-        shown = decimals
-        difference = round(value, shown) - round(reference, shown)
-        while must_differ and round(difference, shown) == 0 and shown < decimals + 2:
-            shown += 1
-            difference = round(value, shown) - round(reference, shown)
-        if round(difference, shown) == 0:
+    if unit == "%" or unit in ("mnkr", "kr") or abs(reference) < 20:
+        difference, shown = _printed_difference(value, reference, decimals, must_differ)
+        if difference is None:
             return None
-        amount = format_number(abs(difference), shown)
-        noun = "procentenhet" if amount == "1" else "procentenheter"
-        return (f"{_sign(difference)}{amount} {noun}", f"{amount} {noun}")
-    if unit in ("mnkr", "kr") or abs(reference) < 20:
-        shown = decimals
-        difference = round(value, shown) - round(reference, shown)
-        while must_differ and round(difference, shown) == 0 and shown < decimals + 2:
-            shown += 1
-            difference = round(value, shown) - round(reference, shown)
-        if round(difference, shown) == 0:
-            return None
-        amount = _value(abs(difference), unit, shown)
+        if unit == "%":
+            amount = format_number(abs(difference), shown)
+            amount = f"{amount} {'procentenhet' if amount == '1' else 'procentenheter'}"
+        else:
+            amount = format_value(abs(difference), unit, shown)
         return (f"{_sign(difference)}{amount}", amount)
     if reference == 0:
         return None
@@ -251,6 +243,17 @@ def _change(value: float, reference: float, unit: str, decimals: int, *, must_di
         return None
     amount = f"{format_number(abs(relative), shown)}\u00a0%"
     return (f"{_sign(relative)}{amount}", amount)
+
+
+def _printed_difference(value: float, reference: float, decimals: int, must_differ: bool) -> tuple[float | None, int]:
+    """The difference of the two values as printed with ``decimals`` (up to two more when it
+    must not read 0), and the decimals used; ``None`` when the printed values agree."""
+    shown = decimals
+    difference = round(value, shown) - round(reference, shown)
+    while must_differ and round(difference, shown) == 0 and shown < decimals + 2:
+        shown += 1
+        difference = round(value, shown) - round(reference, shown)
+    return (None if round(difference, shown) == 0 else difference), shown
 
 
 def _sign(difference: float) -> str:
@@ -266,12 +269,12 @@ def _spread_sentence(row: Mapping[str, Any], unit: str, decimals: int, units: Un
     if unit in ("%", "index") and low is not None and high is not None:
         difference = round(high, decimals) - round(low, decimals)
         if round(difference, decimals) == 0:
-            sentences.append(f"Alla {n} {units.plural} har samma värde ({_value(low, unit, decimals)}).")
+            sentences.append(f"Alla {n} {units.plural} har samma värde ({format_value(low, unit, decimals)}).")
         else:
             amount = format_number(difference, decimals)
             if unit == "%":
                 noun = "procentenhet" if amount == "1" else "procentenheter"
-                span = f"{format_number(low, decimals)}–{_value(high, unit, decimals)}"
+                span = f"{format_number(low, decimals)}–{format_value(high, unit, decimals)}"
                 sentences.append(f"Mellan {units.definite_plural} skiljer det {amount} {noun} ({span}).")
             else:
                 sentences.append(

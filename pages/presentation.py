@@ -77,7 +77,7 @@ elif slide.kind == "perspective":
     section = next(s for s in pack.sections if s.perspective == slide.perspective)
     chosen = [entries[m] for m in slide.measure_ids]
     part = f" ({slide.part}/{slide.parts})" if slide.parts > 1 else ""
-    demo = any(e.row["is_demo"] and e.has_value for e in chosen)
+    demo = any(e.value_is_demo for e in chosen)
     st.html(title_html(f"{slide.perspective}{part}", f"{subtitle} · Strategiskt mål: {section.strategic_goal}", demo=demo))
     rows = [(e.name, e.table["Mål"], outcome_cell(e, pack.sex), e.row["attainment"], e.row["trend"], e.has_value) for e in chosen]
     st.html(table_html(rows))

@@ -55,6 +55,11 @@ def follow_store() -> None:
     _seen_store["fingerprint"] = fingerprint
 
 
+def store_version() -> str:
+    """The store's fingerprint as ``follow_store`` read it at the start of this run (no second listing)."""
+    return _seen_store.get("fingerprint") or store_fingerprint(data_dir())
+
+
 def reload() -> None:
     """After an import or an undo: every session reads the new tables on its next run."""
     st.cache_data.clear()

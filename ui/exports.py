@@ -13,7 +13,6 @@ import logging
 import streamlit as st
 
 from kpi.board_pack import build_board_pack
-from kpi.cache import store_fingerprint
 from kpi.errors import StyrkortError
 from kpi.exports import FORMAT_NAMES, MIME_TYPES, BoardPackFormat, render_board_pack
 from ui import data
@@ -35,7 +34,7 @@ def export_buttons(filters: Filters, *, perspective: str | None = None, key: str
     scope = f"perspektivet {perspective}" if perspective else "alla perspektiv"
     st.caption(f"{filters.unit_name} · {filters.period_label} · {scope}. Samma siffror, texter och skydd för små tal som här.")
     kept: dict[str, tuple[str, bytes]] = st.session_state.setdefault(_KEPT, {})
-    version = store_fingerprint(data.data_dir())
+    version = data.store_version()
     for fmt in FORMATS:
         wanted = f"{filters.unit_id}|{filters.period}|{filters.sex}|{perspective}|{fmt}|{version}"
         slot = st.empty()

@@ -88,13 +88,7 @@ def table_html(rows: list[tuple[str, str, str, str, str, bool]]) -> str:
 def facts_html(entry: MeasureEntry, outcome: str, comparison: str | None) -> str:
     row = entry.row
     analysis = entry.analysis
-    label = (
-        f"Analys – {analysis.author}"
-        if analysis.is_own and analysis.author
-        else "Analys"
-        if analysis.is_own
-        else "Analys – automatisk text utifrån siffrorna"
-    )
+    label = analysis.label
     compared = f'<div class="pr-label">Jämfört med {escape(comparison)}</div>' if comparison else ""
     return (
         f'<div class="pr-label">Periodens utfall</div><div class="pr-big">{escape(outcome)}</div>'
