@@ -292,7 +292,7 @@ def line_chart_figure(chart: LineChart, *, height: int, font_size: int = 18) -> 
             fig.add_trace(
                 go.Scatter(
                     x=chart.categories, y=line.values, mode="markers", name=line.name,
-                    marker={"symbol": "line-ew-open", "size": 44, "line": {"width": 3, "color": line.colour}},
+                    marker={"symbol": "line-ew-open", "size": 44, "color": line.colour, "line": {"width": 3, "color": line.colour}},
                     text=[f"{line.name} {c}: {_fmt(v, chart.unit, chart.decimals)}" for c, v in zip(chart.categories, line.values)],
                     hovertemplate="%{text}<extra></extra>",
                 )
@@ -312,8 +312,12 @@ def line_chart_figure(chart: LineChart, *, height: int, font_size: int = 18) -> 
             )
         )  # fmt: skip
     if chart.has_demo:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata (öppen ring)", marker={"symbol": "circle-open", "size": 12, "color": "#555555", "line": {"width": 3}}, hoverinfo="skip"))
+        # The legend's own open ring says what it means; a longer label is cut off in large type.
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata", marker={"symbol": "circle-open", "size": 12, "color": "#555555", "line": {"width": 3}}, hoverinfo="skip"))
     fig.update_xaxes(type="category", showgrid=False)
     fig = _layout(fig, height=height, unit=chart.unit)
-    fig.update_layout(font={"family": FONT, "size": font_size}, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    # Room for the large tick labels and the legend: axes grow their own margins.
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    fig.update_layout(font={"family": FONT, "size": font_size}, margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"font": {"size": font_size - 2}})
     return fig

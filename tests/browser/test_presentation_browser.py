@@ -26,6 +26,14 @@ def test_every_kind_of_slide_fits_the_screen_without_scrolling(server: str, brow
         assert not page.locator('[data-testid="stSidebar"]').is_visible()  # type: ignore[attr-defined]
         overflow = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight - window.innerHeight")  # type: ignore[attr-defined]
         assert overflow <= 0, f"bild {number} är {overflow} px för hög för {width}×{height}"
+        # The chart's axis labels lie inside the chart, not cut off at its left edge.
+        cut = page.evaluate(  # type: ignore[attr-defined]
+            """() => [...document.querySelectorAll('.stPlotlyChart')].flatMap(c => {
+                const left = c.getBoundingClientRect().left;
+                return [...c.querySelectorAll('.ytick text')].filter(t => t.getBoundingClientRect().left < left - 1).map(t => t.textContent);
+            })"""
+        )
+        assert cut == [], f"bild {number}: axeltexter utanför diagrammet: {cut}"
         page.screenshot(path=str(SHOTS / f"presentation_{number}_{width}x{height}.png"))  # type: ignore[attr-defined]
         page.close()  # type: ignore[attr-defined]
 
