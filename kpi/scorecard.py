@@ -22,6 +22,7 @@ from kpi.errors import UnknownOrganisationError
 from kpi.evaluation import evaluate, measure_table
 from kpi.periods import parse_period
 from kpi.settings import Settings, load_settings
+from kpi.spc import RecordedChange, load_changes
 from kpi.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ class Dataset:
     comments: pl.DataFrame
     actions: pl.DataFrame
     settings: Settings
+    changes: tuple[RecordedChange, ...] = ()  # recorded changes that start a new SPC phase
 
     @cached_property
     def years(self) -> list[int]:
@@ -64,6 +66,7 @@ def load_dataset(data_dir: Path = DATA_DIR, *, as_of: date | datetime | None = N
         comments=store.read("comments", as_of=as_of),
         actions=store.read("actions", as_of=as_of),
         settings=settings or load_settings(data_dir / "styrkort.toml"),
+        changes=load_changes(data_dir / "catalogue" / "changes.yaml"),
     )
 
 

@@ -30,6 +30,18 @@ class Settings(BaseModel):
     mask_threshold: int = Field(
         5, ge=0, description="Antal under denna gräns (1–4 med standardvärdet) visas som 'skyddat (för få)'."
     )
+    spc_baseline_points: int = Field(
+        24, ge=2, description="Styrdiagram: så många månader i början av en fas ger mittlinje och styrgränser (baslinje)."
+    )
+    spc_min_points: int = Field(
+        12, ge=2, description="Styrdiagram: färre månader än så i en fas ger inga styrgränser och ingen bedömning av variation."
+    )
+    spc_run_length: int = Field(
+        7, ge=2, description="Styrdiagram: så många punkter i rad på samma sida om mittlinjen är en särskild orsak."
+    )
+    spc_trend_length: int = Field(
+        6, ge=3, description="Styrdiagram: så många punkter i rad som stiger (eller sjunker) är en särskild orsak."
+    )
     import_max_megabytes: float = Field(
         25.0, gt=0, description="Största fil som kan läsas in, i megabyte."
     )

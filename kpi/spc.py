@@ -1,0 +1,327 @@
+"""Signal or noise: statistical process control (SPC) for monthly series.
+
+The NHS "Making Data Count" approach, for every monthly series (measure × unit × sex) at once in
+one vectorised Polars pass:
+
+- **XmR chart** (individuals): centre line = mean of the baseline months, limits = centre ±
+  2,66 × the mean moving range of the baseline (2,66 = 3 / 1,128, i.e. three sigma), and the
+  two-sigma lines at ± 2 × mean moving range / 1,128.
+- **p-chart** for shares with numerators and denominators: centre p̄ = Σ numerators / Σ
+  denominators of the baseline, limits p̄ ± 3·√(p̄(1−p̄)/nᵢ) for each month's own denominator.
+
+The baseline is the first ``baseline_points`` months of a phase (default 24; at least
+``min_points``, default 12, or no limits are drawn). A phase starts at the first month of the
+series and again at each recorded change (``data/catalogue/changes.yaml``, e.g. the Cosmic
+go-live in November 2024) or at a month the user chooses: the limits are recalculated from there.
+
+Special-cause rules, each with the months it flags and the side it points to:
+
+1. a point outside the limits;
+2. a run of ``run_length`` (7) or more points on the same side of the centre line (a point on
+   the line ends a run);
+3. a trend of ``trend_length`` (6) or more points each higher (or each lower) than the one before
+   (an equal value ends a trend);
+4. two of three consecutive points beyond two sigma on the same side (the points beyond are flagged).
+
+Read through the measure's direction, the latest point gives the **variation** verdict, and the
+limits against the target the **assurance** verdict, as in the NHS icons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kpi.errors import CatalogueError
+from kpi.settings import Settings
+
+SERIES_KEY = ["measure_id", "unit_id", "sex"]
+XMR_LIMIT = 2.66  # × mean moving range: three sigma, as in the NHS and qicharts2 material
+D2 = 1.128  # mean moving range / sigma for two consecutive points
+EPS = 1e-9
+
+# Variation and assurance verdicts (ids; the words are in kpi.legend).
+COMMON, IMPROVEMENT, CONCERN, TOO_FEW = "vanlig", "forbattring", "forsamring", "ej_bedomd"
+PASSES, FAILS, HIT_AND_MISS, NO_ASSURANCE = "nar_malet", "missar_malet", "ibland", "ej_bedomd"
+VARIATION_LABELS = {
+    COMMON: "vanlig variation",
+    IMPROVEMENT: "särskild orsak – förbättring",
+    CONCERN: "särskild orsak – försämring",
+    TOO_FEW: "för få månader",
+}
+ASSURANCE_LABELS = {PASSES: "når målet stabilt", FAILS: "missar målet stabilt", HIT_AND_MISS: "ibland", NO_ASSURANCE: "ej bedömd"}
+RULE_LABELS = {
+    "rule_outside": "punkt utanför styrgränserna",
+    "rule_run": "minst {run} punkter i rad på samma sida om mittlinjen",
+    "rule_trend": "minst {trend} punkter i rad som stiger eller sjunker",
+    "rule_two_of_three": "två av tre punkter i rad bortom två sigma på samma sida",
+}
+RULES = tuple(RULE_LABELS)
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class SpcOptions:
+    baseline_points: int = 24
+    min_points: int = 12
+    run_length: int = 7
+    trend_length: int = 6
+    laney: bool = True  # widen p-chart limits for overdispersion (Laney p′)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SpcOptions:
+        return cls(settings.spc_baseline_points, settings.spc_min_points, settings.spc_run_length, settings.spc_trend_length)
+
+    def rule_label(self, rule: str) -> str:
+        return RULE_LABELS[rule].format(run=self.run_length, trend=self.trend_length)
+
+
+# --- recorded changes (phases) ------------------------------------------------------------
+
+
+class RecordedChange(BaseModel):
+    """A change after which a measure's process may be another one, so its limits start anew."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_month: str = Field(pattern=_MONTH.pattern, description="Första månaden med nya förhållanden, ÅÅÅÅ-MM.")
+    name: str = Field(min_length=1)
+    description: str = ""
+    source: str = Field(min_length=1)
+    measures: tuple[str, ...] = ()  # empty: every measure
+
+    def applies_to(self, measure_id: str) -> bool:
+        return not self.measures or measure_id in self.measures
+
+
+class _ChangesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    changes: tuple[RecordedChange, ...] = ()
+
+
+def load_changes(path: Path) -> tuple[RecordedChange, ...]:
+    """The recorded changes (``changes.yaml`` beside the catalogue); none when the file is absent."""
+    if not path.exists():
+        return ()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return _ChangesFile.model_validate(raw).changes
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{path.name} går inte att läsa: felaktig YAML.") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (fann {e.get('input')!r})" for e in exc.errors())
+        raise CatalogueError(f"{path.name} innehåller fel: {problems}") from None
+
+
+@dataclass(frozen=True)
+class PhaseStart:
+    """The first month of a new phase, for the measures it applies to (``None``: all)."""
+
+    first_month: str
+    label: str
+    measures: frozenset[str] | None = None
+
+
+def phase_starts(changes: Iterable[RecordedChange], recalculate_from: str | None = None) -> tuple[PhaseStart, ...]:
+    starts = [PhaseStart(c.first_month, c.name, frozenset(c.measures) or None) for c in changes]
+    if recalculate_from is not None:
+        starts.append(PhaseStart(recalculate_from, "nya gränser från vald månad"))
+    return tuple(sorted(starts, key=lambda s: s.first_month))
+
+
+def _phase(starts: Sequence[PhaseStart]) -> pl.Expr:
+    phase = pl.lit(0, pl.Int32)
+    for s in starts:
+        applies = pl.lit(True) if s.measures is None else pl.col("measure_id").is_in(list(s.measures))
+        phase = phase + (applies & (pl.col("period") >= s.first_month)).cast(pl.Int32)
+    return phase
+
+
+# --- the chart and the rules --------------------------------------------------------------
+
+POINT_COLUMNS = [
+    *SERIES_KEY, "period", "value", "numerator", "denominator", "is_demo", "direction", "chart", "phase", "phase_start",
+    "in_baseline", "centre", "lower", "upper", "lower_2s", "upper_2s", *RULES, "signal_side", "signal",
+]  # fmt: skip
+
+
+def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts: Sequence[PhaseStart] = ()) -> pl.DataFrame:
+    """Centre line, limits and special-cause flags for every point of every series in ``monthly``.
+
+    ``monthly``: one row per measure_id × unit_id × sex × period ("YYYY-MM") with value,
+    numerator, denominator, value_kind, direction (1 higher is better, −1 lower) and is_demo.
+    Rows without a value (missing or masked) are left out: a gap, never 0.
+
+    Adds per point: ``chart`` ("p" or "xmr"), ``phase`` and ``phase_start``, ``in_baseline``,
+    ``centre``, ``lower``, ``upper``, ``lower_2s``, ``upper_2s`` (null with too few points), the
+    four rule flags (side +1 above / −1 below / 0), ``signal_side`` (+1, −1, 0) and ``signal``
+    (``forbattring``, ``forsamring`` or null) read through the direction.
+    """
+    g = [*SERIES_KEY, "phase"]
+    frame = (
+        monthly.lazy()
+        .filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
+        .with_columns(_phase(starts).alias("phase"))
+        .sort([*SERIES_KEY, "period"])
+    )
+    is_p = (
+        (pl.col("value_kind") == "share") & pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null() & (pl.col("denominator") > 0)
+    ).all().over(SERIES_KEY)
+    frame = frame.with_columns(
+        pl.when(is_p).then(pl.lit("p")).otherwise(pl.lit("xmr")).alias("chart"),
+        pl.int_range(pl.len()).over(g).alias("_i"),
+        pl.len().over(g).alias("_n"),
+        pl.col("period").first().over(g).alias("phase_start"),
+        (pl.col("value") - pl.col("value").shift(1)).abs().over(g).alias("_mr"),
+    )
+    base = pl.col("_i") < options.baseline_points
+    frame = frame.with_columns(
+        base.alias("in_baseline"),
+        pl.when(base).then(pl.col("value")).mean().over(g).alias("_mean"),
+        pl.when(base & (pl.col("_i") >= 1)).then(pl.col("_mr")).mean().over(g).alias("_mrbar"),
+        (pl.when(base).then(pl.col("numerator")).sum().over(g) / pl.when(base).then(pl.col("denominator")).sum().over(g)).alias("_pbar"),
+    )
+    p_chart = pl.col("chart") == "p"
+    binomial = (pl.col("_pbar") * (1 - pl.col("_pbar")) / pl.col("denominator")).sqrt() * 100
+    frame = frame.with_columns(binomial.alias("_sp"))
+    frame = frame.with_columns(((pl.col("value") - pl.col("_pbar") * 100) / pl.col("_sp")).alias("_z"))
+    frame = frame.with_columns((pl.col("_z") - pl.col("_z").shift(1)).abs().over(g).alias("_zmr"))
+    frame = frame.with_columns((pl.when(base & (pl.col("_i") >= 1)).then(pl.col("_zmr")).mean().over(g) / D2).alias("_sz"))
+    # Laney's p′: with large denominators the binomial limits are far narrower than the month-to-
+    # month variation (every point "special"); the limits are then widened by the spread of the
+    # standardised points, sigma_z, and still follow each month's denominator.
+    laney = p_chart & pl.lit(options.laney) & (pl.col("_sz") > 1)
+    frame = frame.with_columns(pl.when(laney).then(pl.lit("p′")).otherwise(pl.col("chart")).alias("chart"))
+    p_chart = pl.col("chart").is_in(["p", "p′"])
+    sigma = pl.when(p_chart).then(pl.col("_sp") * pl.when(pl.col("chart") == "p′").then(pl.col("_sz")).otherwise(1.0)).otherwise(pl.col("_mrbar") / D2)
+    half = pl.when(p_chart).then(3 * sigma).otherwise(XMR_LIMIT * pl.col("_mrbar"))
+    enough = pl.col("_n") >= options.min_points
+    centre = pl.when(p_chart).then(pl.col("_pbar") * 100).otherwise(pl.col("_mean"))
+    non_negative = pl.col("value_kind").is_in(["share", "count"])
+    floor = pl.when(non_negative).then(0.0).otherwise(float("-inf"))
+    ceiling = pl.when(pl.col("value_kind") == "share").then(100.0).otherwise(float("inf"))
+    frame = frame.with_columns(
+        pl.when(enough).then(centre).alias("centre"),
+        pl.when(enough).then(pl.max_horizontal(centre - half, floor)).alias("lower"),
+        pl.when(enough).then(pl.min_horizontal(centre + half, ceiling)).alias("upper"),
+        pl.when(enough).then(centre - 2 * sigma).alias("lower_2s"),
+        pl.when(enough).then(centre + 2 * sigma).alias("upper_2s"),
+    )
+
+    v = pl.col("value")
+    side = pl.when(v > pl.col("centre") + EPS).then(1).when(v < pl.col("centre") - EPS).then(-1).otherwise(0).cast(pl.Int8)
+    step = pl.when(v > v.shift(1) + EPS).then(1).when(v < v.shift(1) - EPS).then(-1).otherwise(0).over(g).cast(pl.Int8)
+    frame = frame.with_columns(side.alias("_side"), step.alias("_step"))
+    frame = frame.with_columns(pl.col("_side").rle_id().over(g).alias("_run"), pl.col("_step").rle_id().over(g).alias("_trend"))
+    frame = frame.with_columns(pl.len().over([*g, "_run"]).alias("_run_len"), pl.len().over([*g, "_trend"]).alias("_trend_len"))
+    # A trend of k points is k − 1 steps the same way; a point belongs to it through its own step
+    # (from the point before) or through the next point's step (it is where the trend starts).
+    long_step = (pl.col("_step") != 0) & (pl.col("_trend_len") >= options.trend_length - 1)
+    frame = frame.with_columns(long_step.alias("_long_step"))
+    next_long = pl.col("_long_step").shift(-1).over(g).fill_null(False)
+    next_step = pl.col("_step").shift(-1).over(g)
+    high2 = (v > pl.col("upper_2s") + EPS).fill_null(False)
+    low2 = (v < pl.col("lower_2s") - EPS).fill_null(False)
+    frame = frame.with_columns(high2.alias("_h2"), low2.alias("_l2"))
+
+    # Two of three: the number of flagged points in the window of three ending at each point;
+    # a flagged point counts when any window holding it (ending here, next, or the one after) has two.
+    window = lambda flag: (pl.col(flag).cast(pl.Int8) + pl.col(flag).shift(1).cast(pl.Int8).fill_null(0) + pl.col(flag).shift(2).cast(pl.Int8).fill_null(0)).over(g)  # noqa: E731
+    frame = frame.with_columns(window("_h2").alias("_h2w"), window("_l2").alias("_l2w"))
+
+    def two_of_three(flag: str) -> pl.Expr:
+        w = pl.col(f"{flag}w")
+        holding = pl.max_horizontal(w, w.shift(-1).over(g).fill_null(0), w.shift(-2).over(g).fill_null(0))
+        return pl.col(flag) & (holding >= 2)
+
+    has_limits = pl.col("centre").is_not_null()
+    signed = lambda cond, s: pl.when(has_limits & cond).then(s).otherwise(0).cast(pl.Int8)  # noqa: E731
+    frame = frame.with_columns(
+        pl.when(has_limits & (v > pl.col("upper") + EPS)).then(1).when(has_limits & (v < pl.col("lower") - EPS)).then(-1).otherwise(0).cast(pl.Int8).alias("rule_outside"),
+        signed((pl.col("_side") != 0) & (pl.col("_run_len") >= options.run_length), pl.col("_side")).alias("rule_run"),
+        pl.when(has_limits & pl.col("_long_step")).then(pl.col("_step")).when(has_limits & next_long).then(next_step).otherwise(0).cast(pl.Int8).alias("rule_trend"),
+        pl.when(has_limits & two_of_three("_h2")).then(1).when(has_limits & two_of_three("_l2")).then(-1).otherwise(0).cast(pl.Int8).alias("rule_two_of_three"),
+    )
+    high = pl.any_horizontal([pl.col(r) == 1 for r in RULES])
+    low = pl.any_horizontal([pl.col(r) == -1 for r in RULES])
+    d = pl.col("direction")
+    # Both sides at once (a peak that ends a rising trend and starts a falling one) reads as concern.
+    frame = frame.with_columns(
+        pl.when(high & low).then(0).when(high).then(1).when(low).then(-1).otherwise(0).cast(pl.Int8).alias("signal_side"),
+        pl.when((high & (d == -1)) | (low & (d == 1))).then(pl.lit(CONCERN)).when(high | low).then(pl.lit(IMPROVEMENT)).alias("signal"),
+    )
+    return frame.select(POINT_COLUMNS).collect()
+
+
+SUMMARY_COLUMNS = [
+    *SERIES_KEY, "last_period", "points", "phase_points", "phase_start", "chart", "centre", "lower", "upper", "variation",
+    "assurance", "target", "is_demo",
+]  # fmt: skip
+
+
+def spc_summary(points: pl.DataFrame, monthly: pl.DataFrame) -> pl.DataFrame:
+    """Per series: the variation verdict at the latest point, and the assurance verdict of the
+    latest phase's limits against the latest month's target.
+
+    ``monthly`` supplies the target columns (target_kind, target_effective, band_lower,
+    band_upper) of the latest month; ``points`` is ``spc_points``'s output.
+    """
+    last = points.group_by(SERIES_KEY).agg(
+        pl.col("period").last().alias("last_period"),
+        pl.len().alias("points"),
+        (pl.col("phase") == pl.col("phase").last()).sum().alias("phase_points"),
+        pl.col("phase_start", "chart", "centre", "lower", "upper", "signal", "direction").last(),
+        pl.col("is_demo").fill_null(False).any(),
+    )
+    targets = monthly.select(
+        *SERIES_KEY, pl.col("period").alias("last_period"), "target_kind", pl.col("target_effective").alias("target"), "band_lower", "band_upper"
+    )
+    frame = last.join(targets, on=[*SERIES_KEY, "last_period"], how="left")
+    d, lower, upper, t = pl.col("direction"), pl.col("lower"), pl.col("upper"), pl.col("target")
+    level = pl.col("target_kind").is_in(["level", "annual_volume"]) & t.is_not_null()
+    band = (pl.col("target_kind") == "band") & (pl.col("band_lower").is_not_null() | pl.col("band_upper").is_not_null())
+    lo_b, up_b = pl.col("band_lower"), pl.col("band_upper")
+    passes = pl.when(level).then(pl.when(d == 1).then(lower >= t - EPS).otherwise(upper <= t + EPS)).otherwise(
+        (lo_b.is_null() | (lower >= lo_b - EPS)) & (up_b.is_null() | (upper <= up_b + EPS))
+    )
+    fails = pl.when(level).then(pl.when(d == 1).then(upper < t - EPS).otherwise(lower > t + EPS)).otherwise(
+        (lo_b.is_not_null() & (upper < lo_b - EPS)) | (up_b.is_not_null() & (lower > up_b + EPS))
+    )
+    return frame.with_columns(
+        pl.when(pl.col("centre").is_null()).then(pl.lit(TOO_FEW)).otherwise(pl.col("signal").fill_null(COMMON)).alias("variation"),
+        pl.when(pl.col("centre").is_null() | ~(level | band))
+        .then(pl.lit(NO_ASSURANCE))
+        .when(passes)
+        .then(pl.lit(PASSES))
+        .when(fails)
+        .then(pl.lit(FAILS))
+        .otherwise(pl.lit(HIT_AND_MISS))
+        .alias("assurance"),
+        pl.when(band).then(pl.coalesce("band_lower", "band_upper")).otherwise(t).alias("target"),
+    ).select(SUMMARY_COLUMNS)
+
+
+MONTHLY_COLUMNS = [
+    *SERIES_KEY, "period", "value", "numerator", "denominator", "value_kind", "direction", "is_demo", "target_kind",
+    "target_effective", "band_lower", "band_upper",
+]  # fmt: skip
+
+
+def monthly_rows(long: pl.DataFrame, *, through: str | None = None) -> pl.DataFrame:
+    """The monthly rows of an evaluated long table (``Evaluation.long``), up to ``through``
+    ("YYYY-MM") when given: a report per August 2022 judges variation with no later month."""
+    frame = long.filter(pl.col("period_kind") == "månad")
+    if through is not None:
+        frame = frame.filter(pl.col("period") <= through)
+    return frame.select(MONTHLY_COLUMNS)
+
+
+def flagged_periods(points: pl.DataFrame) -> dict[str, list[str]]:
+    """For one series: each rule with the months it flags, in time order."""
+    return {rule: points.filter(pl.col(rule) != 0)["period"].to_list() for rule in RULES}
