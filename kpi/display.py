@@ -270,3 +270,32 @@ def actions_display(actions: pl.DataFrame, perspective: str, measure_names: dict
         for r in actions.filter(pl.col("perspective") == perspective).iter_rows(named=True)
     ]
     return pl.DataFrame(rows)
+
+
+def spc_reading_text(baseline_points: int, min_points: int, run_length: int, trend_length: int) -> str:
+    """How to read a control chart and its two verdicts, for a board member who has never seen
+    one (Markdown). The numbers are the settings in force."""
+    return (
+        "**Styrdiagram** visar om en förändring är en signal eller vanligt brus. Alla mätvärden varierar från månad till "
+        "månad; frågan är om variationen är större än vanligt.\n\n"
+        f"- **Mittlinjen** är medelvärdet under **baslinjen**, de första {baseline_points} månaderna (minst {min_points}; "
+        "färre ger inga gränser). Efter en registrerad förändring, som införandet av Cosmic, räknas mittlinje och gränser om "
+        "från den månaden. Du kan också välja en månad själv.\n"
+        "- **Styrgränserna** (streckade) visar hur långt värdena brukar variera: så länge punkterna ligger innanför och inget "
+        "mönster syns är det **vanlig variation**, och en enskild månads uppgång eller nedgång säger inget.\n"
+        "- En **särskild orsak** är något av detta: en punkt utanför gränserna; "
+        f"minst {run_length} punkter i rad på samma sida om mittlinjen; minst {trend_length} punkter i rad som stiger eller sjunker; "
+        "två av tre punkter i rad nära en gräns (bortom två standardavvikelser). Den läses genom styrmåttets riktning: "
+        "⊕ **förbättring** eller ⊖ **försämring**.\n"
+        "- **Variation** i tabellerna gäller den senaste månaden fram till periodens slut: ∿ vanlig variation, ⊕ särskild orsak "
+        "– förbättring, ⊖ särskild orsak – försämring, · för få månader.\n"
+        "- **Målsäkerhet** jämför gränserna med målet: ◎ **når målet stabilt** (hela intervallet ligger på rätt sida om målet), "
+        "⊘ **missar målet stabilt** (hela intervallet på fel sida: målet nås inte utan att något i arbetet ändras), "
+        "? **når målet ibland** (målet ligger innanför gränserna).\n\n"
+        "För andelar med täljare och nämnare följer gränserna varje månads underlag (p-diagram): ett litet underlag ger vidare "
+        "gränser. När månaderna varierar mer än underlaget förklarar vidgas gränserna (Laneys p′). Övriga mått visas som "
+        "XmR-diagram (mittlinje ± 2,66 × genomsnittligt månadsskifte).\n\n"
+        "**Trattdiagram** jämför enheter: varje enhets andel mot dess underlag. Tratten visar hur långt från allas andel en enhet "
+        "kan hamna av slumpen; den är vid för små enheter och smal för stora. Bara enheter utanför 99,8 %-gränsen markeras som "
+        "bättre eller sämre än förväntat; mellan 95 % och 99,8 % är det värt att hålla ögonen på."
+    )

@@ -21,6 +21,18 @@ from kpi.evaluation import (
     UNCHANGED,
     WORSENED,
 )
+from kpi.spc import (
+    ASSURANCE_LABELS,
+    COMMON,
+    CONCERN,
+    FAILS,
+    HIT_AND_MISS,
+    IMPROVEMENT,
+    NO_ASSURANCE,
+    PASSES,
+    TOO_FEW,
+    VARIATION_LABELS,
+)
 
 
 @dataclass(frozen=True)
@@ -61,3 +73,17 @@ SEX_COLOURS = {"T": "#3B4A5A", "K": "#CC79A7", "M": "#0072B2"}
 SEX_LABELS = {"T": "Totalt", "K": "Kvinnor", "M": "Män"}
 TARGET_COLOUR = "#4D4D4D"
 DEMO_TEXT = "Demodata"
+
+# SPC verdicts (kpi.spc), as the NHS "Making Data Count" icons: the shape and the word say it.
+VARIATION = {
+    COMMON: Badge("∿", VARIATION_LABELS[COMMON], "#8C8C8C"),
+    IMPROVEMENT: Badge("⊕", VARIATION_LABELS[IMPROVEMENT], "#0072B2"),
+    CONCERN: Badge("⊖", VARIATION_LABELS[CONCERN], "#E69F00"),
+    TOO_FEW: Badge("·", VARIATION_LABELS[TOO_FEW], "#8C8C8C"),
+}
+ASSURANCE = {
+    PASSES: Badge("◎", ASSURANCE_LABELS[PASSES], "#0072B2"),
+    FAILS: Badge("⊘", ASSURANCE_LABELS[FAILS], "#E69F00"),
+    HIT_AND_MISS: Badge("?", ASSURANCE_LABELS[HIT_AND_MISS], "#8C8C8C"),
+    NO_ASSURANCE: Badge("–", ASSURANCE_LABELS[NO_ASSURANCE], "#8C8C8C"),
+}

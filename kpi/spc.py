@@ -55,7 +55,7 @@ VARIATION_LABELS = {
     CONCERN: "särskild orsak – försämring",
     TOO_FEW: "för få månader",
 }
-ASSURANCE_LABELS = {PASSES: "når målet stabilt", FAILS: "missar målet stabilt", HIT_AND_MISS: "ibland", NO_ASSURANCE: "ej bedömd"}
+ASSURANCE_LABELS = {PASSES: "når målet stabilt", FAILS: "missar målet stabilt", HIT_AND_MISS: "når målet ibland", NO_ASSURANCE: "ej bedömd"}
 RULE_LABELS = {
     "rule_outside": "punkt utanför styrgränserna",
     "rule_run": "minst {run} punkter i rad på samma sida om mittlinjen",
@@ -232,7 +232,7 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
 
     # Two of three: the number of flagged points in the window of three ending at each point;
     # a flagged point counts when any window holding it (ending here, next, or the one after) has two.
-    window = lambda flag: (pl.col(flag).cast(pl.Int8) + pl.col(flag).shift(1).cast(pl.Int8).fill_null(0) + pl.col(flag).shift(2).cast(pl.Int8).fill_null(0)).over(g)  # noqa: E731
+    window = lambda flag: (pl.col(flag).cast(pl.Int8) + pl.col(flag).shift(1).cast(pl.Int8).fill_null(0) + pl.col(flag).shift(2).cast(pl.Int8).fill_null(0)).over(g)
     frame = frame.with_columns(window("_h2").alias("_h2w"), window("_l2").alias("_l2w"))
 
     def two_of_three(flag: str) -> pl.Expr:
@@ -241,7 +241,7 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
         return pl.col(flag) & (holding >= 2)
 
     has_limits = pl.col("centre").is_not_null()
-    signed = lambda cond, s: pl.when(has_limits & cond).then(s).otherwise(0).cast(pl.Int8)  # noqa: E731
+    signed = lambda cond, s: pl.when(has_limits & cond).then(s).otherwise(0).cast(pl.Int8)
     frame = frame.with_columns(
         pl.when(has_limits & (v > pl.col("upper") + EPS)).then(1).when(has_limits & (v < pl.col("lower") - EPS)).then(-1).otherwise(0).cast(pl.Int8).alias("rule_outside"),
         signed((pl.col("_side") != 0) & (pl.col("_run_len") >= options.run_length), pl.col("_side")).alias("rule_run"),

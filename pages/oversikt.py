@@ -7,8 +7,9 @@ import streamlit as st
 from kpi.display import attention_table
 from kpi.legend import ATTAINMENT
 from kpi.overview import furthest_from_target, most_worsened, perspective_summary
+from kpi.variation import VARIATION_HEADING, with_variation
 from ui import data
-from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe
+from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe, spc_expander
 from ui.exports import export_popover
 from ui.filters import current
 from ui.navigation import PERSPECTIVE_PAGES, PRESENTATION_PAGE
@@ -45,18 +46,22 @@ st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()
 
 ATTENTION = (
     ("Längst från målet", furthest_from_target, "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
-     {"Perspektiv": 95, "Styrmått": 270, "Periodens utfall": 150, "Mål": 75, "Avstånd": 185, "Måluppfyllelse": 115}),
+     {"Perspektiv": 90, "Styrmått": 195, "Periodens utfall": 130, "Mål": 60, "Avstånd": 165, "Måluppfyllelse": 105, "Variation": 152}),
     ("Störst försämring", most_worsened, "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
-     {"Perspektiv": 95, "Styrmått": 300, "Periodens utfall": 150, "Förändring": 215, "Utveckling": 115}),
+     {"Perspektiv": 90, "Styrmått": 225, "Periodens utfall": 135, "Förändring": 195, "Utveckling": 105, "Variation": 152}),
 )  # fmt: skip
+verdicts = data.variation_for(filters.unit_id, filters.period, filters.sex)
 for title, select, nothing, key, widths in ATTENTION:
     st.subheader(title, anchor=False)
     chosen = select(card)
     if chosen.is_empty():
         st.caption(nothing)
     else:
-        measure_dataframe(attention_table(chosen, filters.sex), key=key, columns=list(widths), widths=widths)
+        table, heading = with_variation(attention_table(chosen, filters.sex), verdicts)
+        measure_dataframe(table, key=key, columns=list(widths), widths=widths, labels={VARIATION_HEADING: heading})
 st.caption(
     "Välj en rad för att öppna styrmåttet. Avståndet och förändringen räknas i procentenheter för andelar, "
-    "i mnkr för belopp och i procent för antal (i antal när målet är litet)."
+    "i mnkr för belopp och i procent för antal (i antal när målet är litet). "
+    "Variation: om månadsvärdena fram till periodens slut visar vanlig variation eller en särskild orsak, enligt styrdiagram."
 )
+spc_expander()

@@ -8,11 +8,14 @@ from kpi.board_pack import unit_noun
 from kpi.comparison import summarise_comparison
 from kpi.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
 from kpi.exports import to_csv, to_xlsx
+from kpi.forecast import forecast_text
 from kpi.formatting import format_points, format_value
-from kpi.legend import ACTION_STATUS, ATTAINMENT, TREND
+from kpi.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
 from kpi.narrative import analysis_for
+from kpi.periods import MONTH_NAMES
+from kpi.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
 from ui import charts, data
-from ui.components import demo_notice
+from ui.components import demo_notice, spc_expander
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
 
@@ -72,7 +75,10 @@ shown_demo = bool(row["is_demo"]) and row["value"] is not None
 demo_notice(shown_demo or (bool(series["is_demo"].fill_null(False).any()) if series.height else False))
 st.caption(f"Källa: {source_text(row['source'], shown_demo)}. Uppföljning: {row['follow_up'].replace(',', ', ')}.")
 
-over_time, by_sex, by_unit, analysis, numbers = st.tabs(["Över tid", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror"])
+over_time, control, by_sex, by_unit, analysis, numbers = st.tabs(
+    ["Över tid", "Styrdiagram", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror"]
+)
+spc_sex = filters.sex if measure.split_by_sex else "T"
 
 with over_time:
     if filters.sex != "T" and not measure.split_by_sex:
@@ -90,6 +96,60 @@ with over_time:
             key="sm_trend",
         )
         st.caption("Heldragen linje: utfall; streckad: målet för perioden. Vald period har större punkt; öppen ring betyder demodata.")
+    forecast = data.forecast_on(measure_id, filters.unit_id, filters.period, spc_sex)
+    if forecast is not None:
+        with st.container(border=True):
+            st.markdown("**Prognos för helåret**")
+            st.markdown(forecast_text(forecast, unit, decimals))
+            notes = [
+                f"Räknad från januari–{MONTH_NAMES[forecast.through_month - 1]} {forecast.year} och "
+                + ("säsongsmönstret (andelen av helåret som brukar vara klar)" if forecast.method == "säsongsprofil" else "hur resten av året brukar utfalla")
+                + " tidigare år; spannet är vad vart och ett av de åren skulle ge."
+            ]
+            if forecast.actual is not None:
+                notes.append(f"Faktiskt helårsutfall: {format_value(forecast.actual, unit, decimals)}" + (" (demodata)." if forecast.is_demo else "."))
+            st.caption(" ".join(notes))
+
+with control:
+    if not measure.monthly:
+        st.info("Styrmåttet följs inte upp per månad. Ett styrdiagram behöver månadsvärden.")
+    else:
+        spc_choice = st.session_state.get("sm_spc_from")
+        spc = data.measure_spc_for(measure_id, filters.unit_id, filters.period, spc_sex, spc_choice)
+        if spc is None:
+            st.info(f"Det finns inga månadsvärden för {filters.unit_name} fram till {short_period(through_month(filters.period))}.")
+        else:
+            if filters.sex != "T" and not measure.split_by_sex:
+                st.info(f"Styrmåttet är inte uppdelat på kön; styrdiagrammet visar totalen i stället för {filters.sex_choice}.")
+            variation_badge, assurance_badge = VARIATION[spc.variation], ASSURANCE[spc.assurance]
+            demo = " (demodata)" if spc.is_demo else ""
+            v1, v2 = st.columns(2)
+            with v1.container(border=True, height="stretch"):
+                st.caption(f"Variation, senaste månaden ({short_period(spc.points['period'][-1])})")
+                st.markdown(f"#### {variation_badge.symbol} {variation_badge.word}{demo}")
+                st.caption(variation_explanation(spc))
+            with v2.container(border=True, height="stretch"):
+                st.caption("Målsäkerhet")
+                st.markdown(f"#### {assurance_badge.symbol} {assurance_badge.word}{demo}")
+                st.caption(assurance_explanation(spc, unit, decimals))
+            st.plotly_chart(charts.spc_figure(spc, unit=unit, decimals=decimals), config={"displayModeBar": False}, key="sm_spc_chart")
+            months = spc.points["period"].to_list()
+            choices = [None, *months[1:]]
+            st.selectbox(
+                "Beräkna om gränserna från",
+                choices,
+                index=choices.index(spc_choice) if spc_choice in choices else 0,
+                format_func=lambda m: "ingen vald månad (baslinjen och registrerade förändringar gäller)" if m is None else short_period(m),
+                key="sm_spc_from",
+                help="Efter en förändring i arbetssättet: mittlinje och gränser räknas om med månaderna från den valda månaden som ny baslinje.",
+            )
+            for line in signal_lines(spc):
+                st.markdown(line)
+            if spc.starts:
+                st.caption(" ".join(f"{short_period(s.first_month)}: {s.label} – mittlinje och gränser räknas om därifrån." for s in spc.starts))
+            if spc.is_demo:
+                st.caption("Månadsvärdena är demodata (genererade, inte publicerade); öppna markörer i diagrammet.")
+        spc_expander()
 
 with by_sex:
     if not measure.split_by_sex:
@@ -136,22 +196,38 @@ with by_unit:
             if points:
                 request_open(MEASURE_PAGE, unit_id=points[0]["customdata"])
 
-        st.plotly_chart(
-            # One target line only where every unit has the same target ("Öka" compares each with its own past).
-            charts.units_figure(compared, unit=unit, decimals=decimals, target=bars.common_target),
-            config={"displayModeBar": False},
-            key="sm_units",
-            on_select=drill,
-            selection_mode="points",
-        )
-        notes = ["Klicka på en stapel för att gå till den enheten."]
-        if bars.masked_names:
-            notes.append(f"Skyddat (för få): {', '.join(bars.masked_names)}.")
-        if bars.missing_names:
-            notes.append(f"Uppgift saknas: {', '.join(bars.missing_names)}.")
-        if bars.any_demo:
-            notes.append("Randiga staplar och ”demo” är demodata.")
-        st.caption(" ".join(notes))
+        funnel = data.funnel_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
+        bars_column, funnel_column = st.columns(2, gap="large") if funnel is not None else (st.container(), None)
+        with bars_column:
+            st.markdown("**Sorterade staplar**")
+            st.plotly_chart(
+                # One target line only where every unit has the same target ("Öka" compares each with its own past).
+                charts.units_figure(compared, unit=unit, decimals=decimals, target=bars.common_target, room=1.18 if funnel is None else 1.6),
+                config={"displayModeBar": False},
+                key="sm_units",
+                on_select=drill,
+                selection_mode="points",
+            )
+            notes = ["Klicka på en stapel för att gå till den enheten."]
+            if bars.masked_names:
+                notes.append(f"Skyddat (för få): {', '.join(bars.masked_names)}.")
+            if bars.missing_names:
+                notes.append(f"Uppgift saknas: {', '.join(bars.missing_names)}.")
+            if bars.any_demo:
+                notes.append("Randiga staplar och ”demo” är demodata.")
+            st.caption(" ".join(notes))
+        if funnel is not None and funnel_column is not None:
+            with funnel_column:
+                st.markdown("**Trattdiagram: skillnad eller slump?**")
+                st.plotly_chart(
+                    charts.funnel_figure(funnel, unit=unit, decimals=decimals, selected=filters.unit_id),
+                    config={"displayModeBar": False},
+                    key="sm_funnel",
+                )
+                st.caption(funnel_summary(funnel))
+        elif measure.value_kind.value == "share":
+            st.caption("Trattdiagram visas när minst två enheter har täljare och nämnare för perioden.")
+        spc_expander()
 
 with analysis:
     note = data.comment(measure_id, filters.unit_id, filters.period)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import polars as pl
@@ -322,7 +323,7 @@ def test_p_limits_widen_as_the_denominator_shrinks(p: float, denominators: list[
     frame = series([n / d * 100 for n, d in zip(nums, dens)], numerators=nums, denominators=dens, kind="share")
     out = points(frame, spc.SpcOptions(laney=False)).with_columns((pl.col("upper_2s") - pl.col("lower_2s")).alias("width")).sort("denominator")
     widths = out["width"].to_list()
-    assert all(a >= b - 1e-9 for a, b in zip(widths, widths[1:]))
+    assert all(a >= b - 1e-9 for a, b in itertools.pairwise(widths))
 
 
 @settings(max_examples=40, deadline=None)

@@ -16,7 +16,10 @@ import polars as pl
 from kpi.board_pack import LineChart
 from kpi.display import short_period
 from kpi.formatting import MASKED_TEXT, format_value
-from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, SEX_COLOURS, SEX_LABELS, TARGET_COLOUR
+from kpi.funnel import Funnel
+from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, SEX_COLOURS, SEX_LABELS, TARGET_COLOUR, VARIATION
+from kpi.spc import COMMON, CONCERN, IMPROVEMENT, RULES
+from kpi.variation import MeasureSpc
 
 FONT = "Source Sans Pro, Source Sans 3, DejaVu Sans, sans-serif"
 
@@ -156,7 +159,7 @@ def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int) -> go.Figure:
     return _layout(fig, height=320, unit=unit)
 
 
-def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float | None) -> go.Figure:
+def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float | None, room: float = 1.18) -> go.Figure:
     """Sorted horizontal bars, one per unit with a value, coloured by attainment with the symbol
     in the label; the target as a vertical line; the selected unit in bold."""
     shown = units.filter(pl.col("value").is_not_null() & ~pl.col("masked")).sort("value")
@@ -184,7 +187,8 @@ def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float
         fig.add_vline(x=target, line={"color": TARGET_COLOUR, "dash": "dash", "width": 2})
         fig.add_annotation(x=target, y=1, yref="paper", text=f"mål {_fmt(target, unit, decimals)}", showarrow=False, yanchor="bottom", font={"size": 12})
     fig.update_yaxes(type="category", automargin=True)
-    fig.update_xaxes(range=[0, max([r["value"] for r in rows] + [target or 0]) * 1.18] if rows and unit != "mnkr" else None)
+    # Room to the right for the label beside the longest bar ("✓ 98,9 % demo"); more in a half-width column.
+    fig.update_xaxes(range=[0, max([r["value"] for r in rows] + [target or 0]) * room] if rows and unit != "mnkr" else None)
     return _layout(fig, height=max(220, 34 * len(rows) + 80), unit=unit, horizontal=True)
 
 
@@ -320,4 +324,144 @@ def line_chart_figure(chart: LineChart, *, height: int, font_size: int = 18) -> 
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     fig.update_layout(font={"family": FONT, "size": font_size}, margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend={"font": {"size": font_size - 2}})
+    return fig
+
+
+_SIGNAL_STYLE = {  # marker symbol and colour per reading; the legend names each in Swedish
+    None: ("circle", VARIATION[COMMON].colour, "Vanlig variation"),
+    IMPROVEMENT: ("diamond", VARIATION[IMPROVEMENT].colour, "Signal: förbättring"),
+    CONCERN: ("square", VARIATION[CONCERN].colour, "Signal: försämring"),
+}
+
+
+def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) -> go.Figure:
+    """A control chart: the months as a grey line, each point marked by its reading (shape and
+    colour), the centre line and the limits of each phase as steps, the target, the baseline
+    shaded and each phase start (a recorded change, or the chosen month) named. Demo values are
+    open markers."""
+    p = spc.points
+    labels = [short_period(x) for x in p["period"].to_list()]
+    rows = p.to_dicts()
+    fig = go.Figure()
+    baseline = [label for label, r in zip(labels, rows) if r["in_baseline"] and r["centre"] is not None]
+    if baseline:
+        fig.add_vrect(x0=baseline[0], x1=baseline[-1], fillcolor="#EEF3F8", line_width=0, layer="below")
+        fig.add_annotation(x=baseline[0], y=0, yref="paper", text="baslinje", showarrow=False, xanchor="left", yanchor="bottom", font={"size": 12, "color": "#555555"})
+    # Phases are drawn as separate line pieces, so a new phase's limits do not join the old ones.
+    for i, (name, column, dash) in enumerate((("Mittlinje", "centre", "solid"), ("Styrgränser", "upper", "dash"), ("Styrgränser", "lower", "dash"))):
+        y = []
+        previous_phase = None
+        for r in rows:
+            y.append(None if previous_phase is not None and r["phase"] != previous_phase else r[column])
+            previous_phase = r["phase"]
+        fig.add_trace(
+            go.Scatter(
+                x=labels, y=[r[column] for r in rows], mode="lines", name=name, legendgroup=name, showlegend=i < 2,
+                line={"color": "#3B4A5A" if column == "centre" else "#7F7F7F", "width": 2 if column == "centre" else 1.5, "dash": dash, "shape": "hv"},
+                connectgaps=False, hoverinfo="skip",
+            )
+        )  # fmt: skip
+    if spc.target is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=labels, y=[spc.target] * len(labels), mode="lines", name=f"Mål {_fmt(spc.target, unit, decimals)}",
+                line={"color": TARGET_COLOUR, "dash": "dot", "width": 2}, hoverinfo="skip",
+            )
+        )  # fmt: skip
+    fig.add_trace(go.Scatter(x=labels, y=p["value"].to_list(), mode="lines", line={"color": "#B0B0B0", "width": 1.5}, showlegend=False, hoverinfo="skip"))
+    for signal, (symbol, colour, name) in _SIGNAL_STYLE.items():
+        chosen = [(label, r) for label, r in zip(labels, rows) if r["signal"] == signal]
+        if not chosen and signal is not None:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[c[0] for c in chosen], y=[c[1]["value"] for c in chosen], mode="markers", name=name,
+                marker={
+                    "symbol": [f"{symbol}-open" if c[1]["is_demo"] else symbol for c in chosen], "size": 10 if signal is None else 12,
+                    "color": colour, "line": {"width": 2, "color": colour},
+                },
+                text=[_spc_hover(c[0], c[1], unit, decimals, spc) for c in chosen],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )  # fmt: skip
+    for start in spc.starts:
+        label = short_period(start.first_month)
+        fig.add_vline(x=label, line={"color": "#555555", "dash": "dot", "width": 1.5})
+        fig.add_annotation(x=label, y=1, yref="paper", text=start.label, showarrow=False, xanchor="left", xshift=4, yanchor="top", font={"size": 12, "color": "#333333"}, bgcolor="rgba(255,255,255,0.85)")
+    if spc.is_demo:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata", marker={"symbol": "circle-open", "size": 10, "color": "#555555"}, hoverinfo="skip"))
+    step = max(1, len(labels) // 12)
+    fig.update_xaxes(type="category", showgrid=False, tickvals=labels[::step], ticktext=[t.replace(" ", "<br>") for t in labels[::step]])
+    fig = _layout(fig, height=height, unit=unit)
+    fig.update_yaxes(rangemode="normal")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0}, margin={"l": 10, "r": 10, "t": 20, "b": 10})
+    return fig
+
+
+def _spc_hover(label: str, r: dict[str, Any], unit: str, decimals: int, spc: MeasureSpc) -> str:
+    text = f"{label}: {_fmt(r['value'], unit, decimals)}" + (" (demodata)" if r["is_demo"] else "")
+    if r["centre"] is not None:
+        text += f"<br>mittlinje {_fmt(r['centre'], unit, decimals)}, gränser {_fmt(r['lower'], unit, decimals)}–{_fmt(r['upper'], unit, decimals)}"
+    if r["denominator"] is not None:
+        text += f"<br>underlag {format_value(r['denominator'], 'antal', 0)}"
+    rules = [spc.options.rule_label(rule) for rule in RULES if r[rule]]
+    if rules:
+        text += "<br>" + "<br>".join(f"• {rule}" for rule in rules)
+    return text
+
+
+_READING_STYLE = {
+    "inom": ("circle", "#8C8C8C", "Inom gränserna"),
+    "bättre": ("diamond", "#0072B2", "Bättre än förväntat"),
+    "sämre": ("square", "#E69F00", "Sämre än förväntat"),
+}
+
+
+def funnel_figure(funnel: Funnel, *, unit: str, decimals: int, selected: str | None, height: int = 420) -> go.Figure:
+    """Each unit's share against its denominator, with the overall share and its 95 % and
+    99,8 % limits as a funnel; units marked by their reading (shape and colour), demo ones open."""
+    curve = funnel.curve
+    n = curve["denominator"].to_list()
+    fig = go.Figure()
+    for column, name, dash in (("upper_998", "99,8 %-gräns", "dash"), ("lower_998", "99,8 %-gräns", "dash"), ("upper_95", "95 %-gräns", "dot"), ("lower_95", "95 %-gräns", "dot")):
+        fig.add_trace(
+            go.Scatter(
+                x=n, y=curve[column].to_list(), mode="lines", name=name, legendgroup=name, showlegend=column.startswith("upper"),
+                line={"color": "#7F7F7F", "dash": dash, "width": 1.5}, hoverinfo="skip",
+            )
+        )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=[n[0], n[-1]], y=[funnel.overall] * 2, mode="lines", name=f"Alla: {_fmt(funnel.overall, unit, decimals)}",
+            line={"color": "#3B4A5A", "width": 2}, hoverinfo="skip",
+        )
+    )  # fmt: skip
+    points = funnel.points.to_dicts()
+    for reading, (symbol, colour, name) in _READING_STYLE.items():
+        chosen = [r for r in points if r["reading"] == reading]
+        if not chosen:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[r["denominator"] for r in chosen], y=[r["value"] for r in chosen], mode="markers+text", name=name,
+                text=[r["name"] if r["unit_id"] == selected else "" for r in chosen], textposition="top center",
+                marker={
+                    "symbol": [f"{symbol}-open" if r["is_demo"] else symbol for r in chosen],
+                    "size": [16 if r["unit_id"] == selected else 11 for r in chosen], "color": colour, "line": {"width": 2, "color": colour},
+                },
+                customdata=[r["unit_id"] for r in chosen],
+                hovertext=[
+                    f"{r['name']}: {_fmt(r['value'], unit, decimals)} av {format_value(r['denominator'], 'antal', 0)}"
+                    + (" (demodata)" if r["is_demo"] else "") + f"<br>{_READING_STYLE[r['reading']][2].lower()} (99,8 %)"
+                    for r in chosen
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )  # fmt: skip
+    if any(r["is_demo"] for r in points):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata", marker={"symbol": "circle-open", "size": 10, "color": "#555555"}, hoverinfo="skip"))
+    fig.update_xaxes(type="log", title="Underlag (nämnare), logaritmisk skala", showgrid=False, tickformat=",~f")
+    fig = _layout(fig, height=height, unit=unit)
+    fig.update_yaxes(rangemode="normal")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0}, margin={"l": 10, "r": 10, "t": 20, "b": 10})
     return fig

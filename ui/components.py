@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from kpi.display import SCORECARD_HEADINGS, rules_text
+from kpi.display import SCORECARD_HEADINGS, rules_text, spc_reading_text
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
+from kpi.variation import VARIATION_HEADING, VARIATION_HELP
 from ui import data
 from ui.filters import Filters
 from ui.navigation import MEASURE_PAGE, request_open
@@ -25,6 +26,14 @@ def rules_expander(filters: Filters) -> None:
         st.markdown(rules_text(settings.partial_band_relative, settings.neutral_band_share_pp, settings.neutral_band_relative))
         if filters.year < first:
             st.markdown(f"För {filters.year} finns ingen egen katalog: styrmått och mål är {first} års, som i rapportens egna jämförelser.")
+
+
+def spc_expander() -> None:
+    """How to read a control chart and the variation column, one click away, for board members
+    who have never seen one."""
+    options = data.spc_options()
+    with st.expander("Så läser du styrdiagram och variation"):
+        st.markdown(spc_reading_text(options.baseline_points, options.min_points, options.run_length, options.trend_length))
 
 
 def demo_notice(has_demo: bool) -> None:
@@ -60,9 +69,10 @@ def attainment_counts_text(counts: dict[str, int]) -> str:
 # Pixel widths chosen so the report's seven columns fit a 1280 px screen with the sidebar open.
 _WIDTHS: dict[str, str | int] = {
     "Framgångsfaktor": 100, "Styrmått": 245, "Mål": 65, "Uppföljningsperiod": 90, "Periodens utfall": 165,
-    "Måluppfyllelse": 120, "Utveckling": 110, "Jämförelse": 140, "Källa": 300,
+    "Måluppfyllelse": 120, "Utveckling": 110, "Variation": 152, "Jämförelse": 140, "Källa": 300,
 }  # fmt: skip
 ROW_HEIGHT = 35
+COLUMN_HELP = {VARIATION_HEADING: VARIATION_HELP}
 
 
 def page_style() -> None:
@@ -76,7 +86,9 @@ def page_style() -> None:
     )
 
 
-def measure_dataframe(table: pl.DataFrame, *, key: str, columns: list[str], widths: dict[str, str | int] | None = None) -> None:
+def measure_dataframe(
+    table: pl.DataFrame, *, key: str, columns: list[str], widths: dict[str, str | int] | None = None, labels: dict[str, str] | None = None
+) -> None:
     """A table with one measure per row (``measure_id`` hidden); selecting a row opens the
     measure's detail view with the current filters."""
 
@@ -85,20 +97,22 @@ def measure_dataframe(table: pl.DataFrame, *, key: str, columns: list[str], widt
         if selected:
             request_open(MEASURE_PAGE, measure_id=table["measure_id"][selected[0]])
 
-    widths = widths or {}
+    widths, labels = widths or {}, labels or {}
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         height=ROW_HEIGHT * (table.height + 1) + 3,  # every row visible: no scrolling inside the table
         column_order=columns,
-        column_config={c: st.column_config.TextColumn(c, width=widths.get(c, "small")) for c in columns},
+        column_config={c: st.column_config.TextColumn(labels.get(c, c), width=widths.get(c, "small"), help=COLUMN_HELP.get(c)) for c in columns},
         on_select=open_selected,
         selection_mode="single-row",
         key=key,
     )
 
 
-def scorecard_dataframe(table: pl.DataFrame, *, key: str) -> None:
+def scorecard_dataframe(table: pl.DataFrame, *, key: str, labels: dict[str, str] | None = None) -> None:
     """The scorecard table in the report's column order; selecting a row opens that measure."""
-    measure_dataframe(table, key=key, columns=[c for c in SCORECARD_HEADINGS if c in table.columns], widths=_WIDTHS)
+    headings = list(SCORECARD_HEADINGS)
+    headings.insert(headings.index("Utveckling") + 1, VARIATION_HEADING)
+    measure_dataframe(table, key=key, columns=[c for c in headings if c in table.columns], widths=_WIDTHS, labels=labels)

@@ -20,9 +20,13 @@ from kpi.board_pack import BoardPack, build_board_pack
 from kpi.cache import cached_evaluation, store_fingerprint
 from kpi.catalogue import Catalogue
 from kpi.comparison import compared_units, unit_grid
+from kpi.forecast import Forecast, forecast_for
+from kpi.funnel import Funnel
 from kpi.organisation import TreeUnit, reporting_types_below, tree_order
 from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
 from kpi.series import SeriesKind, measure_series
+from kpi.spc import SpcOptions
+from kpi.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel
 
 ENTRIES = 512
 
@@ -200,3 +204,38 @@ def actions_for(period: str, perspective: str | None = None, measure_id: str | N
 
 def comment(measure_id: str, unit_id: str, period: str) -> dict[str, object] | None:
     return comment_for(dataset().comments, measure_id, unit_id, period)
+
+
+# --- signal or noise: SPC, funnel plots and forecasts (kpi.spc, kpi.funnel, kpi.forecast) ------
+
+
+def spc_options() -> SpcOptions:
+    return SpcOptions.from_settings(dataset().settings)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def variation_for(unit_id: str, period: str, sex: Sex) -> dict[str, tuple[str, str, bool]]:
+    """Measure id → (variation, assurance, is_demo) at the period's last month, for the tables."""
+    data, evaluation = dataset_and_evaluation()
+    frame = scorecard_variation(evaluation, unit_id, period, sex, spc_options(), data.changes)
+    return {r["measure_id"]: (r["variation"], r["assurance"], r["is_demo"]) for r in frame.iter_rows(named=True)}
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def measure_spc_for(measure_id: str, unit_id: str, period: str, sex: Sex, recalculate_from: str | None) -> MeasureSpc | None:
+    data, evaluation = dataset_and_evaluation()
+    return measure_spc(evaluation, measure_id, unit_id, period, sex, spc_options(), data.changes, recalculate_from)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def funnel_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> Funnel | None:
+    data, evaluation = dataset_and_evaluation()
+    measure = catalogue(int(period[:4])).measure(measure_id)
+    reported_by = tuple(t.value for t in measure.reported_by)
+    direction = 1 if measure.direction.value == "higher" else -1
+    return unit_funnel(evaluation, data.units, measure_id, unit_id, period, sex, reported_by, measure.value_kind.value, direction)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def forecast_on(measure_id: str, unit_id: str, period: str, sex: Sex) -> Forecast | None:
+    return forecast_for(dataset_and_evaluation()[1], measure_id, unit_id, period, sex)

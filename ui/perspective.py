@@ -6,8 +6,9 @@ import streamlit as st
 
 from kpi.display import scorecard_table
 from kpi.overview import perspective_rows, perspective_summary
+from kpi.variation import VARIATION_HEADING, with_variation
 from ui import data
-from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe
+from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe, spc_expander
 from ui.exports import export_popover
 from ui.filters import Filters
 
@@ -32,6 +33,11 @@ def render_perspective(name: str, filters: Filters) -> None:
     types = data.reporting_types().get(filters.unit_id, frozenset())
     catalogue = data.catalogue(filters.year)
     not_applicable = frozenset(m.id for m in catalogue.measures() if not types & {t.value for t in m.reported_by})
-    scorecard_dataframe(scorecard_table(rows, filters.sex, not_applicable), key=f"p_{name.lower()}_table")
-    st.caption("Välj en rad för att öppna styrmåttet med utveckling över tid, kvinnor och män och jämförelse mellan enheter.")
+    table, heading = with_variation(scorecard_table(rows, filters.sex, not_applicable), data.variation_for(filters.unit_id, filters.period, filters.sex))
+    scorecard_dataframe(table, key=f"p_{name.lower()}_table", labels={VARIATION_HEADING: heading})
+    st.caption(
+        "Välj en rad för att öppna styrmåttet med utveckling över tid, styrdiagram, kvinnor och män och jämförelse mellan enheter. "
+        "Variation: om månadsvärdena fram till periodens slut visar vanlig variation eller en särskild orsak (styrdiagram)."
+    )
     rules_expander(filters)
+    spc_expander()
