@@ -197,6 +197,19 @@ def forecast_text(f: Forecast, unit: str, decimals: int) -> str:
     return text
 
 
+_FULL_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
+
+
+def forecast_note(f: Forecast, unit: str, decimals: int) -> str:
+    """How the forecast was made, and the real year-end outcome when it is known (looking back)."""
+    months = "januari" if f.through_month == 1 else f"januari–{_FULL_MONTHS[f.through_month - 1]}"
+    how = "andelen av helåret som brukar vara klar vid den tiden" if f.method == SEASONAL else "hur resten av året brukar utfalla"
+    text = f"Beräknad på {months} {f.year} och {how} tidigare år; spannet är vad vart och ett av de åren skulle ge."
+    if f.actual is not None:
+        text += f" Faktiskt helårsutfall: {format_value(f.actual, unit, decimals)}" + (" (demodata)." if f.is_demo else ".")
+    return text
+
+
 def _span_text(low: float, high: float, unit: str, decimals: int) -> str:
     """'spann 39 800–42 500', 'spann 12–18 mnkr'; with a negative end 'spann −33 till −23 mnkr',
     since a dash beside a minus sign reads badly. Empty when both ends print the same."""

@@ -290,7 +290,9 @@ def _funnel(
     base_limits = share_limits if kind == "share" else rate_limits
     value = num / den
     own_variance = centre * (1 - centre) / den if kind == "share" else centre / den
-    tau2 = _between_unit_variance(value, centre, own_variance) if overdispersion else 0.0
+    # A share of 0 or 1 (every unit at 100 %) has no binomial variance to weigh by: no adjustment.
+    degenerate = centre <= 0 or (kind == "share" and centre >= 1)
+    tau2 = _between_unit_variance(value, centre, own_variance) if overdispersion and not degenerate else 0.0
 
     def limits(c: float, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
         lower, upper = _widened(base_limits(c, n, z), c, z, tau2)

@@ -47,20 +47,21 @@ D2 = 1.128  # mean moving range / sigma for two consecutive points
 EPS = 1e-9
 
 # Variation and assurance verdicts (ids; the words are in kpi.legend).
-COMMON, IMPROVEMENT, CONCERN, TOO_FEW = "vanlig", "forbattring", "forsamring", "ej_bedomd"
+COMMON, IMPROVEMENT, CONCERN, TOO_FEW, MASKED_MONTHS = "vanlig", "forbattring", "forsamring", "ej_bedomd", "skyddat"
 PASSES, FAILS, HIT_AND_MISS, NO_ASSURANCE = "nar_malet", "missar_malet", "ibland", "ej_bedomd"
 VARIATION_LABELS = {
     COMMON: "vanlig variation",
     IMPROVEMENT: "särskild orsak – förbättring",
     CONCERN: "särskild orsak – försämring",
     TOO_FEW: "för få månader",
+    MASKED_MONTHS: "ej bedömd – skyddade månader",
 }
 ASSURANCE_LABELS = {PASSES: "når målet stabilt", FAILS: "missar målet stabilt", HIT_AND_MISS: "når målet ibland", NO_ASSURANCE: "ej bedömd"}
 RULE_LABELS = {
     "rule_outside": "punkt utanför styrgränserna",
     "rule_run": "minst {run} punkter i rad på samma sida om mittlinjen",
     "rule_trend": "minst {trend} punkter i rad som stiger eller sjunker",
-    "rule_two_of_three": "två av tre punkter i rad bortom två sigma på samma sida",
+    "rule_two_of_three": "två av tre punkter i rad mer än två standardavvikelser från mittlinjen, på samma sida",
 }
 RULES = tuple(RULE_LABELS)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -146,8 +147,8 @@ def _phase(starts: Sequence[PhaseStart]) -> pl.Expr:
 # --- the chart and the rules --------------------------------------------------------------
 
 POINT_COLUMNS = [
-    *SERIES_KEY, "period", "value", "numerator", "denominator", "is_demo", "direction", "chart", "phase", "phase_start",
-    "in_baseline", "centre", "lower", "upper", "lower_2s", "upper_2s", *RULES, "signal_side", "signal",
+    *SERIES_KEY, "period", "value", "masked", "numerator", "denominator", "is_demo", "direction", "chart", "phase", "phase_start",
+    "in_baseline", "centre", "lower", "upper", "lower_2s", "upper_2s", "provisional", *RULES, "signal",
 ]  # fmt: skip
 
 
@@ -155,70 +156,90 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     """Centre line, limits and special-cause flags for every point of every series in ``monthly``.
 
     ``monthly``: one row per measure_id × unit_id × sex × period ("YYYY-MM") with value,
-    numerator, denominator, value_kind, direction (1 higher is better, −1 lower) and is_demo.
-    Rows without a value (missing or masked) are left out: a gap, never 0.
+    numerator, denominator, value_kind, direction (1 higher is better, −1 lower), is_demo and
+    masked. A month without a value (missing, or masked as too few) stays in the series as a gap,
+    never 0: it takes no part in the limits, and a moving range, run or trend does not reach
+    across it (nor across a month with no row at all).
 
-    Adds per point: ``chart`` ("p" or "xmr"), ``phase`` and ``phase_start``, ``in_baseline``,
-    ``centre``, ``lower``, ``upper``, ``lower_2s``, ``upper_2s`` (null with too few points), the
-    four rule flags (side +1 above / −1 below / 0), ``signal_side`` (+1, −1, 0) and ``signal``
+    Adds per point: ``chart`` ("p", "p′" or "xmr"), ``phase`` and ``phase_start``,
+    ``in_baseline``, ``centre``, ``lower``, ``upper``, ``lower_2s``, ``upper_2s`` (null with too few
+    points), ``provisional`` (a new phase with too few points of its own, judged against the limits
+    of the phase before), the four rule flags (side +1 above / −1 below / 0) and ``signal``
     (``forbattring``, ``forsamring`` or null) read through the direction.
     """
     g = [*SERIES_KEY, "phase"]
+    v = pl.col("value")
+    has_value = v.is_not_null() & v.is_finite()
     frame = (
         monthly.lazy()
-        .filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
+        .with_columns(pl.when(has_value).then(v).alias("value"), pl.col("masked").fill_null(False) if "masked" in monthly.columns else pl.lit(False).alias("masked"))
+        .filter(pl.col("value").is_not_null().any().over(SERIES_KEY))  # a series with no value at all is not drawn
         .with_columns(_phase(starts).alias("phase"))
         .sort([*SERIES_KEY, "period"])
     )
+    has_value = v.is_not_null()
+    month_no = pl.col("period").str.slice(0, 4).cast(pl.Int32) * 12 + pl.col("period").str.slice(5, 2).cast(pl.Int32)
     is_p = (
-        (pl.col("value_kind") == "share") & pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null() & (pl.col("denominator") > 0)
+        ~has_value | ((pl.col("value_kind") == "share") & pl.col("numerator").is_not_null() & (pl.col("denominator").fill_null(0) > 0))
     ).all().over(SERIES_KEY)
     frame = frame.with_columns(
         pl.when(is_p).then(pl.lit("p")).otherwise(pl.lit("xmr")).alias("chart"),
-        pl.int_range(pl.len()).over(g).alias("_i"),
-        pl.len().over(g).alias("_n"),
-        pl.col("period").first().over(g).alias("phase_start"),
-        (pl.col("value") - pl.col("value").shift(1)).abs().over(g).alias("_mr"),
+        # A gap: no value here or in the month before, or months without rows in between.
+        (~has_value | ~has_value.shift(1).over(SERIES_KEY).fill_null(False) | ((month_no - month_no.shift(1)).over(SERIES_KEY) != 1)).alias("_gap"),
+        (has_value.cast(pl.Int32).cum_sum().over(g) - 1).alias("_i"),
+        has_value.sum().over(g).alias("_n"),
+        pl.when(has_value).then(pl.col("period")).min().over(g).alias("phase_start"),
     )
-    base = pl.col("_i") < options.baseline_points
+    frame = frame.with_columns(pl.when(~pl.col("_gap")).then((v - v.shift(1)).abs().over(g)).alias("_mr"))
+    base = has_value & (pl.col("_i") < options.baseline_points)
+    enough = pl.col("_n") >= options.min_points
     frame = frame.with_columns(
         base.alias("in_baseline"),
-        pl.when(base).then(pl.col("value")).mean().over(g).alias("_mean"),
-        pl.when(base & (pl.col("_i") >= 1)).then(pl.col("_mr")).mean().over(g).alias("_mrbar"),
+        enough.alias("_enough"),
+        pl.when(base).then(v).mean().over(g).alias("_mean"),
+        pl.when(base).then(pl.col("_mr")).mean().over(g).alias("_mrbar"),
         (pl.when(base).then(pl.col("numerator")).sum().over(g) / pl.when(base).then(pl.col("denominator")).sum().over(g)).alias("_pbar"),
     )
-    p_chart = pl.col("chart") == "p"
     binomial = (pl.col("_pbar") * (1 - pl.col("_pbar")) / pl.col("denominator")).sqrt() * 100
     frame = frame.with_columns(binomial.alias("_sp"))
-    frame = frame.with_columns(((pl.col("value") - pl.col("_pbar") * 100) / pl.col("_sp")).alias("_z"))
-    frame = frame.with_columns((pl.col("_z") - pl.col("_z").shift(1)).abs().over(g).alias("_zmr"))
-    frame = frame.with_columns((pl.when(base & (pl.col("_i") >= 1)).then(pl.col("_zmr")).mean().over(g) / D2).alias("_sz"))
+    frame = frame.with_columns(((v - pl.col("_pbar") * 100) / pl.col("_sp")).alias("_z"))
+    frame = frame.with_columns(pl.when(~pl.col("_gap")).then((pl.col("_z") - pl.col("_z").shift(1)).abs().over(g)).alias("_zmr"))
+    frame = frame.with_columns((pl.when(base).then(pl.col("_zmr")).mean().over(g) / D2).alias("_sz"))
+    # A phase too short for limits of its own (a change recorded a few months ago) is judged,
+    # provisionally, against the limits of the phase before: its statistics are carried forward.
+    stats = ["_mean", "_mrbar", "_pbar", "_sz"]
+    frame = frame.with_columns([pl.when(pl.col("_enough")).then(pl.col(c)).alias(c) for c in stats])
+    frame = frame.with_columns([pl.col(c).forward_fill().over(SERIES_KEY) for c in stats])
+    frame = frame.with_columns(
+        (~pl.col("_enough") & pl.col("_mean").is_not_null()).alias("provisional"),
+        ((pl.col("_pbar") * (1 - pl.col("_pbar")) / pl.col("denominator")).sqrt() * 100).alias("_sp"),
+    )
     # Laney's p′: with large denominators the binomial limits are far narrower than the month-to-
     # month variation (every point "special"); the limits are then widened by the spread of the
     # standardised points, sigma_z, and still follow each month's denominator.
-    laney = p_chart & pl.lit(options.laney) & (pl.col("_sz") > 1)
+    laney = (pl.col("chart") == "p") & pl.lit(options.laney) & (pl.col("_sz") > 1)
     frame = frame.with_columns(pl.when(laney).then(pl.lit("p′")).otherwise(pl.col("chart")).alias("chart"))
     p_chart = pl.col("chart").is_in(["p", "p′"])
     sigma = pl.when(p_chart).then(pl.col("_sp") * pl.when(pl.col("chart") == "p′").then(pl.col("_sz")).otherwise(1.0)).otherwise(pl.col("_mrbar") / D2)
     half = pl.when(p_chart).then(3 * sigma).otherwise(XMR_LIMIT * pl.col("_mrbar"))
-    enough = pl.col("_n") >= options.min_points
     centre = pl.when(p_chart).then(pl.col("_pbar") * 100).otherwise(pl.col("_mean"))
     non_negative = pl.col("value_kind").is_in(["share", "count"])
     floor = pl.when(non_negative).then(0.0).otherwise(float("-inf"))
     ceiling = pl.when(pl.col("value_kind") == "share").then(100.0).otherwise(float("inf"))
     frame = frame.with_columns(
-        pl.when(enough).then(centre).alias("centre"),
-        pl.when(enough).then(pl.max_horizontal(centre - half, floor)).alias("lower"),
-        pl.when(enough).then(pl.min_horizontal(centre + half, ceiling)).alias("upper"),
-        pl.when(enough).then(centre - 2 * sigma).alias("lower_2s"),
-        pl.when(enough).then(centre + 2 * sigma).alias("upper_2s"),
+        centre.alias("centre"),
+        pl.max_horizontal(centre - half, floor).alias("lower"),
+        pl.min_horizontal(centre + half, ceiling).alias("upper"),
+        (centre - 2 * sigma).alias("lower_2s"),
+        (centre + 2 * sigma).alias("upper_2s"),
     )
 
-    v = pl.col("value")
     side = pl.when(v > pl.col("centre") + EPS).then(1).when(v < pl.col("centre") - EPS).then(-1).otherwise(0).cast(pl.Int8)
-    step = pl.when(v > v.shift(1) + EPS).then(1).when(v < v.shift(1) - EPS).then(-1).otherwise(0).over(g).cast(pl.Int8)
+    step = pl.when(pl.col("_gap")).then(0).when(v > v.shift(1) + EPS).then(1).when(v < v.shift(1) - EPS).then(-1).otherwise(0).over(g).cast(pl.Int8)
     frame = frame.with_columns(side.alias("_side"), step.alias("_step"))
-    frame = frame.with_columns(pl.col("_side").rle_id().over(g).alias("_run"), pl.col("_step").rle_id().over(g).alias("_trend"))
+    # Runs and trends end at a change of side (or step), and at a gap.
+    new_run = (pl.col("_side") != pl.col("_side").shift(1)).over(g).fill_null(True) | pl.col("_gap")
+    frame = frame.with_columns(new_run.cast(pl.Int32).cum_sum().over(g).alias("_run"), pl.col("_step").rle_id().over(g).alias("_trend"))
     frame = frame.with_columns(pl.len().over([*g, "_run"]).alias("_run_len"), pl.len().over([*g, "_trend"]).alias("_trend_len"))
     # A trend of k points is k − 1 steps the same way; a point belongs to it through its own step
     # (from the point before) or through the next point's step (it is where the trend starts).
@@ -232,7 +253,10 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
 
     # Two of three: the number of flagged points in the window of three ending at each point;
     # a flagged point counts when any window holding it (ending here, next, or the one after) has two.
-    window = lambda flag: (pl.col(flag).cast(pl.Int8) + pl.col(flag).shift(1).cast(pl.Int8).fill_null(0) + pl.col(flag).shift(2).cast(pl.Int8).fill_null(0)).over(g)
+    def window(flag: str) -> pl.Expr:
+        f = pl.col(flag).cast(pl.Int8)
+        return (f + f.shift(1).fill_null(0) + f.shift(2).fill_null(0)).over(g)
+
     frame = frame.with_columns(window("_h2").alias("_h2w"), window("_l2").alias("_l2w"))
 
     def two_of_three(flag: str) -> pl.Expr:
@@ -240,11 +264,11 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
         holding = pl.max_horizontal(w, w.shift(-1).over(g).fill_null(0), w.shift(-2).over(g).fill_null(0))
         return pl.col(flag) & (holding >= 2)
 
-    has_limits = pl.col("centre").is_not_null()
-    signed = lambda cond, s: pl.when(has_limits & cond).then(s).otherwise(0).cast(pl.Int8)
+    has_limits = pl.col("centre").is_not_null() & has_value
+    run = has_limits & (pl.col("_side") != 0) & (pl.col("_run_len") >= options.run_length)
     frame = frame.with_columns(
         pl.when(has_limits & (v > pl.col("upper") + EPS)).then(1).when(has_limits & (v < pl.col("lower") - EPS)).then(-1).otherwise(0).cast(pl.Int8).alias("rule_outside"),
-        signed((pl.col("_side") != 0) & (pl.col("_run_len") >= options.run_length), pl.col("_side")).alias("rule_run"),
+        pl.when(run).then(pl.col("_side")).otherwise(0).cast(pl.Int8).alias("rule_run"),
         pl.when(has_limits & pl.col("_long_step")).then(pl.col("_step")).when(has_limits & next_long).then(next_step).otherwise(0).cast(pl.Int8).alias("rule_trend"),
         pl.when(has_limits & two_of_three("_h2")).then(1).when(has_limits & two_of_three("_l2")).then(-1).otherwise(0).cast(pl.Int8).alias("rule_two_of_three"),
     )
@@ -253,36 +277,40 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     d = pl.col("direction")
     # Both sides at once (a peak that ends a rising trend and starts a falling one) reads as concern.
     frame = frame.with_columns(
-        pl.when(high & low).then(0).when(high).then(1).when(low).then(-1).otherwise(0).cast(pl.Int8).alias("signal_side"),
         pl.when((high & (d == -1)) | (low & (d == 1))).then(pl.lit(CONCERN)).when(high | low).then(pl.lit(IMPROVEMENT)).alias("signal"),
     )
     return frame.select(POINT_COLUMNS).collect()
 
 
 SUMMARY_COLUMNS = [
-    *SERIES_KEY, "last_period", "points", "phase_points", "phase_start", "chart", "centre", "lower", "upper", "variation",
+    *SERIES_KEY, "last_period", "points", "phase_start", "chart", "centre", "lower", "upper", "provisional", "variation",
     "assurance", "target", "is_demo",
 ]  # fmt: skip
 
 
 def spc_summary(points: pl.DataFrame, monthly: pl.DataFrame) -> pl.DataFrame:
-    """Per series: the variation verdict at the latest point, and the assurance verdict of the
-    latest phase's limits against the latest month's target.
+    """Per series: the variation verdict at the latest month with a value, and the assurance
+    verdict of the latest limits against that month's target.
 
+    A phase that holds masked months gets no variation verdict: the hidden months are the small
+    ones, so the months left over would tell a biased story. Assurance needs a level (a level,
+    an annual volume per month, or a band); "Öka/Minska" and base-year targets have none.
     ``monthly`` supplies the target columns (target_kind, target_effective, band_lower,
-    band_upper) of the latest month; ``points`` is ``spc_points``'s output.
+    band_upper); ``points`` is ``spc_points``'s output.
     """
-    last = points.group_by(SERIES_KEY).agg(
+    valued = points.filter(pl.col("value").is_not_null())
+    last = valued.group_by(SERIES_KEY).agg(
         pl.col("period").last().alias("last_period"),
         pl.len().alias("points"),
-        (pl.col("phase") == pl.col("phase").last()).sum().alias("phase_points"),
-        pl.col("phase_start", "chart", "centre", "lower", "upper", "signal", "direction").last(),
+        pl.col("phase").last().alias("_phase"),
+        pl.col("phase_start", "chart", "centre", "lower", "upper", "provisional", "signal", "direction").last(),
         pl.col("is_demo").fill_null(False).any(),
     )
+    masked = points.filter(pl.col("masked")).select(*SERIES_KEY, pl.col("phase").alias("_phase"), pl.lit(True).alias("_masked")).unique()
     targets = monthly.select(
         *SERIES_KEY, pl.col("period").alias("last_period"), "target_kind", pl.col("target_effective").alias("target"), "band_lower", "band_upper"
     )
-    frame = last.join(targets, on=[*SERIES_KEY, "last_period"], how="left")
+    frame = last.join(targets, on=[*SERIES_KEY, "last_period"], how="left").join(masked, on=[*SERIES_KEY, "_phase"], how="left")
     d, lower, upper, t = pl.col("direction"), pl.col("lower"), pl.col("upper"), pl.col("target")
     level = pl.col("target_kind").is_in(["level", "annual_volume"]) & t.is_not_null()
     band = (pl.col("target_kind") == "band") & (pl.col("band_lower").is_not_null() | pl.col("band_upper").is_not_null())
@@ -294,7 +322,12 @@ def spc_summary(points: pl.DataFrame, monthly: pl.DataFrame) -> pl.DataFrame:
         (lo_b.is_not_null() & (upper < lo_b - EPS)) | (up_b.is_not_null() & (lower > up_b + EPS))
     )
     return frame.with_columns(
-        pl.when(pl.col("centre").is_null()).then(pl.lit(TOO_FEW)).otherwise(pl.col("signal").fill_null(COMMON)).alias("variation"),
+        pl.when(pl.col("centre").is_null())
+        .then(pl.lit(TOO_FEW))
+        .when(pl.col("_masked").fill_null(False))
+        .then(pl.lit(MASKED_MONTHS))
+        .otherwise(pl.col("signal").fill_null(COMMON))
+        .alias("variation"),
         pl.when(pl.col("centre").is_null() | ~(level | band))
         .then(pl.lit(NO_ASSURANCE))
         .when(passes)
@@ -303,12 +336,13 @@ def spc_summary(points: pl.DataFrame, monthly: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(FAILS))
         .otherwise(pl.lit(HIT_AND_MISS))
         .alias("assurance"),
-        pl.when(band).then(pl.coalesce("band_lower", "band_upper")).otherwise(t).alias("target"),
+        # The level drawn and compared with; a target that moves with last year's value has none.
+        pl.when(band).then(pl.coalesce("band_lower", "band_upper")).when(level).then(t).alias("target"),
     ).select(SUMMARY_COLUMNS)
 
 
 MONTHLY_COLUMNS = [
-    *SERIES_KEY, "period", "value", "numerator", "denominator", "value_kind", "direction", "is_demo", "target_kind",
+    *SERIES_KEY, "period", "value", "masked", "numerator", "denominator", "value_kind", "direction", "is_demo", "target_kind",
     "target_effective", "band_lower", "band_upper",
 ]  # fmt: skip
 

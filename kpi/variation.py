@@ -23,6 +23,7 @@ from kpi.spc import (
     CONCERN,
     FAILS,
     IMPROVEMENT,
+    MASKED_MONTHS,
     NO_ASSURANCE,
     PASSES,
     RULES,
@@ -60,10 +61,12 @@ def scorecard_variation(
 
 
 # Table cells are narrow: "särskild orsak" is said in the column's help and beside the chart.
-_SHORT_WORDS = {COMMON: "vanlig variation", IMPROVEMENT: "förbättring", CONCERN: "försämring", TOO_FEW: "för få månader"}
+_SHORT_WORDS = {
+    COMMON: "vanlig variation", IMPROVEMENT: "förbättring", CONCERN: "försämring", TOO_FEW: "för få månader", MASKED_MONTHS: "skyddade månader",
+}  # fmt: skip
 VARIATION_HELP = (
     "Styrdiagram över månaderna fram till periodens slut: ∿ vanlig variation, ⊕ förbättring eller ⊖ försämring "
-    "(en särskild orsak, inte bara brus), · för få månader för att bedöma."
+    "(en särskild orsak, inte bara brus), · för få månader eller skyddade månader (för få patienter) för att bedöma."
 )
 
 
@@ -134,30 +137,38 @@ def measure_spc(
     )
 
 
+MIN_FUNNEL_UNITS = 3  # two units are "above" and "below" each other; a funnel needs a few more
+
+
 def unit_funnel(
-    evaluation: Evaluation,
-    units: pl.DataFrame,
-    measure_id: str,
-    unit_id: str,
-    period: str,
-    sex: Sex,
-    reported_by: tuple[str, ...],
-    value_kind: str,
-    direction: int,
-) -> Funnel | None:
+    evaluation: Evaluation, units: pl.DataFrame, measure_id: str, unit_id: str, period: str, sex: Sex, reported_by: tuple[str, ...]
+) -> tuple[Funnel | None, str | None]:
     """The units of the comparison (as in the sorted bars) on a funnel plot: shares with their
-    numerators and denominators, or counts with an exposure; None when the data do not allow one."""
+    numerators and denominators, or counts with an exposure. Returns the funnel, or None and why
+    not (in Swedish; None when the measure is not one a funnel is made for).
+
+    No funnel is drawn when a unit of the group is masked: the others' denominators, with the
+    group's own figure, would give the masked unit's numbers back.
+    """
+    measure = evaluation.measures.filter((pl.col("measure_id") == measure_id) & (pl.col("year") == int(period[:4]))).row(0, named=True)
+    value_kind, direction = measure["value_kind"], int(measure["direction"])
+    if value_kind not in ("share", "count"):
+        return None, None
     _, group = compared_units(evaluation, units, measure_id, unit_id, period, sex, reported_by)
     s = _SUFFIX[sex]
     counts = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == period)).select(
         "unit_id", pl.col(f"numerator{s}").alias("numerator"), pl.col(f"denominator{s}").alias("denominator")
     )
     frame = group.select("unit_id", "name", "masked", "is_demo", "value").join(counts, on="unit_id", how="left")
-    if value_kind == "share":
-        return share_funnel(frame, direction=direction)
-    if value_kind == "count" and frame["denominator"].is_not_null().any():
-        return rate_funnel(frame, direction=direction)
-    return None
+    if value_kind == "count" and (frame["denominator"].fill_null(0) <= 0).all():
+        return None, None  # a count without an exposure: the sorted bars are the comparison
+    if bool(frame["masked"].any()):
+        return None, "Trattdiagrammet visas inte när en enhet är skyddad (för få): de andra enheternas underlag skulle kunna avslöja den."
+    plotted = frame.filter(pl.col("numerator").is_not_null() & (pl.col("denominator").fill_null(0) > 0)).height
+    if plotted < MIN_FUNNEL_UNITS:
+        return None, f"Trattdiagram visas när minst {MIN_FUNNEL_UNITS} enheter har täljare och nämnare för perioden."
+    funnel = share_funnel(frame, direction=direction) if value_kind == "share" else rate_funnel(frame, direction=direction)
+    return funnel, None
 
 
 VARIATION_HEADING = "Variation"
@@ -200,6 +211,10 @@ def _month_ranges(months: list[str]) -> str:
     return ", ".join(parts)
 
 
+def _months(n: int) -> str:
+    return f"{n} månad" if n == 1 else f"{n} månader"
+
+
 def _next_month(month: str) -> str:
     year, m = int(month[:4]), int(month[5:])
     return f"{year + m // 12}-{m % 12 + 1:02d}"
@@ -210,30 +225,51 @@ def signal_lines(spc: MeasureSpc) -> list[str]:
     lines = []
     for rule, months in spc.flagged.items():
         if months:
-            count = f"{len(months)} månad" + ("er" if len(months) != 1 else "")
-            lines.append(f"- **{spc.options.rule_label(rule).capitalize()}** ({count}): {_month_ranges(months)}")
+            lines.append(f"- **{spc.options.rule_label(rule).capitalize()}** ({_months(len(months))}): {_month_ranges(months)}")
     if not lines and spc.variation != TOO_FEW:
         return ["Inga särskilda orsaker: alla månader visar vanlig variation."]
     return (["**Signaler**", *lines]) if lines else []
 
 
+def _latest_start(spc: MeasureSpc) -> PhaseStart | None:
+    last = spc.points.filter(pl.col("value").is_not_null())["period"][-1]
+    return next((s for s in reversed(spc.starts) if s.first_month <= last), None)
+
+
 def variation_explanation(spc: MeasureSpc) -> str:
-    last = spc.points.row(-1, named=True)
+    """Why the chart reads as it does, in a sentence or two."""
+    valued = spc.points.filter(pl.col("value").is_not_null())
+    last = valued.row(-1, named=True)
+    phase = spc.points.filter(pl.col("phase") == last["phase"])
+    shown, hidden = phase["value"].is_not_null().sum(), int(phase["masked"].sum())
+    hidden_text = f" ({_months(hidden)} skyddade: för få patienter)" if hidden else ""
     if spc.variation == TOO_FEW:
-        phase = spc.points.filter(pl.col("phase") == last["phase"])
         return (
-            f"Sedan {short_period(last['phase_start'])} finns {phase.height} månader; styrgränser kräver minst "
+            f"Sedan {short_period(last['phase_start'])} finns {_months(shown)} med värden{hidden_text}; styrgränser kräver minst "
             f"{spc.options.min_points}. Bedömningen kommer när fler månader finns."
         )
-    good = "högre är bättre" if last["direction"] == 1 else "lägre är bättre"
+    if spc.variation == MASKED_MONTHS:
+        return (
+            f"{hidden} av månaderna sedan {short_period(last['phase_start'])} är skyddade (för få patienter). De skyddade månaderna är "
+            "de minsta, så de övriga skulle ge en skev bild: ingen bedömning görs."
+        )
+    provisional = ""
+    if last["provisional"]:
+        start = _latest_start(spc)
+        since = f"{start.label.lower()} ({short_period(start.first_month)})" if start else short_period(last["phase_start"])
+        provisional = (
+            f" Preliminärt: sedan {since} finns {_months(shown)}, färre än de {spc.options.min_points} som behövs för egna "
+            "gränser, så de jämförs med gränserna från tiden före."
+        )
     if spc.variation == COMMON:
-        return "Den senaste månaden ligger inom gränserna och ingår inte i något mönster: förändringen mot förra månaden är vanligt brus."
+        return "Den senaste månaden ligger inom gränserna och ingår inte i något mönster: förändringen mot förra månaden är vanligt brus." + provisional
+    good = "högre är bättre" if last["direction"] == 1 else "lägre är bättre"
     rules = [spc.options.rule_label(r) for r in RULES if last[r]]
-    return f"Den senaste månaden ingår i en signal ({'; '.join(rules)}), läst med styrmåttets riktning: {good}."
+    return f"Den senaste månaden ingår i en signal ({'; '.join(rules)}), läst med styrmåttets riktning: {good}." + provisional
 
 
 def assurance_explanation(spc: MeasureSpc, unit: str, decimals: int) -> str:
-    last = spc.points.row(-1, named=True)
+    last = spc.points.filter(pl.col("value").is_not_null()).row(-1, named=True)
     if last["centre"] is None:
         return "Inga styrgränser ännu, så målsäkerheten kan inte bedömas."
     if spc.assurance == NO_ASSURANCE or spc.target is None:
@@ -252,7 +288,8 @@ def funnel_summary(funnel: Funnel) -> str:
     p = funnel.points
     unit = "%" if funnel.kind == "share" else ""
     overall = format_value(funnel.overall, unit, 1) + ("" if funnel.kind == "share" else f" per {format_value(funnel.per, 'antal', 0)}")
-    parts = [f"{p.height} enheter; alla enheter tillsammans {overall}."]
+    together = "de visade enheterna tillsammans" if funnel.left_out_missing else "alla enheter tillsammans"
+    parts = [f"{p.height} enheter; {together} {overall}."]
     for reading, words in (("bättre", "Bättre än förväntat (utanför 99,8 %)"), ("sämre", "Sämre än förväntat (utanför 99,8 %)")):
         names = p.filter(pl.col("reading") == reading)["name"].to_list()
         if names:
@@ -268,8 +305,8 @@ def funnel_summary(funnel: Funnel) -> str:
     if funnel.tau > 0:
         spread = format_value(funnel.tau, "", 1) + (" procentenheter" if funnel.kind == "share" else "")
         parts.append(
-            "Enheterna skiljer sig mer än underlagen förklarar, så gränserna är vidgade med den spridningen "
-            f"(överspridning, ±{spread} som en standardavvikelse): bara de mest avvikande markeras."
+            "Enheterna skiljer sig mer åt än slumpen och underlagens storlek förklarar, så gränserna är vidgade med den "
+            f"vanliga skillnaden mellan enheter (överspridning: en standardavvikelse på {spread}). Bara de mest avvikande markeras."
         )
     if funnel.left_out_masked:
         parts.append(f"Skyddat (för få): {', '.join(funnel.left_out_masked)}.")

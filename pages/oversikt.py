@@ -46,9 +46,9 @@ st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()
 
 ATTENTION = (
     ("Längst från målet", furthest_from_target, "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
-     {"Perspektiv": 90, "Styrmått": 195, "Periodens utfall": 130, "Mål": 60, "Avstånd": 165, "Måluppfyllelse": 105, "Variation": 152}),
+     {"Perspektiv": 90, "Styrmått": 180, "Periodens utfall": 130, "Mål": 60, "Avstånd": 160, "Måluppfyllelse": 105, "Variation": 152}),
     ("Störst försämring", most_worsened, "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
-     {"Perspektiv": 90, "Styrmått": 225, "Periodens utfall": 135, "Förändring": 195, "Utveckling": 105, "Variation": 152}),
+     {"Perspektiv": 90, "Styrmått": 210, "Periodens utfall": 130, "Förändring": 190, "Utveckling": 105, "Variation": 152}),
 )  # fmt: skip
 verdicts = data.variation_for(filters.unit_id, filters.period, filters.sex)
 for title, select, nothing, key, widths in ATTENTION:

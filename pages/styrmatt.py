@@ -8,14 +8,13 @@ from kpi.board_pack import unit_noun
 from kpi.comparison import summarise_comparison
 from kpi.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
 from kpi.exports import to_csv, to_xlsx
-from kpi.forecast import forecast_text
+from kpi.forecast import forecast_note, forecast_text
 from kpi.formatting import format_points, format_value
 from kpi.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
 from kpi.narrative import analysis_for
-from kpi.periods import MONTH_NAMES
 from kpi.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
 from ui import charts, data
-from ui.components import demo_notice, spc_expander
+from ui.components import demo_notice, funnel_expander, spc_expander
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
 
@@ -101,20 +100,14 @@ with over_time:
         with st.container(border=True):
             st.markdown("**Prognos för helåret**")
             st.markdown(forecast_text(forecast, unit, decimals))
-            notes = [
-                f"Räknad från januari–{MONTH_NAMES[forecast.through_month - 1]} {forecast.year} och "
-                + ("säsongsmönstret (andelen av helåret som brukar vara klar)" if forecast.method == "säsongsprofil" else "hur resten av året brukar utfalla")
-                + " tidigare år; spannet är vad vart och ett av de åren skulle ge."
-            ]
-            if forecast.actual is not None:
-                notes.append(f"Faktiskt helårsutfall: {format_value(forecast.actual, unit, decimals)}" + (" (demodata)." if forecast.is_demo else "."))
-            st.caption(" ".join(notes))
+            st.caption(forecast_note(forecast, unit, decimals))
 
 with control:
     if not measure.monthly:
         st.info("Styrmåttet följs inte upp per månad. Ett styrdiagram behöver månadsvärden.")
     else:
-        spc_choice = st.session_state.get("sm_spc_from")
+        spc_key = f"sm_spc_from_{measure_id}"  # a month chosen for one measure is not carried to the next
+        spc_choice = st.session_state.get(spc_key)
         spc = data.measure_spc_for(measure_id, filters.unit_id, filters.period, spc_sex, spc_choice)
         if spc is None:
             st.info(f"Det finns inga månadsvärden för {filters.unit_name} fram till {short_period(through_month(filters.period))}.")
@@ -129,7 +122,7 @@ with control:
                 st.markdown(f"#### {variation_badge.symbol} {variation_badge.word}{demo}")
                 st.caption(variation_explanation(spc))
             with v2.container(border=True, height="stretch"):
-                st.caption("Målsäkerhet")
+                st.caption("Målsäkerhet: når arbetet, som det fungerar nu, målet?")
                 st.markdown(f"#### {assurance_badge.symbol} {assurance_badge.word}{demo}")
                 st.caption(assurance_explanation(spc, unit, decimals))
             st.plotly_chart(charts.spc_figure(spc, unit=unit, decimals=decimals), config={"displayModeBar": False}, key="sm_spc_chart")
@@ -140,11 +133,13 @@ with control:
                 choices,
                 index=choices.index(spc_choice) if spc_choice in choices else 0,
                 format_func=lambda m: "ingen vald månad (baslinjen och registrerade förändringar gäller)" if m is None else short_period(m),
-                key="sm_spc_from",
+                key=spc_key,
                 help="Efter en förändring i arbetssättet: mittlinje och gränser räknas om med månaderna från den valda månaden som ny baslinje.",
             )
             for line in signal_lines(spc):
                 st.markdown(line)
+            if spc.points["value"].is_null().any():
+                st.caption("Glapp i linjen: månader som saknas eller är skyddade (för få patienter). De räknas aldrig som 0.")
             if spc.starts:
                 st.caption(" ".join(f"{short_period(s.first_month)}: {s.label} – mittlinje och gränser räknas om därifrån." for s in spc.starts))
             if spc.is_demo:
@@ -196,7 +191,7 @@ with by_unit:
             if points:
                 request_open(MEASURE_PAGE, unit_id=points[0]["customdata"])
 
-        funnel = data.funnel_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
+        funnel, no_funnel = data.funnel_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
         bars_column, funnel_column = st.columns(2, gap="large") if funnel is not None else (st.container(), None)
         with bars_column:
             st.markdown("**Sorterade staplar**")
@@ -225,9 +220,9 @@ with by_unit:
                     key="sm_funnel",
                 )
                 st.caption(funnel_summary(funnel))
-        elif measure.value_kind.value == "share":
-            st.caption("Trattdiagram visas när minst två enheter har täljare och nämnare för perioden.")
-        spc_expander()
+        elif no_funnel is not None:
+            st.caption(no_funnel)
+        funnel_expander()
 
 with analysis:
     note = data.comment(measure_id, filters.unit_id, filters.period)

@@ -88,3 +88,45 @@ def test_periods_printed_only_by_sex_draw_women_and_men(bundled) -> None:
     assert {"Totalt", "Kvinnor", "Män"} <= set(names)
     women = next(t for t in fig.data if t.name == "Kvinnor")
     assert dict(zip(women.x, women.y))["DÅ08<br>2022"] == 47.0
+
+
+def test_control_chart_breaks_its_lines_at_a_phase_and_at_masked_months(bundled) -> None:
+    from kpi.scorecard import DATA_DIR
+    from kpi.spc import SpcOptions, load_changes
+    from kpi.variation import measure_spc
+
+    _, evaluation = bundled
+    changes = load_changes(DATA_DIR / "catalogue" / "changes.yaml")
+    chart = measure_spc(evaluation, "med_digitala_vardbesok", "div_nara", "2025-ÅR", "T", SpcOptions(), changes)
+    assert chart is not None
+    fig = charts.spc_figure(chart, unit="%", decimals=0)
+    centre = next(t for t in fig.data if t.name == "Mittlinje")
+    x = list(centre.x)
+    # The centre line has a gap where the Cosmic phase starts, so the two phases never join.
+    assert centre.y[x.index("dec 2024")] is None and centre.y[x.index("nov 2024")] is not None
+    assert any(a.text == "Cosmic infört" for a in fig.layout.annotations)
+    names = [t.name for t in fig.data]
+    assert "Styrgränser" in names and "Demodata" in names
+    # A masked month is a gap in the line of values, never 0.
+    falls = measure_spc(evaluation, "ver_fallskador", "div_nara", "2022-DÅ08", "T", SpcOptions(), changes)
+    assert falls is not None
+    line = next(t for t in charts.spc_figure(falls, unit="antal", decimals=0).data if t.name is None and t.mode == "lines")  # the values
+    masked = falls.points["masked"].to_list()
+    assert any(masked)
+    assert all(y is None for y, m in zip(line.y, masked) if m)
+    assert 0 not in [y for y, m in zip(line.y, masked) if m]
+
+
+def test_funnel_figure_names_few_points_and_draws_both_limits(bundled) -> None:
+    from kpi.variation import unit_funnel
+
+    dataset, evaluation = bundled
+    funnel, _ = unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", "vo_pitea", "2022-DÅ08", "T", ("hälsocentral",))
+    assert funnel is not None
+    fig = charts.funnel_figure(funnel, unit="%", decimals=1, selected="vo_pitea")
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert "99,8 %-gräns" in names and "95 %-gräns" in names and any(n.startswith("Alla: 80,8") for n in names)
+    labels = [text for t in fig.data if t.mode == "markers+text" for text in t.text]
+    assert sorted(labels) == sorted(funnel.points["name"].to_list())
+    assert fig.layout.xaxis.type == "log"
+    assert all("\u00a0" in t or len(t) < 4 for t in fig.layout.xaxis.ticktext)  # "10 000", Swedish thousands

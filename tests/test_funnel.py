@@ -448,3 +448,11 @@ def test_no_overdispersion_when_units_vary_as_their_denominators_explain() -> No
 def test_two_units_are_too_few_to_estimate_overdispersion() -> None:
     funnel = share_funnel(_units([("A", 700, 1000), ("B", 900, 1000)]), direction=1)
     assert funnel is not None and funnel.tau == 0.0
+
+
+def test_every_unit_at_100_percent_gives_a_flat_funnel_not_nan() -> None:
+    funnel = share_funnel(_units([("A", 30, 30), ("B", 200, 200), ("C", 50, 50)]), direction=1)
+    assert funnel is not None and funnel.tau == 0.0
+    assert funnel.overall == 100.0
+    assert funnel.points["position"].to_list() == ["inom"] * 3
+    assert not any(funnel.curve.select(pl.all().is_nan().any()).row(0))

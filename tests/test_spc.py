@@ -21,7 +21,7 @@ def months(n: int, start: int = 2019) -> list[str]:
 
 
 def series(
-    values: list[float | None],
+    values: list[float | None] | list[float],
     *,
     numerators: list[float] | None = None,
     denominators: list[float] | None = None,
@@ -45,6 +45,7 @@ def series(
             "value_kind": [kind] * n,
             "direction": [direction] * n,
             "is_demo": [False] * n,
+            "masked": [False] * n,
             "target_kind": [target_kind] * n,
             "target_effective": [target] * n,
             "band_lower": [band[0]] * n,
@@ -257,8 +258,37 @@ def test_missing_and_masked_months_are_gaps_not_zeros() -> None:
     values: list[float | None] = list(BASELINE)
     values[5] = None
     p = points(series(values))
-    assert p.height == 23
+    assert p.height == 24 and p["value"][5] is None  # the month stays, as a gap
     assert p["centre"][0] == pytest.approx(sum(v for v in values if v is not None) / 23)
+    # No moving range reaches across the gap: of the 22 ranges left, all are 4.
+    assert p["upper"][0] - p["centre"][0] == pytest.approx(2.66 * 4)
+
+
+@pytest.mark.parametrize("gap", ["masked", "absent"])
+def test_a_gap_ends_a_run(gap: str) -> None:
+    frame = series(BASELINE + [53.0] * 4 + [53.0] + [53.0] * 4)
+    if gap == "masked":
+        frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 28).then(None).otherwise(pl.col("value")).alias("value"))
+        frame = frame.with_columns((pl.int_range(pl.len()) == 28).alias("masked"))
+    else:
+        frame = frame.filter(pl.int_range(pl.len()) != 28)  # no row at all for that month
+    assert (points(frame)["rule_run"] != 0).sum() == 0  # 4 + 4, never 7 in a row
+    assert (points(series(BASELINE + [53.0] * 9))["rule_run"] != 0).sum() == 9  # without the gap: a run
+
+
+def test_a_phase_with_masked_months_gets_no_variation_verdict() -> None:
+    frame = series(BASELINE + [50.0], target=35.0, target_kind="level")
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("value")).alias("value"), (pl.int_range(pl.len()) == 3).alias("masked")
+    )
+    s = summary(frame)
+    assert s["variation"] == spc.MASKED_MONTHS
+    assert s["assurance"] == spc.PASSES  # the limits from the months shown still say where the process lies
+
+
+def test_a_target_that_moves_with_last_year_is_not_drawn_as_a_level() -> None:
+    assert summary(series(BASELINE + [50.0], target_kind="direction", target=49.0))["target"] is None
+    assert summary(series(BASELINE + [50.0], target_kind="level", target=49.0))["target"] == 49.0
 
 
 # --- phases ---------------------------------------------------------------------------------
@@ -273,6 +303,18 @@ def test_a_recorded_change_starts_new_limits() -> None:
     assert after.filter(pl.col("phase") == 1)["centre"][0] == pytest.approx(71.0)
     assert after.filter(pl.col("phase") == 1)["phase_start"][0] == "2021-01"
     assert (after["rule_outside"] != 0).sum() == 0
+
+
+def test_a_new_phase_too_short_for_its_own_limits_is_judged_against_the_old_ones() -> None:
+    change = spc.RecordedChange(first_month="2021-01", name="Nytt system", source="test")
+    p = points(series(BASELINE + [62.0, 61.0, 63.0]), starts=spc.phase_starts([change]))
+    new = p.filter(pl.col("phase") == 1)
+    assert new["provisional"].all() and not p.filter(pl.col("phase") == 0)["provisional"].any()
+    assert new["centre"].to_list() == [pytest.approx(50.0)] * 3
+    assert new["upper"][0] == pytest.approx(50 + 2.66 * 4)
+    assert (new["rule_outside"] == 1).all()  # 61–63 lie above the old limit of 60,64
+    s = spc.spc_summary(p, series(BASELINE + [62.0, 61.0, 63.0])).row(0, named=True)
+    assert (s["variation"], s["provisional"]) == (spc.IMPROVEMENT, True)
 
 
 def test_a_change_for_other_measures_leaves_this_one_alone() -> None:
@@ -353,5 +395,14 @@ def test_every_bundled_series_in_one_pass() -> None:
     result = spc.spc_summary(spc.spc_points(monthly, spc.SpcOptions.from_settings(dataset.settings), spc.phase_starts(dataset.changes)), monthly)
     series_count = monthly.filter(pl.col("value").is_not_null()).select(spc.SERIES_KEY).unique().height
     assert result.height == series_count > 1000
-    assert set(result["variation"].unique()) <= {spc.COMMON, spc.IMPROVEMENT, spc.CONCERN, spc.TOO_FEW}
+    assert set(result["variation"].unique()) == {spc.COMMON, spc.IMPROVEMENT, spc.CONCERN, spc.TOO_FEW, spc.MASKED_MONTHS}
     assert result["is_demo"].all()  # every monthly figure in the bundled data is demo data
+    # Fall injuries at the division: many months of 1–4 are masked, so no verdict is read from the rest.
+    falls = result.filter((pl.col("measure_id") == "ver_fallskador") & (pl.col("unit_id") == "div_nara") & (pl.col("sex") == "T"))
+    assert falls["variation"].to_list() == [spc.MASKED_MONTHS]
+    # The last months lie after the Cosmic go-live (December 2024): the measures it touched are
+    # in a new phase, the budget (another system) is not.
+    last = result.filter(pl.col("unit_id") == "div_nara").select("measure_id", "phase_start")
+    starts = dict(last.unique("measure_id").iter_rows())
+    assert starts["med_digitala_vardbesok"] == "2024-12"
+    assert starts["eko_budgetavvikelse"] == "2019-01"

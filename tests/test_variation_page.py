@@ -22,24 +22,31 @@ def test_the_control_chart_shows_both_verdicts_the_signals_and_how_to_read_it() 
     assert "**Signaler**" in shown and "- **Punkt utanför styrgränserna**" in shown
     assert "Månadsvärdena är demodata (genererade, inte publicerade)" in shown
     assert "**Styrdiagram** visar om en förändring är en signal eller vanligt brus." in shown  # the explanation, one click away
-    assert app.selectbox(key="sm_spc_from").value is None
+    assert app.selectbox(key="sm_spc_from_med_telefon_samma_dag").value is None
     assert plotly_count(app) >= 3  # over time, the control chart, the units (and the funnel)
 
 
 def test_recalculating_the_limits_from_a_chosen_month() -> None:
     app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
-    app.selectbox(key="sm_spc_from").set_value("2021-01").run()
+    app.selectbox(key="sm_spc_from_med_telefon_samma_dag").set_value("2021-01").run()
     assert not app.exception, [e.value for e in app.exception]
     assert "jan 2021: nya gränser från vald månad – mittlinje och gränser räknas om därifrån." in texts(app)
-    assert app.selectbox(key="sm_spc_from").value == "2021-01"
+    assert app.selectbox(key="sm_spc_from_med_telefon_samma_dag").value == "2021-01"
 
 
-def test_after_the_cosmic_go_live_too_few_months_give_no_verdict_and_say_why() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="hc_hortlax", ar="2025", period="DÅ08")
+def test_after_the_cosmic_go_live_the_months_are_judged_provisionally_and_it_says_so() -> None:
+    app = open_app("pages/styrmatt.py", matt="med_digitala_vardbesok", org="hc_hortlax", ar="2025", period="DÅ08")
     shown = texts(app)
-    assert "#### · för få månader (demodata)" in shown
-    assert "Sedan dec 2024 finns 9 månader; styrgränser kräver minst 12." in shown
+    assert "Preliminärt: sedan cosmic infört (dec 2024) finns 9 månader, färre än de 12 som behövs för egna gränser" in shown
     assert "dec 2024: Cosmic infört – mittlinje och gränser räknas om därifrån." in shown
+
+
+def test_masked_months_are_gaps_and_give_no_verdict() -> None:
+    app = open_app("pages/styrmatt.py", matt="ver_fallskador")
+    shown = texts(app)
+    assert "#### · ej bedömd – skyddade månader (demodata)" in shown
+    assert "är skyddade (för få patienter). De skyddade månaderna är de minsta" in shown
+    assert "Glapp i linjen: månader som saknas eller är skyddade (för få patienter). De räknas aldrig som 0." in shown
 
 
 def test_a_measure_not_followed_monthly_says_so_instead_of_a_chart() -> None:

@@ -8,6 +8,7 @@ published values are filled. Missing values are gaps, never 0.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -188,8 +189,13 @@ def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float
         fig.add_annotation(x=target, y=1, yref="paper", text=f"mål {_fmt(target, unit, decimals)}", showarrow=False, yanchor="bottom", font={"size": 12})
     fig.update_yaxes(type="category", automargin=True)
     # Room to the right for the label beside the longest bar ("✓ 98,9 % demo"); more in a half-width column.
-    fig.update_xaxes(range=[0, max([r["value"] for r in rows] + [target or 0]) * room] if rows and unit != "mnkr" else None)
-    return _layout(fig, height=max(220, 34 * len(rows) + 80), unit=unit, horizontal=True)
+    top = max([r["value"] for r in rows] + [target or 0]) if rows else 0
+    fig.update_xaxes(range=[0, top * room] if rows and unit != "mnkr" else None)
+    fig = _layout(fig, height=max(220, 34 * len(rows) + 80), unit=unit, horizontal=True)
+    if unit == "%" and rows:
+        ticks = [v for v in (0, 25, 50, 75, 100) if v <= max(top, 1) * 1.05]  # no "150 %" for a share
+        fig.update_xaxes(tickvals=ticks, ticktext=[f"{v}\u00a0%" for v in ticks])
+    return fig
 
 
 def grid_figure(
@@ -349,14 +355,14 @@ def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) 
         fig.add_annotation(x=baseline[0], y=0, yref="paper", text="baslinje", showarrow=False, xanchor="left", yanchor="bottom", font={"size": 12, "color": "#555555"})
     # Phases are drawn as separate line pieces, so a new phase's limits do not join the old ones.
     for i, (name, column, dash) in enumerate((("Mittlinje", "centre", "solid"), ("Styrgränser", "upper", "dash"), ("Styrgränser", "lower", "dash"))):
-        y = []
+        y: list[float | None] = []
         previous_phase = None
         for r in rows:
             y.append(None if previous_phase is not None and r["phase"] != previous_phase else r[column])
             previous_phase = r["phase"]
         fig.add_trace(
             go.Scatter(
-                x=labels, y=[r[column] for r in rows], mode="lines", name=name, legendgroup=name, showlegend=i < 2,
+                x=labels, y=y, mode="lines", name=name, legendgroup=name, showlegend=i < 2,
                 line={"color": "#3B4A5A" if column == "centre" else "#7F7F7F", "width": 2 if column == "centre" else 1.5, "dash": dash, "shape": "hv"},
                 connectgaps=False, hoverinfo="skip",
             )
@@ -370,7 +376,7 @@ def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) 
         )  # fmt: skip
     fig.add_trace(go.Scatter(x=labels, y=p["value"].to_list(), mode="lines", line={"color": "#B0B0B0", "width": 1.5}, showlegend=False, hoverinfo="skip"))
     for signal, (symbol, colour, name) in _SIGNAL_STYLE.items():
-        chosen = [(label, r) for label, r in zip(labels, rows) if r["signal"] == signal]
+        chosen = [(label, r) for label, r in zip(labels, rows) if r["signal"] == signal and r["value"] is not None]
         if not chosen and signal is not None:
             continue
         fig.add_trace(
@@ -402,12 +408,22 @@ def _spc_hover(label: str, r: dict[str, Any], unit: str, decimals: int, spc: Mea
     text = f"{label}: {_fmt(r['value'], unit, decimals)}" + (" (demodata)" if r["is_demo"] else "")
     if r["centre"] is not None:
         text += f"<br>mittlinje {_fmt(r['centre'], unit, decimals)}, gränser {_fmt(r['lower'], unit, decimals)}–{_fmt(r['upper'], unit, decimals)}"
-    if r["denominator"] is not None:
-        text += f"<br>underlag {format_value(r['denominator'], 'antal', 0)}"
+    if r["provisional"]:
+        text += " (preliminärt: gränserna från före)"
     rules = [spc.options.rule_label(rule) for rule in RULES if r[rule]]
     if rules:
         text += "<br>" + "<br>".join(f"• {rule}" for rule in rules)
     return text
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    """Round ticks (1, 2, 5 × 10ᵏ) on a log axis, at most about five: 5 000, 10 000, 20 000."""
+    ticks: list[float] = []
+    k = 10 ** math.floor(math.log10(max(low, 1)))
+    while k <= high * 10:
+        ticks += [m * k for m in (1, 2, 5) if low <= m * k <= high]
+        k *= 10
+    return ticks[:: max(1, math.ceil(len(ticks) / 5))] or [low, high]
 
 
 _READING_STYLE = {
@@ -437,6 +453,7 @@ def funnel_figure(funnel: Funnel, *, unit: str, decimals: int, selected: str | N
         )
     )  # fmt: skip
     points = funnel.points.to_dicts()
+    few = len(points) <= 10  # few enough to name every point
     for reading, (symbol, colour, name) in _READING_STYLE.items():
         chosen = [r for r in points if r["reading"] == reading]
         if not chosen:
@@ -444,12 +461,12 @@ def funnel_figure(funnel: Funnel, *, unit: str, decimals: int, selected: str | N
         fig.add_trace(
             go.Scatter(
                 x=[r["denominator"] for r in chosen], y=[r["value"] for r in chosen], mode="markers+text", name=name,
-                text=[r["name"] if r["unit_id"] == selected else "" for r in chosen], textposition="top center",
+                text=[r["name"] if few or r["unit_id"] == selected else "" for r in chosen], textposition="top center",
                 marker={
                     "symbol": [f"{symbol}-open" if r["is_demo"] else symbol for r in chosen],
                     "size": [16 if r["unit_id"] == selected else 11 for r in chosen], "color": colour, "line": {"width": 2, "color": colour},
                 },
-                customdata=[r["unit_id"] for r in chosen],
+                customdata=[r["unit_id"] for r in chosen], cliponaxis=False,
                 hovertext=[
                     f"{r['name']}: {_fmt(r['value'], unit, decimals)} av {format_value(r['denominator'], 'antal', 0)}"
                     + (" (demodata)" if r["is_demo"] else "") + f"<br>{_READING_STYLE[r['reading']][2].lower()} (99,8 %)"
@@ -460,8 +477,12 @@ def funnel_figure(funnel: Funnel, *, unit: str, decimals: int, selected: str | N
         )  # fmt: skip
     if any(r["is_demo"] for r in points):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="Demodata", marker={"symbol": "circle-open", "size": 10, "color": "#555555"}, hoverinfo="skip"))
-    fig.update_xaxes(type="log", title="Underlag (nämnare), logaritmisk skala", showgrid=False, tickformat=",~f")
     fig = _layout(fig, height=height, unit=unit)
+    ticks = _log_ticks(min(n), max(n))
+    fig.update_xaxes(
+        type="log", title="Underlag (nämnare), logaritmisk skala", showgrid=False, tickangle=0,
+        tickvals=ticks, ticktext=[format_value(t, "antal", 0) for t in ticks],
+    )  # fmt: skip
     fig.update_yaxes(rangemode="normal")
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0}, margin={"l": 10, "r": 10, "t": 20, "b": 10})
     return fig

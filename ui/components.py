@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from kpi.display import SCORECARD_HEADINGS, rules_text, spc_reading_text
+from kpi.display import SCORECARD_HEADINGS, funnel_reading_text, rules_text, spc_reading_text
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
 from kpi.variation import VARIATION_HEADING, VARIATION_HELP
 from ui import data
@@ -34,6 +34,12 @@ def spc_expander() -> None:
     options = data.spc_options()
     with st.expander("Så läser du styrdiagram och variation"):
         st.markdown(spc_reading_text(options.baseline_points, options.min_points, options.run_length, options.trend_length))
+
+
+def funnel_expander() -> None:
+    """How to read the funnel plot, one click away."""
+    with st.expander("Så läser du trattdiagrammet"):
+        st.markdown(funnel_reading_text())
 
 
 def demo_notice(has_demo: bool) -> None:

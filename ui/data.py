@@ -228,12 +228,11 @@ def measure_spc_for(measure_id: str, unit_id: str, period: str, sex: Sex, recalc
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def funnel_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> Funnel | None:
+def funnel_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> tuple[Funnel | None, str | None]:
+    """The funnel beside the sorted bars, or None and why not."""
     data, evaluation = dataset_and_evaluation()
-    measure = catalogue(int(period[:4])).measure(measure_id)
-    reported_by = tuple(t.value for t in measure.reported_by)
-    direction = 1 if measure.direction.value == "higher" else -1
-    return unit_funnel(evaluation, data.units, measure_id, unit_id, period, sex, reported_by, measure.value_kind.value, direction)
+    reported_by = tuple(t.value for t in catalogue(int(period[:4])).measure(measure_id).reported_by)
+    return unit_funnel(evaluation, data.units, measure_id, unit_id, period, sex, reported_by)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
