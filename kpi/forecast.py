@@ -289,7 +289,11 @@ def _annual_target(evaluation: Evaluation, row: dict[str, Any], unit_id: str, se
             & (pl.col("sex") == sex)
             & (pl.col("period") == f"{row['year'] - 1}-ÅR")
         )
-        if previous.is_empty() or previous["masked"].fill_null(False)[0]:
+        if previous.is_empty() or previous["masked"].fill_null(False)[0] or previous["value"][0] is None:
             return None, None
-        return one_sided(previous["value"][0])
+        # As the evaluation judges "Öka": met only when the value moved beyond the neutral band.
+        reference = float(previous["value"][0])
+        band = row.get("neutral_band") or 0.0
+        margin = band if row.get("neutral_is_absolute") else band * abs(reference)
+        return one_sided(reference + direction * margin)
     return None, None

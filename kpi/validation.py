@@ -10,6 +10,7 @@ import polars as pl
 from kpi.catalogue import CatalogueSet, load_catalogues
 from kpi.errors import CatalogueError, StoreError
 from kpi.periods import REPORT_KINDS
+from kpi.spc import load_changes
 from kpi.store import Store
 
 _PERIOD_RE = r"^\d{4}-(DÅ04|DÅ08|ÅR|0[1-9]|1[0-2])$"
@@ -119,9 +120,25 @@ def validate_all(data_dir: Path) -> list[Problem]:
         catalogues = load_catalogues(data_dir / "catalogue")
     except CatalogueError as exc:
         return [Problem("katalog", "", str(exc))]
+    problems = validate_changes(catalogues, data_dir / "catalogue" / "changes.yaml")
     store = Store(data_dir / "store")
     try:
         tables = {name: store.read(name) for name in ("units", "observations", "comments", "actions")}
     except StoreError as exc:
-        return [Problem("lagring", "", str(exc))]
-    return validate_tables(catalogues, tables["units"], tables["observations"], tables["comments"], tables["actions"])
+        return [*problems, Problem("lagring", "", str(exc))]
+    return problems + validate_tables(catalogues, tables["units"], tables["observations"], tables["comments"], tables["actions"])
+
+
+def validate_changes(catalogues: CatalogueSet, path: Path) -> list[Problem]:
+    """The recorded changes (SPC phases): readable, and naming only measures in the catalogue."""
+    try:
+        changes = load_changes(path)
+    except CatalogueError as exc:
+        return [Problem("förändringar", path.name, str(exc))]
+    known = {m.id for year in catalogues.years for m in catalogues.for_year(year).measures()}
+    return [
+        Problem("förändringar", f"{c.name} ({c.first_month})", f"styrmåttet '{m}' finns inte i katalogen")
+        for c in changes
+        for m in c.measures
+        if m not in known
+    ]

@@ -95,6 +95,12 @@ class MeasureSpc:
     flagged: dict[str, list[str]]  # rule → months it flags
     starts: tuple[PhaseStart, ...]  # the phase starts that fall inside the series
     options: SpcOptions
+    last_period: str  # the latest month with a value: the one the verdicts speak of
+
+    @property
+    def has_gaps(self) -> bool:
+        """A month without a value (missing, or masked as too few) inside the series."""
+        return bool(self.points["value"].is_null().any())
 
     @property
     def variation_label(self) -> str:
@@ -134,6 +140,7 @@ def measure_spc(
         flagged=flagged_periods(points),
         starts=inside,
         options=options,
+        last_period=summary["last_period"],
     )
 
 

@@ -118,7 +118,7 @@ with control:
             demo = " (demodata)" if spc.is_demo else ""
             v1, v2 = st.columns(2)
             with v1.container(border=True, height="stretch"):
-                st.caption(f"Variation, senaste månaden ({short_period(spc.points['period'][-1])})")
+                st.caption(f"Variation, senaste månaden ({short_period(spc.last_period)})")
                 st.markdown(f"#### {variation_badge.symbol} {variation_badge.word}{demo}")
                 st.caption(variation_explanation(spc))
             with v2.container(border=True, height="stretch"):
@@ -138,7 +138,7 @@ with control:
             )
             for line in signal_lines(spc):
                 st.markdown(line)
-            if spc.points["value"].is_null().any():
+            if spc.has_gaps:
                 st.caption("Glapp i linjen: månader som saknas eller är skyddade (för få patienter). De räknas aldrig som 0.")
             if spc.starts:
                 st.caption(" ".join(f"{short_period(s.first_month)}: {s.label} – mittlinje och gränser räknas om därifrån." for s in spc.starts))

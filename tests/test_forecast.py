@@ -320,7 +320,8 @@ def test_budget_deviation_of_the_division(evaluation: Evaluation) -> None:
 def test_visits_use_the_seasonal_profile_and_last_years_outcome(evaluation: Evaluation) -> None:
     f = forecast_for(evaluation, "sam_besok_filialer", "div_nara", "2022-DÅ08")
     assert f is not None and f.method == "säsongsprofil"
-    assert f.target_lower == _value(evaluation, "sam_besok_filialer", "div_nara", "2021-ÅR") and f.target_upper is None  # "Öka"
+    # "Öka": last year's outcome plus the neutral band (1 % for counts).
+    assert f.target_lower == pytest.approx(_value(evaluation, "sam_besok_filialer", "div_nara", "2021-ÅR") * 1.01) and f.target_upper is None
     assert f.so_far == pytest.approx(_value(evaluation, "sam_besok_filialer", "div_nara", "2022-DÅ08"))
     monthly = forecast_for(evaluation, "sam_besok_filialer", "div_nara", "2022-05")
     assert monthly is not None and monthly.through_month == 5
@@ -381,6 +382,9 @@ def _evaluation(target: dict[str, Any], *, direction: int = 1, masked_month: str
         ({"target_kind": "band", "band_lower": 1000.0, "band_upper": 2000.0}, 1, (1000.0, 2000.0)),
         ({"target_kind": "direction"}, 1, (900.0, None)),  # "Öka": at least last year's 900
         ({"target_kind": "direction"}, -1, (None, 900.0)),  # "Minska"
+        # Beyond the neutral band, as the evaluation judges "Öka": ±1 % of 900 for a count.
+        ({"target_kind": "direction", "neutral_band": 0.01, "neutral_is_absolute": False}, 1, (909.0, None)),
+        ({"target_kind": "direction", "neutral_band": 0.01, "neutral_is_absolute": False}, -1, (None, 891.0)),
         ({"target_kind": "relative_change", "target_value": None}, -1, (None, None)),
         ({"target_kind": "none"}, 1, (None, None)),
     ],

@@ -406,3 +406,15 @@ def test_every_bundled_series_in_one_pass() -> None:
     starts = dict(last.unique("measure_id").iter_rows())
     assert starts["med_digitala_vardbesok"] == "2024-12"
     assert starts["eko_budgetavvikelse"] == "2019-01"
+
+
+def test_validate_names_an_unknown_measure_in_the_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kpi.catalogue import load_catalogues
+    from kpi.scorecard import DATA_DIR
+    from kpi.validation import validate_changes
+
+    path = tmp_path / "changes.yaml"
+    path.write_text("changes:\n  - first_month: '2024-12'\n    name: Cosmic infört\n    source: x\n    measures: [med_telefon, ver_fallskador]\n", encoding="utf-8")
+    problems = validate_changes(load_catalogues(DATA_DIR / "catalogue"), path)
+    assert [str(p) for p in problems] == ["förändringar: Cosmic infört (2024-12): styrmåttet 'med_telefon' finns inte i katalogen"]
+    assert validate_changes(load_catalogues(DATA_DIR / "catalogue"), DATA_DIR / "catalogue" / "changes.yaml") == []

@@ -153,7 +153,7 @@ def _spc(values: list[float], target: float | None = None, direction: int = 1) -
     options = spc.SpcOptions()
     points = spc.spc_points(frame, options)
     s = spc.spc_summary(points, frame).row(0, named=True)
-    return MeasureSpc(points, s["variation"], s["assurance"], s["target"], False, spc.flagged_periods(points), (), options)
+    return MeasureSpc(points, s["variation"], s["assurance"], s["target"], False, spc.flagged_periods(points), (), options, s["last_period"])
 
 
 def test_signal_lines_and_explanations_in_swedish() -> None:
