@@ -60,9 +60,7 @@ def measure(dataset: Dataset, evaluation: Evaluation, scale: int) -> dict[str, o
     view = {
         "scorecard_variation": lambda: scorecard_variation(evaluation, "div_nara", "2022-DÅ08", "T", options, dataset.changes),
         "measure_spc": lambda: measure_spc(evaluation, "med_telefon_samma_dag", "div_nara", "2022-DÅ08", "T", options, dataset.changes),
-        "unit_funnel": lambda: unit_funnel(
-            evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08", "T", ("hälsocentral",), "share", 1
-        ),
+        "unit_funnel": lambda: unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", "vo_pitea", "2022-DÅ08", "T", ("hälsocentral",)),
         "forecast_for": lambda: forecast_for(evaluation, "eko_budgetavvikelse", "div_nara", "2022-DÅ08", "T"),
     }
     return {
