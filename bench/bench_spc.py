@@ -24,12 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import polars as pl  # noqa: E402
+import polars as pl
 
-from kpi import spc  # noqa: E402
-from kpi.forecast import forecast_for  # noqa: E402
-from kpi.scorecard import DATA_DIR, Dataset, Evaluation, evaluate_dataset, load_dataset  # noqa: E402
-from kpi.variation import measure_spc, scorecard_variation, unit_funnel  # noqa: E402
+from kpi import spc
+from kpi.forecast import forecast_for
+from kpi.scorecard import DATA_DIR, Dataset, Evaluation, evaluate_dataset, load_dataset
+from kpi.variation import measure_spc, scorecard_variation, unit_funnel
 
 RUNS = 5
 

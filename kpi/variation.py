@@ -233,7 +233,7 @@ def signal_lines(spc: MeasureSpc) -> list[str]:
     for rule, months in spc.flagged.items():
         if months:
             lines.append(f"- **{spc.options.rule_label(rule).capitalize()}** ({_months(len(months))}): {_month_ranges(months)}")
-    if not lines and spc.variation != TOO_FEW:
+    if not lines and spc.variation not in (TOO_FEW, MASKED_MONTHS):
         return ["Inga särskilda orsaker: alla månader visar vanlig variation."]
     return (["**Signaler**", *lines]) if lines else []
 
@@ -263,7 +263,7 @@ def variation_explanation(spc: MeasureSpc) -> str:
     provisional = ""
     if last["provisional"]:
         start = _latest_start(spc)
-        since = f"{start.label.lower()} ({short_period(start.first_month)})" if start else short_period(last["phase_start"])
+        since = f"{start.label} ({short_period(start.first_month)})" if start else short_period(last["phase_start"])
         provisional = (
             f" Preliminärt: sedan {since} finns {_months(shown)}, färre än de {spc.options.min_points} som behövs för egna "
             "gränser, så de jämförs med gränserna från tiden före."
@@ -280,7 +280,10 @@ def assurance_explanation(spc: MeasureSpc, unit: str, decimals: int) -> str:
     if last["centre"] is None:
         return "Inga styrgränser ännu, så målsäkerheten kan inte bedömas."
     if spc.assurance == NO_ASSURANCE or spc.target is None:
-        return "Målet är en riktning (t.ex. ”Öka”) eller saknas: det finns ingen nivå att jämföra gränserna med."
+        return (
+            "Målet jämförs med ett tidigare värde (t.ex. ”Öka” eller ”Minska med 50 % jämfört med 2020”) eller saknas: "
+            "det finns ingen fast nivå att jämföra gränserna med."
+        )
     limits = f"{format_value(last['lower'], unit, decimals)}–{format_value(last['upper'], unit, decimals)}"
     target = format_value(spc.target, unit, decimals)
     if spc.assurance == PASSES:

@@ -115,6 +115,7 @@ def test_control_chart_breaks_its_lines_at_a_phase_and_at_masked_months(bundled)
     assert any(masked)
     assert all(y is None for y, m in zip(line.y, masked) if m)
     assert 0 not in [y for y, m in zip(line.y, masked) if m]
+    assert "Mittlinje" not in [t.name for t in charts.spc_figure(falls, unit="antal", decimals=0).data]  # no verdict, no limits
 
 
 def test_funnel_figure_names_few_points_and_draws_both_limits(bundled) -> None:

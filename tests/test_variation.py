@@ -67,7 +67,7 @@ def test_a_later_period_sees_the_cosmic_go_live_as_a_new_phase(data) -> None:  #
     assert new["provisional"].all() and new["phase"].unique().to_list() == [1]
     assert new["centre"].unique().to_list() == after.points.filter(pl.col("period") == "2024-11")["centre"].to_list()
     assert after.variation in (spc.COMMON, spc.IMPROVEMENT, spc.CONCERN)
-    assert "Preliminärt: sedan cosmic infört (dec 2024) finns 9 månader, färre än de 12" in variation_explanation(after)
+    assert "Preliminärt: sedan Cosmic infört (dec 2024) finns 9 månader, färre än de 12" in variation_explanation(after)
 
 
 def test_cosmic_does_not_touch_measures_from_other_systems(data) -> None:  # type: ignore[no-untyped-def]

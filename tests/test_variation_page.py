@@ -37,7 +37,7 @@ def test_recalculating_the_limits_from_a_chosen_month() -> None:
 def test_after_the_cosmic_go_live_the_months_are_judged_provisionally_and_it_says_so() -> None:
     app = open_app("pages/styrmatt.py", matt="med_digitala_vardbesok", org="hc_hortlax", ar="2025", period="DÅ08")
     shown = texts(app)
-    assert "Preliminärt: sedan cosmic infört (dec 2024) finns 9 månader, färre än de 12 som behövs för egna gränser" in shown
+    assert "Preliminärt: sedan Cosmic infört (dec 2024) finns 9 månader, färre än de 12 som behövs för egna gränser" in shown
     assert "dec 2024: Cosmic infört – mittlinje och gränser räknas om därifrån." in shown
 
 
@@ -47,6 +47,7 @@ def test_masked_months_are_gaps_and_give_no_verdict() -> None:
     assert "#### · ej bedömd – skyddade månader (demodata)" in shown
     assert "är skyddade (för få patienter). De skyddade månaderna är de minsta" in shown
     assert "Glapp i linjen: månader som saknas eller är skyddade (för få patienter). De räknas aldrig som 0." in shown
+    assert "Inga särskilda orsaker" not in shown  # not assessed is not "all is well"
 
 
 def test_a_measure_not_followed_monthly_says_so_instead_of_a_chart() -> None:

@@ -19,7 +19,7 @@ from kpi.display import short_period
 from kpi.formatting import MASKED_TEXT, format_value
 from kpi.funnel import Funnel
 from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, SEX_COLOURS, SEX_LABELS, TARGET_COLOUR, VARIATION
-from kpi.spc import COMMON, CONCERN, IMPROVEMENT, RULES
+from kpi.spc import COMMON, CONCERN, IMPROVEMENT, MASKED_MONTHS, RULES, TOO_FEW
 from kpi.variation import MeasureSpc
 
 FONT = "Source Sans Pro, Source Sans 3, DejaVu Sans, sans-serif"
@@ -349,12 +349,17 @@ def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) 
     labels = [short_period(x) for x in p["period"].to_list()]
     rows = p.to_dicts()
     fig = go.Figure()
-    baseline = [label for label, r in zip(labels, rows) if r["in_baseline"] and r["centre"] is not None]
-    if baseline:
-        fig.add_vrect(x0=baseline[0], x1=baseline[-1], fillcolor="#EEF3F8", line_width=0, layer="below")
-        fig.add_annotation(x=baseline[0], y=0, yref="paper", text="baslinje", showarrow=False, xanchor="left", yanchor="bottom", font={"size": 12, "color": "#555555"})
+    # Each phase with limits of its own shades its baseline (a provisional phase borrows the limits before it).
+    assessed = spc.variation not in (MASKED_MONTHS, TOO_FEW)
+    for phase in dict.fromkeys(r["phase"] for r in rows if spc.variation != MASKED_MONTHS):
+        baseline = [label for label, r in zip(labels, rows) if r["phase"] == phase and r["in_baseline"] and r["centre"] is not None and not r["provisional"]]
+        if baseline:
+            fig.add_vrect(x0=baseline[0], x1=baseline[-1], fillcolor="#EEF3F8", line_width=0, layer="below")
+            fig.add_annotation(x=baseline[0], y=0, yref="paper", text="baslinje", showarrow=False, xanchor="left", yanchor="bottom", font={"size": 12, "color": "#555555"})
     # Phases are drawn as separate line pieces, so a new phase's limits do not join the old ones.
-    for i, (name, column, dash) in enumerate((("Mittlinje", "centre", "solid"), ("Styrgränser", "upper", "dash"), ("Styrgränser", "lower", "dash"))):
+    # With masked months there is no verdict, and no limits are drawn that would suggest one.
+    lines = () if spc.variation == MASKED_MONTHS else (("Mittlinje", "centre", "solid"), ("Styrgränser", "upper", "dash"), ("Styrgränser", "lower", "dash"))
+    for i, (name, column, dash) in enumerate(lines):
         y: list[float | None] = []
         previous_phase = None
         for r in rows:
@@ -376,6 +381,7 @@ def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) 
         )  # fmt: skip
     fig.add_trace(go.Scatter(x=labels, y=p["value"].to_list(), mode="lines", line={"color": "#B0B0B0", "width": 1.5}, showlegend=False, hoverinfo="skip"))
     for signal, (symbol, colour, name) in _SIGNAL_STYLE.items():
+        name = name if assessed or signal is not None else "Månadsvärde"  # no verdict: not "vanlig variation"
         chosen = [(label, r) for label, r in zip(labels, rows) if r["signal"] == signal and r["value"] is not None]
         if not chosen and signal is not None:
             continue
@@ -387,7 +393,7 @@ def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) 
                     "color": colour, "line": {"width": 2, "color": colour},
                 },
                 text=[_spc_hover(c[0], c[1], unit, decimals, spc) for c in chosen],
-                hovertemplate="%{text}<extra></extra>",
+                hovertemplate="%{text}<extra></extra>", cliponaxis=False,
             )
         )  # fmt: skip
     for start in spc.starts:
@@ -399,7 +405,8 @@ def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) 
     step = max(1, len(labels) // 12)
     fig.update_xaxes(type="category", showgrid=False, tickvals=labels[::step], ticktext=[t.replace(" ", "<br>") for t in labels[::step]])
     fig = _layout(fig, height=height, unit=unit)
-    fig.update_yaxes(rangemode="normal")
+    # Close to the values, as control charts are read; never below 0 for a share or a count.
+    fig.update_yaxes(rangemode="normal" if unit in ("mnkr", "kr", "index") else "nonnegative")
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0}, margin={"l": 10, "r": 10, "t": 20, "b": 10})
     return fig
 
