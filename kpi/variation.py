@@ -14,11 +14,10 @@ from kpi.comparison import compared_units
 from kpi.display import short_period
 from kpi.formatting import format_value
 from kpi.funnel import Funnel, rate_funnel, share_funnel
-from kpi.legend import ASSURANCE, VARIATION
+from kpi.legend import VARIATION
 from kpi.periods import parse_period
 from kpi.scorecard import Evaluation, Sex
 from kpi.spc import (
-    ASSURANCE_LABELS,
     COMMON,
     CONCERN,
     FAILS,
@@ -28,7 +27,6 @@ from kpi.spc import (
     PASSES,
     RULES,
     TOO_FEW,
-    VARIATION_LABELS,
     PhaseStart,
     RecordedChange,
     SpcOptions,
@@ -77,12 +75,6 @@ def variation_text(variation: str | None, is_demo: bool) -> str:
     return f"{VARIATION[variation].symbol} {_SHORT_WORDS[variation]}" + (" (demodata)" if is_demo else "")
 
 
-def assurance_text(assurance: str | None, is_demo: bool) -> str:
-    if assurance is None:
-        return "–"
-    return ASSURANCE[assurance].text + (" (demodata)" if is_demo else "")
-
-
 @dataclass(frozen=True)
 class MeasureSpc:
     """One measure's control chart for one organisation and sex, up to the period's last month."""
@@ -101,14 +93,6 @@ class MeasureSpc:
     def has_gaps(self) -> bool:
         """A month without a value (missing, or masked as too few) inside the series."""
         return bool(self.points["value"].is_null().any())
-
-    @property
-    def variation_label(self) -> str:
-        return VARIATION_LABELS[self.variation]
-
-    @property
-    def assurance_label(self) -> str:
-        return ASSURANCE_LABELS[self.assurance]
 
 
 def measure_spc(
