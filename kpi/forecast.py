@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from kpi.formatting import format_value
-from kpi.periods import MONTH_NAMES, parse_period
+from kpi.periods import FULL_MONTH_NAMES, MONTH_NAMES, parse_period
 
 if TYPE_CHECKING:
     from kpi.scorecard import Evaluation
@@ -197,12 +197,9 @@ def forecast_text(f: Forecast, unit: str, decimals: int) -> str:
     return text
 
 
-_FULL_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
-
-
 def forecast_note(f: Forecast, unit: str, decimals: int) -> str:
     """How the forecast was made, and the real year-end outcome when it is known (looking back)."""
-    months = "januari" if f.through_month == 1 else f"januari–{_FULL_MONTHS[f.through_month - 1]}"
+    months = "januari" if f.through_month == 1 else f"januari–{FULL_MONTH_NAMES[f.through_month - 1]}"
     how = "andelen av helåret som brukar vara klar vid den tiden" if f.method == SEASONAL else "hur resten av året brukar utfalla"
     text = f"Beräknad på {months} {f.year} och {how} tidigare år; spannet är vad vart och ett av de åren skulle ge."
     if f.actual is not None:

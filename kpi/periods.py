@@ -44,7 +44,7 @@ class Period:
     def label(self) -> str:
         """Swedish label for people: 'DÅ08 2022 (jan–aug)', 'april 2022', 'helår 2022'."""
         if self.kind == "månad":
-            return f"{_FULL_MONTHS[self.end_month - 1]} {self.year}"
+            return f"{FULL_MONTH_NAMES[self.end_month - 1]} {self.year}"
         if self.kind == "ÅR":
             return f"helår {self.year}"
         return f"{self.kind} {self.year} (jan–{MONTH_NAMES[self.end_month - 1]})"
@@ -63,7 +63,7 @@ class Period:
         return Period(self.year, REPORT_KINDS[index - 1])  # type: ignore[arg-type]
 
 
-_FULL_MONTHS = (
+FULL_MONTH_NAMES = (
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
 )  # fmt: skip
