@@ -15,7 +15,7 @@ import time
 
 import streamlit as st
 
-from kpi.errors import StyrkortError
+from kpi.model.errors import StyrkortError
 
 st.set_page_config(
     page_title="Styrkort – Division Nära", page_icon=":material/dashboard:", layout="wide", initial_sidebar_state="auto"

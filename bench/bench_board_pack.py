@@ -4,9 +4,9 @@ every measure, from the data to the files.
 Times, each over ``--runs`` runs (default 5), printed as min / median / max in seconds with a
 decimal comma:
 
-- load + evaluate: ``load_dataset`` and ``kpi.cache.cached_evaluation`` (the first run into an
+- load + evaluate: ``load_dataset`` and ``kpi.evaluation.cache.cached_evaluation`` (the first run into an
   empty temporary cache evaluates and writes it, and is also shown on its own; the others read it);
-- build the pack (``kpi.board_pack.build_board_pack``);
+- build the pack (``kpi.reports.pack.build_board_pack``);
 - render the PDF, the PowerPoint deck and the Excel workbook, with the files' sizes;
 - the whole command line, ``python -m kpi export --period 2022-DÅ08 --format pdf``, as a user
   runs it: wall time of a new process, Python start and imports included, on the bundled data
@@ -34,10 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpi.board_pack import build_board_pack
-from kpi.cache import cached_evaluation
-from kpi.exports import render_board_pack
-from kpi.scorecard import DATA_DIR, load_dataset
+from kpi.evaluation.cache import cached_evaluation
+from kpi.evaluation.scorecard import DATA_DIR, load_dataset
+from kpi.reports.files import render_board_pack
+from kpi.reports.pack import build_board_pack
 
 UNIT, PERIOD = "div_nara", "2022-DÅ08"
 AIM_SECONDS = 15.0

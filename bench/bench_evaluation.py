@@ -25,10 +25,10 @@ MEASURE = r"""
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
-from kpi.catalogue import load_catalogues
-from kpi.scorecard import Dataset, evaluate_dataset
-from kpi.settings import Settings
-from kpi.store import Store
+from kpi.model.catalogue import load_catalogues
+from kpi.evaluation.scorecard import Dataset, evaluate_dataset
+from kpi.model.settings import Settings
+from kpi.store.delta import Store
 
 root = Path(sys.argv[1])
 t0 = time.perf_counter()
@@ -60,7 +60,7 @@ print(json.dumps({
 
 
 def main(scales: list[int]) -> None:
-    from kpi.bundled import build_store
+    from kpi.store.bundled import build_store
 
     for scale in scales:
         with tempfile.TemporaryDirectory() as tmp:

@@ -21,13 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpi import importer
-from kpi.bundled import copy_data
-from kpi.catalogue import REPORTING_UNIT_TYPES, ValueKind, load_catalogues
-from kpi.import_check import CheckContext, check_file
-from kpi.import_read import read_file
-from kpi.settings import Settings
-from kpi.store import Store
+from kpi.imports import pipeline
+from kpi.imports.check import CheckContext, check_file
+from kpi.imports.read import read_file
+from kpi.model.catalogue import REPORTING_UNIT_TYPES, ValueKind, load_catalogues
+from kpi.model.settings import Settings
+from kpi.store.bundled import copy_data
+from kpi.store.delta import Store
 
 HEADER = ["styrmått", "enhet", "period", "kön", "värde", "täljare", "nämnare", "källa"]
 
@@ -91,8 +91,8 @@ def run(name: str, content: bytes, n: int) -> None:
     settings = Settings(import_max_rows=max(n, 200_000), import_max_megabytes=200)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = copy_data(ROOT / "data", Path(tmp))
-        limits = importer.limits_from(settings)
-        gc.disable()  # as importer.prepare does
+        limits = pipeline.limits_from(settings)
+        gc.disable()  # as pipeline.prepare does
         t0 = time.perf_counter()
         raw = read_file(name, content, limits)
         t1 = time.perf_counter()
@@ -100,11 +100,11 @@ def run(name: str, content: bytes, n: int) -> None:
         t2 = time.perf_counter()
         gc.enable()
         assert checked.ok, checked.problems[:3]
-        plan = importer.prepare(data_dir, name, content, settings=settings)  # read + validate + preview
+        plan = pipeline.prepare(data_dir, name, content, settings=settings)  # read + validate + preview
         t3 = time.perf_counter()
-        record = importer.apply(data_dir, plan, user="benchmark", settings=settings)
+        record = pipeline.apply(data_dir, plan, user="benchmark", settings=settings)
         t4 = time.perf_counter()
-        importer.undo(data_dir, record.import_id, user="benchmark", settings=settings)
+        pipeline.undo(data_dir, record.import_id, user="benchmark", settings=settings)
         t5 = time.perf_counter()
     size = len(content) / 1_000_000
     print(

@@ -134,7 +134,7 @@ def measure(data_dir: Path, scale: int) -> None:
 
 
 def main(scales: list[int]) -> None:
-    from kpi.bundled import build_store
+    from kpi.store.bundled import build_store
 
     for scale in scales:
         if scale == 1:

@@ -1,7 +1,7 @@
 """Benchmark (not a test): SPC over every monthly series, and the view pieces built on it.
 
 At each scale, every monthly series of the evaluated data (all measures × units × sexes, every
-month 2019–2025) goes through ``kpi.spc.spc_points`` and ``spc_summary`` in one pass, with the
+month 2019–2025) goes through ``kpi.signals.spc.spc_points`` and ``spc_summary`` in one pass, with the
 recorded changes (Cosmic) as phase starts. Then what one view asks for: the variation column of a
 scorecard (``scorecard_variation``), one measure's control chart (``measure_spc``), the funnel of
 the units (``unit_funnel``) and the year-end forecast (``forecast_for``). One JSON line per scale;
@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 import polars as pl
 
-from kpi import spc
-from kpi.forecast import forecast_for
-from kpi.scorecard import DATA_DIR, Dataset, Evaluation, evaluate_dataset, load_dataset
-from kpi.variation import measure_spc, scorecard_variation, unit_funnel
+from kpi.evaluation.scorecard import DATA_DIR, Dataset, Evaluation, evaluate_dataset, load_dataset
+from kpi.signals import spc
+from kpi.signals.forecast import forecast_for
+from kpi.signals.variation import measure_spc, scorecard_variation, unit_funnel
 
 RUNS = 5
 
@@ -77,8 +77,8 @@ def measure(dataset: Dataset, evaluation: Evaluation, scale: int) -> dict[str, o
 
 
 def main(scales: list[int]) -> None:
-    from kpi.bundled import build_store
-    from kpi.cache import cached_evaluation
+    from kpi.evaluation.cache import cached_evaluation
+    from kpi.store.bundled import build_store
 
     for scale in scales:
         if scale == 1:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import polars as pl
 
-from kpi.display import SCORECARD_HEADINGS
-from kpi.errors import StyrkortError
-from kpi.evaluation import ATTAINMENT_LABELS, TREND_LABELS
-from kpi.formatting import format_outcome, format_value
-from kpi.periods import parse_period
-from kpi.scorecard import DATA_DIR, SCORECARD_COLUMNS, evaluate_dataset, find_unit, load_dataset, scorecard
+from kpi.evaluation.scorecard import DATA_DIR, SCORECARD_COLUMNS, evaluate_dataset, find_unit, load_dataset, scorecard
+from kpi.model.errors import StyrkortError
+from kpi.model.formatting import format_outcome, format_value
+from kpi.model.periods import parse_period
+from kpi.model.verdicts import ATTAINMENT_LABELS, TREND_LABELS
+from kpi.texts.display import SCORECARD_HEADINGS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -159,10 +159,10 @@ def _write_failure(error: OSError) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from kpi.board_pack import build_board_pack
-    from kpi.cache import cached_evaluation
-    from kpi.catalogue import PERSPECTIVES
-    from kpi.exports import FORMAT_NAMES, render_board_pack
+    from kpi.evaluation.cache import cached_evaluation
+    from kpi.model.catalogue import PERSPECTIVES
+    from kpi.reports.files import FORMAT_NAMES, render_board_pack
+    from kpi.reports.pack import build_board_pack
 
     period = parse_period(args.period)
     perspective = None
@@ -222,7 +222,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _export(args)
         if args.command == "validate":
-            from kpi.validation import validate_all
+            from kpi.store.validation import validate_all
 
             problems = validate_all(args.data)
             shown: dict[tuple[str, str], int] = {}
@@ -237,8 +237,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             print("Inga fel hittades." if not problems else f"{len(problems)} fel hittades.")
             return 1 if problems else 0
         if args.command == "build-data":
-            from kpi.bundled import build_store
-            from kpi.store import Store
+            from kpi.store.bundled import build_store
+            from kpi.store.delta import Store
 
             target = args.out or args.data / "store"
             made = Store(target).read("imports")
@@ -253,9 +253,9 @@ def run(argv: Sequence[str] | None = None) -> int:
             print(f"Byggde {store.root}: {store.read('observations').height} utfall.")
             return 0
         if args.command == "template":
-            from kpi.catalogue import load_catalogues
-            from kpi.store import Store
-            from kpi.template import build_template, template_years
+            from kpi.imports.template import build_template, template_years
+            from kpi.model.catalogue import load_catalogues
+            from kpi.store.delta import Store
 
             catalogues = load_catalogues(args.data / "catalogue")
             year = args.year or max(catalogues.years)
@@ -273,7 +273,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             )
             return 0
         if args.command == "history":
-            from kpi.store import Store
+            from kpi.store.delta import Store
 
             for row in Store(args.data / "store").history(args.table).iter_rows(named=True):
                 print(f"version {row['version']}  {row['as_of'][:10]}  {row['operation']:<6}  {row['message']}")
@@ -289,9 +289,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _import_commands(args: argparse.Namespace) -> int:
-    from kpi import importer
-    from kpi.formatting import format_value as fmt
-    from kpi.swedish_input import parse_sex
+    from kpi.imports import pipeline
+    from kpi.imports.swedish import parse_sex
+    from kpi.model.formatting import format_value as fmt
 
     if args.command == "import":
         try:
@@ -306,15 +306,15 @@ def _import_commands(args: argparse.Namespace) -> int:
             )  # fmt: skip
             print(f"Fel: {error.filename} kan inte läsas: {reason}.", file=sys.stderr)
             return 2
-        plan = importer.prepare(args.data, args.file.name, content, mapping=mapping)
+        plan = pipeline.prepare(args.data, args.file.name, content, mapping=mapping)
         if not plan.ok:
-            print(importer.report_text(plan))
+            print(pipeline.report_text(plan))
             return 1
         print(plan.sentence())
         for table, frame in plan.changes.items():
-            changed = frame.filter(pl.col("change") == importer.CHANGE_CHANGED)
+            changed = frame.filter(pl.col("change") == pipeline.CHANGE_CHANGED)
             for row in changed.head(_MAX_PER_KIND).iter_rows(named=True):
-                where = " ".join(str(row[k]) for k in importer.TABLES[table].keys)
+                where = " ".join(str(row[k]) for k in pipeline.TABLES[table].keys)
                 if table == "observations":
                     print(
                         f"  ändras: {where}: {fmt(row['old_value'], '', row['old_decimals'] or 0)} → {fmt(row['value'], '', row['decimals'] or 0)}"
@@ -322,31 +322,31 @@ def _import_commands(args: argparse.Namespace) -> int:
                 else:
                     print(f"  ändras: {where}")
             if changed.height > _MAX_PER_KIND:
-                print(f"  … och {changed.height - _MAX_PER_KIND} ändringar till i {importer.TABLE_WORDS[table]}.")
+                print(f"  … och {changed.height - _MAX_PER_KIND} ändringar till i {pipeline.TABLE_WORDS[table]}.")
         if args.dry_run:
             print("Provkörning: inget har skrivits.")
             return 0
         if plan.to_write == 0:
             print("Inget att skriva: allt i filen finns redan.")
             return 0
-        record = importer.apply(args.data, plan, user=args.user)
+        record = pipeline.apply(args.data, plan, user=args.user)
         print(f"Inläst som {record.import_id}. Ångra med: python -m kpi undo {record.import_id}")
         return 0
     if args.command == "undo":
-        print(importer.undo(args.data, args.import_id, user=args.user))
+        print(pipeline.undo(args.data, args.import_id, user=args.user))
         return 0
     if args.command == "imports":
-        log = importer.imports(args.data)
+        log = pipeline.imports(args.data)
         if log.is_empty():
             print("Inga inläsningar ännu.")
-        for row in importer.log_table(log).iter_rows(named=True):
+        for row in pipeline.log_table(log).iter_rows(named=True):
             print(f"{row['Inläsning']}  {row['När']}  {row['Vem']}  {row['Fil']}  {row['Ändringar']}  [{row['Status']}]")
         return 0
-    from kpi.scorecard import find_unit
-    from kpi.store import Store
+    from kpi.evaluation.scorecard import find_unit
+    from kpi.store.delta import Store
 
     unit_id = find_unit(Store(args.data / "store").read("units"), args.org)
-    history = importer.value_history(args.data, args.measure, unit_id, parse_period(args.period).id, parse_sex(args.kon))
+    history = pipeline.value_history(args.data, args.measure, unit_id, parse_period(args.period).id, parse_sex(args.kon))
     if history.is_empty():
         print("Värdet finns inte i någon version.")
     for row in history.iter_rows(named=True):

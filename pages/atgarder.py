@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.catalogue import PERSPECTIVES
-from kpi.display import actions_display, short_period
-from kpi.legend import ACTION_STATUS
+from kpi.model.catalogue import PERSPECTIVES
+from kpi.texts.display import actions_display, short_period
+from kpi.texts.legend import ACTION_STATUS
 from ui import data
 from ui.components import heading
 from ui.filters import current

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.catalogue import PERSPECTIVES
-from kpi.comparison import measures_with_values
-from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER
+from kpi.evaluation.comparison import measures_with_values
+from kpi.model.catalogue import PERSPECTIVES
+from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER
 from ui import data
 from ui.components import demo_notice, heading
 from ui.filters import current, page_choice, set_page_choice

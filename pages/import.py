@@ -6,9 +6,9 @@ import hashlib
 
 import streamlit as st
 
-from kpi import importer
-from kpi.errors import StyrkortError
-from kpi.exports import to_csv
+from kpi.imports import pipeline
+from kpi.model.errors import StyrkortError
+from kpi.reports.files import to_csv
 from ui import data
 from ui.filters import current
 
@@ -61,7 +61,7 @@ upload = st.file_uploader(
     help=f"Högst {settings.import_max_megabytes:g} MB och {settings.import_max_rows:,} rader.".replace(",", "\u00a0"),
 )
 mapping = None
-if upload is not None and importer.looks_like_kolada(upload.name, upload.getvalue()):
+if upload is not None and pipeline.looks_like_kolada(upload.name, upload.getvalue()):
     mapping_file = st.file_uploader(
         "Mappningsfil för Kolada (.yaml): vilket styrmått varje Kolada-KPI är och vilken enhet varje kommun eller enhet är",
         type=["yaml", "yml", "json"],
@@ -80,13 +80,13 @@ if upload is None:
 else:
     content = upload.getvalue()
     # The preview is remade when the file or the store changes (another session's import or an undo).
-    fingerprint = (hashlib.sha256(content + (mapping or b"")).hexdigest(), importer.store_versions(data.data_dir()))
+    fingerprint = (hashlib.sha256(content + (mapping or b"")).hexdigest(), pipeline.store_versions(data.data_dir()))
     cached = st.session_state.get(_PLAN)
     if cached is None or cached[0] != fingerprint:
         with st.spinner("Kontrollerar filen …"):
-            cached = (fingerprint, importer.prepare(data.data_dir(), upload.name, content, mapping=mapping, settings=settings))
+            cached = (fingerprint, pipeline.prepare(data.data_dir(), upload.name, content, mapping=mapping, settings=settings))
         st.session_state[_PLAN] = cached
-    plan: importer.Plan = cached[1]
+    plan: pipeline.Plan = cached[1]
 
     # 3. The validation report, or the preview.
     st.subheader("3. Kontroll och förhandsgranskning", anchor=False)
@@ -96,7 +96,7 @@ else:
             "Rätta felen i filen och välj den igen; alla fel visas på en gång.",
             icon=":material/error:",
         )
-        problems = importer.problems_frame(plan.problems)
+        problems = pipeline.problems_frame(plan.problems)
         shown = problems.head(_SHOWN_PROBLEMS)
         st.table(shown, hide_index=True)  # a static table: long texts wrap
         if problems.height > shown.height:
@@ -113,15 +113,15 @@ else:
         head, _, rest = plan.sentence().partition(" utan fel. ")
         st.success(f"**{head} utan fel.** {rest}", icon=":material/task_alt:")
         tables = list(plan.changes)
-        tabs = st.tabs([importer.TABLE_WORDS[t].capitalize() for t in tables]) if len(tables) > 1 else [st.container()]
+        tabs = st.tabs([pipeline.TABLE_WORDS[t].capitalize() for t in tables]) if len(tables) > 1 else [st.container()]
         for table, tab in zip(tables, tabs, strict=True):
             counts = plan.counts(table)
             with tab:
                 a, b, c = st.columns(3)
-                a.metric("Nya", f"{counts[importer.CHANGE_NEW]:,}".replace(",", "\u00a0"))
-                b.metric("Ändrade", f"{counts[importer.CHANGE_CHANGED]:,}".replace(",", "\u00a0"))
-                c.metric("Oförändrade", f"{counts[importer.CHANGE_SAME]:,}".replace(",", "\u00a0"))
-                preview = importer.preview_table(plan, table, data.measure_names(), data.unit_names(), data.measure_units())
+                a.metric("Nya", f"{counts[pipeline.CHANGE_NEW]:,}".replace(",", "\u00a0"))
+                b.metric("Ändrade", f"{counts[pipeline.CHANGE_CHANGED]:,}".replace(",", "\u00a0"))
+                c.metric("Oförändrade", f"{counts[pipeline.CHANGE_SAME]:,}".replace(",", "\u00a0"))
+                preview = pipeline.preview_table(plan, table, data.measure_names(), data.unit_names(), data.measure_units())
                 st.dataframe(
                     preview,
                     hide_index=True,
@@ -151,7 +151,7 @@ else:
         if confirmed and user and plan.to_write:
             try:
                 with st.spinner("Skriver …"):
-                    record = importer.apply(data.data_dir(), plan, user=user, settings=settings)
+                    record = pipeline.apply(data.data_dir(), plan, user=user, settings=settings)
             except StyrkortError as error:
                 st.session_state.pop(_PLAN, None)  # a refused write makes a fresh preview on the next run
                 st.error(str(error), icon=":material/error:")
@@ -166,12 +166,12 @@ else:
 
 # 4. The log and undo.
 st.subheader("Inläsningar", anchor=False)
-log = importer.imports(data.data_dir())
+log = pipeline.imports(data.data_dir())
 if log.is_empty():
     st.caption("Inga inläsningar ännu. Data som följer med är de publicerade värdena ur rapporterna och demodata.")
 else:
-    st.dataframe(importer.log_table(log), hide_index=True, width="stretch")
-    active = importer.undoable(log)["import_id"].to_list()
+    st.dataframe(pipeline.log_table(log), hide_index=True, width="stretch")
+    active = pipeline.undoable(log)["import_id"].to_list()
     if active:
         with st.container(border=True):
             st.markdown("**Ångra en inläsning**")
@@ -195,7 +195,7 @@ else:
             )
             if undo_asked and sure and user:
                 try:
-                    text = importer.undo(data.data_dir(), chosen, user=user, settings=settings)
+                    text = pipeline.undo(data.data_dir(), chosen, user=user, settings=settings)
                 except StyrkortError as error:
                     st.error(str(error), icon=":material/error:")
                 else:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.display import attention_table
-from kpi.legend import ATTAINMENT
-from kpi.overview import furthest_from_target, most_worsened, perspective_summary
-from kpi.variation import VARIATION_HEADING, with_variation
+from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_summary
+from kpi.signals.variation import VARIATION_HEADING, with_variation
+from kpi.texts.display import attention_table
+from kpi.texts.legend import ATTAINMENT
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe, spc_expander
 from ui.exports import export_popover

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.board_pack import ROWS_PER_SLIDE, outcome_cell, slide_plan
-from kpi.display import attention_table, comparison_text
-from kpi.overview import furthest_from_target, perspective_summary
+from kpi.evaluation.overview import furthest_from_target, perspective_summary
+from kpi.reports.pack import ROWS_PER_SLIDE, outcome_cell, slide_plan
+from kpi.texts.display import attention_table, comparison_text
 from ui import charts, data
 from ui.exports import export_buttons
 from ui.filters import current, page_choice, set_page_choice

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.board_pack import unit_noun
-from kpi.comparison import summarise_comparison
-from kpi.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
-from kpi.exports import to_csv, to_xlsx
-from kpi.forecast import forecast_note, forecast_text
-from kpi.formatting import format_points, format_value
-from kpi.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
-from kpi.narrative import analysis_for
-from kpi.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
+from kpi.evaluation.comparison import summarise_comparison
+from kpi.model.formatting import format_points, format_value
+from kpi.reports.files import to_csv, to_xlsx
+from kpi.reports.narrative import analysis_for
+from kpi.reports.pack import unit_noun
+from kpi.signals.forecast import forecast_note, forecast_text
+from kpi.signals.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
+from kpi.texts.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
+from kpi.texts.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
 from ui import charts, data
 from ui.components import demo_notice, funnel_expander, spc_expander
 from ui.filters import current, page_choice, set_page_choice

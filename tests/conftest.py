@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi.scorecard import Dataset, Evaluation, evaluate_dataset, load_dataset
+from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset, load_dataset
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import polars as pl
 
-from kpi.catalogue import Catalogue, CatalogueSet, Measure
-from kpi.scorecard import Dataset, Evaluation, evaluate_dataset
-from kpi.settings import Settings
-from kpi.store import ACTIONS, COMMENTS, OBSERVATIONS, UNITS, conform, empty
+from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset
+from kpi.model.catalogue import Catalogue, CatalogueSet, Measure
+from kpi.model.settings import Settings
+from kpi.store.delta import ACTIONS, COMMENTS, OBSERVATIONS, UNITS, conform, empty
 
 MEASURE_DEFAULTS: dict[str, Any] = {
     "id": "m",

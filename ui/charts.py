@@ -1,7 +1,7 @@
 """Plotly figures for the views. Each builder takes evaluated tables and returns a figure.
 
 Swedish number formats throughout: ``separators`` gives decimal comma and a space between
-thousands on axes, and hover texts are built with ``kpi.formatting`` so they read exactly as the
+thousands on axes, and hover texts are built with ``kpi.model.formatting`` so they read exactly as the
 tables do. Demo values are drawn with open markers and say "demodata" in their hover text;
 published values are filled. Missing values are gaps, never 0.
 """
@@ -14,13 +14,14 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from kpi.board_pack import LineChart
-from kpi.display import short_period
-from kpi.formatting import MASKED_TEXT, format_value
-from kpi.funnel import Funnel
-from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, SEX_COLOURS, SEX_LABELS, TARGET_COLOUR, VARIATION
-from kpi.spc import COMMON, CONCERN, IMPROVEMENT, MASKED_MONTHS, RULES, TOO_FEW
-from kpi.variation import MeasureSpc
+from kpi.model.formatting import MASKED_TEXT, format_value
+from kpi.model.verdicts import COMMON, CONCERN, IMPROVEMENT, MASKED_MONTHS, TOO_FEW
+from kpi.reports.pack import LineChart
+from kpi.signals.funnel import Funnel
+from kpi.signals.spc import RULES
+from kpi.signals.variation import MeasureSpc
+from kpi.texts.display import short_period
+from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, SEX_COLOURS, SEX_LABELS, TARGET_COLOUR, VARIATION
 
 FONT = "Source Sans Pro, Source Sans 3, DejaVu Sans, sans-serif"
 
@@ -293,7 +294,7 @@ def _short(text: str, width: int = 44) -> str:
 
 
 def line_chart_figure(chart: LineChart, *, height: int, font_size: int = 18) -> go.Figure:
-    """A chart of the board pack (``kpi.board_pack.LineChart``) for the presentation view: the
+    """A chart of the board pack (``kpi.reports.pack.LineChart``) for the presentation view: the
     same lines, target dashes and open demo rings as the PDF and PowerPoint, in large type."""
     fig = go.Figure()
     for line in chart.lines:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from kpi.display import SCORECARD_HEADINGS, funnel_reading_text, rules_text, spc_reading_text
-from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
-from kpi.variation import VARIATION_HEADING, VARIATION_HELP
+from kpi.signals.variation import VARIATION_HEADING, VARIATION_HELP
+from kpi.texts.display import SCORECARD_HEADINGS, funnel_reading_text, rules_text, spc_reading_text
+from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
 from ui import data
 from ui.filters import Filters
 from ui.navigation import MEASURE_PAGE, request_open
@@ -83,7 +83,7 @@ COLUMN_HELP = {VARIATION_HEADING: VARIATION_HELP}
 
 def page_style() -> None:
     """Less padding than Streamlit's wide layout (room for the report's columns) and no element
-    toolbar (its English tooltips, and its CSV download that would bypass kpi.exports)."""
+    toolbar (its English tooltips, and its CSV download that would bypass kpi.reports.files)."""
     st.html(
         "<style>"
         "[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem;padding-top:2.5rem;max-width:100%}"

@@ -15,18 +15,18 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from kpi.actions import actions_table, comment_for
-from kpi.board_pack import BoardPack, build_board_pack
-from kpi.cache import cached_evaluation, store_fingerprint
-from kpi.catalogue import Catalogue
-from kpi.comparison import compared_units, unit_grid
-from kpi.forecast import Forecast, forecast_for
-from kpi.funnel import Funnel
-from kpi.organisation import TreeUnit, reporting_types_below, tree_order
-from kpi.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
-from kpi.series import SeriesKind, measure_series
-from kpi.spc import SpcOptions
-from kpi.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel
+from kpi.evaluation.actions import actions_table, comment_for
+from kpi.evaluation.cache import cached_evaluation, store_fingerprint
+from kpi.evaluation.comparison import compared_units, unit_grid
+from kpi.evaluation.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
+from kpi.evaluation.series import SeriesKind, measure_series
+from kpi.model.catalogue import Catalogue
+from kpi.model.organisation import TreeUnit, reporting_types_below, tree_order
+from kpi.reports.pack import BoardPack, build_board_pack
+from kpi.signals.forecast import Forecast, forecast_for
+from kpi.signals.funnel import Funnel
+from kpi.signals.spc import SpcOptions
+from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel
 
 ENTRIES = 512
 
@@ -37,7 +37,7 @@ def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
 
     ``STYRKORT_DATA`` points at another data directory (catalogue/ and store/), e.g. a scaled
     copy for the page benchmark; the default is the bundled ``data/``. The evaluation is read from
-    ``data/cache/`` when nothing it depends on has changed (``kpi/cache.py``).
+    ``data/cache/`` when nothing it depends on has changed (``kpi/evaluation/cache.py``).
     """
     dataset = load_dataset(data_dir())
     return dataset, cached_evaluation(dataset, data_dir())
@@ -73,7 +73,7 @@ def reload() -> None:
 @st.cache_resource(show_spinner="Skapar mallen …")
 def template_bytes(year: int) -> bytes:
     """The analyst's Excel template for the catalogue of ``year`` (see ``python -m kpi template``)."""
-    from kpi.template import build_template, template_years
+    from kpi.imports.template import build_template, template_years
 
     data = dataset()
     return build_template(data.catalogues.for_year(year), data.units, template_years(set(data.years), year))
@@ -206,7 +206,7 @@ def comment(measure_id: str, unit_id: str, period: str) -> dict[str, object] | N
     return comment_for(dataset().comments, measure_id, unit_id, period)
 
 
-# --- signal or noise: SPC, funnel plots and forecasts (kpi.spc, kpi.funnel, kpi.forecast) ------
+# --- signal or noise: SPC, funnel plots and forecasts (kpi.signals.spc, kpi.signals.funnel, kpi.signals.forecast) ------
 
 
 def spc_options() -> SpcOptions:

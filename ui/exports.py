@@ -12,9 +12,9 @@ import logging
 
 import streamlit as st
 
-from kpi.board_pack import build_board_pack
-from kpi.errors import StyrkortError
-from kpi.exports import FORMAT_NAMES, MIME_TYPES, BoardPackFormat, render_board_pack
+from kpi.model.errors import StyrkortError
+from kpi.reports.files import FORMAT_NAMES, MIME_TYPES, BoardPackFormat, render_board_pack
+from kpi.reports.pack import build_board_pack
 from ui import data
 from ui.filters import Filters
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from kpi.legend import DEMO_TEXT
-from kpi.links import REPORTS, read_link
-from kpi.periods import parse_period
-from kpi.scorecard import Sex
+from kpi.evaluation.scorecard import Sex
+from kpi.model.periods import parse_period
+from kpi.model.view import REPORTS, read_link
+from kpi.texts.legend import DEMO_TEXT
 from ui import data
 
 _REPORT_LABELS = {"DÅ04": "DÅ04 – delår jan–apr", "DÅ08": "DÅ08 – delår jan–aug", "ÅR": "ÅR – helår"} | {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.display import scorecard_table
-from kpi.overview import perspective_rows, perspective_summary
-from kpi.variation import VARIATION_HEADING, with_variation
+from kpi.evaluation.overview import perspective_rows, perspective_summary
+from kpi.signals.variation import VARIATION_HEADING, with_variation
+from kpi.texts.display import scorecard_table
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe, spc_expander
 from ui.exports import export_popover

@@ -10,8 +10,8 @@ from html import escape
 
 import streamlit as st
 
-from kpi.board_pack import MeasureEntry
-from kpi.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT, TREND
+from kpi.reports.pack import MeasureEntry
+from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT, TREND
 
 STYLE = """
 <style>
@@ -99,7 +99,7 @@ def facts_html(entry: MeasureEntry, outcome: str, comparison: str | None) -> str
 
 
 def attention_html(rows: list[dict[str, str]]) -> str:
-    """The overview's 'Längst från målet' (``kpi.display.attention_table`` rows) as a short list."""
+    """The overview's 'Längst från målet' (``kpi.texts.display.attention_table`` rows) as a short list."""
     if not rows:
         return ""
     items = "".join(

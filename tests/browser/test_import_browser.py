@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi.bundled import copy_data
+from kpi.store.bundled import copy_data
 from tests.browser.support import ROOT, SHOTS, no_error_on, open_page, settle, streamlit_server, wait_for_text
 
 MEASURE = "Telefon-TeleQ"

@@ -1,0 +1,218 @@
+"""The whole pipeline: load catalogue and tables, evaluate everything, cut out one scorecard.
+
+``load_dataset`` reads the store once; ``evaluate_dataset`` evaluates every measure × unit ×
+period × sex in one pass; ``scorecard`` picks one organisation and period and returns the rows in
+the report's order (perspective, success factor, measure), including measures without values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from kpi.evaluation.aggregation import resolve_values
+from kpi.evaluation.breakdowns import mask_small_numbers, unit_spread, wide_by_sex
+from kpi.evaluation.rules import evaluate, measure_table
+from kpi.model.catalogue import CatalogueSet, load_catalogues
+from kpi.model.changes import RecordedChange, load_changes
+from kpi.model.errors import UnknownOrganisationError
+from kpi.model.periods import parse_period
+from kpi.model.settings import Settings, load_settings
+from kpi.store.delta import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    catalogues: CatalogueSet
+    units: pl.DataFrame
+    observations: pl.DataFrame
+    comments: pl.DataFrame
+    actions: pl.DataFrame
+    settings: Settings
+    changes: tuple[RecordedChange, ...] = ()  # recorded changes that start a new SPC phase
+
+    @cached_property
+    def years(self) -> list[int]:
+        periods = self.observations["period"]
+        found = periods.str.slice(0, 4).cast(pl.Int32).unique().to_list() if len(periods) else []
+        years = set(found) | set(self.catalogues.years)
+        return list(range(min(years), max(years) + 1))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    long: pl.DataFrame  # one row per measure × unit × period × sex
+    wide: pl.DataFrame  # one row per measure × unit × period, women and men as columns
+    spread: pl.DataFrame  # unit spread per organisation × measure × period
+    measures: pl.DataFrame  # catalogue rows per year
+
+
+def load_dataset(data_dir: Path = DATA_DIR, *, as_of: date | datetime | None = None, settings: Settings | None = None) -> Dataset:
+    """Catalogue and tables; ``as_of`` reads the tables as they stood on that date."""
+    store = Store(data_dir / "store")
+    targets = store.read("targets", as_of=as_of)
+    return Dataset(
+        catalogues=load_catalogues(data_dir / "catalogue").with_targets(targets.iter_rows(named=True)),
+        units=store.read("units", as_of=as_of),
+        observations=store.read("observations", as_of=as_of),
+        comments=store.read("comments", as_of=as_of),
+        actions=store.read("actions", as_of=as_of),
+        settings=settings or load_settings(data_dir / "styrkort.toml"),
+        changes=load_changes(data_dir / "catalogue" / "changes.yaml"),
+    )
+
+
+def evaluate_dataset(dataset: Dataset) -> Evaluation:
+    years = dataset.years
+    measures = measure_table(dataset.catalogues, years, dataset.settings)
+    latest = measures.sort("year").unique(subset="measure_id", keep="last").select(
+        "measure_id", "value_kind", "accumulation", pl.col("measure_decimals").alias("decimals")
+    )
+    values = resolve_values(dataset.observations, dataset.units, latest, years)
+    # The region holds more than Division Nära: a sum of the division's units is not the region's
+    # figure, so the region shows only what was reported for the region itself.
+    partial = dataset.units.filter(pl.col("unit_type") == "region")["unit_id"].to_list()
+    values = values.filter(~(pl.col("unit_id").is_in(partial) & (pl.col("origin") == "summerat från enheter")))
+    long = evaluate(values, measures, years)
+    long = mask_small_numbers(long, dataset.settings.mask_threshold)
+    wide = wide_by_sex(long, dataset.settings)
+    spread = unit_spread(long, dataset.units)
+    return Evaluation(long=long, wide=wide, spread=spread, measures=measures)
+
+
+def find_unit(units: pl.DataFrame, name_or_id: str) -> str:
+    """The unit id for a name ("Division Nära", "VO Piteå tätort", "Hortlax hälsocentral") or id."""
+    wanted = name_or_id.strip().casefold()
+    for row in units.select("unit_id", "name").iter_rows():
+        if wanted in (row[0].casefold(), row[1].casefold()):
+            return row[0]
+    close = [n for n in units["name"].to_list() if wanted in n.casefold()]
+    if len(close) == 1:
+        return units.filter(pl.col("name") == close[0])["unit_id"][0]
+    hint = f" Menade du: {', '.join(close[:5])}?" if close else " Skriv t.ex. \"Division Nära\" eller namnet på ett verksamhetsområde eller en hälsocentral."
+    raise UnknownOrganisationError(f"Organisationen '{name_or_id}' finns inte.{hint}")
+
+
+SCORECARD_COLUMNS = [
+    "perspective",
+    "strategic_goal",
+    "success_factor",
+    "measure_id",
+    "measure",
+    "target",
+    "follow_up",
+    "period",
+    "value",
+    "value_women",
+    "value_men",
+    "unit",
+    "decimals",
+    "attainment",
+    "attainment_women",
+    "attainment_men",
+    "trend",
+    "comparison_period",
+    "comparison_value",
+    "target_effective",
+    "direction",
+    "value_kind",
+    "split_by_sex",
+    "gender_gap_pp",
+    "gender_gap_flag",
+    "masked",
+    "masked_women",
+    "masked_men",
+    "spread_min",
+    "spread_max",
+    "units_meeting_target",
+    "units_with_value",
+    "is_demo",
+    "source",
+    "target_kind",
+    "target_value",
+    "target_women",
+    "target_men",
+    "spread_is_demo",
+]
+
+
+Sex = Literal["T", "K", "M"]
+# The per-sex columns of ``Evaluation.wide``; choosing a sex puts its columns in the total's place.
+_BY_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "is_demo", "target_effective"]
+
+
+def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
+    """Every catalogue measure for one organisation and period, in the report's order.
+
+    ``sex="T"`` gives the total with women and men beside it, as the report prints it; ``"K"`` or
+    ``"M"`` gives that sex's value and verdicts in the total's columns (and no sex columns). A
+    measure that is not split by sex then has no value: ``split_by_sex`` says why.
+    """
+    p = parse_period(period)
+    catalogue_rows = (
+        evaluation.measures.filter(pl.col("year") == p.year)
+        .with_row_index("_order")
+        .select(
+            "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
+            pl.col("target_text").alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
+            "target_kind", "target_value", "target_women", "target_men",
+        )
+    )
+    wide = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id))
+    if sex != "T":
+        suffix = "_women" if sex == "K" else "_men"
+        wide = wide.with_columns([pl.col(f"{c}{suffix}").alias(c) for c in _BY_SEX]).with_columns(
+            pl.lit(None, pl.Float64).alias("value_women"),
+            pl.lit(None, pl.Float64).alias("value_men"),
+            pl.col("attainment").fill_null("ej_bedomd"),
+            pl.col("trend").fill_null("saknas"),
+            pl.lit(None, pl.Float64).alias("gender_gap_pp"),
+            pl.lit(False).alias("gender_gap_flag"),
+            pl.lit(False).alias("masked_women"),
+            pl.lit(False).alias("masked_men"),
+        )
+    values = wide.select(
+        "measure_id", "value", "value_women", "value_men", "decimals", "attainment", "attainment_women", "attainment_men",
+        "trend", "comparison_period", "comparison_value", "target_effective", "gender_gap_pp", "gender_gap_flag", "masked",
+        "masked_women", "masked_men", "is_demo", "source",
+    )
+    spread = evaluation.spread.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
+        "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value", "spread_is_demo"
+    )
+    return (
+        catalogue_rows.join(values, on="measure_id", how="left")
+        .join(spread, on="measure_id", how="left")
+        .with_columns(
+            pl.lit(p.id).alias("period"),
+            pl.col("attainment").fill_null("ej_bedomd"),
+            pl.col("trend").fill_null("saknas"),
+            pl.col("is_demo").fill_null(False),
+            pl.col("masked").fill_null(False),
+            pl.col("masked_women").fill_null(False),
+            pl.col("masked_men").fill_null(False),
+            pl.col("gender_gap_flag").fill_null(False),
+            pl.col("spread_is_demo").fill_null(False),
+            pl.coalesce("source", "measure_source").alias("source"),
+        )
+        .sort("_order")
+        .select(SCORECARD_COLUMNS)
+    )
+
+
+def default_period(evaluation: Evaluation, unit_id: str) -> str:
+    """The report period to open on: the latest report (DÅ04, DÅ08, ÅR) with published figures
+    for the organisation, else the latest report period with any figures."""
+    reports = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period_kind") != "månad") & pl.col("value").is_not_null())
+    published = reports.filter(~pl.col("is_demo"))
+    chosen = published if published.height else reports
+    if chosen.is_empty():
+        return f"{max(evaluation.measures['year'].to_list())}-ÅR"
+    return chosen.sort("sort_key")["period"][-1]

@@ -1,0 +1,14 @@
+"""Text safety for files people open in a spreadsheet.
+
+Text cells that a spreadsheet would read as a formula (starting with = + - − @, a tab or a
+carriage return) are neutralised with a leading apostrophe, so an exported comment can never
+run as a formula.
+"""
+
+from __future__ import annotations
+
+FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

@@ -1,0 +1,1 @@
+"""How verdicts and tables read: symbols, words and colours, and the tables' Swedish texts."""

@@ -1,0 +1,134 @@
+"""The figures: Swedish number formats, demo points marked, missing values left out (never 0)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from kpi.evaluation.comparison import compared_units, unit_grid
+from kpi.evaluation.series import measure_series
+from ui import charts
+
+NBSP = "\u00a0"
+
+
+def test_trend_figure_marks_demo_points_and_uses_swedish_numbers(bundled) -> None:
+    _, evaluation = bundled
+    series = measure_series(evaluation, "med_telefon_samma_dag", "div_nara", "DÅ08")
+    fig = charts.trend_figure(series, sex="T", unit="%", decimals=0, period="2022-DÅ08", comparison_period="2021-DÅ08")
+    values, target = fig.data[0], fig.data[1]
+    assert fig.layout.separators == f",{NBSP}"
+    assert fig.layout.yaxis.tickformat == ",~f" and fig.layout.yaxis.ticksuffix == f"{NBSP}%"
+    by_period = dict(zip(values.x, values.text))
+    assert by_period["DÅ08<br>2022"] == f"DÅ08 2022: 81{NBSP}%"
+    assert by_period["DÅ08<br>2023"].endswith("(demodata)")
+    symbols = dict(zip(values.x, values.marker.symbol))
+    assert symbols["DÅ08<br>2022"] == "circle" and symbols["DÅ08<br>2023"] == "circle-open"
+    assert set(target.y) == {95.0}
+    assert any(trace.name == "Demodata (öppen ring)" for trace in fig.data)
+
+
+def test_trend_figure_leaves_gaps_for_missing_values() -> None:
+    series = pl.DataFrame(
+        {
+            "period": ["2021-DÅ08", "2022-DÅ08"],
+            "value": [None, 5.0],
+            "value_women": [None, None],
+            "value_men": [None, None],
+            "target_effective": [None, None],
+            "is_demo": [False, False],
+            "masked": [False, False],
+        }
+    )
+    fig = charts.trend_figure(series, sex="T", unit="antal", decimals=0, period="2022-DÅ08", comparison_period=None)
+    assert list(fig.data[0].y) == [None, 5.0]
+    assert fig.data[0].text[0] == "DÅ08 2021: uppgift saknas"
+    assert len(fig.data) == 1  # no target line without a target
+
+
+def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(bundled) -> None:
+    dataset, evaluation = bundled
+    _, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
+    fig = charts.units_figure(units, unit="%", decimals=0, target=95.0)
+    bars = fig.data[0]
+    assert len(bars.x) == 5  # the two dental areas have no value: not drawn as 0
+    assert list(bars.x) == sorted(bars.x)
+    assert all(text.endswith("demo") for text in bars.text)
+    assert fig.layout.shapes[0].x0 == 95.0
+
+
+def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
+    dataset, evaluation = bundled
+    grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag"], "vo_pitea", "2022-DÅ08")
+    reporting = {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()}
+    fig = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%", ("hälsocentral",))}, {"hc_ojebyn": True}, reporting)
+    heat = fig.data[0]
+    cells = [row[0] for row in heat.text]
+    assert all(cell[0] in "✓◐✗" for cell in cells)
+    assert all(cell.endswith("*") for cell in cells)  # every unit value is demo data
+    assert fig.layout.yaxis.ticktext[-1].endswith("(demo)")
+    dental_only = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%", ("tandvårdsklinik",))}, {}, reporting)
+    assert all(row[0] == "" for row in dental_only.data[0].text)  # not reported here: blank, not "saknas", never 0
+    assert all(row[0] is None for row in dental_only.data[0].z)
+
+
+def test_grid_columns_stay_apart_when_shortened_names_agree(bundled) -> None:
+    dataset, evaluation = bundled
+    ids = ["med_halsosamtal_40", "med_halsosamtal_50"]
+    grid = unit_grid(evaluation, dataset.units, ids, "vo_pitea", "2022-DÅ08")
+    names = {m: ("Andel som deltagit vid hälsosamtal i primärvård av 40-, 50-, 60-åringar i befolkningen – " + m[-2:] + "-åringar", "%", ("hälsocentral",)) for m in ids}
+    fig = charts.grid_figure(grid, names, {}, {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()})
+    assert len(set(fig.layout.xaxis.ticktext)) == 2 and list(fig.data[0].x) == [0, 1]
+
+
+def test_periods_printed_only_by_sex_draw_women_and_men(bundled) -> None:
+    _, evaluation = bundled
+    series = measure_series(evaluation, "ver_palliativ_strategi", "div_nara", "DÅ08")
+    fig = charts.trend_figure(series, sex="T", unit="%", decimals=0, period="2022-DÅ08", comparison_period=None)
+    names = [trace.name for trace in fig.data]
+    assert {"Totalt", "Kvinnor", "Män"} <= set(names)
+    women = next(t for t in fig.data if t.name == "Kvinnor")
+    assert dict(zip(women.x, women.y))["DÅ08<br>2022"] == 47.0
+
+
+def test_control_chart_breaks_its_lines_at_a_phase_and_at_masked_months(bundled) -> None:
+    from kpi.evaluation.scorecard import DATA_DIR
+    from kpi.model.changes import load_changes
+    from kpi.signals.spc import SpcOptions
+    from kpi.signals.variation import measure_spc
+
+    _, evaluation = bundled
+    changes = load_changes(DATA_DIR / "catalogue" / "changes.yaml")
+    chart = measure_spc(evaluation, "med_digitala_vardbesok", "div_nara", "2025-ÅR", "T", SpcOptions(), changes)
+    assert chart is not None
+    fig = charts.spc_figure(chart, unit="%", decimals=0)
+    centre = next(t for t in fig.data if t.name == "Mittlinje")
+    x = list(centre.x)
+    # The centre line has a gap where the Cosmic phase starts, so the two phases never join.
+    assert centre.y[x.index("dec 2024")] is None and centre.y[x.index("nov 2024")] is not None
+    assert any(a.text == "Cosmic infört" for a in fig.layout.annotations)
+    names = [t.name for t in fig.data]
+    assert "Styrgränser" in names and "Demodata" in names
+    # A masked month is a gap in the line of values, never 0.
+    falls = measure_spc(evaluation, "ver_fallskador", "div_nara", "2022-DÅ08", "T", SpcOptions(), changes)
+    assert falls is not None
+    line = next(t for t in charts.spc_figure(falls, unit="antal", decimals=0).data if t.name is None and t.mode == "lines")  # the values
+    masked = falls.points["masked"].to_list()
+    assert any(masked)
+    assert all(y is None for y, m in zip(line.y, masked) if m)
+    assert 0 not in [y for y, m in zip(line.y, masked) if m]
+    assert "Mittlinje" not in [t.name for t in charts.spc_figure(falls, unit="antal", decimals=0).data]  # no verdict, no limits
+
+
+def test_funnel_figure_names_few_points_and_draws_both_limits(bundled) -> None:
+    from kpi.signals.variation import unit_funnel
+
+    dataset, evaluation = bundled
+    funnel, _ = unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", "vo_pitea", "2022-DÅ08", "T", ("hälsocentral",))
+    assert funnel is not None
+    fig = charts.funnel_figure(funnel, unit="%", decimals=1, selected="vo_pitea")
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert "99,8 %-gräns" in names and "95 %-gräns" in names and any(n.startswith("Alla: 80,8") for n in names)
+    labels = [text for t in fig.data if t.mode == "markers+text" for text in t.text]
+    assert sorted(labels) == sorted(funnel.points["name"].to_list())
+    assert fig.layout.xaxis.type == "log"
+    assert all("\u00a0" in t or len(t) < 4 for t in fig.layout.xaxis.ticktext)  # "10 000", Swedish thousands

@@ -1,0 +1,94 @@
+"""The 2022 catalogue: complete against seed 004, strict, and typos fail with a Swedish message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kpi.model.catalogue import PERSPECTIVES, load_catalogue
+from kpi.model.errors import CatalogueError
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "catalogue" / "2022.yaml"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(CATALOGUE)
+
+
+def test_every_printed_row_of_the_five_tables_is_there(catalogue) -> None:
+    rows_per_perspective = {p.name: len({m.row_id for f in p.success_factors for m in f.measures}) for p in catalogue.perspectives}
+    # Counted by hand in seed 004: Samhälle 3, Medborgare 13, Verksamhet 14, Medarbetare 11, Ekonomi 5.
+    assert rows_per_perspective == {"Samhälle": 3, "Medborgare": 13, "Verksamhet": 14, "Medarbetare": 11, "Ekonomi": 5}
+
+
+def test_perspectives_and_strategic_goals(catalogue) -> None:
+    assert [(p.name, p.strategic_goal) for p in catalogue.perspectives] == [
+        ("Samhälle", "Ett livskraftigt län"),
+        ("Medborgare", "Trygg norrbottning med god livskvalitet"),
+        ("Verksamhet", "God nära och samordnad vård"),
+        ("Medarbetare", "Hållbar kompetensförsörjning"),
+        ("Ekonomi", "Långsiktigt hållbar ekonomi"),
+    ]
+    assert tuple(p.name for p in catalogue.perspectives) == PERSPECTIVES
+
+
+def test_every_target_kind_of_the_domain_occurs(catalogue) -> None:
+    kinds = {m.target.kind for m in catalogue.measures()}
+    assert kinds == {"level", "annual_volume", "direction", "relative_change", "band", "none"}
+    readmissions = catalogue.measure("ver_aterinskrivningar_65")
+    assert (readmissions.target.women, readmissions.target.men) == (16, 17.2)
+    assert catalogue.measure("eko_budgetavvikelse").target.text == "+/-0 mnkr"
+
+
+def test_actions_table_of_the_same_report(catalogue) -> None:
+    per_perspective = {}
+    for action in catalogue.actions:
+        per_perspective[action.perspective] = per_perspective.get(action.perspective, 0) + 1
+        assert action.goal or action.action
+        assert action.followup and action.followup[0].period == "2022-DÅ08"
+    assert per_perspective == {"Medborgare": 5, "Verksamhet": 16, "Medarbetare": 7, "Ekonomi": 2}
+
+
+def _broken(tmp_path: Path, edit) -> Path:
+    raw = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    edit(raw)
+    path = tmp_path / "2022.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _first_measure(raw):
+    return raw["perspectives"][1]["success_factors"][0]["measures"][5]  # med_telefon_samma_dag
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda r: _first_measure(r).update(unit="procent"), ["styrmått 'med_telefon_samma_dag'", "fält 'unit'", "otillåtet värde", "'procent'"]),
+        (lambda r: _first_measure(r).update(direktion="higher"), ["styrmått 'med_telefon_samma_dag'", "fält 'direktion'", "inte ett känt fält"]),
+        (lambda r: _first_measure(r).pop("split_by_sex"), ["styrmått 'med_telefon_samma_dag'", "fält 'split_by_sex'", "saknas"]),
+        (lambda r: _first_measure(r)["target"].update(kind="nivå"), ["styrmått 'med_telefon_samma_dag'", "fält 'target'", "okänd målsort"]),
+        (lambda r: _first_measure(r)["target"].update(value="95 procent"), ["styrmått 'med_telefon_samma_dag'", "target.level.value", "måste vara ett tal"]),
+        (lambda r: _first_measure(r).update(id="med_triage_digitalen"), ["förekommer flera gånger", "med_triage_digitalen"]),
+    ],
+)
+def test_a_typo_fails_at_start_up_naming_measure_and_field(tmp_path: Path, edit, expected: list[str]) -> None:
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(_broken(tmp_path, edit))
+    for fragment in expected:
+        assert fragment in str(error.value)
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "2022.yaml"
+    path.write_text("year: 2022\nperspectives: [\n  - oops: {\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="rad"):
+        load_catalogue(path)
+
+
+def test_models_are_frozen(catalogue) -> None:
+    with pytest.raises(Exception):
+        catalogue.measure("med_telefon_samma_dag").unit = "antal"  # type: ignore[misc]
