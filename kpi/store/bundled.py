@@ -3,22 +3,30 @@
 Published figures (``published.csv``), the unit tree (``units.csv``), the analysis comments
 (``comments.csv``) and the actions' follow-up (catalogue) are written as their own commits, dated
 by when they were published, so the store's history reads like the reports did. The demo data is
-a last, separate commit. ``python -m kpi build-data`` runs this; the result is deterministic in
-content.
+a last, separate commit. ``python -m kpi build-data`` runs this.
+
+The result is deterministic in content but not in bytes: Delta names its Parquet files by random
+UUIDs and stamps each commit with the clock. So the store is built beside the target first and
+compared with it by content (every table, every version's rows, every commit's Styrkort metadata);
+only a store that differs is swapped in. An unchanged build leaves the committed files untouched.
 """
 
 from __future__ import annotations
 
 import shutil
+import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError
 
 from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.periods import canonical
 from kpi.store import demo
-from kpi.store.delta import Store
+from kpi.store.delta import TABLES, Store
 
 DEMO_AS_OF = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -53,13 +61,56 @@ def catalogue_measure_kinds(catalogues: CatalogueSet) -> dict[str, tuple[str, bo
     return {m.id: (m.accumulation.value, m.split_by_sex) for m in latest.measures()}
 
 
+@dataclass(frozen=True)
+class BuildResult:
+    store: Store
+    changed: bool  # False: the target already held exactly this build and was left untouched
+
+    @property
+    def message(self) -> str:
+        """What ``python -m kpi build-data`` tells the user, in Swedish."""
+        if not self.changed:
+            return f"{self.store.root} är redan aktuell: inget ändrades."
+        return f"Byggde {self.store.root}: {self.store.read('observations').height} utfall."
+
+
 def build_store(data_dir: Path, *, target: Path | None = None, scale: int = 1, years: range = demo.DEMO_YEARS) -> Store:
-    """(Re)create the store. ``scale`` > 1 copies the units, for benchmarks only."""
+    """(Re)create the store, leaving it untouched when it already holds the same content (see
+    :func:`rebuild_store`). ``scale`` > 1 copies the units, for benchmarks only."""
+    return rebuild_store(data_dir, target=target, scale=scale, years=years).store
+
+
+def rebuild_store(data_dir: Path, *, target: Path | None = None, scale: int = 1, years: range = demo.DEMO_YEARS) -> BuildResult:
+    """Build into a directory beside the target; swap it in only if its content differs.
+
+    The target is replaced as a whole (two renames on one file system, the old store restored if
+    the second fails), so a failed build or comparison never leaves a half-written store behind.
+    """
+    store_dir = Path(target or data_dir / "store")
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.bygge-", dir=store_dir.parent))
+    try:
+        built = write_store(data_dir, staging / store_dir.name, scale=scale, years=years)
+        if store_dir.is_dir() and same_content(Store(store_dir), built):
+            return BuildResult(Store(store_dir), changed=False)
+        old = staging / "tidigare"
+        if store_dir.exists():
+            store_dir.rename(old)
+        try:
+            built.root.rename(store_dir)
+        except OSError:
+            if old.exists():
+                old.rename(store_dir)
+            raise
+        return BuildResult(Store(store_dir), changed=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_store(data_dir: Path, store_dir: Path, *, scale: int = 1, years: range = demo.DEMO_YEARS) -> Store:
+    """Write the bundled tables into ``store_dir``, which must not hold a store yet."""
     build = data_dir / "build"
     catalogues = load_catalogues(data_dir / "catalogue")
-    store_dir = target or data_dir / "store"
-    if store_dir.exists():
-        shutil.rmtree(store_dir)
     store = Store(store_dir)
 
     units = demo.scale_units(read_units(build / "units.csv"), scale)
@@ -87,3 +138,42 @@ def build_store(data_dir: Path, *, target: Path | None = None, scale: int = 1, y
     generated = demo.generate(catalogue_measure_kinds(catalogues), units, published, years=years, calibrate=scale == 1)
     store.write("observations", generated, message="Demodata: månadsvärden per enhet 2019–2025 (påhittade)", as_of=DEMO_AS_OF)
     return store
+
+
+def same_content(a: Store, b: Store) -> bool:
+    """Whether two stores hold the same tables with the same versions: each version's rows (in
+    any order, with their column types), its operation and its Styrkort metadata (``as_of``,
+    message). File names and commit timestamps are not compared. An unreadable table differs."""
+    try:
+        if [t for t in TABLES if a.exists(t)] != [t for t in TABLES if b.exists(t)]:
+            return False
+        return all(_same_table(a.path(t), b.path(t)) for t in TABLES if a.exists(t))
+    except (DeltaError, OSError, pl.exceptions.PolarsError):
+        return False
+
+
+def _same_table(a: Path, b: Path) -> bool:
+    table_a, table_b = DeltaTable(str(a)), DeltaTable(str(b))
+    if table_a.schema().to_json() != table_b.schema().to_json():
+        return False
+    commits_a, commits_b = _commits(table_a), _commits(table_b)
+    if commits_a != commits_b:
+        return False
+    for version in commits_a:
+        rows_a, rows_b = _rows(a, version), _rows(b, version)
+        if rows_a.schema != rows_b.schema or not rows_a.equals(rows_b):
+            return False
+    return True
+
+
+def _commits(table: DeltaTable) -> dict[int, dict[str, object]]:
+    """Per version: the operation and Styrkort's commit metadata (not the timestamp)."""
+    return {
+        int(entry["version"]): {k: v for k, v in entry.items() if k == "operation" or k.startswith("styrkort.")}
+        for entry in table.history()
+    }
+
+
+def _rows(path: Path, version: int) -> pl.DataFrame:
+    frame = pl.read_delta(str(path), version=version)
+    return frame.sort(frame.columns, nulls_last=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -10,6 +11,9 @@ import pytest
 
 from kpi.evaluation.aggregation import resolve_values
 from kpi.evaluation.scorecard import Evaluation, evaluate_dataset, load_dataset, scorecard
+from kpi.model.errors import StoreError
+from kpi.store.bundled import copy_data, rebuild_store, same_content, write_store
+from kpi.store.delta import Store
 from kpi.store.validation import validate_all
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -140,3 +144,76 @@ def test_other_levels_are_demo_and_say_so(evaluation) -> None:
 
 def test_bundled_data_validates(tmp_path) -> None:
     assert validate_all(DATA) == []
+
+
+# --- python -m kpi build-data: an unchanged build leaves the committed store as it is --------------
+
+
+def _data_copy(tmp_path: Path) -> Path:
+    data = copy_data(DATA, tmp_path / "data")
+    shutil.copytree(DATA / "build", data / "build")
+    return data
+
+
+def _files(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``root``: its bytes and when it was last written."""
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_bundled_store_is_what_build_data_makes_of_the_committed_inputs(tmp_path) -> None:
+    """Otherwise build-data on a clean clone would leave git dirty."""
+    assert same_content(Store(DATA / "store"), write_store(DATA, tmp_path / "store"))
+
+
+def test_an_unchanged_rebuild_touches_no_file(tmp_path) -> None:
+    data = _data_copy(tmp_path)
+    rebuild_store(data)
+    before = _files(data)
+    result = rebuild_store(data)
+    assert not result.changed
+    assert result.message == f"{data / 'store'} är redan aktuell: inget ändrades."
+    assert _files(data) == before  # names, bytes and times; no build directory left beside the store
+
+
+def test_a_changed_input_replaces_the_store(tmp_path) -> None:
+    data = _data_copy(tmp_path)
+    rebuild_store(data)
+    before = _files(data / "store")
+    comments = data / "build" / "comments.csv"
+    comments.write_text(comments.read_text(encoding="utf-8").replace("Följs upp av FHV.", "Följs upp av företagshälsovården."), encoding="utf-8")
+    result = rebuild_store(data)
+    assert result.changed
+    assert result.message == f"Byggde {data / 'store'}: {result.store.read('observations').height} utfall."
+    assert _files(data / "store").keys() != before.keys()
+    assert "Följs upp av företagshälsovården." in result.store.read("comments")["text"].to_list()
+    assert sorted(p.name for p in data.iterdir()) == ["build", "catalogue", "store"]
+    assert not rebuild_store(data).changed
+
+
+def test_a_store_with_more_than_the_build_makes_is_replaced(tmp_path) -> None:
+    data = _data_copy(tmp_path)
+    store = Store(data / "store")
+    store.write("targets", pl.DataFrame({"year": [2022], "measure_id": ["mba_sjukfranvaro"], "value": [7.0]}), message="Inläsning")
+    store.write("comments", pl.DataFrame({"measure_id": ["mba_sjukfranvaro"], "unit_id": ["div_nara"], "period": ["2022-DÅ08"], "text": ["Ny"]}), message="Inläsning")
+    result = rebuild_store(data)
+    assert result.changed
+    assert not result.store.exists("targets")
+    assert result.store.version("comments") == 0
+
+
+def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path) -> None:
+    data = _data_copy(tmp_path)
+    before = _files(data / "store")
+    units = data / "build" / "units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines()
+    units.write_text("\n".join([*lines, lines[-1]]) + "\n", encoding="utf-8")  # a unit twice
+    with pytest.raises(StoreError, match="Samma nyckel"):
+        rebuild_store(data)
+    assert _files(data / "store") == before
+    assert sorted(p.name for p in data.iterdir()) == ["build", "catalogue", "store"]
+
+
+def test_a_new_target_is_built(tmp_path) -> None:
+    result = rebuild_store(DATA, target=tmp_path / "elsewhere" / "store")
+    assert result.changed and result.store.read("observations").height > 60_000
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["store"]
