@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from kpi.evaluation.cache import cached_evaluation
 from kpi.evaluation.scorecard import DATA_DIR, load_dataset
+from kpi.model.view import View
 from kpi.reports.files import render_board_pack
 from kpi.reports.pack import build_board_pack
 
@@ -92,7 +93,7 @@ def main() -> None:
         builds = []
         for _ in range(runs):
             elapsed, pack = timed(
-                lambda: build_board_pack(dataset, evaluation, UNIT, PERIOD, created=datetime.now().replace(microsecond=0))
+                lambda: build_board_pack(dataset, evaluation, View.parse(UNIT, PERIOD), created=datetime.now().replace(microsecond=0))
             )
             builds.append(elapsed)
         line("bygga underlaget", builds, f"   ({len(pack.sections)} perspektiv, {len(pack.measures)} styrmått)")

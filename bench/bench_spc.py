@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import polars as pl
 
 from kpi.evaluation.scorecard import DATA_DIR, Dataset, Evaluation, evaluate_dataset, load_dataset
+from kpi.model.view import View
 from kpi.signals import spc
 from kpi.signals.forecast import forecast_for
 from kpi.signals.variation import measure_spc, scorecard_variation, unit_funnel
@@ -58,10 +59,10 @@ def measure(dataset: Dataset, evaluation: Evaluation, scale: int) -> dict[str, o
     first, best, median = timed(all_series)
     summary = all_series()
     view = {
-        "scorecard_variation": lambda: scorecard_variation(evaluation, "div_nara", "2022-DÅ08", "T", options, dataset.changes),
-        "measure_spc": lambda: measure_spc(evaluation, "med_telefon_samma_dag", "div_nara", "2022-DÅ08", "T", options, dataset.changes),
-        "unit_funnel": lambda: unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", "vo_pitea", "2022-DÅ08", "T", ("hälsocentral",)),
-        "forecast_for": lambda: forecast_for(evaluation, "eko_budgetavvikelse", "div_nara", "2022-DÅ08", "T"),
+        "scorecard_variation": lambda: scorecard_variation(evaluation, View.parse("div_nara", "2022-DÅ08", "T"), options, dataset.changes),
+        "measure_spc": lambda: measure_spc(evaluation, "med_telefon_samma_dag", View.parse("div_nara", "2022-DÅ08", "T"), options, dataset.changes),
+        "unit_funnel": lambda: unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", View.parse("vo_pitea", "2022-DÅ08", "T"), ("hälsocentral",)),
+        "forecast_for": lambda: forecast_for(evaluation, "eko_budgetavvikelse", View.parse("div_nara", "2022-DÅ08", "T")),
     }
     return {
         "scale": scale,

@@ -20,6 +20,7 @@ from kpi.model.errors import StyrkortError
 from kpi.model.formatting import format_outcome, format_value
 from kpi.model.periods import parse_period
 from kpi.model.verdicts import ATTAINMENT_LABELS, TREND_LABELS
+from kpi.model.view import SEX_CODES, View
 from kpi.texts.display import SCORECARD_HEADINGS
 
 
@@ -176,8 +177,8 @@ def _export(args: argparse.Namespace) -> int:
         print(f"Fel: det finns inga data för {period.label}; data finns för {dataset.years[0]}–{dataset.years[-1]}.", file=sys.stderr)
         return 2
     unit_id = find_unit(dataset.units, args.org)
-    sex = {"alla": "T", "kvinnor": "K", "män": "M"}[args.kon]
-    pack = build_board_pack(dataset, cached_evaluation(dataset, args.data), unit_id, period.id, sex=sex, perspective=perspective)  # type: ignore[arg-type]
+    view = View(unit_id, period, SEX_CODES[args.kon])
+    pack = build_board_pack(dataset, cached_evaluation(dataset, args.data), view, perspective=perspective)
     content = render_board_pack(pack, args.format)
     try:
         args.out.write_bytes(content)
@@ -205,7 +206,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                     return 2
             dataset = load_dataset(args.data, as_of=as_of)
             unit_id = find_unit(dataset.units, args.org)
-            card = scorecard(evaluate_dataset(dataset), unit_id, period.id)
+            card = scorecard(evaluate_dataset(dataset), View(unit_id, period))
             if args.format == "json":
                 print(json.dumps(_records(card), ensure_ascii=False, indent=2))
             elif args.format == "csv":

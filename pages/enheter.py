@@ -22,7 +22,7 @@ if perspective != chosen:
 
 catalogue = data.catalogue(filters.year)
 measures = [(m.id, m.name, m.unit.value, tuple(t.value for t in m.reported_by)) for p, _, m in catalogue.rows() if p.name == perspective]
-grid = data.grid_for(tuple(m[0] for m in measures), filters.unit_id, filters.period, filters.sex)
+grid = data.grid_for(tuple(m[0] for m in measures), filters.view)
 # Measures nobody under the organisation reports for the period are left out of the grid.
 reported = measures_with_values(grid)
 shown = [m for m in measures if m[0] in reported]
@@ -38,7 +38,7 @@ else:
             request_open(MEASURE_PAGE, measure_id=measure_id, unit_id=unit_id)
 
     st.plotly_chart(
-        data.grid_figure_for(tuple(shown), filters.unit_id, filters.period, filters.sex),
+        data.grid_figure_for(tuple(shown), filters.view),
         config={"displayModeBar": False},
         key="e_grid",
         on_select=open_cell,

@@ -15,7 +15,7 @@ from ui.filters import current
 from ui.navigation import PERSPECTIVE_PAGES, PRESENTATION_PAGE
 
 filters = current()
-card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
+card = data.scorecard_for(filters.view)
 head, tools = st.columns([5, 1.6], vertical_alignment="bottom")
 with head:
     heading(f"Styrkort – {filters.unit_name}", filters)
@@ -50,7 +50,7 @@ ATTENTION = (
     ("Störst försämring", most_worsened, "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
      {"Perspektiv": 90, "Styrmått": 210, "Periodens utfall": 130, "Förändring": 190, "Utveckling": 105, "Variation": 152}),
 )  # fmt: skip
-verdicts = data.variation_for(filters.unit_id, filters.period, filters.sex)
+verdicts = data.variation_for(filters.view)
 for title, select, nothing, key, widths in ATTENTION:
     st.subheader(title, anchor=False)
     chosen = select(card)

@@ -23,8 +23,8 @@ MODES = {"missing_target": "Styrmått som missar målet", "all_with_value": "All
 
 filters = current()
 presentation_style()
-card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
-pack = data.board_pack_for(filters.unit_id, filters.period, filters.sex)
+card = data.scorecard_for(filters.view)
+pack = data.board_pack_for(filters.view)
 entries = {m.measure_id: m for m in pack.measures}
 mode = st.session_state.get("pr_mode") or "missing_target"
 slides = slide_plan(card, measures=mode, rows_per_slide=ROWS_PER_SLIDE)

@@ -40,7 +40,7 @@ if measure_id != chosen:
     st.rerun()
 perspective, factor, measure = next((p, f, m) for p, f, m in rows if m.id == measure_id)
 
-card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
+card = data.scorecard_for(filters.view)
 row = measure_row(card, measure_id)
 unit, decimals = row["unit"], int(row["decimals"]) if row["decimals"] is not None else measure.decimals
 
@@ -90,12 +90,12 @@ with over_time:
         st.info("Det finns inga värden för styrmåttet för den här organisationen.")
     else:
         st.plotly_chart(
-            charts.trend_figure(series, sex=filters.sex if measure.split_by_sex else "T", unit=unit, decimals=decimals, period=filters.period, comparison_period=row["comparison_period"]),
+            charts.trend_figure(series, sex=filters.sex if measure.split_by_sex else "T", unit=unit, decimals=decimals, period=filters.period.id, comparison_period=row["comparison_period"]),
             config={"displayModeBar": False},
             key="sm_trend",
         )
         st.caption("Heldragen linje: utfall; streckad: målet för perioden. Vald period har större punkt; öppen ring betyder demodata.")
-    forecast = data.forecast_on(measure_id, filters.unit_id, filters.period, spc_sex)
+    forecast = data.forecast_on(measure_id, filters.view_for(sex=spc_sex))
     if forecast is not None:
         with st.container(border=True):
             st.markdown("**Prognos för helåret**")
@@ -108,7 +108,7 @@ with control:
     else:
         spc_key = f"sm_spc_from_{measure_id}"  # a month chosen for one measure is not carried to the next
         spc_choice = st.session_state.get(spc_key)
-        spc = data.measure_spc_for(measure_id, filters.unit_id, filters.period, spc_sex, spc_choice)
+        spc = data.measure_spc_for(measure_id, filters.view_for(sex=spc_sex), spc_choice)
         if spc is None:
             st.info(f"Det finns inga månadsvärden för {filters.unit_name} fram till {short_period(through_month(filters.period))}.")
         else:
@@ -151,7 +151,7 @@ with by_sex:
         st.info("Styrmåttet är inte uppdelat på kön i rapporten (uppdelning per kön saknas).")
     else:
         c1, c2, c3 = st.columns(3)
-        full = measure_row(data.scorecard_for(filters.unit_id, filters.period, "T"), measure_id)
+        full = measure_row(data.scorecard_for(filters.view_for(sex="T")), measure_id)
         by_sex_demo = " (demodata)" if full["is_demo"] and (full["value_women"] is not None or full["value_men"] is not None) else ""
         gap = full["gender_gap_pp"]
         cards = (
@@ -169,13 +169,13 @@ with by_sex:
             st.plotly_chart(charts.sex_figure(series, unit=unit, decimals=decimals), config={"displayModeBar": False}, key="sm_sex")
 
 with by_unit:
-    owner, compared = data.compared_units_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
+    owner, compared = data.compared_units_for(measure_id, filters.view_for(sex=filters.sex if measure.split_by_sex else "T"))
     owner_name = data.unit_names().get(owner, owner)
     bars = summarise_comparison(compared)
     if not bars.drawn:
         st.info(f"Det finns inga värden per enhet under {owner_name} för den här perioden.")
     else:
-        spread = measure_row(data.scorecard_for(owner, filters.period, filters.sex), measure_id)
+        spread = measure_row(data.scorecard_for(filters.view_for(unit_id=owner)), measure_id)
         st.markdown(
             f"**Staplarna:** {bars.drawn} enheter under {owner_name}, lägst {format_value(bars.lowest, unit, decimals)}, "
             f"högst {format_value(bars.highest, unit, decimals)}."
@@ -191,7 +191,7 @@ with by_unit:
             if points:
                 request_open(MEASURE_PAGE, unit_id=points[0]["customdata"])
 
-        funnel, no_funnel = data.funnel_for(measure_id, filters.unit_id, filters.period, filters.sex if measure.split_by_sex else "T")
+        funnel, no_funnel = data.funnel_for(measure_id, filters.view_for(sex=filters.sex if measure.split_by_sex else "T"))
         bars_column, funnel_column = st.columns(2, gap="large") if funnel is not None else (st.container(), None)
         with bars_column:
             st.markdown("**Sorterade staplar**")
@@ -225,7 +225,7 @@ with by_unit:
         funnel_expander()
 
 with analysis:
-    note = data.comment(measure_id, filters.unit_id, filters.period)
+    note = data.comment(measure_id, filters.view)
     written = analysis_for(row, note, sex=filters.sex, units=unit_noun(tuple(t.value for t in measure.reported_by)))
     st.subheader("Analys", anchor=False)
     if written.is_own:
@@ -238,7 +238,7 @@ with analysis:
             st.markdown(written.generated)
     else:
         st.markdown(written.generated)
-        st.caption(f"Automatisk text utifrån siffrorna – ingen egen analys är skriven för {filters.unit_name} {short_period(filters.period)}.")
+        st.caption(f"Automatisk text utifrån siffrorna – ingen egen analys är skriven för {filters.unit_name} {short_period(filters.period.id)}.")
     st.subheader("Kopplade åtgärder", anchor=False)
     linked = data.actions_for(filters.period, measure_id=measure_id)
     if linked.is_empty():
@@ -258,7 +258,7 @@ with numbers:
         shown, raw = series_tables(series, unit, decimals, measure.split_by_sex)
         st.dataframe(shown, hide_index=True, width="stretch")
         st.caption("Nedladdningen har samma rader med ej avrundade tal; tomma celler betyder att uppgift saknas.")
-        base = f"styrkort_{measure_id}_{filters.unit_id}_{filters.period}"
+        base = f"styrkort_{measure_id}_{filters.unit_id}_{filters.period.id}"
         d1, d2 = st.columns(2)
         d1.download_button("Ladda ner CSV", lambda: to_csv(raw), file_name=f"{base}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
         d2.download_button("Ladda ner Excel", lambda: to_xlsx(raw), file_name=f"{base}.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", on_click="ignore")

@@ -18,10 +18,12 @@ import streamlit as st
 from kpi.evaluation.actions import actions_table, comment_for
 from kpi.evaluation.cache import cached_evaluation, store_fingerprint
 from kpi.evaluation.comparison import compared_units, unit_grid
-from kpi.evaluation.scorecard import DATA_DIR, Dataset, Evaluation, Sex, default_period, load_dataset, scorecard
+from kpi.evaluation.scorecard import DATA_DIR, Dataset, Evaluation, default_period, load_dataset, scorecard
 from kpi.evaluation.series import SeriesKind, measure_series
 from kpi.model.catalogue import Catalogue
 from kpi.model.organisation import TreeUnit, reporting_types_below, tree_order
+from kpi.model.periods import Period
+from kpi.model.view import View
 from kpi.reports.pack import BoardPack, build_board_pack
 from kpi.signals.forecast import Forecast, forecast_for
 from kpi.signals.funnel import Funnel
@@ -145,20 +147,20 @@ def unit_labels() -> dict[str, str]:
 
 
 @st.cache_resource
-def opening_period() -> str:
+def opening_period() -> Period:
     return default_period(dataset_and_evaluation()[1], "div_nara")
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def scorecard_for(unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
-    return scorecard(dataset_and_evaluation()[1], unit_id, period, sex)
+def scorecard_for(view: View) -> pl.DataFrame:
+    return scorecard(dataset_and_evaluation()[1], view)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def board_pack_for(unit_id: str, period: str, sex: Sex = "T") -> BoardPack:
+def board_pack_for(view: View) -> BoardPack:
     """Everything the presentation shows for one choice: tables, analyses and chart data."""
     data, evaluation = dataset_and_evaluation()
-    return build_board_pack(data, evaluation, unit_id, period, sex=sex)
+    return build_board_pack(data, evaluation, view)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -166,11 +168,14 @@ def series_for(measure_id: str, unit_id: str, kind: SeriesKind) -> pl.DataFrame:
     return measure_series(dataset_and_evaluation()[1], measure_id, unit_id, kind)
 
 
+def _reported_by(measure_id: str, view: View) -> tuple[str, ...]:
+    return tuple(t.value for t in catalogue(view.period.year).measure(measure_id).reported_by)
+
+
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def compared_units_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> tuple[str, pl.DataFrame]:
+def compared_units_for(measure_id: str, view: View) -> tuple[str, pl.DataFrame]:
     data, evaluation = dataset_and_evaluation()
-    reported_by = tuple(t.value for t in catalogue(int(period[:4])).measure(measure_id).reported_by)
-    return compared_units(evaluation, data.units, measure_id, unit_id, period, sex, reported_by)
+    return compared_units(evaluation, data.units, measure_id, view, _reported_by(measure_id, view))
 
 
 @st.cache_resource
@@ -179,16 +184,16 @@ def reporting_types() -> dict[str, frozenset[str]]:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def grid_for(measure_ids: tuple[str, ...], unit_id: str, period: str, sex: Sex) -> pl.DataFrame:
+def grid_for(measure_ids: tuple[str, ...], view: View) -> pl.DataFrame:
     data, evaluation = dataset_and_evaluation()
-    return unit_grid(evaluation, data.units, list(measure_ids), unit_id, period, sex)
+    return unit_grid(evaluation, data.units, list(measure_ids), view)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], unit_id: str, period: str, sex: Sex) -> object:
+def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], view: View) -> object:
     """The units × measures figure (a Plotly figure), built once per choice: with many units it is the slowest
     thing on the page to build. ``measures``: (id, name, unit, reported_by) in column order."""
-    grid = grid_for(tuple(m[0] for m in measures), unit_id, period, sex)
+    grid = grid_for(tuple(m[0] for m in measures), view)
     grid = grid.filter(grid["measure_id"].is_in([m[0] for m in measures]))
     from ui.charts import grid_figure  # Plotly only where a chart is drawn
 
@@ -197,13 +202,12 @@ def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...],
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def actions_for(period: str, perspective: str | None = None, measure_id: str | None = None) -> pl.DataFrame:
-    year = int(period[:4])
-    return actions_table(catalogue(year), dataset().actions, period, perspective=perspective, measure_id=measure_id)
+def actions_for(period: Period, perspective: str | None = None, measure_id: str | None = None) -> pl.DataFrame:
+    return actions_table(catalogue(period.year), dataset().actions, period, perspective=perspective, measure_id=measure_id)
 
 
-def comment(measure_id: str, unit_id: str, period: str) -> dict[str, object] | None:
-    return comment_for(dataset().comments, measure_id, unit_id, period)
+def comment(measure_id: str, view: View) -> dict[str, object] | None:
+    return comment_for(dataset().comments, measure_id, view.unit_id, view.period)
 
 
 # --- signal or noise: SPC, funnel plots and forecasts (kpi.signals.spc, kpi.signals.funnel, kpi.signals.forecast) ------
@@ -214,27 +218,26 @@ def spc_options() -> SpcOptions:
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def variation_for(unit_id: str, period: str, sex: Sex) -> dict[str, tuple[str, str, bool]]:
+def variation_for(view: View) -> dict[str, tuple[str, str, bool]]:
     """Measure id → (variation, assurance, is_demo) at the period's last month, for the tables."""
     data, evaluation = dataset_and_evaluation()
-    frame = scorecard_variation(evaluation, unit_id, period, sex, spc_options(), data.changes)
+    frame = scorecard_variation(evaluation, view, spc_options(), data.changes)
     return {r["measure_id"]: (r["variation"], r["assurance"], r["is_demo"]) for r in frame.iter_rows(named=True)}
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def measure_spc_for(measure_id: str, unit_id: str, period: str, sex: Sex, recalculate_from: str | None) -> MeasureSpc | None:
+def measure_spc_for(measure_id: str, view: View, recalculate_from: str | None) -> MeasureSpc | None:
     data, evaluation = dataset_and_evaluation()
-    return measure_spc(evaluation, measure_id, unit_id, period, sex, spc_options(), data.changes, recalculate_from)
+    return measure_spc(evaluation, measure_id, view, spc_options(), data.changes, recalculate_from)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def funnel_for(measure_id: str, unit_id: str, period: str, sex: Sex) -> tuple[Funnel | None, str | None]:
+def funnel_for(measure_id: str, view: View) -> tuple[Funnel | None, str | None]:
     """The funnel beside the sorted bars, or None and why not."""
     data, evaluation = dataset_and_evaluation()
-    reported_by = tuple(t.value for t in catalogue(int(period[:4])).measure(measure_id).reported_by)
-    return unit_funnel(evaluation, data.units, measure_id, unit_id, period, sex, reported_by)
+    return unit_funnel(evaluation, data.units, measure_id, view, _reported_by(measure_id, view))
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def forecast_on(measure_id: str, unit_id: str, period: str, sex: Sex) -> Forecast | None:
-    return forecast_for(dataset_and_evaluation()[1], measure_id, unit_id, period, sex)
+def forecast_on(measure_id: str, view: View) -> Forecast | None:
+    return forecast_for(dataset_and_evaluation()[1], measure_id, view)

@@ -36,7 +36,7 @@ def export_buttons(filters: Filters, *, perspective: str | None = None, key: str
     kept: dict[str, tuple[str, bytes]] = st.session_state.setdefault(_KEPT, {})
     version = data.store_version()
     for fmt in FORMATS:
-        wanted = f"{filters.unit_id}|{filters.period}|{filters.sex}|{perspective}|{fmt}|{version}"
+        wanted = f"{filters.unit_id}|{filters.period.id}|{filters.sex}|{perspective}|{fmt}|{version}"
         slot = st.empty()
         if wanted not in kept and st.session_state.get(_ASKED) == wanted:
             st.session_state.pop(_ASKED, None)
@@ -69,7 +69,7 @@ def _build(
     try:
         dataset, evaluation = data.dataset_and_evaluation()
         pack = build_board_pack(
-            dataset, evaluation, filters.unit_id, filters.period, sex=filters.sex, perspective=perspective,
+            dataset, evaluation, filters.view, perspective=perspective,
             progress=lambda share, text: step(share * 0.3, text),
         )  # fmt: skip
         content = render_board_pack(pack, fmt, lambda share, text: step(0.3 + share * 0.7, text))

@@ -12,42 +12,52 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from kpi.evaluation.scorecard import Sex
-from kpi.model.periods import parse_period
-from kpi.model.view import REPORTS, read_link
+from kpi.model.periods import Period, parse_period
+from kpi.model.view import REPORTS, SEX_CODES, Sex, View, read_link
 from kpi.texts.legend import DEMO_TEXT
 from ui import data
 
 _REPORT_LABELS = {"DÅ04": "DÅ04 – delår jan–apr", "DÅ08": "DÅ08 – delår jan–aug", "ÅR": "ÅR – helår"} | {
     f"{m:02d}": f"Månad: {name}" for m, name in enumerate(("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"), start=1)
 }
-SEXES: dict[str, Sex] = {"alla": "T", "kvinnor": "K", "män": "M"}
 _SEX_LABELS = {"alla": "Alla", "kvinnor": "Kvinnor", "män": "Män"}
 
 
 @dataclass(frozen=True)
 class Filters:
+    """The sidebar's choice, read once per run: the widgets' values and the view they make."""
+
     year: int
     report: str
     unit_id: str
     unit_name: str
     sex_choice: str
+    period: Period  # parsed once, here at the edge; everything below takes the Period
 
-    @property
-    def period(self) -> str:
-        return f"{self.year}-{self.report}"
+    @classmethod
+    def read(cls, year: int, report: str, unit_id: str, unit_name: str, sex_choice: str) -> Filters:
+        return cls(year, report, unit_id, unit_name, sex_choice, parse_period(f"{year}-{report}"))
 
     @property
     def sex(self) -> Sex:
-        return SEXES[self.sex_choice]
+        return SEX_CODES[self.sex_choice]
+
+    @property
+    def view(self) -> View:
+        """The organisation, period and sex chosen: what the page shows."""
+        return View(self.unit_id, self.period, self.sex)
+
+    def view_for(self, *, unit_id: str | None = None, sex: Sex | None = None) -> View:
+        """The same period with another organisation or sex (a measure not split by sex is shown in total)."""
+        return View(unit_id or self.unit_id, self.period, sex or self.sex)
 
     @property
     def period_label(self) -> str:
-        return parse_period(self.period).label
+        return self.period.label
 
     @property
     def kind(self) -> str:
-        return parse_period(self.period).kind
+        return self.period.kind
 
     @property
     def heading(self) -> str:
@@ -111,7 +121,7 @@ def set_page_choice(name: str, value: str) -> None:
 def sidebar_filters() -> Filters:
     """Draw the filters in the sidebar, keep the link in step, and return the current choice."""
     dataset = data.dataset()
-    opening = parse_period(data.opening_period())
+    opening = data.opening_period()
     years = dataset.years
     names, labels = data.unit_names(), data.unit_labels()
     unit_ids = list(labels)
@@ -140,7 +150,7 @@ def sidebar_filters() -> Filters:
             placeholder="Sök enhet",
             help="Division, verksamhetsområde, hälsocentral eller tandvårdsklinik. Skriv för att söka.",
         )
-        sex_choice = st.segmented_control("Kön", list(SEXES), format_func=_SEX_LABELS.__getitem__, key="f_kon", required=True)
+        sex_choice = st.segmented_control("Kön", list(SEX_CODES), format_func=_SEX_LABELS.__getitem__, key="f_kon", required=True)
         st.caption(
             f"**{DEMO_TEXT}:** värden märkta demodata är genererade för att visa hur Styrkort fungerar. "
             "Värden ur delårsrapporten per augusti 2022 visas som de publicerades, med källa."
@@ -149,7 +159,7 @@ def sidebar_filters() -> Filters:
         st.warning("Länken kunde inte läsas helt: " + "; ".join(problems) + ". Övriga val visas som vanligt.", icon=":material/link_off:")
     sex_choice = sex_choice or "alla"
     _to_url({"ar": str(year), "period": str(report), "org": unit_id, "kon": sex_choice})
-    return Filters(year=int(year), report=str(report), unit_id=unit_id, unit_name=names[unit_id], sex_choice=sex_choice)
+    return Filters.read(int(year), str(report), unit_id, names[unit_id], sex_choice)
 
 
 def current() -> Filters:
@@ -159,7 +169,7 @@ def current() -> Filters:
         _leave_pages_folder_mode()
     names = data.unit_names()
     unit_id = state["f_org"]
-    return Filters(year=int(state["f_ar"]), report=str(state["f_period"]), unit_id=unit_id, unit_name=names.get(unit_id, unit_id), sex_choice=state.get("f_kon") or "alla")
+    return Filters.read(int(state["f_ar"]), str(state["f_period"]), unit_id, names.get(unit_id, unit_id), state.get("f_kon") or "alla")
 
 
 def _leave_pages_folder_mode() -> None:

@@ -14,7 +14,7 @@ from ui.filters import Filters
 
 
 def render_perspective(name: str, filters: Filters) -> None:
-    card = data.scorecard_for(filters.unit_id, filters.period, filters.sex)
+    card = data.scorecard_for(filters.view)
     rows = perspective_rows(card, name)
     head, tools = st.columns([5, 1.6], vertical_alignment="bottom")
     head.title(name)
@@ -33,7 +33,7 @@ def render_perspective(name: str, filters: Filters) -> None:
     types = data.reporting_types().get(filters.unit_id, frozenset())
     catalogue = data.catalogue(filters.year)
     not_applicable = frozenset(m.id for m in catalogue.measures() if not types & {t.value for t in m.reported_by})
-    table, heading = with_variation(scorecard_table(rows, filters.sex, not_applicable), data.variation_for(filters.unit_id, filters.period, filters.sex))
+    table, heading = with_variation(scorecard_table(rows, filters.sex, not_applicable), data.variation_for(filters.view))
     scorecard_dataframe(table, key=f"p_{name.lower()}_table", labels={VARIATION_HEADING: heading})
     st.caption(
         "Välj en rad för att öppna styrmåttet med utveckling över tid, styrdiagram, kvinnor och män och jämförelse mellan enheter. "

@@ -5,18 +5,17 @@ from __future__ import annotations
 import polars as pl
 
 from kpi.model.catalogue import Catalogue
-from kpi.model.periods import parse_period, period_sort_key
+from kpi.model.periods import Period, parse_period, period_sort_key
 
 ACTION_COLUMNS = ["action_id", "perspective", "nr", "goal", "action", "measures", "status", "comment", "follow_up_period", "source"]
 
 
-def actions_table(catalogue: Catalogue, follow_ups: pl.DataFrame, period: str, *, perspective: str | None = None, measure_id: str | None = None) -> pl.DataFrame:
+def actions_table(catalogue: Catalogue, follow_ups: pl.DataFrame, p: Period, *, perspective: str | None = None, measure_id: str | None = None) -> pl.DataFrame:
     """The catalogue's actions with their latest follow-up up to ``period`` in the same year.
 
     An action without a follow-up by then has status ``okänd`` and no comment; the follow-up's
     period is returned so a view can say "enligt uppföljningen DÅ08 2022".
     """
-    p = parse_period(period)
     wanted = period_sort_key(p.id)
     latest: dict[str, dict[str, object]] = {}
     for row in follow_ups.sort("period").iter_rows(named=True):
@@ -51,9 +50,9 @@ def actions_table(catalogue: Catalogue, follow_ups: pl.DataFrame, period: str, *
     return pl.DataFrame(rows, schema=schema)
 
 
-def comment_for(comments: pl.DataFrame, measure_id: str, unit_id: str, period: str) -> dict[str, object] | None:
+def comment_for(comments: pl.DataFrame, measure_id: str, unit_id: str, period: Period) -> dict[str, object] | None:
     """The analysis comment written for this measure, organisation and period, newest first."""
-    found = comments.filter((pl.col("measure_id") == measure_id) & (pl.col("unit_id") == unit_id) & (pl.col("period") == period))
+    found = comments.filter((pl.col("measure_id") == measure_id) & (pl.col("unit_id") == unit_id) & (pl.col("period") == period.id))
     if found.is_empty():
         return None
     return found.sort("recorded_at", descending=True).row(0, named=True)

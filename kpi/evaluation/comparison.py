@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from kpi.evaluation.scorecard import Evaluation, Sex
+from kpi.evaluation.scorecard import Evaluation
 from kpi.model.organisation import comparison_group, descendants_in_tree_order, in_force, reporting_types_below
+from kpi.model.view import Sex, View
 
 _SUFFIX = {"T": "", "K": "_women", "M": "_men"}
 
@@ -30,7 +31,7 @@ def _by_sex(sex: Sex) -> list[pl.Expr]:
 
 
 def compared_units(
-    evaluation: Evaluation, units: pl.DataFrame, measure_id: str, unit_id: str, period: str, sex: Sex = "T", reported_by: tuple[str, ...] | None = None
+    evaluation: Evaluation, units: pl.DataFrame, measure_id: str, view: View, reported_by: tuple[str, ...] | None = None
 ) -> tuple[str, pl.DataFrame]:
     """The organisation's units (or, for a health centre, it and its siblings) for one measure.
     With ``reported_by`` (the catalogue's unit types for the measure), units that hold no such
@@ -39,13 +40,14 @@ def compared_units(
     Returns the group's owner and one row per unit in force: unit_id, name, unit_type, is_demo_unit,
     has_children, selected, value, attainment, masked, is_demo, target_effective; sorted by value.
     """
+    unit_id, period, sex = view.unit_id, view.period, view.sex
     owner, group = comparison_group(units, unit_id, period)
     if reported_by is not None:
         below = reporting_types_below(units)
         group = group.filter(pl.col("unit_id").is_in([u for u in group["unit_id"].to_list() if below.get(u, frozenset()) & set(reported_by)]))
     force = in_force(units, period)
     parents = set(force["parent_id"].drop_nulls().to_list())
-    values = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == period)).select("unit_id", *_by_sex(sex))
+    values = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == period.id)).select("unit_id", *_by_sex(sex))
     table = (
         group.select("unit_id", "name", "unit_type", pl.col("is_demo").alias("is_demo_unit"))
         .join(values, on="unit_id", how="left")
@@ -61,19 +63,19 @@ def compared_units(
     return owner, table
 
 
-def unit_grid(evaluation: Evaluation, units: pl.DataFrame, measure_ids: list[str], unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
+def unit_grid(evaluation: Evaluation, units: pl.DataFrame, measure_ids: list[str], view: View) -> pl.DataFrame:
     """The organisation and every unit below it (in tree order, with depth) × the measures.
 
     One row per unit and measure: unit_id, name, depth, measure_id, value, attainment, masked,
     is_demo, decimals.
     """
-    tree = descendants_in_tree_order(units, unit_id, period)
+    tree = descendants_in_tree_order(units, view.unit_id, view.period)
     frame = pl.DataFrame(
         {"unit_id": [u.unit_id for u in tree], "name": [u.name for u in tree], "depth": [u.depth for u in tree], "row": list(range(len(tree)))},
         schema={"unit_id": pl.String, "name": pl.String, "depth": pl.Int32, "row": pl.Int32},
     )
     measures = pl.DataFrame({"measure_id": measure_ids, "column": list(range(len(measure_ids)))}, schema={"measure_id": pl.String, "column": pl.Int32})
-    values = evaluation.wide.filter(pl.col("measure_id").is_in(measure_ids) & (pl.col("period") == period)).select("unit_id", "measure_id", *_by_sex(sex))
+    values = evaluation.wide.filter(pl.col("measure_id").is_in(measure_ids) & (pl.col("period") == view.period.id)).select("unit_id", "measure_id", *_by_sex(view.sex))
     return (
         frame.join(measures, how="cross")
         .join(values, on=["unit_id", "measure_id"], how="left")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
@@ -21,8 +20,9 @@ from kpi.evaluation.rules import evaluate, measure_table
 from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.changes import RecordedChange, load_changes
 from kpi.model.errors import UnknownOrganisationError
-from kpi.model.periods import parse_period
+from kpi.model.periods import Period, parse_period
 from kpi.model.settings import Settings, load_settings
+from kpi.model.view import View
 from kpi.store.delta import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,19 +144,18 @@ SCORECARD_COLUMNS = [
 ]
 
 
-Sex = Literal["T", "K", "M"]
 # The per-sex columns of ``Evaluation.wide``; choosing a sex puts its columns in the total's place.
 _BY_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "is_demo", "target_effective"]
 
 
-def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T") -> pl.DataFrame:
+def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
     """Every catalogue measure for one organisation and period, in the report's order.
 
-    ``sex="T"`` gives the total with women and men beside it, as the report prints it; ``"K"`` or
+    The view's sex ``"T"`` gives the total with women and men beside it, as the report prints it; ``"K"`` or
     ``"M"`` gives that sex's value and verdicts in the total's columns (and no sex columns). A
     measure that is not split by sex then has no value: ``split_by_sex`` says why.
     """
-    p = parse_period(period)
+    unit_id, p, sex = view.unit_id, view.period, view.sex
     catalogue_rows = (
         evaluation.measures.filter(pl.col("year") == p.year)
         .with_row_index("_order")
@@ -207,12 +206,12 @@ def scorecard(evaluation: Evaluation, unit_id: str, period: str, sex: Sex = "T")
     )
 
 
-def default_period(evaluation: Evaluation, unit_id: str) -> str:
+def default_period(evaluation: Evaluation, unit_id: str) -> Period:
     """The report period to open on: the latest report (DÅ04, DÅ08, ÅR) with published figures
     for the organisation, else the latest report period with any figures."""
     reports = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period_kind") != "månad") & pl.col("value").is_not_null())
     published = reports.filter(~pl.col("is_demo"))
     chosen = published if published.height else reports
     if chosen.is_empty():
-        return f"{max(evaluation.measures['year'].to_list())}-ÅR"
-    return chosen.sort("sort_key")["period"][-1]
+        return Period(max(evaluation.measures["year"].to_list()), "ÅR")
+    return parse_period(chosen.sort("sort_key")["period"][-1])

@@ -7,7 +7,7 @@ from typing import Literal
 import polars as pl
 
 from kpi.evaluation.scorecard import Evaluation
-from kpi.model.periods import parse_period
+from kpi.model.periods import Period
 
 SeriesKind = Literal["DÅ04", "DÅ08", "ÅR", "månad"]
 SERIES_COLUMNS = [
@@ -28,7 +28,6 @@ def measure_series(evaluation: Evaluation, measure_id: str, unit_id: str, kind: 
     )
 
 
-def up_to(series: pl.DataFrame, period: str) -> pl.DataFrame:
+def up_to(series: pl.DataFrame, p: Period) -> pl.DataFrame:
     """The series up to and including ``period``: a report per August 2022 shows no later figures."""
-    p = parse_period(period)
     return series.filter((pl.col("year") < p.year) | ((pl.col("year") == p.year) & (pl.col("end_month") <= p.end_month)))

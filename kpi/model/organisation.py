@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from kpi.model.catalogue import REPORTING_UNIT_TYPES
-from kpi.model.periods import parse_period
+from kpi.model.periods import Period
 
 REPORTING_TYPES = tuple(t.value for t in REPORTING_UNIT_TYPES)
 
@@ -69,19 +69,18 @@ def tree_order(units: pl.DataFrame) -> list[TreeUnit]:
     return out
 
 
-def in_force(units: pl.DataFrame, period: str) -> pl.DataFrame:
+def in_force(units: pl.DataFrame, p: Period) -> pl.DataFrame:
     """The units that existed during the period."""
-    p = parse_period(period)
     started = pl.col("valid_from").dt.year() * 100 + pl.col("valid_from").dt.month() <= p.year * 100 + p.end_month
     not_ended = pl.col("valid_to").is_null() | (pl.col("valid_to").dt.year() >= p.year)
     return units.filter(started & not_ended)
 
 
-def children_in_force(units: pl.DataFrame, unit_id: str, period: str) -> pl.DataFrame:
+def children_in_force(units: pl.DataFrame, unit_id: str, period: Period) -> pl.DataFrame:
     return in_force(units, period).filter(pl.col("parent_id") == unit_id)
 
 
-def comparison_group(units: pl.DataFrame, unit_id: str, period: str) -> tuple[str, pl.DataFrame]:
+def comparison_group(units: pl.DataFrame, unit_id: str, period: Period) -> tuple[str, pl.DataFrame]:
     """The units to compare for an organisation: its children in force, or, for a unit without
     children in force (a health centre), itself and its siblings. Returns (group owner, units)."""
     children = children_in_force(units, unit_id, period)
@@ -93,7 +92,7 @@ def comparison_group(units: pl.DataFrame, unit_id: str, period: str) -> tuple[st
     return parent[0], children_in_force(units, parent[0], period)
 
 
-def descendants_in_tree_order(units: pl.DataFrame, unit_id: str, period: str) -> list[TreeUnit]:
+def descendants_in_tree_order(units: pl.DataFrame, unit_id: str, period: Period) -> list[TreeUnit]:
     """The organisation and everything below it that existed during the period, in tree order."""
     force = set(in_force(units, period)["unit_id"].to_list())
     tree = tree_order(units)

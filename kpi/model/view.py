@@ -1,7 +1,12 @@
-"""Reading a shared link's filters: ``?ar=2022&period=DÅ08&org=hc_hortlax&kon=kvinnor``.
+"""What one view shows, as a typed value, and reading it from a shared link.
 
-People paste links, edit them by hand and write periods the way they speak, so each parameter
-accepts the usual spellings; anything else is reported in Swedish and left at its default.
+A page, an export or a command shows one organisation unit, one period and one sex. That choice
+is read once, at the edge (the link, the sidebar, the command line), into a ``View``; everything
+below takes the ``View`` (or its ``Period``) and never parses the text again.
+
+A link's filters: ``?ar=2022&period=DÅ08&org=hc_hortlax&kon=kvinnor``. People paste links, edit
+them by hand and write periods the way they speak, so each parameter accepts the usual
+spellings; anything else is reported in Swedish and left at its default.
 """
 
 from __future__ import annotations
@@ -9,6 +14,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
+
+from kpi.model.periods import Period, parse_period
+
+Sex = Literal["T", "K", "M"]
+# The sex choice as people write it (link, sidebar, command line) → the stored code.
+SEX_CODES: dict[str, Sex] = {"alla": "T", "kvinnor": "K", "män": "M"}
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """One organisation unit, one period, one sex: what a page, an export or a command shows."""
+
+    unit_id: str
+    period: Period
+    sex: Sex = "T"
+
+    @classmethod
+    def parse(cls, unit_id: str, period: str, sex: Sex = "T") -> View:
+        """The view for a period written as text (``2022-DÅ08``, ``2022-T2``); raises PeriodError."""
+        return cls(unit_id, parse_period(period), sex)
 
 REPORTS: tuple[str, ...] = ("DÅ04", "DÅ08", "ÅR") + tuple(f"{m:02d}" for m in range(1, 13))
 SEX_CHOICES: tuple[str, ...] = ("alla", "kvinnor", "män")

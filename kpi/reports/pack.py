@@ -19,13 +19,14 @@ from typing import Any, Literal
 import polars as pl
 
 from kpi.evaluation.actions import actions_table
-from kpi.evaluation.scorecard import Dataset, Evaluation, Sex, scorecard
+from kpi.evaluation.scorecard import Dataset, Evaluation, scorecard
 from kpi.evaluation.series import measure_series, up_to
 from kpi.model.catalogue import PERSPECTIVES
 from kpi.model.errors import StyrkortError
 from kpi.model.organisation import reporting_types_below
-from kpi.model.periods import parse_period
+from kpi.model.periods import Period
 from kpi.model.verdicts import MET, NOT_ASSESSED, NOT_MET, PARTLY
+from kpi.model.view import Sex, View
 from kpi.reports.narrative import UNIT_NOUNS, UNITS, Analysis, UnitNoun, analysis_for
 from kpi.texts.display import (
     DOCUMENTS,
@@ -123,17 +124,27 @@ class Section:
 
 @dataclass(frozen=True)
 class BoardPack:
-    unit_id: str
+    view: View
     organisation: str
-    period: str
-    sex: Sex
     created: datetime
     sections: list[Section]
     card: pl.DataFrame  # the scorecard rows (of the chosen perspective, or all)
 
     @property
+    def unit_id(self) -> str:
+        return self.view.unit_id
+
+    @property
+    def period(self) -> Period:
+        return self.view.period
+
+    @property
+    def sex(self) -> Sex:
+        return self.view.sex
+
+    @property
     def period_label(self) -> str:
-        return parse_period(self.period).label
+        return self.period.label
 
     @property
     def title(self) -> str:
@@ -147,7 +158,7 @@ class BoardPack:
     @property
     def running_head(self) -> str:
         sex = f" · {SEX_WORDS[self.sex]}" if self.sex != "T" else ""
-        return f"Styrkort · {self.organisation} · {short_period(self.period)}{sex}"
+        return f"Styrkort · {self.organisation} · {short_period(self.period.id)}{sex}"
 
     @property
     def has_demo(self) -> bool:
@@ -183,7 +194,7 @@ class BoardPack:
 
     def file_stem(self, perspective: str | None = None) -> str:
         part = f"_{perspective.lower()}" if perspective else ""
-        return f"styrkort_{self.unit_id}_{self.period}{part}".replace("Å", "A").replace("å", "a")
+        return f"styrkort_{self.unit_id}_{self.period.id}{part}".replace("Å", "A").replace("å", "a")
 
 
 def unit_noun(reported_by: tuple[str, ...]) -> UnitNoun:
@@ -194,16 +205,14 @@ def unit_noun(reported_by: tuple[str, ...]) -> UnitNoun:
 def build_board_pack(
     dataset: Dataset,
     evaluation: Evaluation,
-    unit_id: str,
-    period: str,
+    view: View,
     *,
-    sex: Sex = "T",
     perspective: str | None = None,
     created: datetime | None = None,
     progress: Progress | None = None,
 ) -> BoardPack:
     """The content of the board pack for one organisation and period (one perspective or all)."""
-    p = parse_period(period)
+    unit_id, p, sex = view.unit_id, view.period, view.sex
     if perspective is not None and perspective not in PERSPECTIVES:
         raise StyrkortError(f"Perspektivet ”{perspective}” finns inte. Välj ett av: {', '.join(PERSPECTIVES)}.")
     names = dict(dataset.units.select("unit_id", "name").iter_rows())
@@ -211,12 +220,12 @@ def build_board_pack(
     reported_by = {m.id: tuple(t.value for t in m.reported_by) for m in catalogue.measures()}
     types = reporting_types_below(dataset.units).get(unit_id, frozenset())
     not_applicable = frozenset(m for m, kinds in reported_by.items() if not types & set(kinds))
-    card = scorecard(evaluation, unit_id, p.id, sex)
+    card = scorecard(evaluation, view)
     if perspective is not None:
         card = card.filter(pl.col("perspective") == perspective)
     table = {r["measure_id"]: r for r in scorecard_table(card, sex, not_applicable).iter_rows(named=True)}
     comments = _latest_comments(dataset.comments, unit_id, p.id)
-    actions = actions_table(catalogue, dataset.actions, p.id)
+    actions = actions_table(catalogue, dataset.actions, p)
     measure_names = {m.id: m.name for m in catalogue.measures()}
 
     sections: list[Section] = []
@@ -226,7 +235,7 @@ def build_board_pack(
     for name in [x for x in PERSPECTIVES if x in set(card["perspective"].to_list())]:
         entries = []
         for r in (r for r in rows if r["perspective"] == name):
-            chart = _trend_chart(evaluation, r, unit_id, p.id, sex)
+            chart = _trend_chart(evaluation, r, view)
             entries.append(
                 MeasureEntry(
                     row=r,
@@ -244,10 +253,8 @@ def build_board_pack(
         goal = next(r["strategic_goal"] for r in rows if r["perspective"] == name)
         sections.append(Section(name, goal, entries, actions_display(actions, name, measure_names, with_nr=True)))
     return BoardPack(
-        unit_id=unit_id,
+        view=view,
         organisation=names.get(unit_id, unit_id),
-        period=p.id,
-        sex=sex,
         created=created or datetime.now().replace(microsecond=0),
         sections=sections,
         card=card,
@@ -262,11 +269,11 @@ def _latest_comments(comments: pl.DataFrame, unit_id: str, period: str) -> dict[
     return latest
 
 
-def _trend_chart(evaluation: Evaluation, row: dict[str, Any], unit_id: str, period: str, sex: Sex) -> LineChart | None:
+def _trend_chart(evaluation: Evaluation, row: dict[str, Any], view: View) -> LineChart | None:
     """The measure's values for the report's kind of period up to the chosen one (a report per
     August shows no later figures), with its target; per sex where the total is not given."""
-    p = parse_period(period)
-    series = up_to(measure_series(evaluation, row["measure_id"], unit_id, p.kind), p.id)
+    p, sex = view.period, view.sex
+    series = up_to(measure_series(evaluation, row["measure_id"], view.unit_id, p.kind), p)
     if series.height < 2:
         return None
     # As the dashboard draws it: where some periods give women and men but no total (as the

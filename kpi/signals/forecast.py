@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from kpi.model.formatting import format_value
-from kpi.model.periods import FULL_MONTH_NAMES, MONTH_NAMES, parse_period
+from kpi.model.periods import FULL_MONTH_NAMES, MONTH_NAMES
+from kpi.model.view import View
 
 if TYPE_CHECKING:
     from kpi.evaluation.scorecard import Evaluation
@@ -229,14 +230,14 @@ def _years_text(years: tuple[int, ...]) -> str:
 # --- the dashboard's adapter -------------------------------------------------------------------
 
 
-def forecast_for(evaluation: Evaluation, measure_id: str, unit_id: str, period: str, sex: str = "T") -> Forecast | None:
+def forecast_for(evaluation: Evaluation, measure_id: str, view: View) -> Forecast | None:
     """The year-end forecast behind a scorecard cell, or None where a forecast does not apply:
     a measure that is not an accumulated count or amount, a whole-year period, or too little data.
 
     A month period forecasts from that month, a report period (DÅ04, DÅ08) from its end month.
     The annual target comes from the year's catalogue row; masked months count as missing.
     """
-    p = parse_period(period)
+    unit_id, p, sex = view.unit_id, view.period, view.sex
     if p.kind == "ÅR":
         return None
     rows = evaluation.measures.filter((pl.col("measure_id") == measure_id) & (pl.col("year") == p.year))

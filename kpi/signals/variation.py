@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from kpi.evaluation.comparison import compared_units
-from kpi.evaluation.scorecard import Evaluation, Sex
+from kpi.evaluation.scorecard import Evaluation
 from kpi.model.changes import RecordedChange
 from kpi.model.formatting import format_value
-from kpi.model.periods import parse_period
+from kpi.model.periods import Period
 from kpi.model.verdicts import COMMON, CONCERN, FAILS, IMPROVEMENT, MASKED_MONTHS, NO_ASSURANCE, PASSES, TOO_FEW
+from kpi.model.view import View
 from kpi.signals.funnel import Funnel, rate_funnel, share_funnel
 from kpi.signals.spc import RULES, PhaseStart, SpcOptions, flagged_periods, monthly_rows, phase_starts, spc_points, spc_summary
 from kpi.texts.display import short_period
@@ -24,20 +25,19 @@ from kpi.texts.legend import VARIATION
 _SUFFIX = {"T": "", "K": "_women", "M": "_men"}
 
 
-def through_month(period: str) -> str:
-    """The last month a period covers ("2022-DÅ08" → "2022-08"): no later month is judged."""
-    p = parse_period(period)
+def through_month(p: Period) -> str:
+    """The last month a period covers (2022-DÅ08 → "2022-08"): no later month is judged."""
     return f"{p.year}-{p.end_month:02d}"
 
 
 def scorecard_variation(
-    evaluation: Evaluation, unit_id: str, period: str, sex: Sex, options: SpcOptions, changes: tuple[RecordedChange, ...]
+    evaluation: Evaluation, view: View, options: SpcOptions, changes: tuple[RecordedChange, ...]
 ) -> pl.DataFrame:
     """Per measure with a monthly series for the organisation and sex: variation and assurance
     verdicts at the period's last month. Columns: measure_id, variation, assurance, is_demo,
     last_period, chart, centre, lower, upper, target."""
-    long = evaluation.long.filter((pl.col("unit_id") == unit_id) & (pl.col("sex") == sex))
-    monthly = monthly_rows(long, through=through_month(period))
+    long = evaluation.long.filter((pl.col("unit_id") == view.unit_id) & (pl.col("sex") == view.sex))
+    monthly = monthly_rows(long, through=through_month(view.period))
     points = spc_points(monthly, options, phase_starts(changes))
     return spc_summary(points, monthly).drop("unit_id", "sex")
 
@@ -82,16 +82,14 @@ class MeasureSpc:
 def measure_spc(
     evaluation: Evaluation,
     measure_id: str,
-    unit_id: str,
-    period: str,
-    sex: Sex,
+    view: View,
     options: SpcOptions,
     changes: tuple[RecordedChange, ...],
     recalculate_from: str | None = None,
 ) -> MeasureSpc | None:
     """The chart for one measure, or None when it has no monthly values for this choice."""
-    long = evaluation.long.filter((pl.col("measure_id") == measure_id) & (pl.col("unit_id") == unit_id) & (pl.col("sex") == sex))
-    monthly = monthly_rows(long, through=through_month(period))
+    long = evaluation.long.filter((pl.col("measure_id") == measure_id) & (pl.col("unit_id") == view.unit_id) & (pl.col("sex") == view.sex))
+    monthly = monthly_rows(long, through=through_month(view.period))
     if monthly.filter(pl.col("value").is_not_null()).is_empty():
         return None
     starts = phase_starts(changes, recalculate_from)
@@ -116,7 +114,7 @@ MIN_FUNNEL_UNITS = 3  # two units are "above" and "below" each other; a funnel n
 
 
 def unit_funnel(
-    evaluation: Evaluation, units: pl.DataFrame, measure_id: str, unit_id: str, period: str, sex: Sex, reported_by: tuple[str, ...]
+    evaluation: Evaluation, units: pl.DataFrame, measure_id: str, view: View, reported_by: tuple[str, ...]
 ) -> tuple[Funnel | None, str | None]:
     """The units of the comparison (as in the sorted bars) on a funnel plot: shares with their
     numerators and denominators, or counts with an exposure. Returns the funnel, or None and why
@@ -125,13 +123,13 @@ def unit_funnel(
     No funnel is drawn when a unit of the group is masked: the others' denominators, with the
     group's own figure, would give the masked unit's numbers back.
     """
-    measure = evaluation.measures.filter((pl.col("measure_id") == measure_id) & (pl.col("year") == int(period[:4]))).row(0, named=True)
+    measure = evaluation.measures.filter((pl.col("measure_id") == measure_id) & (pl.col("year") == view.period.year)).row(0, named=True)
     value_kind, direction = measure["value_kind"], int(measure["direction"])
     if value_kind not in ("share", "count"):
         return None, None
-    _, group = compared_units(evaluation, units, measure_id, unit_id, period, sex, reported_by)
-    s = _SUFFIX[sex]
-    counts = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == period)).select(
+    _, group = compared_units(evaluation, units, measure_id, view, reported_by)
+    s = _SUFFIX[view.sex]
+    counts = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == view.period.id)).select(
         "unit_id", pl.col(f"numerator{s}").alias("numerator"), pl.col(f"denominator{s}").alias("denominator")
     )
     frame = group.select("unit_id", "name", "masked", "is_demo", "value").join(counts, on="unit_id", how="left")

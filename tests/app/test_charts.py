@@ -6,6 +6,7 @@ import polars as pl
 
 from kpi.evaluation.comparison import compared_units, unit_grid
 from kpi.evaluation.series import measure_series
+from kpi.model.view import View
 from ui import charts
 
 NBSP = "\u00a0"
@@ -47,7 +48,7 @@ def test_trend_figure_leaves_gaps_for_missing_values() -> None:
 
 def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(bundled) -> None:
     dataset, evaluation = bundled
-    _, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
+    _, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", View.parse("div_nara", "2022-DÅ08"))
     fig = charts.units_figure(units, unit="%", decimals=0, target=95.0)
     bars = fig.data[0]
     assert len(bars.x) == 5  # the two dental areas have no value: not drawn as 0
@@ -58,7 +59,7 @@ def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(b
 
 def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
     dataset, evaluation = bundled
-    grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag"], "vo_pitea", "2022-DÅ08")
+    grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag"], View.parse("vo_pitea", "2022-DÅ08"))
     reporting = {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()}
     fig = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%", ("hälsocentral",))}, {"hc_ojebyn": True}, reporting)
     heat = fig.data[0]
@@ -74,7 +75,7 @@ def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
 def test_grid_columns_stay_apart_when_shortened_names_agree(bundled) -> None:
     dataset, evaluation = bundled
     ids = ["med_halsosamtal_40", "med_halsosamtal_50"]
-    grid = unit_grid(evaluation, dataset.units, ids, "vo_pitea", "2022-DÅ08")
+    grid = unit_grid(evaluation, dataset.units, ids, View.parse("vo_pitea", "2022-DÅ08"))
     names = {m: ("Andel som deltagit vid hälsosamtal i primärvård av 40-, 50-, 60-åringar i befolkningen – " + m[-2:] + "-åringar", "%", ("hälsocentral",)) for m in ids}
     fig = charts.grid_figure(grid, names, {}, {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()})
     assert len(set(fig.layout.xaxis.ticktext)) == 2 and list(fig.data[0].x) == [0, 1]
@@ -98,7 +99,7 @@ def test_control_chart_breaks_its_lines_at_a_phase_and_at_masked_months(bundled)
 
     _, evaluation = bundled
     changes = load_changes(DATA_DIR / "catalogue" / "changes.yaml")
-    chart = measure_spc(evaluation, "med_digitala_vardbesok", "div_nara", "2025-ÅR", "T", SpcOptions(), changes)
+    chart = measure_spc(evaluation, "med_digitala_vardbesok", View.parse("div_nara", "2025-ÅR", "T"), SpcOptions(), changes)
     assert chart is not None
     fig = charts.spc_figure(chart, unit="%", decimals=0)
     centre = next(t for t in fig.data if t.name == "Mittlinje")
@@ -109,7 +110,7 @@ def test_control_chart_breaks_its_lines_at_a_phase_and_at_masked_months(bundled)
     names = [t.name for t in fig.data]
     assert "Styrgränser" in names and "Demodata" in names
     # A masked month is a gap in the line of values, never 0.
-    falls = measure_spc(evaluation, "ver_fallskador", "div_nara", "2022-DÅ08", "T", SpcOptions(), changes)
+    falls = measure_spc(evaluation, "ver_fallskador", View.parse("div_nara", "2022-DÅ08", "T"), SpcOptions(), changes)
     assert falls is not None
     line = next(t for t in charts.spc_figure(falls, unit="antal", decimals=0).data if t.name is None and t.mode == "lines")  # the values
     masked = falls.points["masked"].to_list()
@@ -123,7 +124,7 @@ def test_funnel_figure_names_few_points_and_draws_both_limits(bundled) -> None:
     from kpi.signals.variation import unit_funnel
 
     dataset, evaluation = bundled
-    funnel, _ = unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", "vo_pitea", "2022-DÅ08", "T", ("hälsocentral",))
+    funnel, _ = unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", View.parse("vo_pitea", "2022-DÅ08", "T"), ("hälsocentral",))
     assert funnel is not None
     fig = charts.funnel_figure(funnel, unit="%", decimals=1, selected="vo_pitea")
     names = [t.name for t in fig.data if t.showlegend is not False]

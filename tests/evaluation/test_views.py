@@ -12,7 +12,9 @@ from kpi.evaluation.overview import furthest_from_target, most_worsened, perspec
 from kpi.evaluation.scorecard import default_period, scorecard
 from kpi.evaluation.series import measure_series
 from kpi.model.organisation import comparison_group, descendants_in_tree_order, in_force, tree_order
+from kpi.model.periods import parse_period
 from kpi.model.verdicts import MET, NOT_ASSESSED, NOT_MET, PARTLY, WORSENED
+from kpi.model.view import View
 from kpi.texts.display import (
     change_text,
     comparison_text,
@@ -130,8 +132,8 @@ def test_picker_labels_name_the_parent_and_mark_demo_and_ended_units(bundled) ->
 
 def test_units_in_force_follow_the_merger(bundled) -> None:
     dataset, _ = bundled
-    in_2021 = set(in_force(dataset.units, "2021-ÅR")["unit_id"].to_list())
-    in_2022 = set(in_force(dataset.units, "2022-DÅ08")["unit_id"].to_list())
+    in_2021 = set(in_force(dataset.units, parse_period("2021-ÅR"))["unit_id"].to_list())
+    in_2022 = set(in_force(dataset.units, parse_period("2022-DÅ08"))["unit_id"].to_list())
     assert {"hc_statsviken", "hc_mjolkudden"} <= in_2021 and "hc_statsviken_mjolkudden" not in in_2021
     assert "hc_statsviken_mjolkudden" in in_2022 and not {"hc_statsviken", "hc_mjolkudden"} & in_2022
 
@@ -144,13 +146,13 @@ def test_units_in_force_follow_the_merger(bundled) -> None:
 ])  # fmt: skip
 def test_comparison_group(bundled, unit: str, owner: str, members: int) -> None:
     dataset, _ = bundled
-    got_owner, group = comparison_group(dataset.units, unit, "2022-DÅ08")
+    got_owner, group = comparison_group(dataset.units, unit, parse_period("2022-DÅ08"))
     assert (got_owner, group.height) == (owner, members)
 
 
 def test_descendants_start_with_the_organisation(bundled) -> None:
     dataset, _ = bundled
-    below = descendants_in_tree_order(dataset.units, "vo_pitea", "2022-DÅ08")
+    below = descendants_in_tree_order(dataset.units, "vo_pitea", parse_period("2022-DÅ08"))
     assert [u.unit_id for u in below] == ["vo_pitea", "hc_pitea", "hc_hortlax", "hc_norrfjarden", "hc_ojebyn"]
 
 
@@ -159,14 +161,14 @@ def test_descendants_start_with_the_organisation(bundled) -> None:
 
 def test_the_report_opens_on_the_latest_published_period(bundled) -> None:
     _, evaluation = bundled
-    assert default_period(evaluation, "div_nara") == "2022-DÅ08"
+    assert default_period(evaluation, "div_nara").id == "2022-DÅ08"
 
 
 def test_choosing_a_sex_puts_its_values_in_the_total_columns(bundled) -> None:
     _, evaluation = bundled
-    total = {r["measure_id"]: r for r in scorecard(evaluation, "div_nara", "2022-DÅ08").iter_rows(named=True)}
-    women = {r["measure_id"]: r for r in scorecard(evaluation, "div_nara", "2022-DÅ08", "K").iter_rows(named=True)}
-    men = {r["measure_id"]: r for r in scorecard(evaluation, "div_nara", "2022-DÅ08", "M").iter_rows(named=True)}
+    total = {r["measure_id"]: r for r in scorecard(evaluation, View.parse("div_nara", "2022-DÅ08")).iter_rows(named=True)}
+    women = {r["measure_id"]: r for r in scorecard(evaluation, View.parse("div_nara", "2022-DÅ08", "K")).iter_rows(named=True)}
+    men = {r["measure_id"]: r for r in scorecard(evaluation, View.parse("div_nara", "2022-DÅ08", "M")).iter_rows(named=True)}
     violence = "med_fraga_vald"
     assert (women[violence]["value"], men[violence]["value"]) == (total[violence]["value_women"], total[violence]["value_men"]) == (1179.0, 462.0)
     assert women[violence]["value_women"] is None and women[violence]["gender_gap_pp"] is None
@@ -175,7 +177,7 @@ def test_choosing_a_sex_puts_its_values_in_the_total_columns(bundled) -> None:
 
 def test_perspective_summary_counts_every_measure_once(bundled) -> None:
     _, evaluation = bundled
-    card = scorecard(evaluation, "div_nara", "2022-DÅ08")
+    card = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))
     summary = perspective_summary(card)
     assert summary["perspective"].to_list() == ["Samhälle", "Medborgare", "Verksamhet", "Medarbetare", "Ekonomi"]
     assert summary["measures"].to_list() == [3, 15, 15, 11, 5]
@@ -186,7 +188,7 @@ def test_perspective_summary_counts_every_measure_once(bundled) -> None:
 
 def test_attention_lists_are_ordered_and_hold_only_what_they_say(bundled) -> None:
     _, evaluation = bundled
-    card = scorecard(evaluation, "div_nara", "2022-DÅ08")
+    card = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))
     missing = furthest_from_target(card, limit=10)
     assert set(missing["attainment"].to_list()) <= {NOT_MET, PARTLY}
     assert missing["shortfall"].to_list() == sorted(missing["shortfall"].to_list(), reverse=True)
@@ -198,7 +200,7 @@ def test_attention_lists_are_ordered_and_hold_only_what_they_say(bundled) -> Non
 
 def test_scorecard_table_keeps_the_reports_columns(bundled) -> None:
     _, evaluation = bundled
-    table = scorecard_table(scorecard(evaluation, "div_nara", "2022-DÅ08"))
+    table = scorecard_table(scorecard(evaluation, View.parse("div_nara", "2022-DÅ08")))
     assert table.columns[:8] == ["measure_id", "Framgångsfaktor", "Styrmått", "Mål", "Uppföljningsperiod", "Periodens utfall", "Måluppfyllelse", "Utveckling"]
     assert table.height == 49
     assert not table["Periodens utfall"].str.contains("None").any()
@@ -218,19 +220,19 @@ def test_series_is_in_time_order_and_leaves_out_periods_without_values(bundled) 
 
 def test_units_compared_are_the_groups_units_sorted_with_missing_last(bundled) -> None:
     dataset, evaluation = bundled
-    owner, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "hc_hortlax", "2022-DÅ08")
+    owner, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", View.parse("hc_hortlax", "2022-DÅ08"))
     assert owner == "vo_pitea"
     assert units.filter(pl.col("selected"))["unit_id"].to_list() == ["hc_hortlax"]
     values = units["value"].drop_nulls().to_list()
     assert values == sorted(values)
-    _, division = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
+    _, division = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", View.parse("div_nara", "2022-DÅ08"))
     assert division["value"][-1] is None  # a dental area has no phone figure: last, not 0
     assert division.filter(pl.col("value").is_null())["attainment"].to_list() == [NOT_ASSESSED] * 2
 
 
 def test_unit_grid_has_one_cell_per_unit_and_measure(bundled) -> None:
     dataset, evaluation = bundled
-    grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag", "med_bedomning_3_dagar"], "vo_pitea", "2022-DÅ08")
+    grid = unit_grid(evaluation, dataset.units, ["med_telefon_samma_dag", "med_bedomning_3_dagar"], View.parse("vo_pitea", "2022-DÅ08"))
     assert grid.height == 5 * 2
     assert grid["unit_id"].unique(maintain_order=True).to_list()[0] == "vo_pitea"
 
@@ -238,27 +240,27 @@ def test_unit_grid_has_one_cell_per_unit_and_measure(bundled) -> None:
 def test_actions_take_the_latest_follow_up_of_the_year(bundled) -> None:
     dataset, _ = bundled
     catalogue = dataset.catalogues.for_year(2022)
-    august = actions_table(catalogue, dataset.actions, "2022-DÅ08")
+    august = actions_table(catalogue, dataset.actions, parse_period("2022-DÅ08"))
     assert august.height == 30 and set(august["follow_up_period"].to_list()) == {"2022-DÅ08"}
-    later = actions_table(catalogue, dataset.actions, "2022-ÅR")
+    later = actions_table(catalogue, dataset.actions, parse_period("2022-ÅR"))
     assert set(later["follow_up_period"].to_list()) == {"2022-DÅ08"}
-    april = actions_table(catalogue, dataset.actions, "2022-DÅ04")
+    april = actions_table(catalogue, dataset.actions, parse_period("2022-DÅ04"))
     assert set(april["status"].to_list()) == {"okänd"} and april["comment"].null_count() == 30
-    linked = actions_table(catalogue, dataset.actions, "2022-DÅ08", measure_id="med_telefon_samma_dag")
+    linked = actions_table(catalogue, dataset.actions, parse_period("2022-DÅ08"), measure_id="med_telefon_samma_dag")
     assert "med-01" in linked["action_id"].to_list()
 
 
 def test_comment_for_a_measure(bundled) -> None:
     dataset, _ = bundled
-    note = comment_for(dataset.comments, "med_telefon_samma_dag", "div_nara", "2022-DÅ08")
+    note = comment_for(dataset.comments, "med_telefon_samma_dag", "div_nara", parse_period("2022-DÅ08"))
     assert note is not None and str(note["text"]).startswith("Nollan i vårdgarantin")
-    assert comment_for(dataset.comments, "med_telefon_samma_dag", "hc_hortlax", "2022-DÅ08") is None
+    assert comment_for(dataset.comments, "med_telefon_samma_dag", "hc_hortlax", parse_period("2022-DÅ08")) is None
 
 
 def test_the_region_shows_only_its_own_reported_figures_never_the_divisions_sum(bundled) -> None:
     _, evaluation = bundled
-    assert scorecard(evaluation, "region_nb", "2022-DÅ08")["value"].null_count() == 49
-    region_2025 = scorecard(evaluation, "region_nb", "2025-DÅ04").filter(pl.col("value").is_not_null())
+    assert scorecard(evaluation, View.parse("region_nb", "2022-DÅ08"))["value"].null_count() == 49
+    region_2025 = scorecard(evaluation, View.parse("region_nb", "2025-DÅ04")).filter(pl.col("value").is_not_null())
     assert region_2025["is_demo"].to_list() == [False] * region_2025.height and region_2025.height >= 1
 
 
@@ -277,7 +279,7 @@ def test_comparison_summary_counts_what_the_bars_draw(bundled) -> None:
     from kpi.evaluation.comparison import summarise_comparison
 
     dataset, evaluation = bundled
-    _, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", "div_nara", "2022-DÅ08", reported_by=("hälsocentral",))
+    _, units = compared_units(evaluation, dataset.units, "med_telefon_samma_dag", View.parse("div_nara", "2022-DÅ08"), reported_by=("hälsocentral",))
     bars = summarise_comparison(units)
     assert bars.drawn == units.height == 5  # the dental areas do not report the measure: not compared
     assert bars.lowest == units["value"].min() and bars.highest == units["value"].max()
@@ -288,7 +290,7 @@ def test_attention_and_series_tables_read_as_swedish_text(bundled) -> None:
     from kpi.texts.display import attention_table, series_tables
 
     _, evaluation = bundled
-    card = scorecard(evaluation, "div_nara", "2022-DÅ08")
+    card = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))
     worse = attention_table(most_worsened(card))
     assert worse["Förändring"][0] == "+3,3 procentenheter mot DÅ08 2021"
     missing = attention_table(furthest_from_target(card, limit=20))
@@ -308,7 +310,7 @@ def test_actions_display_keeps_the_reports_columns(bundled) -> None:
     from kpi.texts.display import actions_display
 
     dataset, _ = bundled
-    actions = actions_table(dataset.catalogues.for_year(2022), dataset.actions, "2022-DÅ08")
+    actions = actions_table(dataset.catalogues.for_year(2022), dataset.actions, parse_period("2022-DÅ08"))
     table = actions_display(actions, "Medborgare", {"med_telefon_samma_dag": "Telefon"}, with_nr=True)
     assert table.columns == ["Nr", "Mål", "Åtgärd", "Status", "Kommentar", "Styrmått"]
     assert table["Styrmått"][0] == "Telefon" and table["Status"][0] == "◐ pågår"

@@ -29,6 +29,7 @@ from kpi.imports.template import build_template
 from kpi.model.catalogue import imported_target, load_catalogues
 from kpi.model.errors import StoreError, StyrkortError
 from kpi.model.settings import Settings
+from kpi.model.view import View
 from kpi.store.bundled import copy_data
 from kpi.store.delta import TABLES, Store
 
@@ -119,7 +120,7 @@ def card_row(card: pl.DataFrame, measure: str) -> dict[str, object]:
 def cards(data: Path) -> dict[tuple[str, str], pl.DataFrame]:
     evaluation = evaluate_dataset(load_dataset(data))
     return {
-        (u, p): scorecard(evaluation, u, p)
+        (u, p): scorecard(evaluation, View.parse(u, p))
         for u, p in (("hc_hortlax", "2022-DÅ08"), ("div_nara", "2022-DÅ08"), ("hc_hortlax", "2022-08"))
     }
 
@@ -977,11 +978,11 @@ def test_a_years_volume_stays_a_years_volume_with_a_swedish_number() -> None:
 
 
 def test_importing_the_catalogues_own_target_text_changes_no_verdict(data: Path) -> None:
-    before = scorecard(evaluate_dataset(load_dataset(data)), "div_nara", "2022-DÅ08")
+    before = scorecard(evaluate_dataset(load_dataset(data)), View.parse("div_nara", "2022-DÅ08"))
     pipeline.apply(
         data, pipeline.prepare(data, "mal.csv", csv_file("2022;med_telefon_samma_dag;95%;;;", header=MAL)), user="Anna"
     )
-    after = scorecard(evaluate_dataset(load_dataset(data)), "div_nara", "2022-DÅ08")
+    after = scorecard(evaluate_dataset(load_dataset(data)), View.parse("div_nara", "2022-DÅ08"))
     assert after.equals(before)
 
 

@@ -32,6 +32,7 @@ from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset, load
 from kpi.model.catalogue import PERSPECTIVES
 from kpi.model.formatting import format_number
 from kpi.model.verdicts import MET, NOT_ASSESSED, NOT_MET, PARTLY
+from kpi.model.view import View
 from kpi.reports.excel import COLUMNS, HEADER_ROW
 from kpi.reports.files import render_board_pack
 from kpi.reports.narrative import Analysis
@@ -103,7 +104,7 @@ def data() -> tuple[Dataset, Evaluation]:
 @pytest.fixture(scope="module")
 def pack(data: tuple[Dataset, Evaluation]) -> BoardPack:
     dataset, evaluation = data
-    return build_board_pack(dataset, evaluation, "div_nara", PERIOD, created=CREATED)
+    return build_board_pack(dataset, evaluation, View.parse("div_nara", PERIOD), created=CREATED)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +151,7 @@ def masked(data: tuple[Dataset, Evaluation]) -> tuple[BoardPack, str, float]:
         & (pl.col("sex") == "T")
     )["value"].to_list()
     assert raw and raw[0] is not None, "the masked value should come from a stored figure"
-    return build_board_pack(dataset, evaluation, unit_id, PERIOD, created=CREATED), measure_id, raw[0]
+    return build_board_pack(dataset, evaluation, View.parse(unit_id, PERIOD), created=CREATED), measure_id, raw[0]
 
 
 def entry_of(pack: BoardPack, measure_id: str) -> Any:
@@ -263,7 +264,7 @@ def test_pdf_screenshots_are_saved(pdf: ReadPdf) -> None:
 @needs_poppler
 def test_pdf_of_one_perspective_holds_only_that_perspective(data: tuple[Dataset, Evaluation], tmp_path: Path) -> None:
     dataset, evaluation = data
-    one = build_board_pack(dataset, evaluation, "div_nara", PERIOD, perspective="Ekonomi", created=CREATED)
+    one = build_board_pack(dataset, evaluation, View.parse("div_nara", PERIOD), perspective="Ekonomi", created=CREATED)
     assert [s.perspective for s in one.sections] == ["Ekonomi"]
     assert set(one.card["perspective"].to_list()) == {"Ekonomi"}
     read = read_pdf(render_board_pack(one, "pdf"), tmp_path, images=False)
@@ -556,7 +557,7 @@ def test_a_target_derived_from_a_masked_base_year_is_not_drawn(data: tuple[Datas
     )
     drawn = []
     for unit_id, measure_id in candidates:
-        entry = entry_of(build_board_pack(dataset, evaluation, unit_id, PERIOD, created=CREATED), measure_id)
+        entry = entry_of(build_board_pack(dataset, evaluation, View.parse(unit_id, PERIOD), created=CREATED), measure_id)
         if entry.chart is not None:
             drawn.append((unit_id, [v for line in entry.chart.lines if line.dashed for v in line.values if v is not None]))
     assert drawn, "the bundled data should hold a unit whose base year is masked"
@@ -633,7 +634,7 @@ def test_xlsx_labels_the_units_demo_values_and_rounds_as_printed(book: openpyxl.
 
 def test_a_pack_for_women_leaves_the_totals_unit_spread_out(data: tuple[Dataset, Evaluation]) -> None:
     dataset, evaluation = data
-    women = build_board_pack(dataset, evaluation, "div_nara", PERIOD, sex="K", created=CREATED)
+    women = build_board_pack(dataset, evaluation, View.parse("div_nara", PERIOD, "K"), created=CREATED)
     rows = table_rows(openpyxl.load_workbook(io.BytesIO(render_board_pack(women, "xlsx")))["Styrkort"])
     violence = row_for(rows, entry_of(women, "med_fraga_vald").name)
     assert violence["Utfall"].value == 1179

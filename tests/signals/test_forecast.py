@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi.evaluation.scorecard import Evaluation
+from kpi.model.view import View
 from kpi.signals.forecast import Forecast, forecast_for, forecast_text, year_end_forecast
 
 NBSP = "\u00a0"  # format_value's thousands separator and the space before a unit
@@ -305,7 +306,7 @@ def _value(evaluation: Evaluation, measure_id: str, unit_id: str, period: str) -
 
 
 def test_budget_deviation_of_the_division(evaluation: Evaluation) -> None:
-    f = forecast_for(evaluation, "eko_budgetavvikelse", "div_nara", "2022-DÅ08", "T")
+    f = forecast_for(evaluation, "eko_budgetavvikelse", View.parse("div_nara", "2022-DÅ08", "T"))
     assert f is not None
     assert (f.year, f.through_month) == (2022, 8)
     assert set(f.years_used) <= {2019, 2020, 2021} and len(f.years_used) >= 2
@@ -318,14 +319,14 @@ def test_budget_deviation_of_the_division(evaluation: Evaluation) -> None:
 
 
 def test_visits_use_the_seasonal_profile_and_last_years_outcome(evaluation: Evaluation) -> None:
-    f = forecast_for(evaluation, "sam_besok_filialer", "div_nara", "2022-DÅ08")
+    f = forecast_for(evaluation, "sam_besok_filialer", View.parse("div_nara", "2022-DÅ08"))
     assert f is not None and f.method == "säsongsprofil"
     # "Öka": last year's outcome plus the neutral band (1 % for counts).
     assert f.target_lower == pytest.approx(_value(evaluation, "sam_besok_filialer", "div_nara", "2021-ÅR") * 1.01) and f.target_upper is None
     assert f.so_far == pytest.approx(_value(evaluation, "sam_besok_filialer", "div_nara", "2022-DÅ08"))
-    monthly = forecast_for(evaluation, "sam_besok_filialer", "div_nara", "2022-05")
+    monthly = forecast_for(evaluation, "sam_besok_filialer", View.parse("div_nara", "2022-05"))
     assert monthly is not None and monthly.through_month == 5
-    april = forecast_for(evaluation, "sam_besok_filialer", "div_nara", "2022-DÅ04")
+    april = forecast_for(evaluation, "sam_besok_filialer", View.parse("div_nara", "2022-DÅ04"))
     assert april is not None and april.through_month == 4
 
 
@@ -340,7 +341,7 @@ def test_visits_use_the_seasonal_profile_and_last_years_outcome(evaluation: Eval
     ],
 )
 def test_no_forecast_from_the_bundled_data(evaluation: Evaluation, measure_id: str, period: str) -> None:
-    assert forecast_for(evaluation, measure_id, "div_nara", period) is None
+    assert forecast_for(evaluation, measure_id, View.parse("div_nara", period)) is None
 
 
 # --- the adapter's targets and masking, on a small evaluation ---------------------------------------
@@ -392,7 +393,7 @@ def _evaluation(target: dict[str, Any], *, direction: int = 1, masked_month: str
 def test_forecast_for_reads_the_annual_target(
     target: dict[str, Any], direction: int, bounds: tuple[float | None, float | None]
 ) -> None:
-    f = forecast_for(_evaluation(target, direction=direction), "m", "u", "2022-DÅ04")
+    f = forecast_for(_evaluation(target, direction=direction), "m", View.parse("u", "2022-DÅ04"))
     assert f is not None and f.expected == pytest.approx(1440)
     assert (f.target_lower, f.target_upper) == bounds
 
@@ -401,14 +402,14 @@ def test_forecast_for_without_last_years_value_has_no_direction_target() -> None
     missing = _evaluation({"target_kind": "direction"}, previous=None)
     masked = _evaluation({"target_kind": "direction"}, previous_masked=True)
     for evaluation in (missing, masked):
-        f = forecast_for(evaluation, "m", "u", "2022-DÅ04")
+        f = forecast_for(evaluation, "m", View.parse("u", "2022-DÅ04"))
         assert f is not None and (f.target_lower, f.target_upper, f.outlook) == (None, None, "ej_bedomd")
 
 
 def test_forecast_for_treats_a_masked_month_as_missing() -> None:
     # The value is still there in this frame; the mask alone must stop the forecast.
-    assert forecast_for(_evaluation({"target_kind": "none"}, masked_month="2022-03"), "m", "u", "2022-DÅ04") is None
-    assert forecast_for(_evaluation({"target_kind": "none"}, masked_month="2022-03"), "m", "u", "2022-02") is not None
+    assert forecast_for(_evaluation({"target_kind": "none"}, masked_month="2022-03"), "m", View.parse("u", "2022-DÅ04")) is None
+    assert forecast_for(_evaluation({"target_kind": "none"}, masked_month="2022-03"), "m", View.parse("u", "2022-02")) is not None
 
 
 @pytest.mark.parametrize(
@@ -416,5 +417,5 @@ def test_forecast_for_treats_a_masked_month_as_missing() -> None:
 )
 def test_forecast_for_only_accumulated_counts_and_amounts(value_kind: str, accumulation: str) -> None:
     evaluation = _evaluation({"target_kind": "none"}, value_kind=value_kind, accumulation=accumulation)
-    assert forecast_for(evaluation, "m", "u", "2022-DÅ04") is None
-    assert forecast_for(evaluation, "m", "u", "2023-DÅ04") is None  # no catalogue row for the year either
+    assert forecast_for(evaluation, "m", View.parse("u", "2022-DÅ04")) is None
+    assert forecast_for(evaluation, "m", View.parse("u", "2023-DÅ04")) is None  # no catalogue row for the year either

@@ -7,6 +7,8 @@ import pytest
 
 from kpi.evaluation.scorecard import Dataset, Evaluation
 from kpi.model import verdicts
+from kpi.model.periods import parse_period
+from kpi.model.view import View
 from kpi.signals import spc
 from kpi.signals.funnel import Funnel
 from kpi.signals.variation import (
@@ -37,18 +39,18 @@ def data(bundled: tuple[Dataset, Evaluation]) -> tuple[Dataset, Evaluation, spc.
     ("period", "month"), [("2022-DÅ08", "2022-08"), ("2022-DÅ04", "2022-04"), ("2022-ÅR", "2022-12"), ("2024-11", "2024-11"), ("2023-T1", "2023-04")]
 )
 def test_through_month(period: str, month: str) -> None:
-    assert through_month(period) == month
+    assert through_month(parse_period(period)) == month
 
 
 def test_the_scorecard_column_judges_each_monthly_series_up_to_the_periods_last_month(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, options = data
-    table = scorecard_variation(evaluation, "div_nara", "2022-DÅ08", "T", options, dataset.changes)
+    table = scorecard_variation(evaluation, View.parse("div_nara", "2022-DÅ08", "T"), options, dataset.changes)
     monthly_measures = {m.id for m in dataset.catalogues.for_year(2022).measures() if m.monthly}
     assert set(table["measure_id"]) <= monthly_measures
     assert table.height >= 15
     assert table["last_period"].max() <= "2022-08"  # a report per August judges no later month
     # The same verdict as the SPC of that one series, computed on its own.
-    one = measure_spc(evaluation, "med_telefon_samma_dag", "div_nara", "2022-DÅ08", "T", options, dataset.changes)
+    one = measure_spc(evaluation, "med_telefon_samma_dag", View.parse("div_nara", "2022-DÅ08", "T"), options, dataset.changes)
     assert one is not None
     row = table.filter(pl.col("measure_id") == "med_telefon_samma_dag").row(0, named=True)
     assert (row["variation"], row["assurance"]) == (one.variation, one.assurance)
@@ -57,8 +59,8 @@ def test_the_scorecard_column_judges_each_monthly_series_up_to_the_periods_last_
 
 def test_a_later_period_sees_the_cosmic_go_live_as_a_new_phase(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, options = data
-    before = measure_spc(evaluation, "med_digitala_vardbesok", "hc_hortlax", "2024-DÅ08", "T", options, dataset.changes)
-    after = measure_spc(evaluation, "med_digitala_vardbesok", "hc_hortlax", "2025-DÅ08", "T", options, dataset.changes)
+    before = measure_spc(evaluation, "med_digitala_vardbesok", View.parse("hc_hortlax", "2024-DÅ08", "T"), options, dataset.changes)
+    after = measure_spc(evaluation, "med_digitala_vardbesok", View.parse("hc_hortlax", "2025-DÅ08", "T"), options, dataset.changes)
     assert before is not None and after is not None
     assert before.starts == () and not before.points["provisional"].any()
     assert [s.label for s in after.starts] == ["Cosmic infört"]
@@ -74,13 +76,13 @@ def test_a_later_period_sees_the_cosmic_go_live_as_a_new_phase(data) -> None:  #
 def test_cosmic_does_not_touch_measures_from_other_systems(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, options = data
     for measure in ("med_telefon_samma_dag", "eko_budgetavvikelse", "mba_sjukfranvaro"):
-        chart = measure_spc(evaluation, measure, "div_nara", "2025-DÅ08", "T" if measure != "mba_sjukfranvaro" else "K", options, dataset.changes)
+        chart = measure_spc(evaluation, measure, View.parse("div_nara", "2025-DÅ08", "T" if measure != "mba_sjukfranvaro" else "K"), options, dataset.changes)
         assert chart is not None and chart.starts == (), measure
 
 
 def test_too_few_months_with_values_say_how_many_and_why(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, options = data
-    chart = measure_spc(evaluation, "ver_sip_deltagit", "hc_hortlax", "2025-DÅ08", "T", options, dataset.changes)
+    chart = measure_spc(evaluation, "ver_sip_deltagit", View.parse("hc_hortlax", "2025-DÅ08", "T"), options, dataset.changes)
     assert chart is not None and chart.variation == verdicts.TOO_FEW
     text = variation_explanation(chart)
     assert " med värden (" in text and "skyddade: för få patienter" in text and "kräver minst 12" in text
@@ -88,7 +90,7 @@ def test_too_few_months_with_values_say_how_many_and_why(data) -> None:  # type:
 
 def test_recalculating_from_a_chosen_month_starts_a_phase_there(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, options = data
-    chosen = measure_spc(evaluation, "med_telefon_samma_dag", "div_nara", "2023-ÅR", "T", options, dataset.changes, "2021-01")
+    chosen = measure_spc(evaluation, "med_telefon_samma_dag", View.parse("div_nara", "2023-ÅR", "T"), options, dataset.changes, "2021-01")
     assert chosen is not None
     assert [s.first_month for s in chosen.starts] == ["2021-01"]
     assert chosen.points.filter(pl.col("period") >= "2021-01")["phase_start"].unique().to_list() == ["2021-01"]
@@ -96,7 +98,7 @@ def test_recalculating_from_a_chosen_month_starts_a_phase_there(data) -> None:  
 
 def test_no_monthly_values_gives_no_chart(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, options = data
-    assert measure_spc(evaluation, "med_kontinuitetsindex", "div_nara", "2022-DÅ08", "T", options, dataset.changes) is None
+    assert measure_spc(evaluation, "med_kontinuitetsindex", View.parse("div_nara", "2022-DÅ08", "T"), options, dataset.changes) is None
 
 
 @pytest.mark.parametrize(
@@ -173,7 +175,7 @@ def test_signal_lines_and_explanations_in_swedish() -> None:
 
 def test_the_funnel_takes_the_same_units_as_the_bars(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, _ = data
-    funnel, reason = unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", "vo_pitea", "2022-DÅ08", "T", ("hälsocentral",))
+    funnel, reason = unit_funnel(evaluation, dataset.units, "med_telefon_samma_dag", View.parse("vo_pitea", "2022-DÅ08", "T"), ("hälsocentral",))
     assert isinstance(funnel, Funnel) and reason is None
     assert sorted(funnel.points["name"]) == ["Hortlax hälsocentral", "Norrfjärdens hälsocentral", "Piteå hälsocentral", "Öjebyns hälsocentral"]
     # The overall share is the ratio of sums over the units, the VO's own figure.
@@ -186,7 +188,7 @@ def test_the_funnel_takes_the_same_units_as_the_bars(data) -> None:  # type: ign
 
 def test_a_count_without_an_exposure_has_no_funnel(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, _ = data
-    assert unit_funnel(evaluation, dataset.units, "ver_akutbesok_80", "div_nara", "2022-DÅ08", "T", ("hälsocentral",)) == (None, None)
+    assert unit_funnel(evaluation, dataset.units, "ver_akutbesok_80", View.parse("div_nara", "2022-DÅ08", "T"), ("hälsocentral",)) == (None, None)
 
 
 def _masked_group(evaluation: Evaluation) -> tuple[str, str, str]:
@@ -201,7 +203,7 @@ def _masked_group(evaluation: Evaluation) -> tuple[str, str, str]:
 def test_no_funnel_when_a_unit_is_masked_because_the_others_would_give_it_away(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, _ = data
     measure_id, period, unit_id = _masked_group(evaluation)
-    funnel, reason = unit_funnel(evaluation, dataset.units, measure_id, unit_id, period, "T", ("hälsocentral",))
+    funnel, reason = unit_funnel(evaluation, dataset.units, measure_id, View.parse(unit_id, period, "T"), ("hälsocentral",))
     assert funnel is None
     assert reason is not None and "skyddad (för få)" in reason
 
@@ -209,5 +211,5 @@ def test_no_funnel_when_a_unit_is_masked_because_the_others_would_give_it_away(d
 def test_two_units_are_too_few_for_a_funnel(data) -> None:  # type: ignore[no-untyped-def]
     dataset, evaluation, _ = data
     # The division's dental care: two (invented) dental areas compared.
-    funnel, reason = unit_funnel(evaluation, dataset.units, "med_fardigbehandlade_ftv", "div_nara", "2022-DÅ08", "T", ("tandvårdsklinik",))
+    funnel, reason = unit_funnel(evaluation, dataset.units, "med_fardigbehandlade_ftv", View.parse("div_nara", "2022-DÅ08", "T"), ("tandvårdsklinik",))
     assert funnel is None and reason == "Trattdiagram visas när minst 3 enheter har täljare och nämnare för perioden."

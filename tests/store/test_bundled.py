@@ -12,6 +12,7 @@ import pytest
 from kpi.evaluation.aggregation import resolve_values
 from kpi.evaluation.scorecard import Evaluation, evaluate_dataset, load_dataset, scorecard
 from kpi.model.errors import StoreError
+from kpi.model.view import View
 from kpi.store.bundled import copy_data, rebuild_store, same_content, write_store
 from kpi.store.delta import Store
 from kpi.store.validation import validate_all
@@ -31,7 +32,7 @@ def evaluation(dataset) -> Evaluation:
 
 @pytest.fixture(scope="module")
 def division_dao08(evaluation) -> dict[str, dict]:
-    card = scorecard(evaluation, "div_nara", "2022-DÅ08")
+    card = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))
     return {row["measure_id"]: row for row in card.iter_rows(named=True)}
 
 
@@ -127,7 +128,7 @@ def test_demo_spreads_match_the_reports(evaluation, measure_id, period, low, hig
 
 
 def test_region_figures_from_seed_002(evaluation) -> None:
-    card = {r["measure_id"]: r for r in scorecard(evaluation, "region_nb", "2025-DÅ04").iter_rows(named=True)}
+    card = {r["measure_id"]: r for r in scorecard(evaluation, View.parse("region_nb", "2025-DÅ04")).iter_rows(named=True)}
     assert card["mba_sjukfranvaro"]["value"] == 6.75
     assert card["mba_sjukfranvaro"]["comparison_value"] == 6.23
     assert card["mba_sjukfranvaro"]["trend"] == "forsamrad"
@@ -136,7 +137,7 @@ def test_region_figures_from_seed_002(evaluation) -> None:
 
 
 def test_other_levels_are_demo_and_say_so(evaluation) -> None:
-    card = scorecard(evaluation, "vo_pitea", "2023-DÅ08")
+    card = scorecard(evaluation, View.parse("vo_pitea", "2023-DÅ08"))
     with_values = card.filter(pl.col("value").is_not_null() | pl.col("value_women").is_not_null())
     assert with_values.height > 10
     assert with_values["is_demo"].all()
