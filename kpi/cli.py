@@ -10,8 +10,10 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -23,31 +25,87 @@ from kpi.model.verdicts import ATTAINMENT_LABELS, TREND_LABELS
 from kpi.model.view import SEX_CODES, View
 from kpi.texts.display import SCORECARD_HEADINGS
 
+# argparse's own words, in Swedish. argparse looks its messages up through gettext at the moment
+# it writes them, so they are swapped while the command line is read (see ``_swedish``). The keys
+# are argparse's message ids (Python 3.11–3.14); a message not listed stays as argparse wrote it.
+_SWEDISH = {
+    "usage: ": "användning: ",
+    "positional arguments": "argument",
+    "options": "flaggor",
+    "optional arguments": "flaggor",
+    "show this help message and exit": "visa den här hjälpen och avsluta",
+    "the following arguments are required: %s": "följande argument saknas: %s",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ogiltigt val: %(value)r (välj bland %(choices)s)",
+    "invalid choice: %(value)r, maybe you meant %(closest)r? (choose from %(choices)s)": "ogiltigt val: %(value)r, menade du %(closest)r? (välj bland %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argumentet %(argument_name)s: %(message)s",
+    "expected one argument": "ett värde krävs",
+    "expected at most one argument": "högst ett värde",
+    "expected at least one argument": "minst ett värde krävs",
+    "invalid %(type)s value: %(value)r": "ogiltigt värde: %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "flaggan %(option)s är tvetydig: den kan vara %(matches)s",
+    "not allowed with argument %s": "får inte användas tillsammans med %s",
+    "ignored explicit argument %r": "värdet %r används inte",
+    "one of the arguments %s is required": "ett av argumenten %s krävs",
+    "unexpected option string: %s": "oväntad flagga: %s",
+    "argument %(argument_name)s: conflicting option string: %(conflicting_option)s": "argumentet %(argument_name)s: flaggan %(conflicting_option)s finns redan",
+}
+
+
+@contextmanager
+def _swedish() -> Iterator[None]:
+    english = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda message: _SWEDISH.get(message, english(message))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
+
 
 class _Parser(argparse.ArgumentParser):
+    """argparse with Swedish headings, help and errors: one line and exit code 2 on a bad argument."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with _swedish():
+            super().__init__(*args, add_help=False, **kwargs)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="visa den här hjälpen och avsluta")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
+        with _swedish():
+            return super().parse_args(args, namespace)
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        translated = (
-            message.replace("the following arguments are required", "följande argument saknas")
-            .replace("invalid choice", "ogiltigt val")
-            .replace("choose from", "välj bland")
-            .replace("unrecognized arguments", "okända argument")
-            .replace("expected one argument", "ett värde krävs")
-        )
-        self.exit(2, f"Fel: {translated}. Se python -m kpi --help.\n")
+        self.exit(2, f"Fel: {message}. Se {self.prog} --help.\n")
+
+
+def _sex(text: str) -> str:
+    """The sex option as people write it: alla, kvinnor, män (or T, K, M, totalt)."""
+    from kpi.imports.swedish import parse_sex
+    from kpi.model.errors import StyrkortError
+
+    try:
+        code = parse_sex(text)
+    except StyrkortError:
+        raise argparse.ArgumentTypeError(f"kön ”{text}” går inte att läsa (skriv alla, kvinnor eller män)") from None
+    return {v: k for k, v in SEX_CODES.items()}[code]
+
+
+_SEX_HELP = "alla (standard: totalen med kvinnor och män bredvid), kvinnor eller män; även T, K, M"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m kpi", description="Styrkort: styrmått för Division Nära från kommandoraden.")
-    parser.add_argument("--data", type=Path, default=DATA_DIR, help="datakatalog (standard: data/)")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--data", type=Path, default=DATA_DIR, metavar="KATALOG", help="datakatalog (standard: data/)")
+    commands = parser.add_subparsers(dest="command", title="kommandon", metavar="KOMMANDO", parser_class=_Parser)
 
     card = commands.add_parser("scorecard", help="skriv ut det utvärderade styrkortet")
     card.add_argument(
         "--org", default="Division Nära", help='organisation: division, verksamhetsområde eller enhet (standard "Division Nära")'
     )
     card.add_argument("--period", required=True, help="period, t.ex. 2022-DÅ08, 2022-T2, 2022-ÅR eller 2022-04")
-    card.add_argument("--format", choices=["table", "csv", "json"], default="table", help="utdataformat")
-    card.add_argument("--as-of", help="läs tabellerna som de såg ut detta datum (ÅÅÅÅ-MM-DD)")
+    card.add_argument("--format", choices=["table", "csv", "json"], default="table", help="table (standard), csv eller json")
+    card.add_argument("--kon", type=_sex, default="alla", help=_SEX_HELP)
+    card.add_argument("--as-of", metavar="DATUM", help="läs tabellerna som de såg ut detta datum (ÅÅÅÅ-MM-DD)")
 
     export = commands.add_parser("export", help="skapa nämndens underlag: PDF-rapport, PowerPoint eller Excel")
     export.add_argument("--org", default="Division Nära", help='organisation (standard "Division Nära")')
@@ -55,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["pdf", "pptx", "xlsx"], required=True, help="pdf, pptx eller xlsx")
     export.add_argument("--out", type=Path, required=True, help="filen att skriva, t.ex. styrkort.pdf")
     export.add_argument("--perspective", help="bara ett perspektiv: Samhälle, Medborgare, Verksamhet, Medarbetare eller Ekonomi")
-    export.add_argument("--kon", choices=["alla", "kvinnor", "män"], default="alla", help="alla (standard, med kvinnor och män), kvinnor eller män")
+    export.add_argument("--kon", type=_sex, default="alla", help=_SEX_HELP)
 
     commands.add_parser("validate", help="kontrollera katalog och tabeller; slutkod 1 vid fel")
 
@@ -65,10 +123,10 @@ def _parser() -> argparse.ArgumentParser:
 
     template = commands.add_parser("template", help="skriv Excelmallen för inläsning av utfall, mål, kommentarer och åtgärder")
     template.add_argument("--out", type=Path, required=True, help="filen att skriva, t.ex. mall.xlsx")
-    template.add_argument("--year", type=int, help="katalogens år (standard: senaste)")
+    template.add_argument("--year", type=int, metavar="ÅR", help="katalogens år (standard: senaste)")
 
     history = commands.add_parser("history", help="visa versionerna av en tabell")
-    history.add_argument("table", choices=["observations", "units", "comments", "actions", "targets", "imports"])
+    history.add_argument("table", metavar="tabell", choices=["observations", "units", "comments", "actions", "targets", "imports"])
 
     load = commands.add_parser(
         "import", help="läs in utfall, mål, kommentarer och åtgärder från mallen (xlsx), CSV eller Kolada-JSON"
@@ -90,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     value.add_argument("--measure", required=True, help="styrmått-id")
     value.add_argument("--org", required=True, help="enhet (id eller namn)")
     value.add_argument("--period", required=True, help="period, t.ex. 2022-DÅ08")
-    value.add_argument("--kon", default="T", help="K, M eller T (standard T)")
+    value.add_argument("--kon", type=_sex, default="alla", help="alla (standard: totalen), kvinnor eller män; även T, K, M")
     return parser
 
 
@@ -191,7 +249,13 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        with _swedish():
+            parser.print_help(sys.stderr)
+        print("\nFel: ange ett kommando, t.ex. python -m kpi scorecard --period 2022-DÅ08.", file=sys.stderr)
+        return 2
     try:
         if args.command == "scorecard":
             period = parse_period(args.period)
@@ -206,7 +270,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                     return 2
             dataset = load_dataset(args.data, as_of=as_of)
             unit_id = find_unit(dataset.units, args.org)
-            card = scorecard(evaluate_dataset(dataset), View(unit_id, period))
+            card = scorecard(evaluate_dataset(dataset), View(unit_id, period, SEX_CODES[args.kon]))
             if args.format == "json":
                 print(json.dumps(_records(card), ensure_ascii=False, indent=2))
             elif args.format == "csv":
@@ -218,7 +282,8 @@ def run(argv: Sequence[str] | None = None) -> int:
                 print(buffer.getvalue(), end="")
             else:
                 name = dataset.units.filter(pl.col("unit_id") == unit_id)["name"][0]
-                _print_table(card, f"Styrkort {name}, {period.label}")
+                sex = "" if args.kon == "alla" else f", {args.kon}"
+                _print_table(card, f"Styrkort {name}, {period.label}{sex}")
             return 0
         if args.command == "export":
             return _export(args)
@@ -291,7 +356,6 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def _import_commands(args: argparse.Namespace) -> int:
     from kpi.imports import pipeline
-    from kpi.imports.swedish import parse_sex
     from kpi.model.formatting import format_value as fmt
 
     if args.command == "import":
@@ -344,12 +408,23 @@ def _import_commands(args: argparse.Namespace) -> int:
             print(f"{row['Inläsning']}  {row['När']}  {row['Vem']}  {row['Fil']}  {row['Ändringar']}  [{row['Status']}]")
         return 0
     from kpi.evaluation.scorecard import find_unit
+    from kpi.model.catalogue import load_catalogues
     from kpi.store.delta import Store
 
+    period = parse_period(args.period)
+    catalogues = load_catalogues(args.data / "catalogue")
+    known = {m.id for year in catalogues.years for m in catalogues.for_year(year).measures()}
+    if args.measure not in known:
+        print(f"Fel: styrmåttet '{args.measure}' finns inte i katalogen. Styrmåttens id står i data/catalogue/.", file=sys.stderr)
+        return 2
     unit_id = find_unit(Store(args.data / "store").read("units"), args.org)
-    history = pipeline.value_history(args.data, args.measure, unit_id, parse_period(args.period).id, parse_sex(args.kon))
+    history = pipeline.value_history(args.data, args.measure, unit_id, period.id, SEX_CODES[args.kon])
     if history.is_empty():
-        print("Värdet finns inte i någon version.")
+        print(
+            f"Inget värde är lagrat för {args.measure}, {args.org}, {period.label}: värdet visas då beräknat "
+            "från månaderna eller enheterna under (se python -m kpi scorecard)."
+        )
+        return 1
     for row in history.iter_rows(named=True):
         print(f"version {row['version']}  {row['as_of']}  {fmt(row['value'], '', row['decimals'] or 0)}  {row['source']}  ({row['message']})")
     return 0

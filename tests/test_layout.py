@@ -100,3 +100,21 @@ def test_the_domain_core_never_imports_streamlit() -> None:
 def test_module_names_do_not_repeat_their_package() -> None:
     stutters = [name for name in MODULES if len(name.split(".")) == 3 and name.split(".")[2].startswith(name.split(".")[1].rstrip("s"))]
     assert stutters == []
+
+
+def _readme_blocks() -> list[str]:
+    text = (KPI.parent / "README.md").read_text(encoding="utf-8")
+    return [block.split("```", 1)[0].strip() for block in text.split("```sh\n")[1:]]
+
+
+def test_the_readme_opens_with_two_commands_that_make_their_own_virtual_environment() -> None:
+    start, test = _readme_blocks()[:2]
+    for command in (start, test):
+        assert len(command.splitlines()) == 1 and command.startswith("python3 -m venv .venv && .venv/bin/python -m pip install -r ")
+    assert start.endswith("-m streamlit run app.py") and test.endswith("-m pytest")
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    test = _readme_blocks()[1]
+    lines = [line.strip() for line in (KPI.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert test in lines
