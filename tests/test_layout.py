@@ -118,3 +118,16 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     test = _readme_blocks()[1]
     lines = [line.strip() for line in (KPI.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
     assert test in lines
+
+
+# Paths the README names that are made at run time or are optional, not files in the repository.
+_NOT_IN_GIT = {"data/styrkort.toml", "data/cache/", "build/screenshots/", "data/store/<table>/"}
+
+
+def test_every_path_the_readme_names_exists() -> None:
+    import re
+
+    text = (KPI.parent / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:kpi|tests|ui|pages|bench|data|\.ci|\.streamlit)/[^`\s:]*)", text))
+    missing = sorted(p for p in named - _NOT_IN_GIT if not (KPI.parent / p).exists())
+    assert missing == []
