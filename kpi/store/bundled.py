@@ -13,6 +13,7 @@ only a store that differs is swapped in. An unchanged build leaves the committed
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -59,6 +60,18 @@ def read_published(path: Path) -> pl.DataFrame:
 def catalogue_measure_kinds(catalogues: CatalogueSet) -> dict[str, tuple[str, bool]]:
     latest = catalogues.for_year(max(catalogues.years))
     return {m.id: (m.accumulation.value, m.split_by_sex) for m in latest.measures()}
+
+
+def cited_document(sources: list[str]) -> str:
+    """The report a group of published rows cites: what their sources share up to the last ', '
+    ("Division Nära, bilaga till delårsrapport per augusti 2022, Samhälle-tabellen rad 233" and
+    "…, Medborgare-tabellen rad 413" share the report's title). A single source is cited whole."""
+    distinct = sorted(set(sources))
+    if len(distinct) == 1:
+        return distinct[0]
+    shared = os.path.commonprefix(distinct)
+    cut = shared.rfind(", ")
+    return shared[:cut] if cut > 0 else f"{len(distinct)} källor"
 
 
 @dataclass(frozen=True)
@@ -119,8 +132,8 @@ def write_store(data_dir: Path, store_dir: Path, *, scale: int = 1, years: range
     published = read_published(build / "published.csv")
     for as_of, group in sorted(published.group_by("as_of"), key=lambda item: str(item[0][0])):
         moment = datetime.fromisoformat(str(as_of[0])).replace(tzinfo=UTC)
-        sources = sorted({s.split(",")[0] for s in group["source"].to_list()})
-        store.write("observations", group.drop("as_of"), message=f"Publicerade värden: {'; '.join(sources)}", as_of=moment)
+        document = cited_document(group["source"].to_list())
+        store.write("observations", group.drop("as_of"), message=f"Publicerade värden: {document}", as_of=moment)
 
     report_date = datetime(2022, 10, 3, tzinfo=UTC)
     comments = pl.read_csv(build / "comments.csv").with_columns(pl.lit(False).alias("is_demo"))

@@ -19,7 +19,8 @@ from kpi.texts.legend import ACTION_STATUS, ATTAINMENT, DEMO_TEXT, TREND
 NOT_SPLIT_TEXT = "ej uppdelat på kön"
 NOT_APPLICABLE_TEXT = "rapporteras inte av enheten"
 
-# The report's column order (seed 004), then what the dashboard adds.
+# The column order of the appendix to Division Nära's interim report per August 2022, then what the
+# dashboard adds.
 SCORECARD_HEADINGS = [
     "Framgångsfaktor",
     "Styrmått",
@@ -43,12 +44,18 @@ def short_period(period_id: str) -> str:
     return f"{p.kind} {p.year}"
 
 
-# The seeds' file names, as a reader would cite the documents.
+# The public reports the bundled data cites, by title. Sources are stored as "<title>, <where>"
+# ("…, Samhälle-tabellen rad 233": the line in the report's text version) and shown as stored.
+# Stores built before the titles were stored name a report by its text file instead: "seed", the
+# number below, optionally "_<hash>.txt" and the title in brackets; source_text still translates those.
 DOCUMENTS = {
-    "seed 004": "Division Nära, bilaga till delårsrapport per augusti 2022",
-    "seed 002": "Regiondirektörens månadsrapport april 2025",
-    "seed 000": "Hälso- och sjukvårdsnämndens årsredovisning 2024",
+    "004": "Division Nära, bilaga till delårsrapport per augusti 2022",
+    "002": "Regiondirektörens månadsrapport april 2025",
+    "000": "Hälso- och sjukvårdsnämndens årsredovisning 2024",
+    "001": "Hälso- och sjukvårdsnämndens verksamhetsplan 2025–2027",
+    "003": "Regiondirektörens rapport till regionstyrelsen 2018",
 }
+_FILE_NAME = re.compile(r"^seed (\d{3})(?:_[0-9a-f]+\.txt)?(?![0-9])")
 
 
 def source_text(source: str | None, is_demo: bool) -> str:
@@ -57,13 +64,13 @@ def source_text(source: str | None, is_demo: bool) -> str:
         return f"{DEMO_TEXT} (genererad, inte publicerad)"
     if not source:
         return "källa saknas"
-    text = re.sub(r"seed (\d{3})_[0-9a-f]+\.txt", r"seed \1", source)
-    for seed, document in DOCUMENTS.items():
-        if text.startswith(seed):
-            rest = text[len(seed) :].lstrip(" ,")
-            rest = re.sub(r"^\(Division Nära, bilaga till delårsrapport per augusti 2022\),?\s*", "", rest)
-            return f"{document}{', ' + rest if rest else ''}"
-    return text
+    named = _FILE_NAME.match(source)
+    if named is None or named.group(1) not in DOCUMENTS:
+        return source
+    document = DOCUMENTS[named.group(1)]
+    rest = source[named.end() :].lstrip(" ,")
+    rest = re.sub(rf"^\({re.escape(document)}\),?\s*", "", rest)
+    return f"{document}{', ' + rest if rest else ''}"
 
 
 def outcome_text(row: dict[str, Any], sex: str = "T") -> str:

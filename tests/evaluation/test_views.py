@@ -87,13 +87,29 @@ def test_outcome_text(changes: dict[str, object], sex: str, text: str) -> None:
 def test_comparison_and_source_texts() -> None:
     assert comparison_text({"comparison_period": "2021-DÅ08", "comparison_value": 82.0, "unit": "%", "decimals": 0}) == f"82{NBSP}% i DÅ08 2021"
     assert comparison_text({"comparison_period": None, "comparison_value": None, "unit": "%", "decimals": 0}) == "ingen jämförelse"
-    assert source_text("seed 004", False) == "Division Nära, bilaga till delårsrapport per augusti 2022"
-    published = "seed 004_d741fbd3b526ca16.txt (Division Nära, bilaga till delårsrapport per augusti 2022), Medborgare-tabellen rad 542–546"
-    assert source_text(published, False) == "Division Nära, bilaga till delårsrapport per augusti 2022, Medborgare-tabellen rad 542–546"
-    assert source_text("seed 002_bd57af9f43c699ab.txt, Nyckeltal", False) == "Regiondirektörens månadsrapport april 2025, Nyckeltal"
+    published = "Division Nära, bilaga till delårsrapport per augusti 2022, Medborgare-tabellen rad 542–546"
+    assert source_text(published, False) == published  # the bundled data cites reports by title
     assert source_text("kommunens egen uppgift", False) == "kommunens egen uppgift"
-    assert source_text("seed 004", True).startswith("Demodata")
+    assert source_text(published, True).startswith("Demodata")
     assert source_text(None, False) == "källa saknas"
+
+
+def test_a_source_naming_a_reports_text_file_shows_its_title() -> None:
+    """Stores built before the titles were stored (and imports made into them) name the report's
+    text file: "seed" and its number, perhaps the file's hash, perhaps the title in brackets."""
+
+    def text_file(number: str, digest: str = "") -> str:
+        return f"seed {number}_{digest}.txt" if digest else f"seed {number}"
+
+    nara, region = text_file("004", "d741fbd3b526ca16"), text_file("002", "bd57af9f43c699ab")
+    title, regional = "Division Nära, bilaga till delårsrapport per augusti 2022", "Regiondirektörens månadsrapport april 2025"
+    assert source_text(f"{nara} ({title}), Medborgare-tabellen rad 542–546", False) == f"{title}, Medborgare-tabellen rad 542–546"
+    assert source_text(f"{nara}, rad 341–345", False) == f"{title}, rad 341–345"
+    assert source_text(text_file("004"), False) == title
+    assert source_text(f"{text_file('004')}, Samhälle-tabellen, rad 309–325", False) == f"{title}, Samhälle-tabellen, rad 309–325"
+    assert source_text(f"{region} ({regional}), Nyckeltal", False) == f"{regional}, Nyckeltal"
+    assert source_text(f"{region}, Nyckeltal", False) == f"{regional}, Nyckeltal"
+    assert source_text("seed 9999", False) == "seed 9999"  # not a report's number: shown as stored
 
 
 def test_every_verdict_has_a_symbol_a_word_and_a_distinct_colour() -> None:

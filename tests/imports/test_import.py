@@ -846,7 +846,7 @@ def test_cli_import_imports_value_history_and_undo_speak_swedish(
     )
     history = capsys.readouterr().out.splitlines()
     assert len(history) == 2
-    assert history[0].startswith("version 0  2022-10-03 00:00:00  29\u00a0191  seed 004")
+    assert history[0].startswith("version 0  2022-10-03 00:00:00  29\u00a0191  Division Nära, bilaga till delårsrapport per augusti 2022, ")
     assert re.fullmatch(
         rf"version 3  \S+ \S+  43\u00a0000  Inläsning av utfall\.csv  \(Inläsning {import_id}: utfall\.csv \(Anna Analytiker\)\)",
         history[1],

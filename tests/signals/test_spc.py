@@ -341,7 +341,7 @@ def test_the_bundled_changes_hold_the_cosmic_go_live() -> None:
 
     (cosmic,) = changes.load_changes(DATA_DIR / "catalogue" / "changes.yaml")
     assert cosmic.first_month == "2024-12"
-    assert "Cosmic" in cosmic.name and "seed 000" in cosmic.source
+    assert "Cosmic" in cosmic.name and cosmic.source.startswith("Hälso- och sjukvårdsnämndens årsredovisning 2024, rad 40–46")
 
 
 # --- properties -----------------------------------------------------------------------------

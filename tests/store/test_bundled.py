@@ -16,6 +16,7 @@ from kpi.model.view import View
 from kpi.store.bundled import copy_data, rebuild_store, same_content, write_store
 from kpi.store.delta import Store
 from kpi.store.validation import validate_all
+from kpi.texts.display import source_text
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -60,7 +61,7 @@ def test_division_scorecard_dao08_2022_shows_the_published_values(division_dao08
     assert (row["value"], row["value_women"], row["value_men"]) == (value, women, men)
     assert (row["comparison_period"], row["comparison_value"]) == comparison
     assert row["is_demo"] is False
-    assert "seed 004" in row["source"]
+    assert row["source"].startswith("Division Nära, bilaga till delårsrapport per augusti 2022, ")
 
 
 def test_every_measure_row_is_in_the_scorecard_including_those_without_values(division_dao08) -> None:
@@ -127,13 +128,13 @@ def test_demo_spreads_match_the_reports(evaluation, measure_id, period, low, hig
         assert spread["units_meeting_target"] == meeting
 
 
-def test_region_figures_from_seed_002(evaluation) -> None:
+def test_region_figures_from_the_regional_directors_report(evaluation) -> None:
     card = {r["measure_id"]: r for r in scorecard(evaluation, View.parse("region_nb", "2025-DÅ04")).iter_rows(named=True)}
     assert card["mba_sjukfranvaro"]["value"] == 6.75
     assert card["mba_sjukfranvaro"]["comparison_value"] == 6.23
     assert card["mba_sjukfranvaro"]["trend"] == "forsamrad"
     assert card["eko_budgetavvikelse"]["value"] == -240
-    assert "seed 002" in card["eko_budgetavvikelse"]["source"]
+    assert card["eko_budgetavvikelse"]["source"].startswith("Regiondirektörens månadsrapport april 2025, Nyckeltal")
 
 
 def test_other_levels_are_demo_and_say_so(evaluation) -> None:
@@ -141,6 +142,20 @@ def test_other_levels_are_demo_and_say_so(evaluation) -> None:
     with_values = card.filter(pl.col("value").is_not_null() | pl.col("value_women").is_not_null())
     assert with_values.height > 10
     assert with_values["is_demo"].all()
+
+
+def test_the_bundled_data_cites_the_reports_by_title() -> None:
+    """Stored sources are shown as stored: no text file's name for a reader to look up."""
+    store = Store(DATA / "store")
+    for table in ("observations", "comments", "units", "actions"):
+        frame = store.read(table)
+        published = frame.filter(~pl.col("is_demo")) if "is_demo" in frame.columns else frame
+        sources = published.filter(~pl.col("source").str.starts_with("demo"))["source"].unique().to_list()
+        assert sources and all(source_text(s, False) == s and not s.startswith("seed") for s in sources), table
+    assert store.history("observations")["message"].to_list()[:2] == [
+        "Publicerade värden: Division Nära, bilaga till delårsrapport per augusti 2022",
+        "Publicerade värden: Regiondirektörens månadsrapport april 2025",
+    ]
 
 
 def test_bundled_data_validates(tmp_path) -> None:
