@@ -1,8 +1,9 @@
 """Måluppfyllelse and utveckling for every measure × unit × period × sex at once.
 
-The rules are DOMAIN.md's; each is one Polars expression over the whole table, never a loop per
-measure. Attainment values: ``uppfyllt``, ``delvis``, ``ej_uppfyllt``, ``ej_bedomd``. Trend
-values: ``forbattrad``, ``oforandrad``, ``forsamrad``, ``saknas``.
+The rules are the ones the README lists under "Rules"; each is one Polars expression over the
+whole table, never a loop per measure. Attainment values: ``uppfyllt``, ``delvis``,
+``ej_uppfyllt``, ``ej_bedomd``. Trend values: ``forbattrad``, ``oforandrad``, ``forsamrad``,
+``saknas``.
 """
 
 from __future__ import annotations

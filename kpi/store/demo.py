@@ -21,7 +21,8 @@ DEMO_SOURCE = "Demodata (påhittade värden, genererade med fast slumpfrö)"
 DEMO_YEARS = range(2019, 2026)
 SEED = 20221003
 
-# Units that have general-practice beds (allmänmedicinska vårdplatser), named in seed 004.
+# Units that have general-practice beds (allmänmedicinska vårdplatser), named in the appendix to
+# Division Nära's interim report per August 2022.
 BED_UNITS = ("hc_arvidsjaur", "hc_overtornea", "hc_jokkmokk", "hc_pajala")
 # Health centres with branches and service points (filialer) in sparsely populated areas.
 BRANCH_UNITS = (

@@ -1,4 +1,4 @@
-"""Måluppfyllelse and utveckling, one parametrized table per rule family (DOMAIN.md)."""
+"""Måluppfyllelse and utveckling, one parametrized table per rule family (the rules in the README)."""
 
 from __future__ import annotations
 
