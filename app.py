@@ -38,6 +38,7 @@ try:
         PRESENTATION_PAGE,
         UNITS_PAGE,
         follow_request,
+        menu,
     )
 
     data.follow_store()
@@ -70,7 +71,7 @@ try:
         ],
         "Förvaltning": [st.Page(IMPORT_PAGE, title="Läs in data", icon=":material/upload_file:", url_path="import")],
     }
-    page = st.navigation(pages)
+    page = menu(pages)
     page_name = page.url_path or "oversikt"
     sidebar_filters()
     clear_page_params()

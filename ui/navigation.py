@@ -24,6 +24,18 @@ IMPORT_PAGE = "pages/import.py"  # named as its address, /import, which a fresh 
 _PENDING = "_open_page"
 
 
+def menu(pages: dict[str, list[st.Page]]) -> st.Page:
+    """``st.navigation`` over ``pages`` in the sidebar; returns the page to run.
+
+    ``.streamlit/config.toml`` turns ``client.showSidebarNavigation`` off so that Streamlit's legacy
+    list of the files in ``pages/``, which a fresh server sends before ``app.py`` has run, is never
+    shown. That option also hides ``st.navigation``'s sidebar menu, so it is switched on here, just
+    before the menu is sent. (``st.navigation`` ends the legacy mode for the rest of the process.)
+    """
+    st.set_option("client.showSidebarNavigation", True)
+    return st.navigation(pages)
+
+
 def request_open(page: str, *, measure_id: str | None = None, unit_id: str | None = None) -> None:
     """Callback: remember to open ``page`` for the measure and unit on the next run."""
     if measure_id is not None:
