@@ -255,3 +255,30 @@ def test_a_measure_the_unit_does_not_report_says_so_instead_of_missing() -> None
     dental = table_row(app, "Styrmått", "Andelen barn och unga")
     assert dental["Periodens utfall"] == "rapporteras inte av enheten"
     assert table_row(app, "Styrmått", "Fast läkarkontakt")["Periodens utfall"] == "uppgift saknas"
+
+
+# --- the front door (issue 13) -----------------------------------------------------------------
+
+
+def test_the_start_never_waits_for_input_and_only_styrkorts_own_menu_shows() -> None:
+    """The settings behind tests/browser/test_front_door_browser.py, in the quick loop.
+
+    Headless, and no email prompt, so ``streamlit run app.py`` in a desktop terminal never stops at
+    Streamlit's "Email:" question; the legacy list of pages/ files hidden, and the frame switching
+    the sidebar menu back on just before ``st.navigation``.
+    """
+    import tomllib
+
+    from streamlit import config as streamlit_config
+
+    settings = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert settings["server"]["headless"] is True
+    assert settings["server"]["showEmailPrompt"] is False
+    assert settings["client"]["showSidebarNavigation"] is False
+    before = streamlit_config.get_option("client.showSidebarNavigation")
+    streamlit_config.set_option("client.showSidebarNavigation", False)  # as config.toml sets it
+    try:
+        open_app()
+        assert streamlit_config.get_option("client.showSidebarNavigation") is True
+    finally:
+        streamlit_config.set_option("client.showSidebarNavigation", before)
