@@ -303,7 +303,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             print("Inga fel hittades." if not problems else f"{len(problems)} fel hittades.")
             return 1 if problems else 0
         if args.command == "build-data":
-            from kpi.store.bundled import build_store
+            from kpi.store.bundled import rebuild_store
             from kpi.store.delta import Store
 
             target = args.out or args.data / "store"
@@ -315,8 +315,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
                 return 2
-            store = build_store(args.data, target=args.out)
-            print(f"Byggde {store.root}: {store.read('observations').height} utfall.")
+            print(rebuild_store(args.data, target=args.out).message)
             return 0
         if args.command == "template":
             from kpi.imports.template import build_template, template_years

@@ -859,8 +859,9 @@ def test_cli_import_imports_value_history_and_undo_speak_swedish(
     assert run([*args, "undo", import_id]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"Fel: Inläsningen {import_id} är redan ångrad (Bo, ") and err.count("\n") == 1
-    assert run([*args, "value-history", "--measure", "med_triage_digitalen", "--org", "div_nara", "--period", "2030-ÅR"]) == 0
-    assert capsys.readouterr().out == "Värdet finns inte i någon version.\n"
+    # A value never stored: said so, and exit code 1 (the figure shown is computed from months or units).
+    assert run([*args, "value-history", "--measure", "med_triage_digitalen", "--org", "div_nara", "--period", "2030-ÅR"]) == 1
+    assert capsys.readouterr().out.startswith("Inget värde är lagrat för med_triage_digitalen, div_nara, helår 2030: ")
 
 
 # --- known bugs in kpi/: each test fails today and states what should happen -------------------------
