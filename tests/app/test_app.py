@@ -274,6 +274,7 @@ def test_the_start_never_waits_for_input_and_only_styrkorts_own_menu_shows() -> 
     settings = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert settings["server"]["headless"] is True
     assert settings["server"]["showEmailPrompt"] is False
+    assert settings["server"]["address"] == "localhost"  # no wildcard: no public-address lookup at a third party on start
     assert settings["client"]["showSidebarNavigation"] is False
     before = streamlit_config.get_option("client.showSidebarNavigation")
     streamlit_config.set_option("client.showSidebarNavigation", False)  # as config.toml sets it
