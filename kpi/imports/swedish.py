@@ -4,6 +4,14 @@ The first building block of the import (issue 4): "92 %", "17,1", "43 000" (spac
 space between thousands), "−31" (with a typographic minus), "Kvinnor"/"K"/"Totalt", and periods
 written "DÅ08 2022", "2022 T2", "2022-DÅ08", "aug 2022" or "augusti 2022". Each reader returns the
 value or raises ``InputError`` with a Swedish message saying what was found and what was expected.
+
+Only what a Swedish analyst types is a number: the ASCII digits 0–9, a decimal comma (or a point
+that cannot be a thousands group), thousands separated by spaces, a leading minus or plus and a
+trailing "%". Exponents ("1e3"), "inf"/"nan", underscores ("1_000"), hexadecimal and digits of
+other scripts (Arabic-Indic "٤٣", full-width "４３") are refused: Python's ``float`` would read
+them, but nobody types them on purpose, and a figure read differently from how it looks is worse
+than a refusal. A leading "+" is accepted because reports write positive deviations that way
+("+3 mnkr"); it changes nothing. Periods, too, are read from ASCII digits only.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from kpi.model.errors import StyrkortError
 from kpi.model.periods import MONTH_NAMES, Period, parse_period
 
 _FULL_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december")
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}( \d{3})+|\d+)(,\d+)?$")
+_NUMBER = re.compile(r"^[+-]?([0-9]{1,3}( [0-9]{3})+|[0-9]+)(,[0-9]+)?$")  # ASCII digits: \d matches "٤" and "４" too
 _YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: "²²²²" passes str.isdigit but is no year
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2212": "-", "\u2013": "-"})
 
@@ -45,9 +53,9 @@ def parse_number(text: str | float | None) -> tuple[float | None, bool]:
     if percent:
         cleaned = cleaned[:-1].rstrip()
     cleaned = re.sub(r" +", " ", cleaned)
-    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", cleaned):
+    if re.fullmatch(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+", cleaned):
         raise InputError(f"”{text}” går inte att läsa som ett tal: det kan betyda både tusental och decimaler. Skriv 43 000 eller 43,0.")
-    if "," not in cleaned and re.fullmatch(r"[+-]?\d+\.\d+", cleaned):
+    if "," not in cleaned and re.fullmatch(r"[+-]?[0-9]+\.[0-9]+", cleaned):
         cleaned = cleaned.replace(".", ",")  # "17.5" from a program that writes points
     if not _NUMBER.match(cleaned):
         raise InputError(f"”{text}” går inte att läsa som ett tal. Skriv t.ex. 17,1 eller 43 000 eller 92 %.")
@@ -70,7 +78,8 @@ def parse_period_text(text: str) -> Period:
     """'DÅ08 2022', '2022 T2', '2022-DÅ08', 'T2 2022', 'aug 2022', 'augusti 2022', '2022-08'."""
     raw = str(text).strip()
     words = raw.replace("-", " ").split()
-    if len(words) == 2:
+    other_digits = not raw.isascii() and any(c.isdigit() for c in raw if not c.isascii())  # "2022-٠٨", "2022 ０８"
+    if len(words) == 2 and not other_digits:
         year_first = _YEAR.fullmatch(words[0]) is not None
         year, token = (words[0], words[1]) if year_first else (words[1], words[0])
         month = _month_number(token)
