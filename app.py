@@ -12,14 +12,16 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 import streamlit as st
 
 from kpi.model.errors import StyrkortError
 
-st.set_page_config(
-    page_title="Styrkort – Division Nära", page_icon=":material/dashboard:", layout="wide", initial_sidebar_state="auto"
-)
+# The tab icon is our own file, served by our own server: a material icon here would be fetched
+# from fonts.gstatic.com on every page load, a third-party request from a public-sector service.
+FAVICON = Path(__file__).resolve().parent / "ui" / "favicon.png"
+st.set_page_config(page_title="Styrkort – Division Nära", page_icon=FAVICON, layout="wide", initial_sidebar_state="auto")
 
 log = logging.getLogger("styrkort")
 started = time.perf_counter()

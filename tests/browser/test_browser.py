@@ -8,6 +8,8 @@ browser through ``executable_path``; Playwright's own browser download is not us
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from tests.browser.support import SHOTS, no_error_on, open_page, settle, wait_for_text
@@ -27,14 +29,20 @@ PAGES = {
 
 
 @pytest.mark.parametrize("path", list(PAGES))
-def test_every_page_loads_in_chromium(server: str, browser: object, path: str) -> None:
+def test_every_page_loads_in_chromium_and_asks_only_our_own_server(server: str, browser: object, path: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = open_page(browser, f"{server}/{path}")
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="sv-SE")  # type: ignore[attr-defined]
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{server}/{path}")
     wait_for_text(page, PAGES[path])
     settle(page)
     no_error_on(page)
     page.screenshot(path=str(SHOTS / f"{path or 'oversikt'}_1280.png"), full_page=True)  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
+    ours = urlsplit(server).netloc
+    elsewhere = sorted({url for url in asked if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != ours})
+    assert elsewhere == []  # e.g. the tab icon from fonts.gstatic.com: a third-party request
 
 
 def test_changing_the_organisation_and_following_the_copied_link(server: str, browser: object) -> None:

@@ -55,7 +55,10 @@ def test_import_report_preview_confirm_and_undo(copy_server: str, browser: objec
     wait_for_text(page, "2 fel i fel.csv. Inget har lästs in.")
     settle(page)
     no_error_on(page)
-    assert page.get_by_text("en andel mellan 0 och 100 %").count() > 0 or page.locator('[data-testid="stDataFrame"]').count() > 0  # type: ignore[attr-defined]
+    # The report's table draws after its heading: wait for it (on a loaded machine it can take seconds).
+    report = page.locator('[data-testid="stDataFrame"]').or_(page.get_by_text("en andel mellan 0 och 100 %"))  # type: ignore[attr-defined]
+    report.first.wait_for(timeout=30_000)
+    assert report.count() > 0
     page.screenshot(path=str(SHOTS / "import_fel_1280.png"), full_page=True)  # type: ignore[attr-defined]
 
     _upload(page, "utfall.csv", GOOD, tmp_path)
