@@ -21,13 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from deltalake import DeltaTable
-from deltalake.exceptions import DeltaError
 
 from kpi.model.catalogue import CatalogueSet, load_catalogues
+from kpi.model.errors import StoreError
 from kpi.model.periods import canonical
 from kpi.store import demo
-from kpi.store.delta import TABLES, Store
+from kpi.store.delta import TABLES, Store, directory_failure, shown_path
 
 DEMO_AS_OF = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -40,15 +39,28 @@ def copy_data(source: Path, target: Path) -> Path:
     return target
 
 
+def _input(path: Path) -> bytes:
+    """One of the build's input files, as bytes: Polars reads a path as a glob pattern, so a data
+    directory named with ? [ or * would find nothing, or the wrong file."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        reason = "finns inte" if isinstance(error, FileNotFoundError) else "kan inte läsas"
+        raise StoreError(
+            f"Indatafilen {shown_path(path)} {reason}. python -m kpi build-data bygger store/ från datakatalogens build/ "
+            "(published.csv, units.csv, comments.csv) och catalogue/; kontrollera --data eller STYRKORT_DATA."
+        ) from error
+
+
 def read_units(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, schema_overrides={"valid_from": pl.Date, "valid_to": pl.Date, "parent_id": pl.String}).with_columns(
+    return pl.read_csv(_input(path), schema_overrides={"valid_from": pl.Date, "valid_to": pl.Date, "parent_id": pl.String}).with_columns(
         pl.col("is_demo").cast(pl.Boolean)
     )
 
 
 def read_published(path: Path) -> pl.DataFrame:
     frame = pl.read_csv(
-        path,
+        _input(path),
         schema_overrides={"value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64, "decimals": pl.Int8, "as_of": pl.String},
     )
     return frame.with_columns(
@@ -100,21 +112,27 @@ def rebuild_store(data_dir: Path, *, target: Path | None = None, scale: int = 1,
     the second fails), so a failed build or comparison never leaves a half-written store behind.
     """
     store_dir = Path(target or data_dir / "store")
-    store_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.bygge-", dir=store_dir.parent))
+    try:
+        store_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.bygge-", dir=store_dir.parent))
+    except OSError as error:
+        raise directory_failure(store_dir.parent, error) from error
     try:
         built = write_store(data_dir, staging / store_dir.name, scale=scale, years=years)
         if store_dir.is_dir() and same_content(Store(store_dir), built):
             return BuildResult(Store(store_dir), changed=False)
         old = staging / "tidigare"
-        if store_dir.exists():
-            store_dir.rename(old)
         try:
-            built.root.rename(store_dir)
-        except OSError:
-            if old.exists():
-                old.rename(store_dir)
-            raise
+            if store_dir.exists():
+                store_dir.rename(old)
+            try:
+                built.root.rename(store_dir)
+            except OSError:
+                if old.exists():
+                    old.rename(store_dir)
+                raise
+        except OSError as error:
+            raise directory_failure(store_dir.parent, error) from error
         return BuildResult(Store(store_dir), changed=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -136,7 +154,7 @@ def write_store(data_dir: Path, store_dir: Path, *, scale: int = 1, years: range
         store.write("observations", group.drop("as_of"), message=f"Publicerade värden: {document}", as_of=moment)
 
     report_date = datetime(2022, 10, 3, tzinfo=UTC)
-    comments = pl.read_csv(build / "comments.csv").with_columns(pl.lit(False).alias("is_demo"))
+    comments = pl.read_csv(_input(build / "comments.csv")).with_columns(pl.lit(False).alias("is_demo"))
     store.write("comments", comments, message="Analystexter ur delårsrapporten per augusti 2022", as_of=report_date)
 
     follow_ups = [
@@ -160,33 +178,32 @@ def same_content(a: Store, b: Store) -> bool:
     try:
         if [t for t in TABLES if a.exists(t)] != [t for t in TABLES if b.exists(t)]:
             return False
-        return all(_same_table(a.path(t), b.path(t)) for t in TABLES if a.exists(t))
-    except (DeltaError, OSError, pl.exceptions.PolarsError):
+        return all(_same_table(a, b, t) for t in TABLES if a.exists(t))
+    except StoreError:
         return False
 
 
-def _same_table(a: Path, b: Path) -> bool:
-    table_a, table_b = DeltaTable(str(a)), DeltaTable(str(b))
-    if table_a.schema().to_json() != table_b.schema().to_json():
+def _same_table(a: Store, b: Store, table: str) -> bool:
+    # Through the Store, like every other read: a data directory named with å, ä, ö or # compares
+    # as well as any other, and a damaged table is a StoreError, not a library message.
+    if a.schema_json(table) != b.schema_json(table):
         return False
-    commits_a, commits_b = _commits(table_a), _commits(table_b)
+    commits_a, commits_b = _commits(a, table), _commits(b, table)
     if commits_a != commits_b:
         return False
     for version in commits_a:
-        rows_a, rows_b = _rows(a, version), _rows(b, version)
+        rows_a, rows_b = _rows(a, table, version), _rows(b, table, version)
         if rows_a.schema != rows_b.schema or not rows_a.equals(rows_b):
             return False
     return True
 
 
-def _commits(table: DeltaTable) -> dict[int, dict[str, object]]:
+def _commits(store: Store, table: str) -> dict[int, tuple[str, str, str]]:
     """Per version: the operation and Styrkort's commit metadata (not the timestamp)."""
-    return {
-        int(entry["version"]): {k: v for k, v in entry.items() if k == "operation" or k.startswith("styrkort.")}
-        for entry in table.history()
-    }
+    commits = store.history(table).select("version", "operation", "as_of", "message")
+    return {version: (operation, as_of, message) for version, operation, as_of, message in commits.iter_rows()}
 
 
-def _rows(path: Path, version: int) -> pl.DataFrame:
-    frame = pl.read_delta(str(path), version=version)
+def _rows(store: Store, table: str, version: int) -> pl.DataFrame:
+    frame = store.read(table, version=version)
     return frame.sort(frame.columns, nulls_last=True)
