@@ -8,7 +8,6 @@ on entries), so a filter change that has been seen before costs a lookup.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import streamlit as st
 from kpi.evaluation.actions import actions_table, comment_for
 from kpi.evaluation.cache import cached_evaluation, store_fingerprint
 from kpi.evaluation.comparison import compared_units, unit_grid
-from kpi.evaluation.scorecard import DATA_DIR, Dataset, Evaluation, default_period, load_dataset, scorecard
+from kpi.evaluation.scorecard import Dataset, Evaluation, default_period, load_dataset, scorecard
 from kpi.evaluation.series import SeriesKind, measure_series
 from kpi.model.catalogue import Catalogue
 from kpi.model.organisation import TreeUnit, reporting_types_below, tree_order
@@ -29,6 +28,7 @@ from kpi.signals.forecast import Forecast, forecast_for
 from kpi.signals.funnel import Funnel
 from kpi.signals.spc import SpcOptions
 from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel
+from kpi.store import location
 
 ENTRIES = 512
 
@@ -46,7 +46,9 @@ def dataset_and_evaluation() -> tuple[Dataset, Evaluation]:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("STYRKORT_DATA") or DATA_DIR)
+    """The data directory by the rule the command line follows too (``kpi.store.location``): here
+    there is no ``--data``, so ``STYRKORT_DATA``, else the bundled data/."""
+    return location.data_dir()
 
 
 _seen_store: dict[str, str] = {}
