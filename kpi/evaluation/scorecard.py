@@ -19,14 +19,15 @@ from kpi.evaluation.breakdowns import mask_small_numbers, unit_spread, wide_by_s
 from kpi.evaluation.rules import evaluate, measure_table
 from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.changes import RecordedChange, load_changes
-from kpi.model.errors import UnknownOrganisationError
+from kpi.model.errors import StoreError, UnknownOrganisationError
 from kpi.model.periods import Period, parse_period
 from kpi.model.settings import Settings, load_settings
 from kpi.model.view import View
-from kpi.store.delta import Store
+from kpi.store import journal, location
+from kpi.store.delta import Store, shown_path
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = ROOT / "data"
+DATA_DIR = location.BUNDLED_DATA_DIR  # the bundled data/; where to read is location.data_dir()
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,43 @@ class Evaluation:
     measures: pl.DataFrame  # catalogue rows per year
 
 
-def load_dataset(data_dir: Path = DATA_DIR, *, as_of: date | datetime | None = None, settings: Settings | None = None) -> Dataset:
-    """Catalogue and tables; ``as_of`` reads the tables as they stood on that date."""
+def load_dataset(
+    data_dir: Path | None = None, *, as_of: date | datetime | None = None, settings: Settings | None = None
+) -> Dataset:
+    """Catalogue and tables; ``as_of`` reads the tables as they stood on that date.
+
+    ``data_dir`` defaults to the data directory by the one rule the app and the command line
+    share (``kpi.store.location``: ``--data``, then ``STYRKORT_DATA``, then the bundled data/).
+    The tables are read after the import journal is settled (``kpi.store.journal``): an import or
+    undo whose process died is rolled back first, and one still running in another process is
+    read around, so a half-written import is never shown.
+    """
+    data_dir = location.data_dir() if data_dir is None else Path(data_dir)
+    if not data_dir.is_dir():
+        raise StoreError(
+            f"Datakatalogen {shown_path(data_dir)} finns inte. Ange en katalog med catalogue/ och store/ med --data "
+            "eller STYRKORT_DATA."
+        )
+    catalogues = load_catalogues(data_dir / "catalogue")
     store = Store(data_dir / "store")
-    targets = store.read("targets", as_of=as_of)
+    if not store.exists("units"):
+        # Without the unit tree every organisation would be "unknown": say what is really missing.
+        raise StoreError(
+            f"Datakatalogen {shown_path(data_dir)} har ingen tabell enheter ({shown_path(store.path('units'))} saknas). "
+            "Kontrollera att --data eller STYRKORT_DATA pekar på en datakatalog med store/, eller bygg den medföljande "
+            "med python -m kpi build-data."
+        )
+
+    def read(settled: Store) -> tuple[pl.DataFrame, ...]:
+        return tuple(settled.read(t, as_of=as_of) for t in ("targets", "units", "observations", "comments", "actions"))
+
+    (targets, units, observations, comments, actions), _ = journal.read_consistently(store, read)
     return Dataset(
-        catalogues=load_catalogues(data_dir / "catalogue").with_targets(targets.iter_rows(named=True)),
-        units=store.read("units", as_of=as_of),
-        observations=store.read("observations", as_of=as_of),
-        comments=store.read("comments", as_of=as_of),
-        actions=store.read("actions", as_of=as_of),
+        catalogues=catalogues.with_targets(targets.iter_rows(named=True)),
+        units=units,
+        observations=observations,
+        comments=comments,
+        actions=actions,
         settings=settings or load_settings(data_dir / "styrkort.toml"),
         changes=load_changes(data_dir / "catalogue" / "changes.yaml"),
     )

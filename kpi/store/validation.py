@@ -11,7 +11,8 @@ from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.changes import load_changes
 from kpi.model.errors import CatalogueError, StoreError
 from kpi.model.periods import REPORT_KINDS
-from kpi.store.delta import Store
+from kpi.store import journal
+from kpi.store.delta import TABLES, Store, shown_path
 
 _PERIOD_RE = r"^\d{4}-(DÅ04|DÅ08|ÅR|0[1-9]|1[0-2])$"
 
@@ -21,6 +22,7 @@ class Problem:
     table: str
     where: str
     message: str
+    is_error: bool = True  # False: worth saying (an import running right now), not a fault
 
     def __str__(self) -> str:
         return f"{self.table}: {self.where}: {self.message}"
@@ -115,18 +117,59 @@ def validate_tables(catalogues: CatalogueSet, units: pl.DataFrame, observations:
 
 
 def validate_all(data_dir: Path) -> list[Problem]:
-    """Catalogue first; if it loads, every table against it."""
+    """Catalogue first; if it loads, the import journal, then every table against the catalogue.
+
+    The tables are read as every reader reads them (``kpi.store.journal.read_consistently``): an
+    import or undo whose process died is rolled back first and reported, since until then its
+    half-written rows were in the tables; one running right now is noted, and the tables are
+    checked as they stood before it.
+    """
     try:
         catalogues = load_catalogues(data_dir / "catalogue")
     except CatalogueError as exc:
         return [Problem("katalog", "", str(exc))]
     problems = validate_changes(catalogues, data_dir / "catalogue" / "changes.yaml")
     store = Store(data_dir / "store")
+    names = ("units", "observations", "comments", "actions")
     try:
-        tables = {name: store.read(name) for name in ("units", "observations", "comments", "actions")}
+        tables, settled = journal.read_consistently(store, lambda s: {name: s.read(name) for name in names})
+        missing = [TABLES[name].label for name in ("units", "observations") if not store.exists(name)]
     except StoreError as exc:
         return [*problems, Problem("lagring", "", str(exc))]
+    problems += journal_problems(settled)
+    if missing:
+        problems.append(
+            Problem(
+                "lagring",
+                shown_path(store.root),
+                f"tabellen {' och '.join(missing)} saknas; kontrollera --data eller STYRKORT_DATA, eller bygg med python -m kpi build-data",
+            )
+        )
     return problems + validate_tables(catalogues, tables["units"], tables["observations"], tables["comments"], tables["actions"])
+
+
+def journal_problems(settled: journal.Settled) -> list[Problem]:
+    """What the import journal held when the tables were read, in Swedish."""
+    out = []
+    for u in settled.recovered:
+        if u.status == journal.STATUS_WRITING:
+            said = (
+                "avbröts innan den var klar; det som hann skrivas har nu tagits bort och inläsningen är markerad som "
+                "avbruten. Läs in filen igen."
+            )
+        else:
+            said = "avbröts innan den var klar; tabellerna är återställda till som de var före ångringen. Ångra igen vid behov."
+        out.append(Problem("inläsningslogg", u.describe(), said))
+    for u in settled.running:
+        said = f"pågår just nu ({settled.holder}); tabellerna kontrolleras som de var före den."
+        out.append(Problem("inläsningslogg", u.describe(), said, is_error=False))
+    for u in settled.stuck:
+        said = (
+            "avbröts innan den var klar men kan inte återställas här, eftersom datakatalogen inte går att skriva i. "
+            "Tabellerna kontrolleras som de var före den; kör python -m kpi validate med skrivrätt för att återställa."
+        )
+        out.append(Problem("inläsningslogg", u.describe(), said))
+    return out
 
 
 def validate_changes(catalogues: CatalogueSet, path: Path) -> list[Problem]:
