@@ -305,9 +305,13 @@ def failure_kind(error: BaseException) -> str:
         return "missing-table"
     if any(isinstance(link, json.JSONDecodeError | UnicodeDecodeError) for link in _chain(error)) or "json" in lowered:
         return "damaged-log"
-    if isinstance(error, FileNotFoundError) or errno.ENOENT in codes or "not found" in lowered:
+    if isinstance(error, FileNotFoundError) or errno.ENOENT in codes:
         return "missing-file"
-    if any(word in lowered for word in ("parquet", "requested range", "magic", "footer")):
+    if any(word in lowered for word in ("magic", "footer", "corrupt", "requested range")):
+        return "damaged-file"
+    if "not found" in lowered:
+        return "missing-file"
+    if "parquet" in lowered:
         return "damaged-file"
     return "other"
 

@@ -130,10 +130,13 @@ def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
                         f"En annan inläsning pågår ({_holder(handle)}). Inget har ändrats; försök igen om en stund."
                     ) from None
                 time.sleep(0.05)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(log_text(f"{holder}, startad {datetime.now(UTC).astimezone().strftime('%H:%M:%S')}", 400))
-        handle.flush()
+        # The note of who holds the lock is for the message of the one who waits; a full disk
+        # must not stop the import here (its own writes will say so, in Swedish).
+        with contextlib.suppress(OSError):
+            handle.seek(0)
+            handle.truncate()
+            handle.write(log_text(f"{holder}, startad {datetime.now(UTC).astimezone().strftime('%H:%M:%S')}", 400))
+            handle.flush()
         yield
     finally:
         if locked:  # only the holder clears the note of who holds the lock
@@ -141,7 +144,8 @@ def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
                 handle.seek(0)
                 handle.truncate()
                 _unlock(handle)
-        handle.close()
+        with contextlib.suppress(OSError):  # a note that could not be written on a full disk fails again here
+            handle.close()
 
 
 LockState = Literal["taken", "busy", "unavailable"]
