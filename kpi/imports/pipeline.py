@@ -17,8 +17,6 @@ import getpass
 import hashlib
 import json
 import logging
-import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +31,20 @@ from kpi.model.errors import StoreError, StyrkortError
 from kpi.model.formatting import format_number
 from kpi.model.settings import Settings, load_settings
 from kpi.store.delta import TABLES, Store
+from kpi.store.journal import (
+    FILE_NAME_LIMIT,
+    LOCK_NAME,
+    STATUS_ABORTED,
+    STATUS_DONE,
+    STATUS_UNDOING,
+    STATUS_UNDONE,
+    STATUS_WRITING,
+    ImportBusyError,
+    import_lock,
+    log_text,
+    recover,
+    roll_back,
+)
 
 # Sheet → store table, in the order they are written.
 SHEET_TABLES = {"Utfall": "observations", "Mål": "targets", "Kommentarer": "comments", "Åtgärder": "actions"}
@@ -56,14 +68,12 @@ def counted(n: int, table: str, adjective: str) -> str:
 
 
 CHANGE_NEW, CHANGE_CHANGED, CHANGE_SAME = "ny", "ändrad", "oförändrad"
-# The import log's statuses: being written, written, being undone, undone, rolled back after a crash.
-STATUS_WRITING, STATUS_DONE, STATUS_UNDOING, STATUS_UNDONE, STATUS_ABORTED = "pågår", "inläst", "ångras", "ångrad", "avbruten"
+# The import log's statuses, the lock and the recovery of an unfinished import live in
+# kpi.store.journal, so that every reader (the evaluation layer too) can recover before it reads;
+# they are re-exported here under their old names.
+__all__ = ["LOCK_NAME", "STATUS_ABORTED", "STATUS_DONE", "STATUS_UNDOING", "STATUS_UNDONE", "STATUS_WRITING"]
+__all__ += ["ImportBusyError", "import_lock", "recover"]
 _log = logging.getLogger("styrkort")
-LOCK_NAME = ".import.lock"
-
-
-class ImportBusyError(StoreError):
-    """Another import holds the lock."""
 
 
 @dataclass
@@ -269,74 +279,6 @@ def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str, default_s
     ).drop("_exists")
 
 
-# --- the lock -----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
-    """An exclusive lock on the store for one import or undo; waits, then fails with a Swedish message."""
-    path = root / LOCK_NAME
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the duration of the block
-        handle.seek(0)  # Windows locks from the current position: always the first byte
-    except OSError as exc:
-        raise StoreError(
-            f"Datakatalogen {root} går inte att skriva i ({path.name} kan inte öppnas), så inget kan läsas in. "
-            "Kontrollera behörigheten eller välj en skrivbar katalog med STYRKORT_DATA."
-        ) from exc
-    locked = False
-    try:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                _lock(handle)
-                locked = True
-                break
-            except OSError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    who = handle.read().strip() or "någon annan"
-                    raise ImportBusyError(
-                        f"En annan inläsning pågår ({who}). Inget har ändrats; försök igen om en stund."
-                    ) from None
-                time.sleep(0.05)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{holder}, startad {datetime.now(UTC).astimezone().strftime('%H:%M:%S')}")
-        handle.flush()
-        yield
-    finally:
-        if locked:  # only the holder clears the note of who holds the lock
-            with contextlib.suppress(OSError):
-                handle.seek(0)
-                handle.truncate()
-                _unlock(handle)
-        handle.close()
-
-
-def _lock(handle) -> None:  # type: ignore[no-untyped-def]
-    if os.name == "nt":  # pragma: no cover - the server runs on Linux; analysts' Windows CLI uses this
-        import msvcrt
-
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _unlock(handle) -> None:  # type: ignore[no-untyped-def]
-    if os.name == "nt":  # pragma: no cover
-        import msvcrt
-
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 # --- writing ------------------------------------------------------------------------------------
 
 
@@ -347,13 +289,15 @@ def apply(
     if not plan.ok:
         raise StyrkortError("Filen har fel och kan inte läsas in; rätta felen i rapporten först.")
     settings = settings or load_settings(data_dir / "styrkort.toml")
-    user = (user or "").strip() or _default_user()
+    # Names typed by people go into the log and the commit messages on one line each (log_text).
+    user = log_text(user) or _default_user()
+    file_name = log_text(plan.file_name, FILE_NAME_LIMIT) or "namnlös fil"
     moment = now or datetime.now(UTC)
     store = Store(data_dir / "store")
-    with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, {plan.file_name}"):
+    with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, {file_name}"):
         recover(store)
         import_id = _new_import_id(store, moment, plan.file_sha256)
-        message = f"Inläsning {import_id}: {plan.file_name} ({user})"
+        message = f"Inläsning {import_id}: {file_name} ({user})"
         moved = [t for t, v in plan.versions.items() if store.version(t) != v]
         if moved:
             raise StoreError(
@@ -368,7 +312,7 @@ def apply(
         before = {t: store.version(t) for t in writes}
         entry = {
             "import_id": import_id,
-            "file_name": plan.file_name,
+            "file_name": file_name,
             "file_sha256": plan.file_sha256,
             "user": user,
             "imported_at": moment,
@@ -397,37 +341,6 @@ def apply(
     return ImportRecord(import_id, after, plan.summary())
 
 
-def recover(store: Store) -> list[str]:
-    """Roll back what a process that died mid-import or mid-undo left half done; under the lock.
-
-    An import still marked as being written is undone back to its versions before; an undo still
-    marked as running is reverted back to the versions before the undo. Returns the ids handled.
-    """
-    if not store.exists("imports"):
-        return []
-    unfinished = store.read("imports").filter(pl.col("status").is_in([STATUS_WRITING, STATUS_UNDOING]))
-    for entry in unfinished.iter_rows(named=True):
-        if entry["status"] == STATUS_WRITING:
-            _roll_back(store, json.loads(entry["versions_before"]), f"Återställd efter avbruten inläsning {entry['import_id']}")
-            store.write(
-                "imports",
-                pl.DataFrame([{**entry, "status": STATUS_ABORTED}]),
-                message=f"Avbruten inläsning {entry['import_id']} återställd",
-            )
-        else:
-            _roll_back(
-                store,
-                json.loads(entry["undo_versions_before"] or "{}"),
-                f"Återställd efter avbruten ångring av {entry['import_id']}",
-            )
-            store.write(
-                "imports",
-                pl.DataFrame([{**entry, "status": STATUS_DONE}]),
-                message=f"Avbruten ångring av {entry['import_id']} återställd",
-            )
-    return unfinished["import_id"].to_list()
-
-
 def _new_import_id(store: Store, moment: datetime, sha: str) -> str:
     """'20261122-101500-3acc37' (time and file); '-2', '-3' … when the same file comes twice in one second."""
     base = f"{moment.strftime('%Y%m%d-%H%M%S')}-{sha[:6]}"
@@ -439,18 +352,13 @@ def _new_import_id(store: Store, moment: datetime, sha: str) -> str:
     return candidate
 
 
-def _roll_back(store: Store, versions: dict[str, int], message: str) -> None:
-    """Put every table that moved since the given versions back to them, as new versions (history keeps the attempt)."""
-    for table, version in versions.items():
-        if store.version(table) == version:
-            continue
-        frame = store.read(table, version=version) if version >= 0 else pl.DataFrame(schema=TABLES[table].schema)
-        store.write(table, frame, message=message, replace=True)
+# A module-level name, so that a test can stand in for a process that dies before it rolls back.
+_roll_back = roll_back
 
 
 def _default_user() -> str:
     try:
-        return getpass.getuser()
+        return log_text(getpass.getuser()) or "okänd användare"
     except (OSError, KeyError):
         return "okänd användare"
 
@@ -471,7 +379,7 @@ def imports(data_dir: Path) -> pl.DataFrame:
 def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = None, settings: Settings | None = None) -> str:
     """Undo one import (default: the newest not yet undone) as new versions; returns a Swedish receipt."""
     settings = settings or load_settings(data_dir / "styrkort.toml")
-    user = (user or "").strip() or _default_user()
+    user = log_text(user) or _default_user()
     store = Store(data_dir / "store")
     with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, ångra"):
         recover(store)
@@ -529,7 +437,8 @@ def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = Non
                 raise
             _log.exception("Styrkort: undo of %s failed", import_id)
             raise StoreError("Ångringen avbröts av ett oväntat fel; allt är som före ångringen.") from exc
-    return f"Inläsningen {import_id} ({entry['file_name']}, {entry['user']}) är ångrad: {entry['summary']}"
+    shown = f"{log_text(entry['file_name'], FILE_NAME_LIMIT)}, {log_text(entry['user'])}"
+    return f"Inläsningen {import_id} ({shown}) är ångrad: {entry['summary']}"
 
 
 _HISTORY_SCHEMA = {
@@ -547,7 +456,6 @@ def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, se
     store = Store(data_dir / "store")
     if not store.exists("observations"):
         return pl.DataFrame(schema=_HISTORY_SCHEMA)
-    path = str(store.path("observations"))
     key = (
         (pl.col("measure_id") == measure_id)
         & (pl.col("unit_id") == unit_id)
@@ -556,11 +464,11 @@ def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, se
     )
     rows, last = [], None
     for version, as_of, message in store.history("observations").select("version", "as_of", "message").iter_rows():
+        # Through the Store, which reads any data directory (å, ä, ö, # …) and words its failures in Swedish.
         found = (
-            pl.scan_delta(path, version=version)
+            store.read("observations", version=version)
             .filter(key)
             .select("value", "numerator", "denominator", "decimals", "source")
-            .collect()
         )
         state = found.row(0) if found.height else None
         if state != last:
@@ -670,17 +578,19 @@ def log_table(log: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "Inläsning": r["import_id"],
+                # Again when shown: entries stored before names were cleaned, or by another tool,
+                # can no more forge a line than new ones (kpi.store.journal.log_text).
+                "Inläsning": log_text(r["import_id"]),
                 "När": when(r["imported_at"]),
-                "Vem": r["user"],
-                "Fil": r["file_name"],
-                "Ändringar": r["summary"],
+                "Vem": log_text(r["user"]),
+                "Fil": log_text(r["file_name"], FILE_NAME_LIMIT),
+                "Ändringar": log_text(r["summary"], 400),
                 "Status": (
-                    f"ångrad {when(r['undone_at'])} av {r['undone_by']}"
+                    f"ångrad {when(r['undone_at'])} av {log_text(r['undone_by'])}"
                     if r["status"] == STATUS_UNDONE
                     else "avbruten – inget skrevs"
                     if r["status"] == STATUS_ABORTED
-                    else r["status"]
+                    else log_text(r["status"])
                 ),
             }
             for r in log.iter_rows(named=True)
