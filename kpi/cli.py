@@ -1,14 +1,20 @@
 """Command line for analysts and automated checks: ``python -m kpi …``.
 
 Messages are Swedish; bad arguments give one line and exit code 2, failed validation exit 1.
+
+The data directory is found as the dashboard finds it (``kpi.store.location``): ``--data``, else
+``STYRKORT_DATA``, else the bundled data/. Every command settles the import journal before it
+reads or writes (``kpi.store.journal``), so an import whose process died is rolled back first and
+said so. What the storage libraries write (their English messages, a Rust panic printed straight
+to stderr) goes to a log file, never to the terminal (``_log_to_file``).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
+import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,12 +23,15 @@ from typing import Any
 
 import polars as pl
 
-from kpi.evaluation.scorecard import DATA_DIR, SCORECARD_COLUMNS, evaluate_dataset, find_unit, load_dataset, scorecard
-from kpi.model.errors import StyrkortError
+from kpi.evaluation.scorecard import SCORECARD_COLUMNS, evaluate_dataset, find_unit, load_dataset, scorecard
+from kpi.model.errors import StoreError, StyrkortError
 from kpi.model.formatting import format_outcome, format_value
 from kpi.model.periods import parse_period
 from kpi.model.verdicts import ATTAINMENT_LABELS, TREND_LABELS
 from kpi.model.view import SEX_CODES, View
+from kpi.store import journal, location
+from kpi.store.delta import Store, native_output_to_log
+from kpi.store.journal import log_text
 from kpi.texts.display import SCORECARD_HEADINGS
 
 # argparse's own words, in Swedish. argparse looks its messages up through gettext at the moment
@@ -95,7 +104,12 @@ _SEX_HELP = "alla (standard: totalen med kvinnor och män bredvid), kvinnor elle
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m kpi", description="Styrkort: styrmått för Division Nära från kommandoraden.")
-    parser.add_argument("--data", type=Path, default=DATA_DIR, metavar="KATALOG", help="datakatalog (standard: data/)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="KATALOG",
+        help=f"datakatalog (standard: katalogen i {location.ENVIRONMENT_VARIABLE} om den är satt, annars den medföljande data/)",
+    )
     commands = parser.add_subparsers(dest="command", title="kommandon", metavar="KOMMANDO", parser_class=_Parser)
 
     card = commands.add_parser("scorecard", help="skriv ut det utvärderade styrkortet")
@@ -248,6 +262,67 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+_LOG_FILE: dict[str, Path] = {}
+
+
+def _log_to_file() -> None:
+    """Warnings (with the storage libraries' own texts) go to a log file, not the terminal.
+
+    Without a handler Python prints warnings to stderr, in English, with tracebacks. The file is
+    ``$XDG_CACHE_HOME/styrkort/kommandorad.log`` (``~/.cache/…``); if it cannot be written, the
+    details are dropped rather than shown. Left alone when logging is already set up (a test, or a
+    program that calls ``run``).
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "styrkort"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = _CountingFileHandler(cache / "kommandorad.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        _LOG_FILE["path"] = cache / "kommandorad.log"
+    except (OSError, RuntimeError):
+        handler = logging.NullHandler()
+    handler.setLevel(logging.WARNING)
+    root.addHandler(handler)
+
+
+class _CountingFileHandler(logging.FileHandler):
+    """A log file that knows whether this run wrote to it: an error message points there only then."""
+
+    written = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        super().emit(record)
+        type(self).written += 1
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        # A log file that cannot be written (a full disk, often the very error being logged) is
+        # given up silently: logging would otherwise print its own English traceback on stderr.
+        type(self).written -= 1
+
+
+def _details() -> str:
+    return f" Tekniska detaljer finns i {_LOG_FILE['path']}." if _LOG_FILE and _CountingFileHandler.written else ""
+
+
+def _settle(data_dir: Path) -> None:
+    """Before a command reads or writes: roll back an import or undo whose process died (and say
+    so), or note one that is running in another process (the command then reads around it)."""
+    settled = journal.settle(Store(data_dir / "store"))
+    for u in settled.recovered:
+        print(f"Obs: {u.describe()} avbröts innan den var klar; det som hann skrivas är nu återställt.", file=sys.stderr)
+    for u in settled.stuck:
+        print(
+            f"Obs: {u.describe()} avbröts innan den var klar och kan inte återställas eftersom datakatalogen inte går att "
+            "skriva i; tabellerna läses som de var före den.",
+            file=sys.stderr,
+        )
+    for u in settled.running:
+        print(f"Obs: {u.describe()} pågår ({settled.holder}); tabellerna läses som de var före den.", file=sys.stderr)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -256,7 +331,17 @@ def run(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
         print("\nFel: ange ett kommando, t.ex. python -m kpi scorecard --period 2022-DÅ08.", file=sys.stderr)
         return 2
+    # The same rule as the dashboard: --data, else STYRKORT_DATA, else the bundled data/.
+    args.data = location.data_dir(args.data)
+    _log_to_file()
+    with native_output_to_log():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
+        if args.command != "validate":  # validate reports the journal itself
+            _settle(args.data)
         if args.command == "scorecard":
             period = parse_period(args.period)
             as_of = None
@@ -274,12 +359,10 @@ def run(argv: Sequence[str] | None = None) -> int:
             if args.format == "json":
                 print(json.dumps(_records(card), ensure_ascii=False, indent=2))
             elif args.format == "csv":
-                records = _records(card)
-                buffer = io.StringIO()
-                writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(records)
-                print(buffer.getvalue(), end="")
+                from kpi.reports.files import records_csv
+
+                # The same neutralising as every file a spreadsheet opens: a text starting with = + - @ gets a '.
+                print(records_csv(_records(card)), end="")
             else:
                 name = dataset.units.filter(pl.col("unit_id") == unit_id)["name"][0]
                 sex = "" if args.kon == "alla" else f", {args.kon}"
@@ -290,7 +373,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             from kpi.store.validation import validate_all
 
-            problems = validate_all(args.data)
+            found = validate_all(args.data)
+            for note in (p for p in found if not p.is_error):
+                print(f"Obs: {note}")
+            problems = [p for p in found if p.is_error]
             shown: dict[tuple[str, str], int] = {}
             for problem in problems:
                 kind = (problem.table, problem.message)
@@ -341,12 +427,13 @@ def run(argv: Sequence[str] | None = None) -> int:
             from kpi.store.delta import Store
 
             for row in Store(args.data / "store").history(args.table).iter_rows(named=True):
-                print(f"version {row['version']}  {row['as_of'][:10]}  {row['operation']:<6}  {row['message']}")
+                # A commit message names who imported which file: one line each, whatever was typed.
+                print(f"version {row['version']}  {row['as_of'][:10]}  {row['operation']:<6}  {log_text(row['message'], 400)}")
             return 0
         if args.command in ("import", "undo", "imports", "value-history"):
             return _import_commands(args)
     except StyrkortError as exc:
-        print(f"Fel: {exc}", file=sys.stderr)
+        print(f"Fel: {exc}{_details() if isinstance(exc, StoreError) else ''}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and closed early
         return 0
@@ -425,5 +512,6 @@ def _import_commands(args: argparse.Namespace) -> int:
         )
         return 1
     for row in history.iter_rows(named=True):
-        print(f"version {row['version']}  {row['as_of']}  {fmt(row['value'], '', row['decimals'] or 0)}  {row['source']}  ({row['message']})")
+        value = fmt(row["value"], "", row["decimals"] or 0)
+        print(f"version {row['version']}  {row['as_of']}  {value}  {log_text(row['source'], 400)}  ({log_text(row['message'], 400)})")
     return 0

@@ -7,6 +7,7 @@ so an exported comment can never run as a formula.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
@@ -27,11 +28,34 @@ MIME_TYPES: dict[str, str] = {
 }
 FORMAT_NAMES: dict[str, str] = {"pdf": "PDF-rapport", "pptx": "PowerPoint", "xlsx": "Excel"}
 
+
+def neutralised(table: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell of ``table`` neutralised (``kpi.reports.safety``): what each CSV the
+    product writes goes through, whatever its separator."""
+    text_cols = [c for c, t in table.schema.items() if t == pl.String]
+    return table.with_columns(pl.col(c).map_elements(neutralise, return_dtype=pl.String) for c in text_cols)
+
+
 def to_csv(table: pl.DataFrame) -> bytes:
     """Semicolon-separated, decimal comma, UTF-8 with BOM: what Excel in Swedish opens directly."""
-    text_cols = [c for c, t in table.schema.items() if t == pl.String]
-    safe = table.with_columns(pl.col(c).map_elements(neutralise, return_dtype=pl.String) for c in text_cols)
-    return b"\xef\xbb\xbf" + safe.write_csv(separator=";", decimal_comma=True).encode("utf-8")
+    return b"\xef\xbb\xbf" + neutralised(table).write_csv(separator=";", decimal_comma=True).encode("utf-8")
+
+
+def records_csv(records: list[dict[str, object]]) -> str:
+    """Rows as plain CSV for scripts (comma, decimal point, a header of field names, as Python's
+    csv module writes them; ``python -m kpi scorecard --format csv``), with text cells neutralised
+    like every other file: a CSV is opened in a spreadsheet whoever it was written for.
+
+    Lines end in CRLF (RFC 4180): the csv module quotes a field holding a character of the line
+    terminator, so with "\n" alone a carriage return inside a text went out unquoted and a
+    spreadsheet broke the row there."""
+    if not records:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows({k: neutralise(v) if isinstance(v, str) else v for k, v in row.items()} for row in records)
+    return buffer.getvalue()
 
 
 def to_xlsx(table: pl.DataFrame, sheet: str = "Styrkort") -> bytes:
