@@ -86,6 +86,7 @@ class Plan:
     changes: dict[str, pl.DataFrame] = field(default_factory=dict)  # table → rows with a "change" column
     versions: dict[str, int] = field(default_factory=dict)  # table versions the preview was made against
     row_count: int = 0
+    not_read: list[str] = field(default_factory=list)  # what the file holds that is not read, and why (kpi.imports.read)
 
     @property
     def ok(self) -> bool:
@@ -107,7 +108,7 @@ class Plan:
         """'utfall.csv: 12 rader utan fel. 3 nya utfall …' for the page and the command line."""
         rows = "1 rad" if self.row_count == 1 else f"{format_number(self.row_count, 0)} rader"
         summary = self.summary()
-        return f"{self.file_name}: {rows} utan fel. {summary[0].upper()}{summary[1:]}"
+        return f"{self.file_name}: {rows} utan fel. {summary[0].upper()}{summary[1:]}" + "".join(f" {n}" for n in self.not_read)
 
     def summary(self) -> str:
         """'12 nya utfall, 3 ändrade utfall, 1 ny kommentar; 40 rader är oförändrade.'"""
@@ -165,7 +166,7 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
     store = Store(data_dir / "store")
     catalogues = load_catalogues(data_dir / "catalogue")
     checked = check_file(raw, CheckContext(catalogues, store.read("units")))
-    plan = Plan(name, sha, checked.problems, row_count=raw.row_count)
+    plan = Plan(name, sha, checked.problems, row_count=raw.row_count, not_read=raw.not_read)
     if not checked.ok:
         return plan
     for sheet, rows in checked.rows.items():

@@ -800,3 +800,24 @@ def test_a_file_that_is_not_what_its_name_says_gets_a_swedish_message(name: str,
     with pytest.raises(ImportFileError) as refused:
         read_file(name, content, LIMITS, mapping=b"styrm\xc3\xa5tt: {}\nenheter: {}\n")
     assert str(refused.value).startswith(message), str(refused.value)
+
+
+def test_what_is_not_read_is_named_in_the_preview(data: Path) -> None:
+    row = ["med_telefon_samma_dag", "hc_hortlax", "DÅ08 2022", None, "91,5 %"]
+    csv = f"Utfall DÅ08 2022\n{';'.join(UTFALL)}\nmed_telefon_samma_dag;hc_hortlax;DÅ08 2022;;91,5 %;;;\n".encode()
+    book = workbook([Sheet.from_rows("Utfall", [UTFALL, row]), Sheet.from_rows("Anteckningar", [["Att göra: kolla Råneå"]])])
+    for name, content, named in [
+        (
+            "utfall.csv",
+            csv,
+            "utfall.csv, rad 1 läses inte: den står ovanför rubrikraden (rad 2) och räknas som rubrik (”Utfall DÅ08 2022”).",
+        ),
+        (
+            "mall.xlsx",
+            book,
+            "Bladet ”Anteckningar” läses inte: det är inget av mallens blad (Utfall, Mål, Kommentarer, Åtgärder) och har ingen rubrikrad som dem.",
+        ),
+    ]:
+        plan = pipeline.prepare(data, name, content)
+        assert plan.ok, pipeline.report_text(plan)
+        assert plan.sentence().endswith(named)
