@@ -6,6 +6,38 @@ the catalogue and the unit tree, which they get through Pydantic's validation co
 is validated after the ones before it, so ``värde`` can be checked against the measure, period,
 numerator and denominator of its own row. Every failed field becomes one ``Problem`` with sheet,
 row, column, the value found and what was expected; duplicates inside the file are found after.
+
+What a cell says (the rows keep it, so that ``kpi.imports.pipeline.compare`` can apply it to the
+stored row):
+
+* a value: the new value;
+* ``..`` (or ``-``, ``–``): explicitly nothing. In ``värde`` "uppgift saknas"; in an optional
+  column (täljare/nämnare, författare, an action's kommentar, and the Mål columns) it removes
+  what is stored. The rows hold it as ``CLEARED`` (``".."``), never as ``None``;
+* an empty cell, or a column the file leaves out: nothing said (``None``). The stored value is
+  kept, or the row is refused where keeping it would contradict the rest of the row (see the
+  pipeline's rules). The one exception is ``värde``, the figure the row is about: an empty value
+  cell is an error (so a stored figure is never erased by mistake), and a file without the
+  column must give täljare and nämnare of a share, from which the value is computed.
+
+Every field is checked as strictly as the template promises:
+
+* numbers are what a Swedish analyst types (``kpi.imports.swedish``: ASCII digits only, no
+  exponent, inf/nan, underscore or hex); a count (täljare, nämnare, the value of a count
+  measure) is a whole number that is not negative;
+* a share is computable from what is given: täljare and nämnare both or neither (both numbers,
+  or both ``..``), only on a share, nämnare above 0, täljare ≤ nämnare, the value within 0–100 %
+  and consistent with täljare/nämnare to the decimals typed; ``..`` in värde with täljare and
+  nämnare given is a contradiction;
+* stored text is printable: no control characters (a line break only inside a comment, as
+  Excel's Alt+Enter writes it), no invisible format characters such as the bidi overrides
+  U+202A–U+202E and U+2066–U+2069 or zero-width characters, no lone surrogates, private-use or
+  unassigned code points, and bounded length (``MAX_TEXT`` for comments, ``MAX_LINE`` otherwise);
+* years within ``FIRST_YEAR``–``LAST_YEAR``, periods inside the unit's lifetime and followed up
+  for the measure, and one row per key in the file.
+
+What the report shows of a cell is escaped the same way: an invisible character is written
+``[U+202E]``, never reproduced.
 """
 
 from __future__ import annotations
@@ -14,12 +46,14 @@ import functools
 import math
 import operator
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final, Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from kpi.imports.read import RawFile
 from kpi.imports.swedish import parse_number, parse_period_text, parse_sex
@@ -31,8 +65,12 @@ from kpi.model.periods import Period
 _DECIMALS = re.compile(r"[,.](\d+)\s*%?\s*$")
 MAX_ABS_VALUE = 1e12  # larger figures are typing errors (or hostile), never real outcomes
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # years outside are typing errors
-MAX_TEXT = 4000
+MAX_TEXT = 4000  # a comment
+MAX_LINE = 500  # a source, an author, a target's text: one line
 MISSING_MARK = ".."  # "uppgift saknas", typed on purpose (also "-" or "–")
+Cleared = Literal[".."]
+CLEARED: Final[Cleared] = ".."  # what a row holds where the file wrote .. in an optional column
+_MARKS = frozenset({"..", "-", "\u2013", "\u2212"})  # .., hyphen, en dash, minus sign
 ACTION_STATUSES = {
     "ej påbörjad": "ej_påbörjad",
     "ej_påbörjad": "ej_påbörjad",
@@ -85,16 +123,28 @@ class CheckContext:
         self.action_ids = {a.id for y in catalogues.years for a in catalogues.for_year(y).actions}
         self.all_measures = catalogues.all_measure_ids()
         self.period_checks: dict[tuple[str | None, str | None, Period], str] = {}
+        # Remembered per combination: a file repeats the same measures, units and periods many times.
+        self.outcome_periods: dict[tuple[str | None, str | None, str], tuple[str, str]] = {}
+        self._measure_at: dict[tuple[str | None, str | None], Measure | None] = {}
 
     def measures(self, year: int) -> dict[str, Measure]:
         if year not in self._measures:
             self._measures[year] = {m.id: m for m in self.catalogues.for_year(year).measures()}
         return self._measures[year]
 
+    def measure_at(self, measure_id: str | None, period_id: str | None) -> Measure | None:
+        """The measure as the catalogue of the period's year has it (None if unknown or not valid)."""
+        key = (measure_id, period_id)
+        try:
+            return self._measure_at[key]
+        except KeyError:
+            found = self._measure_at[key] = _measure_in_year(self, measure_id, _year(period_id))
+            return found
+
 
 def _ctx(info: ValidationInfo) -> CheckContext:
-    assert isinstance(info.context, CheckContext)
-    return info.context
+    context: CheckContext = info.context  # always one: check_file passes it (no isinstance: called per cell)
+    return context
 
 
 def _text(value: Any) -> str:
@@ -130,6 +180,8 @@ def _parsed_text(text: str) -> tuple[float | None, bool] | str:
 
 
 def _number(value: Any, *, allow_percent: bool = True) -> float | None:
+    if type(value) is float and -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:  # a number cell: the common case (NaN fails)
+        return value
     if isinstance(value, str):
         parsed = _parsed_text(value)
     else:
@@ -258,10 +310,14 @@ class _MeasureAtUnit(_Row):
 
 
 class OutcomeRow(_MeasureAtUnit):
+    """One figure. ``numerator``/``denominator`` are a number, ``CLEARED`` (the file wrote ..) or
+    None (nothing given: the stored ones are kept where they agree with the value); ``value`` is
+    None only where the file wrote .. (an empty cell is refused)."""
+
     period: str = Field(alias="period")
     sex: str = Field("T", alias="kön")
-    numerator: float | None = Field(None, alias="täljare")
-    denominator: float | None = Field(None, alias="nämnare")
+    numerator: float | Cleared | None = Field(None, alias="täljare")
+    denominator: float | Cleared | None = Field(None, alias="nämnare")
     value: float | None = Field(None, alias="värde", validate_default=True)  # checked even when the column is missing
     source: str | None = Field(None, alias="källa")
     typed_decimals: int | None = Field(None, validation_alias="värde")  # as many decimals as were typed
@@ -274,61 +330,103 @@ class OutcomeRow(_MeasureAtUnit):
     @field_validator("period", mode="before")
     @classmethod
     def _period(cls, value: Any, info: ValidationInfo) -> str:
-        ctx, period = _ctx(info), _period(value)
-        for key in ((info.data.get("measure_id"), None, period), (None, info.data.get("unit_id"), period)):
-            verdict = ctx.period_checks.get(key)
-            if verdict is None:
-                verdict = ctx.period_checks[key] = _period_verdict(ctx, *key)
-            if verdict:
-                raise ValueError(verdict)
-        return period.id
+        ctx = _ctx(info)
+        data = info.data
+        remembered = (data.get("measure_id"), data.get("unit_id"), value) if isinstance(value, str) else None
+        if remembered is not None and remembered in ctx.outcome_periods:
+            period_id, verdict = ctx.outcome_periods[remembered]
+        else:
+            period = _period(value)
+            period_id, verdict = period.id, ""
+            for key in ((data.get("measure_id"), None, period), (None, data.get("unit_id"), period)):
+                verdict = ctx.period_checks.get(key)
+                if verdict is None:
+                    verdict = ctx.period_checks[key] = _period_verdict(ctx, *key)
+                if verdict:
+                    break
+            if remembered is not None:
+                ctx.outcome_periods[remembered] = (period_id, verdict)
+        if verdict:
+            raise ValueError(verdict)
+        return period_id
 
     @field_validator("sex", mode="before")
     @classmethod
     def _sex(cls, value: Any, info: ValidationInfo) -> str:
-        try:
-            sex = parse_sex(None if value is None else str(value))
-        except StyrkortError:
-            raise ValueError("Kvinnor, Män eller Totalt (eller K, M, T)") from None
-        measure = _measure_in_year(_ctx(info), info.data.get("measure_id"), _year(info.data.get("period")))
-        if sex != "T" and measure is not None and not measure.split_by_sex:
-            raise ValueError("Totalt: styrmåttet redovisas inte per kön")
+        sex = _sex_of(None if value is None else str(value))
+        if sex is None:
+            raise ValueError("Kvinnor, Män eller Totalt (eller K, M, T)")
+        if sex != "T":
+            measure = _ctx(info).measure_at(info.data.get("measure_id"), info.data.get("period"))
+            if measure is not None and not measure.split_by_sex:
+                raise ValueError("Totalt: styrmåttet redovisas inte per kön")
         return sex
 
     @field_validator("numerator", "denominator", mode="before")
     @classmethod
-    def _count(cls, value: Any, info: ValidationInfo) -> float | None:
-        number = _number(value, allow_percent=False)
-        if number is not None and number < 0:
-            raise ValueError("ett antal som inte är negativt")
-        if info.field_name == "denominator" and number is not None:
-            numerator = info.data.get("numerator")
-            if numerator is not None and numerator > number:
-                raise ValueError(f"en nämnare som är minst lika stor som täljaren ({_show(numerator)})")
+    def _count(cls, value: Any, info: ValidationInfo) -> float | Cleared | None:
+        if value is None and (info.field_name == "numerator" or info.data.get("numerator") is None):
+            return None  # the common case for counts and amounts: nothing given
+        number: float | Cleared | None = _number(value, allow_percent=False)
+        if number is None and _is_mark(value):
+            number = CLEARED
+        if isinstance(number, float):
+            measure = _ctx(info).measure_at(info.data.get("measure_id"), info.data.get("period"))
+            if measure is not None and measure.value_kind is not ValueKind.SHARE:
+                raise ValueError(
+                    f"ingen {'täljare' if info.field_name == 'numerator' else 'nämnare'}: styrmåttet är inte en andel "
+                    f"(det mäts i {measure.unit.value}); lämna kolumnen tom"
+                )
+            if number < 0:
+                raise ValueError("ett antal som inte är negativt")
+            if number != int(number):
+                raise ValueError("ett heltal (ett antal), t.ex. 12")
+        if info.field_name == "denominator" and "numerator" in info.data:  # a numerator in error is reported already
+            numerator = info.data["numerator"]
+            if _state(numerator) != _state(number):
+                missing = "täljare" if numerator is None else "nämnare" if number is None else ""
+                raise PydanticCustomError(
+                    "counts_pair",
+                    "täljare och nämnare: båda eller ingen av dem ({detail})",
+                    {"column": missing or "nämnare", "detail": _pair_detail(numerator, number)},
+                )
+            if isinstance(number, float):
+                if number == 0:
+                    raise ValueError("en nämnare större än 0 (en andel av 0 går inte att räkna ut)")
+                if isinstance(numerator, float) and numerator > number:
+                    raise ValueError(f"en nämnare som är minst lika stor som täljaren ({_show(numerator)})")
         return number
 
     @field_validator("value", mode="before")
     @classmethod
     def _value(cls, value: Any, info: ValidationInfo) -> float | None:
         number = _number(value)
-        measure = _measure_in_year(_ctx(info), info.data.get("measure_id"), _year(info.data.get("period")))
+        measure = _ctx(info).measure_at(info.data.get("measure_id"), info.data.get("period"))
         if measure is None:
             return number
         share = measure.value_kind is ValueKind.SHARE
         if _has_percent(value) and not share:
             raise ValueError(f"ett värde i {measure.unit.value} utan %-tecken (styrmåttet är inte en andel)")
         numerator, denominator = info.data.get("numerator"), info.data.get("denominator")
+        counts = isinstance(numerator, float) and isinstance(denominator, float) and denominator > 0
         if number is None:
-            if share and numerator is not None and denominator:
+            if _is_mark(value):  # "uppgift saknas", on purpose
+                if counts:
+                    raise ValueError(
+                        f"ett värde, eller .. också i täljare och nämnare: täljare och nämnare ger {_show(numerator / denominator * 100, 1)} %"
+                    )
+                return None
+            if share and counts:
                 return numerator / denominator * 100
-            if not _text(value):  # an empty cell would overwrite a stored value by mistake
-                raise ValueError(f"ett värde; skriv {MISSING_MARK} om uppgift saknas")
-            return None
+            raise ValueError(f"ett värde; skriv {MISSING_MARK} om uppgift saknas")  # an empty cell would erase a stored value
         if share and not 0 <= number <= 100:
             raise ValueError("en andel mellan 0 och 100 %")
-        if measure.value_kind is ValueKind.COUNT and number < 0:
-            raise ValueError("ett antal som inte är negativt")
-        if share and numerator is not None and denominator:
+        if measure.value_kind is ValueKind.COUNT:
+            if number < 0:
+                raise ValueError("ett antal som inte är negativt")
+            if number != int(number):
+                raise ValueError("ett heltal: styrmåttet är ett antal")
+        if share and counts:
             decimals = _typed_decimals(value)
             decimals = measure.decimals if decimals is None else decimals
             ratio = numerator / denominator * 100
@@ -339,7 +437,10 @@ class OutcomeRow(_MeasureAtUnit):
     @field_validator("source", mode="before")
     @classmethod
     def _source(cls, value: Any) -> str | None:
-        return _bounded_text(value)
+        text = _bounded_text(value, limit=MAX_LINE)
+        if text == CLEARED:
+            raise ValueError("en källa i klartext; lämna cellen tom så behålls den lagrade källan")
+        return text
 
 
 class TargetRow(_Row):
@@ -347,13 +448,14 @@ class TargetRow(_Row):
     where the catalogue's target is one. Without: the catalogue's own text (kept as it is), "Öka"
     or "Minska" (against the same period the year before, in the measure's direction), or "inget mål".
     Targets that need more than a number (an interval, a change against a base year) are changed
-    in the catalogue, not here."""
+    in the catalogue, not here. Each of text, value, women and men is a value, ``CLEARED`` or None
+    (nothing given), as for Utfall."""
 
     year: int = Field(alias="år")
     measure_id: str = Field(alias="styrmått")
-    value: float | None = Field(None, alias="målvärde")
-    women: float | None = Field(None, alias="mål kvinnor")
-    men: float | None = Field(None, alias="mål män")
+    value: float | Cleared | None = Field(None, alias="målvärde")
+    women: float | Cleared | None = Field(None, alias="mål kvinnor")
+    men: float | Cleared | None = Field(None, alias="mål män")
     text: str | None = Field(None, alias="mål (text)")  # last: judged with the numbers above
 
     @field_validator("year", mode="before")
@@ -378,7 +480,9 @@ class TargetRow(_Row):
 
     @field_validator("value", "women", "men", mode="before")
     @classmethod
-    def _level(cls, value: Any, info: ValidationInfo) -> float | None:
+    def _level(cls, value: Any, info: ValidationInfo) -> float | Cleared | None:
+        if _is_mark(value):
+            return CLEARED
         number = _number(value)
         measure = _measure_in_year(_ctx(info), info.data.get("measure_id"), info.data.get("year"))
         if number is None or measure is None:
@@ -389,7 +493,7 @@ class TargetRow(_Row):
             raise ValueError(f"ett mål utan %-tecken (styrmåttet mäts i {measure.unit.value})")
         if info.field_name in ("women", "men") and not measure.split_by_sex:
             raise ValueError("inget mål per kön: styrmåttet redovisas inte per kön")
-        if info.field_name == "women" and info.data.get("value") is not None:
+        if info.field_name == "women" and isinstance(info.data.get("value"), float):
             raise ValueError("antingen målvärde eller mål kvinnor och mål män, inte båda")
         kind = measure.target.kind
         if kind in ("band", "relative_change"):
@@ -400,31 +504,42 @@ class TargetRow(_Row):
     @field_validator("text", mode="before")
     @classmethod
     def _target_text(cls, value: Any, info: ValidationInfo) -> str | None:
-        text = _bounded_text(value)
+        text = _bounded_text(value, limit=MAX_LINE)
         measure = _measure_in_year(_ctx(info), info.data.get("measure_id"), info.data.get("year"))
-        has_number = info.data.get("value") is not None or info.data.get("women") is not None
-        if measure is None or has_number or not text:
-            return text
-        word = _plain(text)
-        if word == _plain(measure.target.text) or word == "ingetmål":
-            return text
-        if word in _DIRECTION_WORDS:
-            if _DIRECTION_WORDS[word] != measure.direction.value:
-                better = "högre" if measure.direction.value == "higher" else "lägre"
-                raise ValueError(f"ett mål i styrmåttets riktning ({better} är bättre)")
-            return text
-        raise ValueError(
-            "ett målvärde (tal); utan tal: katalogens egen måltext, Öka, Minska eller inget mål"
-            f" (katalogens mål för {info.data.get('year')}: {measure.target.text or 'inget'})"
-        )
+        has_number = isinstance(info.data.get("value"), float) or isinstance(info.data.get("women"), float)
+        numbers_said = info.data.get("value") is not None or info.data.get("women") is not None  # a number or ..
+        if measure is None or has_number or not text or text == CLEARED or not numbers_said:
+            return text  # nothing said about the numbers: judged with the stored ones (kpi.imports.pipeline)
+        problem = target_text_problem(measure, text, info.data["year"])
+        if problem:
+            raise ValueError(problem)
+        return text
 
     @model_validator(mode="after")
     def _complete(self) -> TargetRow:
-        if (self.women is None) != (self.men is None):
-            raise ValueError("mål kvinnor och mål män: antingen båda eller inget")
-        if self.value is None and self.women is None and not self.text:
+        if _state(self.women) != _state(self.men):
+            raise ValueError("mål kvinnor och mål män: antingen båda eller inget (skriv .. i båda för att ta bort dem)")
+        has_number = isinstance(self.value, float) or isinstance(self.women, float)
+        if not has_number and (not self.text or self.text == CLEARED):
             raise ValueError("mål (text) eller målvärde: minst ett av dem")
         return self
+
+
+def target_text_problem(measure: Measure, text: str, year: int) -> str:
+    """What a target without a number must say instead of ``text`` ("" when it may say that): the
+    catalogue's own text, Öka or Minska in the measure's direction, or inget mål."""
+    word = _plain(text)
+    if word == _plain(measure.target.text) or word == "ingetmål":
+        return ""
+    if word in _DIRECTION_WORDS:
+        if _DIRECTION_WORDS[word] != measure.direction.value:
+            better = "högre" if measure.direction.value == "higher" else "lägre"
+            return f"ett mål i styrmåttets riktning ({better} är bättre)"
+        return ""
+    return (
+        "ett målvärde (tal); utan tal: katalogens egen måltext, Öka, Minska eller inget mål"
+        f" (katalogens mål för {year}: {measure.target.text or 'inget'})"
+    )
 
 
 def _plain(text: str) -> str:
@@ -434,7 +549,7 @@ def _plain(text: str) -> str:
 class CommentRow(_MeasureAtUnit):
     period: str = Field(alias="period")
     text: str = Field(alias="kommentar")
-    author: str | None = Field(None, alias="författare")
+    author: str | None = Field(None, alias="författare")  # CLEARED removes the stored author
 
     @field_validator("period", mode="before")
     @classmethod
@@ -448,7 +563,9 @@ class CommentRow(_MeasureAtUnit):
     @field_validator("text", mode="before")
     @classmethod
     def _comment(cls, value: Any) -> str:
-        text = _bounded_text(value)
+        text = _bounded_text(value, limit=MAX_TEXT, multiline=True)
+        if text == CLEARED:
+            raise ValueError("en kommentar (text); en kommentar tas inte bort genom inläsning")
         if not text:
             raise ValueError("en kommentar (text)")
         return text
@@ -456,14 +573,14 @@ class CommentRow(_MeasureAtUnit):
     @field_validator("author", mode="before")
     @classmethod
     def _author(cls, value: Any) -> str | None:
-        return _bounded_text(value)
+        return _bounded_text(value, limit=MAX_LINE)
 
 
 class ActionRow(_Row):
     action_id: str = Field(alias="åtgärd")
     period: str = Field(alias="period")
     status: str = Field(alias="status")
-    comment: str | None = Field(None, alias="kommentar")
+    comment: str | None = Field(None, alias="kommentar")  # CLEARED removes the stored comment
 
     @field_validator("action_id", mode="before")
     @classmethod
@@ -489,7 +606,7 @@ class ActionRow(_Row):
     @field_validator("comment", mode="before")
     @classmethod
     def _comment(cls, value: Any) -> str | None:
-        return _bounded_text(value)
+        return _bounded_text(value, limit=MAX_TEXT, multiline=True)
 
 
 def _has_percent(value: Any) -> bool:
@@ -500,13 +617,97 @@ def _year(period_id: str | None) -> int | None:
     return int(period_id[:4]) if period_id else None
 
 
-def _bounded_text(value: Any) -> str | None:
-    if value is not None and not isinstance(value, (str, int, float)):
+@functools.lru_cache(maxsize=256)
+def _sex_of(text: str | None) -> str | None:
+    """parse_sex, remembered; None when the text is no sex."""
+    try:
+        return parse_sex(text)
+    except StyrkortError:
+        return None
+
+
+def _is_mark(value: Any) -> bool:
+    """Whether a cell says "explicitly nothing" (.., -, –, −)."""
+    return isinstance(value, str) and value.strip() in _MARKS
+
+
+def _state(value: float | Cleared | None) -> str:
+    """'tal', '..' or '' (nothing given): täljare and nämnare, mål kvinnor and mål män come in pairs."""
+    return "" if value is None else MISSING_MARK if value == CLEARED else "tal"
+
+
+def _pair_detail(numerator: float | Cleared | None, denominator: float | Cleared | None) -> str:
+    said = {"": "tom", MISSING_MARK: "..", "tal": "ett tal"}
+    return f"täljaren är {said[_state(numerator)]}, nämnaren {said[_state(denominator)]}"
+
+
+def _bounded_text(value: Any, *, limit: int, multiline: bool = False) -> str | None:
+    """A text cell as stored: None when empty, ``CLEARED`` for .., else the text if it is printable
+    and at most ``limit`` characters long (a ValueError says why not)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text_cell(value, limit, multiline)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("text")
-    text = "" if value is None else str(value).strip()
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"en text på högst {MAX_TEXT} tecken")
-    return text or None
+    if isinstance(value, float):
+        value = str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+    return _text_cell(str(value), limit, multiline)
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_cell(value: str, limit: int, multiline: bool) -> str | None:
+    """_bounded_text of a text, remembered: sources and authors repeat down a file."""
+    text = value.strip()
+    if not text:
+        return None
+    if text in _MARKS:
+        return CLEARED
+    if multiline and "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # Windows and old Mac line ends
+    if len(text) > limit:
+        raise ValueError(f"en text på högst {limit} tecken (fann {len(text)})")
+    why = _unprintable(text, multiline)
+    if why:
+        raise ValueError(why)
+    return text
+
+
+_INVISIBLE = {
+    "Cc": "ett styrtecken",
+    "Cf": "ett osynligt formateringstecken (t.ex. riktningsbyte eller nollbredd)",
+    "Cs": "ett ogiltigt tecken (ett ensamt surrogat)",
+    "Co": "ett tecken för privat bruk",
+    "Cn": "ett tecken som inte finns i Unicode",
+    "Zl": "en radavgränsare",
+    "Zp": "en styckeavgränsare",
+}
+
+
+def _unprintable(text: str, multiline: bool) -> str:
+    """Why the text cannot be stored ("" when it can): its first character that is not printable.
+    Spaces of every kind are fine (a no-break space in "43 000"); a line break only in a comment."""
+    if text.isprintable():
+        return ""
+    for position, char in enumerate(text, start=1):
+        if char.isprintable() or (char == "\n" and multiline):
+            continue
+        category = unicodedata.category(char)
+        if category == "Zs":
+            continue
+        what = "en radbrytning" if char == "\n" else _INVISIBLE.get(category, "ett tecken som inte kan skrivas ut")
+        where = "en text på en rad" if char == "\n" else "en text med bara synliga tecken"
+        return f"{where}: {what}, U+{ord(char):04X}, på plats {position}"
+    return ""
+
+
+def _escaped(text: str) -> str:
+    """A text for the report: every character that is not visible written as [U+XXXX]."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or unicodedata.category(c) == "Zs" else f"[U+{ord(c):04X}]" for c in text
+    )
 
 
 def _show(number: float, decimals: int = 0) -> str:
@@ -552,11 +753,11 @@ class CheckedFile:
 
 def check_file(raw: RawFile, context: CheckContext) -> CheckedFile:
     """Every row of every sheet through its model; duplicates inside the file; problems in file order."""
-    problems = [Problem(c.sheet, c.row, c.column, c.found, c.expected) for c in raw.problems]
+    problems = [Problem(c.sheet, c.row, c.column, _escaped(c.found), c.expected) for c in raw.problems]
     rows: dict[str, list[tuple[int, _Row]]] = {}
     for sheet_name, sheet in raw.sheets.items():
-        label = sheet.problems[0].sheet if sheet.problems else _label(raw, sheet_name)
-        problems += [Problem(c.sheet, c.row, c.column, c.found, c.expected) for c in sheet.problems]
+        label = sheet.problems[0].sheet if sheet.problems else sheet_label(raw, sheet_name)
+        problems += [Problem(c.sheet, c.row, c.column, _escaped(c.found), c.expected) for c in sheet.problems]
         todo = [(n, record) for n, record in sheet.rows if n not in sheet.formula_rows]  # formulas are reported already
         try:
             # The whole sheet in one call: the fast path for a file without errors.
@@ -599,14 +800,20 @@ def _problems(
     out = []
     for item in error.errors(include_url=False):
         field = str(item["loc"][0]) if item["loc"] else ""
-        column = columns.get(field, field) or "raden"
+        column = str((item.get("ctx") or {}).get("column") or columns.get(field, field) or "raden")  # a pair names the cell missing
         found = record.get(column) if item["loc"] else None
-        message = str(item["msg"]).removeprefix("Value error, ")
-        out.append(Problem(sheet, row_number, column, _found(found), _MISSING_TEXT.get(item["type"], message)))
+        expected = _MISSING_TEXT.get(item["type"], str(item["msg"]).removeprefix("Value error, "))
+        if item["loc"] and column not in record and column in _ALL_COLUMNS:
+            expected += f" (kolumnen {column} finns inte i filen)"
+        out.append(Problem(sheet, row_number, column, _found(found), expected))
     return out
 
 
-def _label(raw: RawFile, sheet_name: str) -> str:
+_ALL_COLUMNS = frozenset(c for columns in _FIELD_COLUMNS.values() for c in columns.values())
+
+
+def sheet_label(raw: RawFile, sheet_name: str) -> str:
+    """What messages call a sheet: the file's name for a CSV or Kolada file, else the sheet's."""
     return raw.name.rsplit("/", 1)[-1] if raw.kind in ("csv", "kolada") else sheet_name
 
 
@@ -622,4 +829,4 @@ def _found(value: Any) -> str:
             return "för stort tal" if abs(value) == math.inf else f"{value:.3g}".replace(".", ",")
         text = _show(value, 2)  # as few decimals as the value needs: 43 000, 17,1, 17,25
         return text[:-3] if text.endswith(",00") else text.removesuffix("0")
-    return str(value)[:80]
+    return _escaped(str(value)[:80])

@@ -7,6 +7,35 @@ the store's import lock, as one Delta version per table touched, and records who
 file in the import log; if any write fails, the tables already written are put back. ``undo``
 restores the rows an import changed, from the table versions before it, unless a later import
 changed the same rows. ``value_history`` lists every version of one value.
+
+What a file means for the stored data (``compare``; the cells as ``kpi.imports.check`` reads them):
+
+* Columns a file leaves out, and empty cells in optional columns, keep what is stored, in every
+  table: täljare/nämnare (Utfall), mål (text)/målvärde/mål kvinnor/mål män (Mål), författare
+  (Kommentarer), kommentar (Åtgärder), and the source of an unchanged figure. ``..`` in such a
+  column removes the stored value on purpose. Where keeping a stored value would contradict the
+  row, the row is refused with the reason and nothing is written:
+  - a share whose value changes while täljare and nämnare are not given, when the stored ones do
+    not give the new value (to its typed decimals): "värdet ändras men täljare och nämnare
+    saknas i filen: ange dem, eller skriv .. för att ta bort dem"; likewise a value set to ..
+    while täljare and nämnare are stored;
+  - a target whose numbers change while the stored mål (text) is kept (it belongs to the old
+    target), whose text changes while stored numbers are kept, or that would end up with both a
+    målvärde and mål per kön (one given, the other stored).
+  Columns that are the row's key are never kept: they say which row it is.
+* A missing value replaces a stored one only when the file says so: ``..`` typed in värde (an
+  empty value cell is an error). Kolada's "Missing" or null, or a value left out, is not such a
+  statement: a stored row stays as it is, shown as unchanged with the note
+  ``NOTE_KOLADA_MISSING``; where nothing is stored the row is new and "uppgift saknas".
+* An unchanged figure is the same figure: judged on the value, to the finer of the stored and
+  the new precision (16 and 16,0 are one figure; a stored 10,6537… printed 10,7 and a typed 10,7
+  too). It keeps its stored value, decimals and source (unless the file types a source of its
+  own), so re-typing a published figure with other decimals makes no new version. A changed
+  figure takes the decimals typed (at most two), or the measure's where the cell held a number.
+  A demo figure is always replaced by the file's, since it is no longer demo data.
+* The source: a ``källa`` typed in the file is used; else an unchanged figure (or row, for the
+  other tables) keeps the stored one, and anything new or changed gets "Inläsning av <fil>"
+  (Kolada: the KPI and the municipality, which the reader makes and which count as not typed).
 """
 
 from __future__ import annotations
@@ -17,18 +46,20 @@ import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+import operator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from kpi.imports.check import CheckContext, Problem, check_file
+from kpi.imports.check import CLEARED, CheckContext, Problem, check_file, sheet_label, target_text_problem
 from kpi.imports.read import ImportFileError, Limits, read_file
 from kpi.model.catalogue import CatalogueSet, imported_target, load_catalogues
 from kpi.model.errors import StoreError, StyrkortError
-from kpi.model.formatting import format_number
+from kpi.model.formatting import format_number, format_value
 from kpi.model.settings import Settings, load_settings
 from kpi.store.delta import TABLES, Store
 from kpi.store.journal import (
@@ -104,6 +135,12 @@ class Plan:
     def to_write(self) -> int:
         return sum(c[CHANGE_NEW] + c[CHANGE_CHANGED] for c in (self.counts(t) for t in self.changes))
 
+    @property
+    def notes(self) -> int:
+        """Rows kept as stored although the file has them (Kolada's missing values)."""
+        frame = self.changes.get("observations")
+        return 0 if frame is None or "note" not in frame.columns else frame["note"].is_not_null().sum()
+
     def sentence(self) -> str:
         """'utfall.csv: 12 rader utan fel. 3 nya utfall …' for the page and the command line."""
         rows = "1 rad" if self.row_count == 1 else f"{format_number(self.row_count, 0)} rader"
@@ -123,6 +160,10 @@ class Plan:
         text = ", ".join(parts) if parts else "inga ändringar"
         if same:
             text += f"; {same} {'rad är oförändrad' if same == 1 else 'rader är oförändrade'}"
+        notes = self.notes
+        if notes:
+            kept = "1 värde saknas i Kolada; det lagrade behålls" if notes == 1 else f"{notes} värden saknas i Kolada; de lagrade behålls"
+            text += f" ({kept})"
         return f"{text}."
 
 
@@ -169,14 +210,26 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
     plan = Plan(name, sha, checked.problems, row_count=raw.row_count, not_read=raw.not_read)
     if not checked.ok:
         return plan
+    # Kolada's missing values are Kolada's silence, not an analyst's "..", and its source is made
+    # by the reader, not typed: both only fill in where the stored data has nothing better.
+    from_kolada = raw.kind == "kolada"
+    refused: list[Problem] = []
     for sheet, rows in checked.rows.items():
         if not rows:
             continue
         table = SHEET_TABLES[sheet]
         plan.versions[table] = store.version(table)
-        incoming = _frame(table, [r for _, r in rows], catalogues)
-        changes = compare(store.read(table), incoming, table, default_source=f"Inläsning av {name}")
-        if table == "targets":  # what the dashboard shows today where no target was imported before
+        incoming = _frame(table, rows, catalogues)
+        if from_kolada:
+            incoming = incoming.with_columns(pl.col("source").alias("_default_source"), pl.lit(None, pl.String).alias("source"))
+        changes = compare(
+            store.read(table), incoming, table, default_source=f"Inläsning av {name}", missing_is_explicit=not from_kolada
+        )
+        refused += _refusals(sheet_label(raw, sheet), table, changes, catalogues)
+        if table == "targets":
+            refused += _target_texts(sheet_label(raw, sheet), changes, catalogues)
+        changes = changes.drop("_row", "_refusal")
+        if table == "targets" and not refused:  # what the dashboard shows today where no target was imported before
             measures = [catalogues.for_year(r["year"]).measure(r["measure_id"]) for r in changes.iter_rows(named=True)]
             changes = changes.with_columns(
                 pl.Series("catalogue_text", [m.target.text for m in measures], dtype=pl.String),
@@ -187,6 +240,8 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
                 ),
             )
         plan.changes[table] = changes
+    if refused:  # rows that would contradict what is stored: nothing of the file can be written
+        return Plan(name, sha, refused, row_count=raw.row_count)
     return plan
 
 
@@ -203,41 +258,58 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _frame(table: str, rows: list, catalogues: CatalogueSet) -> pl.DataFrame:
-    """The checked rows as the store table's columns; ``source`` is null where the file gives none."""
-    source = None
-    if table == "observations":
-        records = []
-        for r in rows:
-            decimals = (
-                r.typed_decimals
-                if r.typed_decimals is not None
-                else catalogues.for_year(int(r.period[:4])).measure(r.measure_id).decimals
-            )
-            records.append(
-                (
-                    r.measure_id,
-                    r.unit_id,
-                    r.period,
-                    r.sex,
-                    r.value,
-                    r.numerator,
-                    r.denominator,
-                    decimals,
-                    r.source or source,
-                    False,
-                )
-            )
-        columns = ["measure_id", "unit_id", "period", "sex", "value", "numerator", "denominator", "decimals", "source", "is_demo"]
-        frame = pl.DataFrame(records, schema={c: TABLES[table].schema[c] for c in columns}, orient="row")
-    elif table == "targets":
-        frame = pl.DataFrame([{**r.model_dump(), "source": source} for r in rows])
-    elif table == "comments":
-        frame = pl.DataFrame([{**r.model_dump(), "source": source, "is_demo": False} for r in rows])
-    else:
-        frame = pl.DataFrame([{**r.model_dump(), "source": source} for r in rows])
+# Columns a file may leave out, per table, and what a missing text becomes in the store.
+KEPT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "observations": ("numerator", "denominator"),
+    "targets": ("text", "value", "women", "men"),
+    "comments": ("author",),
+    "actions": ("comment",),
+}
+_EMPTY_TEXT = {"author": "", "comment": ""}  # stored as "" (not null) when there is none, as before
+NOTE_KOLADA_MISSING = "Saknas i Kolada; det lagrade värdet behålls."
+
+
+def _frame(table: str, rows: list[tuple[int, Any]], catalogues: CatalogueSet) -> pl.DataFrame:
+    """The checked rows as the store table's columns, plus ``_row`` (the row in the file) and, for
+    each column a file may leave out, ``_clear_<column>`` (the file wrote ..). In the columns
+    themselves null is "nothing given" (an empty cell or a column left out) or ..; ``source`` is
+    null where the file gives none."""
     spec = TABLES[table]
-    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in spec.schema.items()])
+    kept = KEPT_COLUMNS[table]
+    objects = [r for _, r in rows]
+    columns: dict[str, Sequence[Any]] = {"_row": [n for n, _ in rows]}
+    if table == "observations":
+        names = ("measure_id", "unit_id", "period", "sex", "value", "source", "typed_decimals")
+        columns |= dict(zip(names, zip(*map(operator.attrgetter(*names), objects), strict=True), strict=True))
+        typed = columns.pop("typed_decimals")
+        if None in typed:  # the measure's decimals where the value was not typed as text (a number in Excel, computed)
+            defaults: dict[tuple[str, str], int] = {}
+            for measure_id, period in {(m, p) for m, p, d in zip(columns["measure_id"], columns["period"], typed) if d is None}:
+                defaults[measure_id, period] = catalogues.for_year(int(period[:4])).measure(measure_id).decimals
+            typed = [defaults[m, p] if d is None else d for m, p, d in zip(columns["measure_id"], columns["period"], typed)]
+        columns["decimals"] = typed
+        columns["is_demo"] = [False] * len(objects)
+    else:
+        dumped = [r.model_dump() for r in objects]
+        columns |= {c: [d[c] for d in dumped] for c in spec.schema if c in dumped[0] and c not in kept}
+        if table == "comments":
+            columns["is_demo"] = [False] * len(objects)
+    for c in kept:
+        given = [getattr(r, c) for r in objects]
+        if CLEARED in given:
+            columns[f"_clear_{c}"] = [v == CLEARED for v in given]
+            given = [None if v == CLEARED else v for v in given]
+        else:
+            columns[f"_clear_{c}"] = [False] * len(given)
+        columns[c] = given
+    frame = pl.DataFrame(
+        [pl.Series(c, v, dtype=spec.schema.get(c, pl.Boolean if c.startswith("_clear_") else pl.Int64), strict=False) for c, v in columns.items()]
+    )
+    return frame.select(
+        *[pl.col(c) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in spec.schema.items()],
+        pl.col("_row"),
+        *[pl.col(f"_clear_{c}") for c in kept],
+    )
 
 
 def _compared(table: str) -> list[str]:
@@ -245,30 +317,63 @@ def _compared(table: str) -> list[str]:
     return [c for c in spec.schema if c not in spec.keys and c != "recorded_at"]
 
 
-def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str, default_source: str = "Inläsning") -> pl.DataFrame:
-    """Incoming rows with ``change`` (ny/ändrad/oförändrad) and the old values as ``old_<column>``.
+def compare(
+    current: pl.DataFrame,
+    incoming: pl.DataFrame,
+    table: str,
+    default_source: str = "Inläsning",
+    *,
+    missing_is_explicit: bool = True,
+) -> pl.DataFrame:
+    """Incoming rows merged with the stored ones, with ``change`` (ny/ändrad/oförändrad), the old
+    values as ``old_<column>`` and ``_refusal`` (why the row cannot be written, else null).
 
-    A row without a source of its own keeps the stored source when nothing else in it changes
-    (the same figures from a renamed file are unchanged), and gets ``default_source`` otherwise.
+    The rules (module docstring, "What a file means for the stored data") in one place: columns
+    the file leaves out keep what is stored, or the row is refused; an unchanged figure keeps its
+    value, decimals and source; a missing value that is not explicit never replaces a stored row.
+    ``incoming`` is ``_frame``'s; the helper columns are optional (a plain table frame compares as
+    a file that gives every column). ``missing_is_explicit`` is False for Kolada data.
     """
     spec = TABLES[table]
     compared = _compared(table)
+    kept = KEPT_COLUMNS[table]
+    helpers = [
+        *[pl.lit(False).alias(f"_clear_{c}") for c in kept if f"_clear_{c}" not in incoming.columns],
+        *([pl.lit(None, pl.Int64).alias("_row")] if "_row" not in incoming.columns else []),
+        *([pl.lit(None, pl.String).alias("_default_source")] if "_default_source" not in incoming.columns else []),
+    ]
+    incoming = incoming.with_columns(helpers) if helpers else incoming
     old = current.select(*spec.keys, *[pl.col(c).alias(f"old_{c}") for c in compared], pl.lit(True).alias("_exists"))
     joined = incoming.join(old, on=list(spec.keys), how="left", nulls_equal=True)
-    # Texts the file leaves out keep what is stored: the source when nothing else changes (the same
-    # figures from a renamed file stay unchanged), an action's comment and a comment's author always.
-    kept = {c for c in ("comment", "author") if c in compared}
-    others_same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared if c not in kept | {"source"}])
     exists = pl.col("_exists").is_not_null()
+    fallback = pl.coalesce(pl.col("_default_source"), pl.lit(default_source))
+    # Which columns the file gave, before they are merged with the stored ones.
+    joined = joined.with_columns(pl.col(c).is_not_null().alias(f"_given_{c}") for c in kept)
     joined = joined.with_columns(
-        pl.when(pl.col("source").is_not_null())
-        .then(pl.col("source"))
-        .when(exists & others_same)
-        .then(pl.col("old_source"))
-        .otherwise(pl.lit(default_source))
-        .alias("source"),
-        *[pl.coalesce(c, f"old_{c}", pl.lit("")).alias(c) for c in kept],
+        pl.when(pl.col(f"_given_{c}"))
+        .then(pl.col(c))
+        .when(pl.col(f"_clear_{c}"))
+        .then(pl.lit(_EMPTY_TEXT.get(c)))
+        .when(exists)
+        .then(pl.col(f"old_{c}"))
+        .otherwise(pl.lit(_EMPTY_TEXT.get(c)))
+        .cast(spec.schema[c])
+        .alias(c)
+        for c in kept
     )
+    if table == "observations":
+        joined = _merge_observations(joined, exists, fallback, missing_is_explicit)
+    else:
+        others_same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared if c != "source"])
+        joined = joined.with_columns(
+            pl.when(pl.col("source").is_not_null())
+            .then(pl.col("source"))
+            .when(exists & others_same)
+            .then(pl.col("old_source"))
+            .otherwise(fallback)
+            .alias("source"),
+            (_target_refusal(exists) if table == "targets" else pl.lit(None, pl.String)).alias("_refusal"),
+        )
     same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"old_{c}")) for c in compared])
     return joined.with_columns(
         pl.when(pl.col("_exists").is_null())
@@ -277,7 +382,165 @@ def compare(current: pl.DataFrame, incoming: pl.DataFrame, table: str, default_s
         .then(pl.lit(CHANGE_SAME))
         .otherwise(pl.lit(CHANGE_CHANGED))
         .alias("change")
-    ).drop("_exists")
+    ).drop("_exists", "_default_source", *[f"_{w}_{c}" for c in kept for w in ("given", "clear")])
+
+
+def _merge_observations(joined: pl.DataFrame, exists: pl.Expr, fallback: pl.Expr, missing_is_explicit: bool) -> pl.DataFrame:
+    """Value, decimals, source and the numerator/denominator kept from the store, for outcomes."""
+    value, old_value = pl.col("value"), pl.col("old_value")
+    decimals = pl.col("decimals").cast(pl.Float64)
+    finer = pl.max_horizontal(decimals, pl.coalesce(pl.col("old_decimals").cast(pl.Float64), decimals))
+    # The same figure: equal to the finer of the two precisions (16 and 16,0; a stored 10,6537… and a typed 10,7).
+    value_same = exists & (
+        (value.is_null() & old_value.is_null())
+        | ((value - old_value).abs() <= 0.5 * pl.lit(10.0).pow(-finer) + 1e-9 * (1 + old_value.abs())).fill_null(False)
+    )
+    silent = exists & value.is_null() & pl.lit(not missing_is_explicit)  # Kolada has no value: keep the stored row
+    keep_figure = value_same & ~pl.col("old_is_demo").fill_null(False)  # a demo figure is replaced by a real one
+    numerator, denominator = pl.col("old_numerator"), pl.col("old_denominator")
+    ratio_agrees = (denominator > 0) & (
+        (numerator / denominator * 100 - value).abs() <= 0.5 * pl.lit(10.0).pow(-decimals) + 1e-9
+    )
+    counts_not_given = ~pl.col("_given_numerator") & ~pl.col("_clear_numerator")
+    counts_stay = numerator.is_null() | denominator.is_null() | value_same | (value.is_not_null() & ratio_agrees).fill_null(False)
+    refused = exists & ~silent & counts_not_given & ~counts_stay
+    stored = silent | keep_figure
+    return joined.with_columns(
+        pl.when(stored).then(old_value).otherwise(value).alias("value"),
+        pl.when(stored).then(pl.col("old_decimals")).otherwise(pl.col("decimals")).alias("decimals"),
+        *[pl.when(silent).then(pl.col(f"old_{c}")).otherwise(pl.col(c)).alias(c) for c in ("numerator", "denominator")],
+        pl.when(silent)
+        .then(pl.col("old_source"))
+        .when(pl.col("source").is_not_null())
+        .then(pl.col("source"))
+        .when(keep_figure)
+        .then(pl.col("old_source"))
+        .otherwise(fallback)
+        .alias("source"),
+        pl.when(silent).then(pl.col("old_is_demo")).otherwise(pl.col("is_demo")).alias("is_demo"),
+        pl.when(silent).then(pl.lit(NOTE_KOLADA_MISSING)).otherwise(pl.lit(None, pl.String)).alias("note"),
+        pl.when(refused & value.is_null())
+        .then(pl.lit("counts_without_value"))
+        .when(refused)
+        .then(pl.lit("counts_disagree"))
+        .otherwise(pl.lit(None, pl.String))
+        .alias("_refusal"),
+    )
+
+
+def _target_refusal(exists: pl.Expr) -> pl.Expr:
+    """Why a merged target row would contradict itself (null when it does not)."""
+    numbers = ("value", "women", "men")
+    numbers_changed = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"old_{c}")) for c in numbers])
+    numbers_said = pl.any_horizontal([pl.col(f"_given_{c}") | pl.col(f"_clear_{c}") for c in numbers])
+    text_said = pl.col("_given_text") | pl.col("_clear_text")
+    old_numbers = pl.col("old_value").is_not_null() | pl.col("old_women").is_not_null()
+    return (
+        pl.when(pl.col("value").is_not_null() & pl.col("women").is_not_null())
+        .then(pl.when(pl.col("_given_value")).then(pl.lit("target_sexes_stored")).otherwise(pl.lit("target_value_stored")))
+        .when(exists & ~text_said & pl.col("old_text").is_not_null() & numbers_changed)
+        .then(pl.lit("target_text_stale"))
+        .when(exists & ~numbers_said & old_numbers & pl.col("text").ne_missing(pl.col("old_text")))
+        .then(pl.lit("target_numbers_stale"))
+        .otherwise(pl.lit(None, pl.String))
+    )
+
+
+def _refusals(label: str, table: str, changes: pl.DataFrame, catalogues: CatalogueSet) -> list[Problem]:
+    """The rows ``compare`` refused, as problems with row, column and the reason in Swedish."""
+    refused = changes.filter(pl.col("_refusal").is_not_null()).sort("_row")
+    out = []
+    for r in refused.iter_rows(named=True):
+        year = r["year"] if table == "targets" else int(r["period"][:4])
+        measure = catalogues.for_year(year).measure(r["measure_id"])
+        column, found, expected = _refusal_text(r, measure.unit.value, measure.decimals)
+        out.append(Problem(label, r["_row"] or 0, column, found, expected))
+    return out
+
+
+def _target_texts(label: str, changes: pl.DataFrame, catalogues: CatalogueSet) -> list[Problem]:
+    """Targets left without a number once merged with the stored ones: their text must be one a
+    target without a number may have (the check leaves these to here when the row said nothing
+    about the numbers, since stored numbers may hold)."""
+    out = []
+    without = changes.filter(pl.col("_refusal").is_null() & pl.col("value").is_null() & pl.col("women").is_null())
+    for r in without.iter_rows(named=True):
+        measure = catalogues.for_year(r["year"]).measure(r["measure_id"])
+        problem = target_text_problem(measure, r["text"] or "", r["year"])
+        if problem:
+            out.append(Problem(label, r["_row"] or 0, "mål (text)", r["text"] or "", problem))
+    return out
+
+
+def _refusal_text(r: dict[str, Any], unit: str, decimals: int) -> tuple[str, str, str]:
+    """(column, found, expected) for one refused row."""
+
+    def shown(value: float | None, places: int | None = None) -> str:
+        return format_value(value, unit, decimals if places is None else places)
+
+    def counts(numerator: float | None, denominator: float | None) -> str:
+        return f"{format_number(numerator, 0)}/{format_number(denominator, 0)}"
+
+    def target(text: str | None, value: float | None, women: float | None, men: float | None) -> str:
+        if women is not None or men is not None:
+            return f"K {shown(women, 2)}, M {shown(men, 2)}".replace(",00", "")
+        return shown(value, 2).replace(",00", "") if value is not None else f"”{text}”" if text else "inget"
+
+    code = r["_refusal"]
+    if code == "counts_disagree":
+        stored = counts(r["old_numerator"], r["old_denominator"])
+        return (
+            "täljare",
+            "",
+            f"täljare och nämnare: värdet ändras ({shown(r['old_value'], r['old_decimals'])} → {shown(r['value'], r['decimals'])}) "
+            f"men täljare och nämnare saknas i filen, och de lagrade ({stored}) stämmer inte med det nya värdet; "
+            "ange dem, eller skriv .. för att ta bort dem",
+        )
+    if code == "counts_without_value":
+        stored = counts(r["old_numerator"], r["old_denominator"])
+        return (
+            "täljare",
+            "",
+            f"täljare och nämnare: värdet tas bort (..) men täljare och nämnare saknas i filen, och de lagrade ({stored}) "
+            "skulle stå kvar utan värde; skriv .. också i täljare och nämnare, eller ange värdet",
+        )
+    old = target(None, r["old_value"], r["old_women"], r["old_men"])
+    if code == "target_sexes_stored":
+        return (
+            "mål kvinnor",
+            "",
+            f"mål kvinnor och mål män: målvärde anges, men målen per kön ({old}) finns lagrade och kan inte gälla samtidigt; "
+            "skriv .. i mål kvinnor och mål män för att ta bort dem",
+        )
+    if code == "target_value_stored":
+        return (
+            "målvärde",
+            "",
+            f"målvärde: mål per kön anges, men målvärdet {old} finns lagrat och kan inte gälla samtidigt; "
+            "skriv .. i målvärde för att ta bort det",
+        )
+    new = target(None, r["value"], r["women"], r["men"])
+    if code == "target_text_stale":
+        return (
+            "mål (text)",
+            "",
+            f"mål (text): målets tal ändras ({old} → {new}) men mål (text) saknas i filen, och den lagrade texten "
+            f"”{r['old_text']}” hör till det gamla målet; ange texten, eller skriv .. så görs texten av målets tal",
+        )
+    was = f" (från ”{r['old_text']}”)" if r["old_text"] else ""
+    if r["old_value"] is not None:
+        return (
+            "målvärde",
+            "",
+            f"målvärde: mål (text) ändras till ”{r['text']}”{was} men målvärdet saknas i filen, och det lagrade ({old}) hör "
+            "till det gamla målet; ange målvärdet, eller skriv .. i målvärde för att ta bort det",
+        )
+    return (
+        "mål kvinnor",
+        "",
+        f"mål kvinnor och mål män: mål (text) ändras till ”{r['text']}”{was} men målen per kön saknas i filen, och de "
+        f"lagrade ({old}) hör till det gamla målet; ange dem, eller skriv .. i mål kvinnor och mål män för att ta bort dem",
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -531,6 +794,7 @@ def preview_table(
         .sort("_order")
         .head(limit)
     )
+    notes = "note" in frame.columns and frame["note"].is_not_null().any()  # Kolada's missing values kept as stored
     rows = []
     for r in frame.iter_rows(named=True):
         row: dict[str, object] = {"Ändring": r["change"]}
@@ -554,6 +818,8 @@ def preview_table(
             row["Täljare/nämnare"] = (
                 "" if r["denominator"] is None else f"{format_number(r['numerator'], 0)}/{format_number(r['denominator'], 0)}"
             )
+            if notes:
+                row["Anmärkning"] = r["note"] or ""
         elif table == "targets":
             row["Tidigare"] = (r["catalogue_text"] or "inget mål") if r["change"] == CHANGE_NEW else (r["old_text"] or "")
             row["Nytt mål"] = r["new_text"] or "inget mål"

@@ -628,10 +628,11 @@ def test_kolada_without_a_fitting_mapping_is_explained_in_swedish(
 # --- 6. CSV dialects ------------------------------------------------------------------------------
 
 DIALECT_ROWS = [
-    ("med_telefon_samma_dag", "Öjebyns hälsocentral", "DÅ08 2022", "", "91,5 %"),
-    ("med_telefon_samma_dag", "Råneå hälsocentral", "2022 T2", "Totalt", "88 %"),
-    ("med_triage_digitalen", "Division Nära", "ÅR 2022", "", "43 000"),
-    ("med_digitala_vardbesok", "Älvsbyns hälsocentral", "aug 2022", "Kvinnor", "12,5 %"),
+    ("med_telefon_samma_dag", "Öjebyns hälsocentral", "DÅ08 2022", "", "91,5 %", "", ""),
+    ("med_telefon_samma_dag", "Råneå hälsocentral", "2022 T2", "Totalt", "88 %", "", ""),
+    ("med_triage_digitalen", "Division Nära", "ÅR 2022", "", "43 000", "", ""),
+    # A changed share with stored counts gives its own (empty ones would keep 62/462, which disagree).
+    ("med_digitala_vardbesok", "Älvsbyns hälsocentral", "aug 2022", "Kvinnor", "12,5 %", "50", "400"),
 ]
 
 
@@ -639,7 +640,7 @@ def _dialect(separator: str, encoding: str, quote_all: bool = False) -> bytes:
     def cell(text: str) -> str:
         return f'"{text}"' if quote_all or separator in text else text
 
-    lines = [separator.join(("styrmått", "enhet", "period", "kön", "värde"))]
+    lines = [separator.join(("styrmått", "enhet", "period", "kön", "värde", "täljare", "nämnare"))]
     lines += [separator.join(cell(c) for c in row) for row in DIALECT_ROWS]
     return "\r\n".join(lines).encode(encoding) + b"\r\n"
 
@@ -1015,7 +1016,7 @@ def test_a_date_in_the_period_column_is_read_as_that_month(pristine: Path, templ
     plan = pipeline.prepare(
         pristine,
         "mall.xlsx",
-        fill(template, {"Utfall": [["med_telefon_samma_dag", "hc_hortlax", datetime(2022, 8, 1), None, "90 %"]]}),
+        fill(template, {"Utfall": [["med_telefon_samma_dag", "hc_hortlax", datetime(2022, 8, 1), None, "90 %", "1800", "2000"]]}),
     )
     assert plan.ok, pipeline.report_text(plan)
     assert plan.changes["observations"]["period"].to_list() == ["2022-08"]
