@@ -14,26 +14,41 @@ lowers its own limits before it touches the file:
   the child when it has not answered by then);
 * no core dump (``RLIMIT_CORE`` 0): a child that aborts must not write its memory to disk.
 
-The parent writes one pickle, (file name, content, limits), to the child's stdin; the child
-answers with one pickle on stdout: ("ok", RawFile) or ("error", Swedish message). The parent
-unpickles only the classes a RawFile is made of (``_AnswerUnpickler``), so even a child that went
-wrong cannot make the server run code. A child that dies, is killed by a limit or does not answer
-in time becomes an ``ImportFileError`` in Swedish, never an exception in the server.
+The parent writes one pickle, (file name, content, limits, memory, seconds, overlap), to the
+child's stdin; the child answers with one pickle on stdout: ("ok", RawFile with its rows packed
+as value lists) or ("error", Swedish message). The parent unpickles only the classes a RawFile is
+made of (``_AnswerUnpickler``), so even a child that went wrong cannot make the server run code.
+A child that dies, is killed by a limit or does not answer in time becomes an ``ImportFileError``
+in Swedish, never an exception in the server.
+
+Speed: scanning a sheet's XML in Python takes about as long as calamine's parse of it in Rust, so
+for a sheet of more than 1 MB of XML the child runs both at once (``read_xlsx(overlap=…)``), with
+its address space lowered meanwhile to what is in use plus 16 bytes per byte of that sheet's XML:
+calamine cannot allocate for a cell far out before the scan has seen it. If it tries, Rust aborts
+the child; the parent then reads the file once more with the scan first (``overlap=False``), which
+refuses it with the scan's message. Small sheets, among them every workbook of a few kB built to
+make the reader allocate, are always scanned before calamine starts.
 
 On Windows there is no ``resource`` module: the child runs without limits but still apart.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import io
 import logging
 import math
+import os
 import pickle
+import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from kpi.imports.read import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet, read_xlsx
 
@@ -42,6 +57,7 @@ _BASE_MEMORY = 1_000_000_000  # the interpreter, calamine, the zip and the parse
 _MEMORY_PER_ROW = 10_000  # bytes per row allowed by the limits (calamine's cells, Python's rows)
 _ROOT = Path(__file__).resolve().parents[2]  # the directory holding the kpi package
 _EXIT_MEMORY = 3  # the child ran out of memory in Python code (MemoryError)
+_ROOM_PER_XML_BYTE = 16  # address space per byte of sheet XML while calamine runs beside the scan
 _log = logging.getLogger("styrkort")
 
 
@@ -68,13 +84,12 @@ def limit_message(name: str, memory: int, seconds: float) -> str:
 def read_workbook_isolated(name: str, content: bytes, limits: Limits) -> RawFile:
     """``read_xlsx`` in a child process with memory and time limits; any failure is an ImportFileError."""
     memory, seconds = memory_limit(limits), TIME_LIMIT
-    request = pickle.dumps((name, content, limits, memory, seconds), protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        done = subprocess.run(child_command(), input=request, capture_output=True, timeout=seconds, cwd=_ROOT, check=False)
-    except subprocess.TimeoutExpired as exc:  # run() has killed the child already
-        raise ImportFileError(limit_message(name, memory, seconds)) from exc
-    except OSError as exc:
-        raise ImportFileError(f"Filen {name} kunde inte läsas: läsaren gick inte att starta ({exc.strerror}).") from exc
+    done = _run(name, content, limits, memory, seconds, overlap=True)
+    if done.returncode in (-signal.SIGABRT, _EXIT_MEMORY):
+        # Calamine ran into the lowered limit while the scan of a large sheet was still going:
+        # a cell far out, or a sheet denser than its size suggests. Once more, scan first.
+        _log.info("Workbook reader for %s ran out of room beside the scan (%s); reading again, scan first", name, done.returncode)
+        done = _run(name, content, limits, memory, seconds, overlap=False)
     if done.returncode != 0 or not done.stdout:
         _log.warning(
             "Workbook reader for %s ended with %s: %s", name, done.returncode, done.stderr[-2000:].decode(errors="replace")
@@ -96,16 +111,16 @@ def read_workbook_isolated(name: str, content: bytes, limits: Limits) -> RawFile
 
 # A sheet's rows travel as one tuple of values per row under a single tuple of column names:
 # 100 000 dicts would repeat every key and cost the pickler a memo entry for each.
-_Packed = tuple[RawFile, list[tuple[str, tuple[str, ...], list[int], list[tuple[object, ...]]]]]
+_Packed = tuple[RawFile, list[tuple[str, tuple[str, ...], list[int], list[Any]]]]
 
 
 def _packed(raw: RawFile) -> _Packed:
-    """The RawFile with its rows moved out of the sheets, as (sheet, columns, row numbers, values)."""
+    """The RawFile with its rows moved out of the sheets, as (sheet, columns, row numbers, values);
+    read with ``records=False``, each row is already its list of values in ``sheet.fields``."""
     sheets = []
     for key, sheet in raw.sheets.items():
-        fields = tuple(sheet.rows[0][1]) if sheet.rows else ()
-        sheets.append((key, fields, [n for n, _ in sheet.rows], [tuple(r.values()) for _, r in sheet.rows]))
-        sheet.rows = []
+        sheets.append((key, sheet.fields, [n for n, _ in sheet.rows], [values for _, values in sheet.rows]))
+        sheet.rows, sheet.fields = [], ()
     return raw, sheets
 
 
@@ -131,6 +146,18 @@ _ANSWER_CLASSES: dict[tuple[str, str], type] = {
 }
 
 
+def _run(
+    name: str, content: bytes, limits: Limits, memory: int, seconds: float, *, overlap: bool
+) -> subprocess.CompletedProcess[bytes]:
+    request = pickle.dumps((name, content, limits, memory, seconds, overlap), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        return subprocess.run(child_command(), input=request, capture_output=True, timeout=seconds, cwd=_ROOT, check=False)
+    except subprocess.TimeoutExpired as exc:  # run() has killed the child already
+        raise ImportFileError(limit_message(name, memory, seconds)) from exc
+    except OSError as exc:
+        raise ImportFileError(f"Filen {name} kunde inte läsas: läsaren gick inte att starta ({exc.strerror}).") from exc
+
+
 class _AnswerUnpickler(pickle.Unpickler):
     """Unpickles only the classes in ``_ANSWER_CLASSES``; anything else is refused."""
 
@@ -139,6 +166,36 @@ class _AnswerUnpickler(pickle.Unpickler):
         if found is None:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a RawFile")
         return found
+
+
+def _address_space_for() -> Callable[[int], AbstractContextManager[None]] | None:
+    """For ``read_xlsx``'s overlap: a context that lowers the address space (soft limit) to what is
+    in use plus room for one sheet of so many bytes of XML while calamine parses it beside the
+    scan, and puts it back after the scan. Linux only (/proc/self/statm); elsewhere no overlap."""
+    try:
+        import resource
+
+        page = os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/self/statm") as statm:
+            statm.read()
+    except (ImportError, OSError, ValueError):
+        return None
+
+    @contextlib.contextmanager
+    def lowered(xml_bytes: int) -> Iterator[None]:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm") as statm:
+            in_use = int(statm.read().split()[0]) * page
+        # Calamine and its Python values take about 3 bytes per byte of XML for a dense sheet;
+        # 16 leaves room, and 256 MB covers a thread's stack and malloc arena.
+        soft = in_use + _ROOM_PER_XML_BYTE * xml_bytes + 256_000_000
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        yield  # not in a finally: after a refusal the limit stays low until the process ends
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+    return lowered
 
 
 def _lower_limits(memory: int, seconds: float) -> None:
@@ -165,14 +222,15 @@ def main() -> int:
     answer_to = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not end up in the answer
     try:
-        name, content, limits, memory, seconds = pickle.load(sys.stdin.buffer)  # written by the parent, not by the upload
+        name, content, limits, memory, seconds, overlap = pickle.load(sys.stdin.buffer)  # from the parent, not the upload
     except EOFError:  # nothing asked
         return 0
     _lower_limits(memory, seconds)
     gc.disable()  # the reader makes millions of objects and no cycles (as pipeline._no_gc_pauses)
     try:
         try:
-            answer: tuple[str, object] = ("ok", _packed(read_xlsx(name, content, limits)))
+            raw = read_xlsx(name, content, limits, records=False, overlap=_address_space_for() if overlap else None)
+            answer: tuple[str, object] = ("ok", _packed(raw))
         except ImportFileError as exc:
             answer = ("error", str(exc))
         del content
@@ -185,8 +243,12 @@ def main() -> int:
         answer_to.write(buffer.getbuffer())
         answer_to.flush()
     except MemoryError:
-        return _EXIT_MEMORY
-    return 0
+        code = _EXIT_MEMORY
+    else:
+        code = 0
+    # Without waiting for a calamine thread still parsing a sheet the scan has refused.
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ The rules this module enforces, for every file, not for particular examples:
   so that no upload can take the web server down; inside it, before the cell reader (calamine)
   allocates anything, every sheet's XML is streamed with a real XML parser (expat, with DTDs and
   entity declarations refused) and a sheet whose cells or declared ``<dimension>`` reach beyond
-  the row limit or ``MAX_COLUMNS`` columns is refused, naming the sheet and the cell.
+  the row limit or ``MAX_COLUMNS`` columns is refused, naming the sheet and the cell. (A template
+  sheet of more than 1 MB of XML is parsed by calamine beside its scan, under an address space
+  lowered to what a sheet of that size needs; see ``_scanned_values``.)
 * **Formulas are never evaluated.** Formula cells (``<f>``, shared and array formulas, the cells
   an array formula spills into) and Excel error values (``t="e"``) are found by that same parse,
   whatever the XML's quoting or namespace prefixes, and reported, never read. A number formatted
@@ -55,9 +57,12 @@ import json
 import operator
 import posixpath
 import re
+import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 from xml.parsers import expat
@@ -96,6 +101,9 @@ _ALIASES = {
     "malvarde": "målvärde", "atgard": "åtgärd", "action_id": "åtgärd", "forfattare": "författare",
 }  # fmt: skip
 _MAX_HEADER_SEARCH = 10  # a title row or merged heading above the header is allowed
+# Problems of one kind listed per sheet before the rest are summed up in one line: a file wrong
+# on every row must not cost the server (CSV is read in its process) memory by the gigabyte.
+MAX_REPORTED = 10_000
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 # The widest template sheet has 9 columns (Listor); a sheet may use a few more for notes, but a
 # cell far to the right (XFD3000) would make the cell reader allocate rows × 16 384 cells.
@@ -129,6 +137,7 @@ class RawSheet:
     header_row: int = 0
     columns: dict[int, str] = field(default_factory=dict)  # column index → the template's column name
     not_read: list[str] = field(default_factory=list)  # rows not read, and why (Swedish sentences)
+    fields: tuple[str, ...] = ()  # set when rows hold value lists in this order, not dicts (see read_xlsx)
 
 
 @dataclass
@@ -291,6 +300,8 @@ def _sheet_from_rows(
     *,
     delimiter: str | None = None,
     refused: set[int] | frozenset[int] = frozenset(),
+    records: bool = True,
+    widths: dict[int, int] | None = None,
 ) -> RawSheet:
     """Header detection, unknown and missing columns, rows above the header, rows that do not fit
     the header, and the data rows as dicts.
@@ -357,13 +368,16 @@ def _sheet_from_rows(
         count = len(cells)
         if check_count and (count > header_cells or count < last_named):
             if row_number not in refused and not all(_is_blank(c) for c in cells):  # not an empty row between blocks
-                out.problems.append(_count_problem(label, row_number, cells, header_cells, delimiter))
+                real = widths.get(row_number, count) if widths else count  # a very long row was cut when split
+                out.problems.append(_count_problem(label, row_number, cells, real, header_cells, delimiter))
             continue
         if unnamed:
             stray = [i for i in unnamed if i < count and not _is_blank(cells[i])]
             if stray:
                 if row_number not in refused:
-                    out.problems += [_unnamed_problem(label, row_number, i, cells[i], header_row, last_named) for i in stray]
+                    out.problems.append(
+                        _unnamed_problem(label, row_number, [(i, cells[i]) for i in stray], header_row, last_named)
+                    )
                 continue
         if count < width:
             cells = list(cells) + [None] * (width - count)
@@ -374,19 +388,22 @@ def _sheet_from_rows(
             continue  # empty rows between blocks are allowed
         if refused and row_number in refused:
             continue
-        rows_out.append((row_number, dict(zip(fields, mapped))))
+        rows_out.append((row_number, dict(zip(fields, mapped)) if records else mapped))
+    if not records:
+        out.fields = tuple(fields)
+    out.problems = _capped(out.problems)
     return out
 
 
-def _count_problem(label: str, row: int, cells: list[Any], header_cells: int, delimiter: str) -> Cell:
+def _count_problem(label: str, row: int, cells: list[Any], count: int, header_cells: int, delimiter: str) -> Cell:
     """A CSV row whose cells do not line up with the header: a value would land in the wrong column."""
-    shown = delimiter.join(str(c) for c in cells)
+    shown = delimiter.join(str(c) for c in cells[: header_cells + 1])
     shown = shown if len(shown) <= 80 else shown[:79] + "…"
     word = {";": "semikolon", ",": "komma", "\t": "tabb"}.get(delimiter, delimiter)
     cause = (
         f"En cell som innehåller avgränsaren ({word}), t.ex. ett decimaltal som −0,3 i en kommaseparerad fil eller en text "
         'med semikolon, ska stå inom citattecken ("−0,3")'
-        if len(cells) > header_cells
+        if count > header_cells
         else "Skriv ut alla avgränsare även för tomma celler i slutet av raden"
     )
     return Cell(
@@ -394,21 +411,53 @@ def _count_problem(label: str, row: int, cells: list[Any], header_cells: int, de
         row,
         "raden",
         shown or "tom rad",
-        f"lika många celler som rubrikraden: rad {row} har {len(cells)} celler men rubrikraden har {header_cells}. {cause}",
+        f"lika många celler som rubrikraden: rad {row} har {_thousands(count)} celler men rubrikraden har {header_cells}. {cause}",
     )
 
 
-def _unnamed_problem(label: str, row: int, position: int, value: Any, header_row: int, header_width: int) -> Cell:
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def _unnamed_problem(label: str, row: int, strays: list[tuple[int, Any]], header_row: int, header_width: int) -> Cell:
+    """A row with values in columns without a heading: named at the first, the others listed."""
+    position, value = strays[0]
     letter = _letter(position)
-    last = _letter(header_width - 1).removeprefix("kolumn ")
+    last = _letters(header_width - 1)
+    also = ""
+    if len(strays) > 1:
+        listed = [_letters(p) for p, _ in strays[1:4]]
+        more = len(strays) - 1 - len(listed)
+        also = f" (raden har värden utan rubrik även i kolumn {', '.join(listed)}{f' och {more} kolumner till' if more else ''})"
     return Cell(
         label,
         row,
         letter,
         _shown([value]) or str(value),
         f"en tom cell: {letter} har ingen rubrik i rubrikraden (rad {header_row}, kolumn A–{last}), så värdet skulle inte "
-        "läsas in. Ge kolumnen en av mallens rubriker eller ta bort värdet",
+        f"läsas in{also}. Ge kolumnen en av mallens rubriker eller ta bort värdet",
     )
+
+
+def _capped(problems: list[Cell], more: int = 0, more_row: int = 0) -> list[Cell]:
+    """The first ``MAX_REPORTED`` problems, and one line for the rest (``more`` found but not kept)."""
+    if len(problems) > MAX_REPORTED:
+        more += len(problems) - MAX_REPORTED
+        more_row = problems[MAX_REPORTED].row
+        problems = problems[:MAX_REPORTED]
+    if not more:
+        return problems
+    label = problems[-1].sheet if problems else ""
+    return [
+        *problems,
+        Cell(
+            label,
+            more_row or (problems[-1].row if problems else 1),
+            "raden",
+            f"{more:,} fel till".replace(",", "\u00a0"),
+            "att de första felen rättas först: längre ned finns fler fel av samma slag, som inte räknas upp här",
+        ),
+    ]
 
 
 def _letter(index: int) -> str:
@@ -436,13 +485,26 @@ _CAPITALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PERCENT_FORMATS = {"9", "10"}  # Excel's built-in 0 % and 0,00 %
 
 
-def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
+def read_xlsx(
+    name: str,
+    content: bytes,
+    limits: Limits,
+    *,
+    records: bool = True,
+    overlap: Callable[[int], AbstractContextManager[None]] | None = None,
+) -> RawFile:
     """Values through calamine (Rust, fast); formulas, error values and percent formats found by
     streaming the XML first, which also refuses a sheet reaching beyond the limits before calamine
     allocates it. Meant to run in the child process of ``kpi.imports.isolate``.
 
     A cell holding a formula is reported and its cached result ignored: nothing in the file is
     ever calculated. A number formatted as percent (0,92 shown as 92 %) is read as 92 %.
+
+    ``records=False`` leaves each row as a list of values in the order of ``RawSheet.fields`` (the
+    child's compact form). ``overlap``, given by the child, lets calamine parse a large sheet while
+    it is scanned: ``overlap(xml_bytes)`` is a context that lowers the process's address space to
+    what a sheet of that size can need, so calamine cannot allocate for cells the scan has not yet
+    seen; a sheet it refuses still never reaches calamine's result (see ``_scanned_values``).
     """
     from python_calamine import CalamineWorkbook
 
@@ -479,18 +541,22 @@ def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
         elif key not in other_keys:
             others.append((actual, path, state))
     max_row = limits.max_rows + _MAX_HEADER_SEARCH + _ROW_MARGIN
+    # Every sheet is scanned before calamine reads anything, except a large template sheet when
+    # the child lets calamine parse it beside its scan (``_scanned_values``).
+    large = {s for s, (_, path) in template.items() if overlap is not None and _xml_size(archive, path) >= _OVERLAP_FROM}
     scans = {
         actual: _scan_sheet(archive, path, name, actual, budget, percent_styles, max_row)
-        for actual, path in [*template.values(), *((a, p) for a, p, _ in others)]
+        for actual, path in [*((a, p) for a, p, _ in others), *(template[s] for s in SHEETS if s in template and s not in large)]
     }
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:
-        raise ImportFileError(unreadable) from exc
+    book: list[Any] = []  # opened when a scanned sheet is first read (workbook, styles, shared strings: checked above)
 
     def values_of(actual: str) -> list[list[Any]]:
         try:
-            return book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+            if not book:
+                book.append(CalamineWorkbook.from_filelike(io.BytesIO(content)))
+            return book[0].get_sheet_by_name(actual).to_python(skip_empty_area=False)
+        except MemoryError:
+            raise
         except Exception as exc:
             raise ImportFileError(unreadable) from exc
 
@@ -546,14 +612,17 @@ def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
     for sheet in SHEETS:
         if sheet not in template:
             continue
-        actual = template[sheet][0]
-        values = values_of(actual)
+        actual, path = template[sheet]
+        if sheet in large and overlap is not None:
+            scan_now = partial(_scan_sheet, archive, path, name, actual, budget, percent_styles, max_row)
+            scan, values = _scanned_values(actual, _xml_size(archive, path), scan_now, values_of, overlap)
+        else:
+            scan, values = scans[actual], values_of(actual)
         total += len(values)
         if total > limits.max_rows + _MAX_HEADER_SEARCH * len(SHEETS):
             raise ImportFileError(
                 f"Arbetsboken {name} har fler än {limits.max_rows:,} rader; dela upp den i flera filer.".replace(",", "\u00a0")
             )
-        scan = scans[actual]
         rows: list[tuple[int, list[Any]]] = list(enumerate(values, start=1))  # empty cells are "" until picked
         for row_number, col in scan.percents:
             cells = rows[row_number - 1][1] if row_number <= len(rows) else []
@@ -564,15 +633,65 @@ def read_xlsx(name: str, content: bytes, limits: Limits) -> RawFile:
         for row_number, col, _ in formulas + scan.errors:  # reported below; never read
             if row_number <= len(rows) and col < len(rows[row_number - 1][1]):
                 rows[row_number - 1][1][col] = None
-        raw_sheet = _sheet_from_rows(sheet, rows, actual)
+        raw_sheet = _sheet_from_rows(sheet, rows, actual, records=records)
         raw_sheet.formula_rows = {row for row, _, _ in formulas} | {row for row, _, _ in scan.errors}
         sheets[sheet] = raw_sheet
-        problems += [
-            Cell(actual, row, _column_label(raw_sheet, row, col), found, expected)
-            for row, col, found, expected in [(r, c, f, _FORMULA_EXPECTED) for r, c, f in formulas]
-            + [(r, c, e, _ERROR_EXPECTED) for r, c, e in scan.errors]
-        ]
+        problems += _capped(
+            [
+                Cell(actual, row, _column_label(raw_sheet, row, col), found, expected)
+                for row, col, found, expected in [(r, c, f, _FORMULA_EXPECTED) for r, c, f in formulas]
+                + [(r, c, e, _ERROR_EXPECTED) for r, c, e in scan.errors]
+            ],
+            scan.more,
+            scan.more_row,
+        )
     return RawFile(name, "xlsx", sheets, problems, skipped)
+
+
+_OVERLAP_FROM = 1_000_000  # bytes of sheet XML: a smaller sheet is scanned before calamine starts on it
+
+
+def _xml_size(archive: zipfile.ZipFile, path: str) -> int:
+    """What a part can really unpack to, not only what its header claims (a legitimate sheet
+    compresses about ten times; a header claiming more than fifty is not believed)."""
+    info = archive.getinfo(path)
+    return min(info.file_size, info.compress_size * 50)
+
+
+def _scanned_values(
+    sheet: str,
+    size: int,
+    scan: Callable[[], _Scan],
+    values_of: Callable[[str], list[list[Any]]],
+    overlap: Callable[[int], AbstractContextManager[None]],
+) -> tuple[_Scan, list[list[Any]]]:
+    """A sheet's scan and calamine's values for it.
+
+    Scanning (Python, expat) and calamine's parse (Rust, without the GIL) take about as long, so a
+    large sheet gets both at once: calamine in a thread, under the lowered address space of
+    ``overlap``. If the scan refuses the sheet, the exception leaves here with the limit still low
+    and calamine's work is dropped with the process; if calamine hits the limit in Rust, the
+    process aborts and ``kpi.imports.isolate`` reads the file again, scan first. A small sheet,
+    which is what a hostile workbook of a few kB is, is always scanned before calamine starts."""
+    box: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            box["values"] = values_of(sheet)
+        except Exception as exc:  # noqa: BLE001 -- handed to the scanning thread below, raised there
+            box["error"] = exc
+
+    reader = threading.Thread(target=read, name=f"calamine {sheet}", daemon=True)
+    with overlap(size):
+        reader.start()
+        found = scan()
+    reader.join()
+    error = box.get("error")
+    if isinstance(error, MemoryError):  # too big for the lowered limit, not for the real one
+        return found, values_of(sheet)
+    if error is not None:
+        raise error
+    return found, box["values"]
 
 
 def _sheet_kind(rows: list[tuple[int, list[Any]]]) -> tuple[str | None, int]:
@@ -756,6 +875,15 @@ class _Scan:
     errors: list[list[Any]] = field(default_factory=list)  # [row, col, error value]
     percents: list[tuple[int, int]] = field(default_factory=list)
     arrays: list[tuple[tuple[int, int, int, int], list[Any]]] = field(default_factory=list)  # (range, formula entry)
+    more: int = 0  # formulas and error values beyond MAX_REPORTED: counted, not listed (the file is refused anyway)
+    more_row: int = 0
+
+    def keep(self, entries: list[Any], entry: Any) -> None:
+        if len(entries) < MAX_REPORTED:
+            entries.append(entry)
+        else:
+            self.more += 1
+            self.more_row = self.more_row or entry[0]
 
 
 def _scan_sheet(
@@ -850,7 +978,7 @@ def _scan_sheet(
         error = None
         if values.get("t") == "e":
             error = [row, col, "#FEL"]
-            scan.errors.append(error)
+            scan.keep(scan.errors, error)
         if percent_styles and values.get("s") in percent_styles:
             scan.percents.append((row, col))
 
@@ -875,14 +1003,17 @@ def _scan_sheet(
         elif kind == "f":
             values = dict(zip(attrs[0::2], attrs[1::2], strict=True))
             entry = [row, col, ""]
-            scan.formulas.append(entry)
             if error is not None and error[0] == row and error[1] == col:  # a formula's error: the formula is reported
-                scan.errors.remove(error)
+                if scan.errors and scan.errors[-1] is error:
+                    scan.errors.pop()
+                else:
+                    scan.more -= 1
                 error = None
+            scan.keep(scan.formulas, entry)
             if values.get("t") in ("array", "dataTable"):  # the other cells of its range hold only cached results
                 first, _, last = (values.get("ref") or "").replace("$", "").partition(":")
                 spill = (*position(first), *position(last or first)) if first else (row, col, row, col)
-                scan.arrays.append((spill, entry))
+                scan.keep(scan.arrays, (spill, entry))
             collect(entry)
         elif kind == "dimension":
             declared = dict(zip(attrs[0::2], attrs[1::2], strict=True)).get("ref", "")
@@ -937,6 +1068,8 @@ def _array_cells(scan: _Scan, rows: list[tuple[int, list[Any]]]) -> list[tuple[i
             for c in range(min(c1, c2), min(max(c1, c2), len(cells) - 1) + 1):
                 if (r, c) != (row, col) and not _is_blank(cells[c]):
                     out.append((r, c, f"{{={text[:60]}}}"))
+                    if len(out) > MAX_REPORTED:  # enough to refuse the file; the rest is never read either
+                        return out
     return out
 
 
@@ -1010,7 +1143,8 @@ def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
             f"Filen {name} har ingen avgränsare i rubrikraden; kolumnerna ska skiljas med semikolon eller komma."
         )
     header_width = len(_split_line(header_line, delimiter))
-    rows, issues = _split_records(lines, delimiter, header_width, _CONTROL.search(text) is not None)
+    split = _split_records(lines, delimiter, header_width, _CONTROL.search(text) is not None)
+    rows, issues = split.rows, split.issues
     if len(rows) > limits.max_rows + _MAX_HEADER_SEARCH:
         raise ImportFileError(
             f"Filen {name} har {len(rows) - 1:,} rader; högst {limits.max_rows:,} kan läsas in åt gången.".replace(",", "\u00a0")
@@ -1028,7 +1162,7 @@ def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
             raise ImportFileError(message)
         # A broken quote or a control character may be what hides the header: name them too.
         cells = [Cell(label, i.row, _letter(i.col), i.found, i.expected) for i in issues]
-        return RawFile(name, "csv", {}, [Cell(label, 0, "filen", "", message), *cells])
+        return RawFile(name, "csv", {}, [Cell(label, 0, "filen", "", message), *_capped(cells, split.dropped, split.dropped_row)])
     found = _find_header(sheet, rows)
     header_row, columns = (rows[found[0]][0], dict(enumerate(found[1]))) if found else (0, {})
     kept = [
@@ -1038,46 +1172,80 @@ def read_csv(name: str, content: bytes, limits: Limits) -> RawFile:
         or i.spans[1]
         or not (i.row > header_row > 0 and columns.get(i.col) in _FREE_TEXT)
     ]
-    out = _sheet_from_rows(sheet, rows, label, delimiter=delimiter, refused={i.record for i in kept})
-    out.problems += [Cell(label, i.row, _column_label(out, i.row, i.col), i.found, i.expected) for i in kept]
+    refused = {i.record for i in kept} | split.refused
+    out = _sheet_from_rows(sheet, rows, label, delimiter=delimiter, refused=refused, widths=split.widths)
+    found_cells = [Cell(label, i.row, _column_label(out, i.row, i.col), i.found, i.expected) for i in kept]
+    out.problems += _capped(found_cells, split.dropped, split.dropped_row)
     return RawFile(name, "csv", {sheet: out})
 
 
-def _split_records(
-    lines: list[str], delimiter: str, header_width: int, controls: bool
-) -> tuple[list[tuple[int, list[str]]], list[_Issue]]:
-    """The rows of a CSV text as (line where the row starts, cells), and every problem met.
+@dataclass
+class _Split:
+    """A CSV text split into rows: (line where the row starts, cells), the problems met (at most
+    ``MAX_REPORTED``, then only counted), and the real cell count of rows cut short."""
+
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    issues: list[_Issue] = field(default_factory=list)
+    dropped: int = 0  # problems found beyond MAX_REPORTED
+    dropped_row: int = 0  # where the first of them is
+    widths: dict[int, int] = field(default_factory=dict)  # row → its cell count, where the cells were cut
+    refused: set[int] = field(default_factory=set)  # rows of the problems only counted: not read either
+
+    def add(self, issue: _Issue) -> None:
+        if len(self.issues) < MAX_REPORTED:
+            self.issues.append(issue)
+        else:
+            self.dropped += 1
+            self.dropped_row = self.dropped_row or issue.row
+            self.refused.add(issue.record)
+
+
+def _split_records(lines: list[str], delimiter: str, header_width: int, controls: bool) -> _Split:
+    """The rows of a CSV text, and every problem met.
 
     A line without a quote is split as it is (the fast path); a line with one goes through the
     quote rules of RFC 4180 as Excel writes them: a cell starting with ``"`` runs to the next
     single ``"`` (``""`` is a quote inside the cell), across line breaks if need be. Quotes
-    inside an unquoted cell are text."""
-    rows: list[tuple[int, list[str]]] = []
-    issues: list[_Issue] = []
+    inside an unquoted cell are text. A row is never split into more than a few cells past the
+    header's width (it is refused for its count anyway): 25 MB of semicolons must not become
+    25 million cells in the server's memory."""
+    out = _Split()
+    cut = max(header_width, MAX_COLUMNS) + 1  # cells kept of a row with more
     long = MAX_CELL_CHARS
     count = len(lines)
     index = 0
     while index < count:
         line = lines[index]
         if '"' not in line:
-            cells = line.split(delimiter)
+            cells = line.split(delimiter, cut)
+            if len(cells) > cut:  # the last "cell" is the rest of the line: counted, not checked
+                out.widths[index + 1] = line.count(delimiter) + 1
+                line = line[: len(line) - len(cells[-1])]
+                cells[-1] = ""
             if len(line) > long or (controls and _CONTROL.search(line)):
-                _check_cells(index + 1, cells, issues)
-            rows.append((index + 1, cells))
+                _check_cells(index + 1, cells, out)
+            out.rows.append((index + 1, cells))
             index += 1
             continue
-        cells, last, found = _quoted_record(lines, index, delimiter, header_width)
-        issues += found
+        cells, last, found = _quoted_record(lines, index, delimiter, header_width, cut)
+        for issue in found:
+            out.add(issue)
+        if len(cells) > cut:
+            out.widths[index + 1] = len(cells)
+            del cells[cut + 1 :]
         if any(len(c) > long for c in cells) or (controls and any(_CONTROL.search(c) for c in cells)):
-            _check_cells(index + 1, cells, issues)
-        rows.append((index + 1, cells))
+            _check_cells(index + 1, cells, out)
+        out.rows.append((index + 1, cells))
         index = last + 1
-    return rows, issues
+    return out
 
 
-def _quoted_record(lines: list[str], first: int, delimiter: str, header_width: int) -> tuple[list[str], int, list[_Issue]]:
+def _quoted_record(
+    lines: list[str], first: int, delimiter: str, header_width: int, cut: int = 0
+) -> tuple[list[str], int, list[_Issue]]:
     """One row that holds a quote, from ``lines[first]``: its cells, the index of its last line,
-    and any broken quote, each named at the line where the quote opened."""
+    and any broken quote, each named at the line where the quote opened. Past ``cut`` cells the
+    rest of the line is counted, not kept: the row is refused for its count."""
     cells: list[str] = []
     issues: list[_Issue] = []
     record = first + 1
@@ -1167,13 +1335,16 @@ def _quoted_record(lines: list[str], first: int, delimiter: str, header_width: i
             return cells, at, issues
         cells.append(line[pos:end])
         pos = end + 1
+        if cut and len(cells) > cut:  # as many more cells as delimiters left on the line, at least
+            cells += [""] * (line.count(delimiter, pos) + 1)
+            return cells, at, issues
 
 
-def _check_cells(row: int, cells: list[str], issues: list[_Issue]) -> None:
+def _check_cells(row: int, cells: list[str], out: _Split) -> None:
     """Cells too long for a spreadsheet, and control characters, each named by row and column."""
     for col, cell in enumerate(cells):
         if len(cell) > MAX_CELL_CHARS:
-            issues.append(
+            out.add(
                 _Issue(
                     row,
                     row,
@@ -1186,7 +1357,7 @@ def _check_cells(row: int, cells: list[str], issues: list[_Issue]) -> None:
         if found:
             code = ord(found.group())
             what = f"[U+{code:04X}]" + (f" ({_CONTROL_NAMES[code]})" if code in _CONTROL_NAMES else "")
-            issues.append(
+            out.add(
                 _Issue(
                     row,
                     row,

@@ -38,6 +38,7 @@ from kpi.imports.read import (
     COLUMNS,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
+    MAX_REPORTED,
     SHEETS,
     ImportFileError,
     Limits,
@@ -201,9 +202,17 @@ def test_a_workbook_value_in_a_column_without_a_heading_is_refused_naming_the_ce
     sheet, strays, good = case
     raw = read_xlsx("mall.xlsx", workbook([sheet]), LIMITS)
     found = problems(raw)
-    assert {(row, column) for _, row, column, _, _ in found} == {(row, f"kolumn {letters(col)}") for row, col in strays}
+    by_row: dict[int, list[int]] = {}
+    for row, col in sorted(strays):
+        by_row.setdefault(row, []).append(col)
+    # One line per row, at its first value without a heading, listing the others.
+    assert {(row, column) for _, row, column, _, _ in found} == {
+        (row, f"kolumn {letters(cols[0])}") for row, cols in by_row.items()
+    }
     for _, row, column, _, expected in found:
         assert expected.startswith(f"en tom cell: {column} har ingen rubrik i rubrikraden (rad 1")
+        for col in by_row[row][1:]:
+            assert letters(col) in expected.split("även i kolumn")[1]
     read = dict(raw.sheets["Utfall"].rows)
     assert set(read) == set(good)  # the rows with a stray value are not read
     for number, values in good.items():
@@ -471,6 +480,28 @@ def test_the_answer_is_unpickled_with_only_the_classes_of_a_rawfile() -> None:
     for hostile in (os.system, print, eval, zipfile.ZipFile):
         with pytest.raises(pickle.UnpicklingError):
             isolate._AnswerUnpickler(io.BytesIO(pickle.dumps(hostile))).load()
+
+
+LARGE_ROWS = [[f"med_{i}", "hc_hortlax", "DÅ08 2022", "Totalt", i, i, i + 1, f"Delårsrapport, rad {i}"] for i in range(25_000)]
+LARGE = workbook([Sheet.from_rows("Utfall", [UTFALL, *LARGE_ROWS])])
+
+
+def test_a_large_sheet_read_beside_its_scan_reads_as_when_scanned_first() -> None:
+    sheet_xml = zipfile.ZipFile(io.BytesIO(LARGE)).getinfo("xl/worksheets/sheet1.xml").file_size
+    assert sheet_xml > 1_000_000  # large enough for calamine to start beside the scan in the child
+    assert (
+        read_file("mall.xlsx", LARGE, LIMITS).sheets["Utfall"].rows == read_xlsx("mall.xlsx", LARGE, LIMITS).sheets["Utfall"].rows
+    )
+
+
+@pytest.mark.parametrize(("row", "col"), [(25_002, 16383), (300_000, 0), (25_002, MAX_COLUMNS)], ids=["XFD", "row-300000", "AG"])
+def test_a_far_cell_at_the_end_of_a_large_sheet_is_refused_however_the_race_goes(row: int, col: int) -> None:
+    """Calamine parses beside the scan here: it either aborts against the lowered address space
+    (XFD: 25 000 × 16 384 cells), and the file is read again scan first, or the scan refuses first."""
+    sheet = Sheet.from_rows("Utfall", [UTFALL, *LARGE_ROWS])
+    sheet.rows[row] = {col: 1}
+    with pytest.raises(ImportFileError, match=f"bladet ”Utfall” har en cell i {letters(col)}{row}, utanför det område"):
+        read_file("mall.xlsx", workbook([sheet]), LIMITS)
 
 
 @pytest.fixture(scope="module")
@@ -753,6 +784,35 @@ def test_csv_problems_reach_the_report_with_row_and_column(data: Path) -> None:
     content = f"{';'.join(UTFALL)}\nmed_telefon_samma_dag;hc_hortlax;DÅ08 2022;;9\x001 %;;;\n".encode()
     plan = pipeline.prepare(data, "utfall.csv", content)
     assert [(p.sheet, p.row, p.column) for p in plan.problems] == [("utfall.csv", 2, "värde")] and plan.changes == {}
+
+
+# --- a file wrong everywhere costs no more than a file wrong once -----------------------------------
+
+
+def test_a_csv_wrong_on_every_row_lists_the_first_errors_and_counts_the_rest() -> None:
+    body = "".join(f"med_x;hc_{i}\x01;DÅ08 2022;;1\x02;;;\n" for i in range(MAX_REPORTED))  # two per row
+    raw = read_csv("utfall.csv", f"{';'.join(UTFALL)}\n{body}".encode(), LIMITS)
+    found = problems(raw)
+    assert len(found) == MAX_REPORTED + 1 and csv_rows(raw) == {}
+    summary = next(p for p in found if p[2] == "raden")
+    assert summary[3] == f"{MAX_REPORTED:,} fel till".replace(",", NBSP) and summary[1] == MAX_REPORTED // 2 + 2
+
+
+def test_a_csv_line_of_millions_of_delimiters_is_refused_with_its_count_without_splitting_it_all() -> None:
+    content = f"{';'.join(UTFALL)}\nmed_x;hc_a;DÅ08 2022;;12{';' * 2_000_000}\n".encode()
+    raw = read_csv("utfall.csv", content, LIMITS)
+    ((_, row, column, found, expected),) = problems(raw)
+    assert (row, column) == (2, "raden") and len(found) <= 80
+    assert f"rad 2 har 2{NBSP}000{NBSP}005 celler men rubrikraden har 8" in expected
+
+
+def test_a_workbook_of_formulas_lists_the_first_and_counts_the_rest() -> None:
+    rows = [["med_x", "hc_a", "DÅ08 2022", None, C(1, formula="1"), C(1, formula="1")] for _ in range(MAX_REPORTED)]
+    raw = read_xlsx("mall.xlsx", workbook([Sheet.from_rows("Utfall", [UTFALL, *rows])]), LIMITS)
+    found = problems(raw)
+    assert len(found) == MAX_REPORTED + 1
+    ((_, row, _, shown, _),) = [p for p in found if p[2] == "raden"]
+    assert (row, shown) == (MAX_REPORTED // 2 + 2, f"{MAX_REPORTED:,} fel till".replace(",", NBSP))
 
 
 # --- files that are not what their name says ------------------------------------------------------
