@@ -384,11 +384,12 @@ class OutcomeRow(_MeasureAtUnit):
         if info.field_name == "denominator" and "numerator" in info.data:  # a numerator in error is reported already
             numerator = info.data["numerator"]
             if _state(numerator) != _state(number):
-                missing = "täljare" if numerator is None else "nämnare" if number is None else ""
+                # The cell that lacks what the other has: the empty one, else the one without a number.
+                lacking = "täljare" if numerator is None or (number is not None and numerator == CLEARED) else "nämnare"
                 raise PydanticCustomError(
                     "counts_pair",
                     "täljare och nämnare: båda eller ingen av dem ({detail})",
-                    {"column": missing or "nämnare", "detail": _pair_detail(numerator, number)},
+                    {"column": lacking, "detail": _pair_detail(numerator, number)},
                 )
             if isinstance(number, float):
                 if number == 0:

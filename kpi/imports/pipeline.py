@@ -241,7 +241,7 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
             )
         plan.changes[table] = changes
     if refused:  # rows that would contradict what is stored: nothing of the file can be written
-        return Plan(name, sha, refused, row_count=raw.row_count)
+        return Plan(name, sha, refused, row_count=raw.row_count, not_read=plan.not_read)
     return plan
 
 
