@@ -870,7 +870,7 @@ def _percent_styles(archive: zipfile.ZipFile, path: str, name: str, budget: _Bud
 class _Scan:
     """What one sheet's XML holds besides values (rows 1-based, columns 0-based)."""
 
-    cells: int = 0
+    cells: int = 0  # rows with at least one cell (0: an empty sheet, or a chart)
     formulas: list[list[Any]] = field(default_factory=list)  # [row, col, text]
     errors: list[list[Any]] = field(default_factory=list)  # [row, col, error value]
     percents: list[tuple[int, int]] = field(default_factory=list)
@@ -932,18 +932,16 @@ def _scan_sheet(
         return int(digits), c
 
     def start(tag: str, attrs: list[str]) -> None:
-        nonlocal col, error, cells
+        nonlocal col
         if tag == "c":
             if fast and attrs and attrs[0] == "r" and "e" not in attrs:  # no attribute is t="e"
                 ref = attrs[1]
                 if ref[1:] == row_digits and ref[0] in _CAPITALS:
-                    col = ord(ref[0]) - 65
-                    error = None
-                    cells += 1
+                    col = ord(ref[0]) - 65  # an error entry of an earlier cell no longer matches (see below)
                     return
             cell(attrs)
         elif tag == "v":
-            if error is not None:
+            if error is not None and error[1] == col and error[0] == row:  # this cell's error value
                 collect(error)
         elif tag == "row":
             new_row(attrs[1] if attrs and attrs[0] == "r" else dict(zip(attrs[0::2], attrs[1::2], strict=True)).get("r"))
@@ -951,7 +949,9 @@ def _scan_sheet(
             other(tag, attrs)
 
     def new_row(number: str | None) -> None:
-        nonlocal row, col, row_digits
+        nonlocal row, col, row_digits, cells
+        if col >= 0:  # the row before had a cell: counting rows with cells is enough to tell an empty sheet
+            cells += 1
         if number is None:
             row += 1
         elif number.isascii() and number.isdigit():
@@ -996,7 +996,7 @@ def _scan_sheet(
         if kind == "c":  # a cell with a namespace prefix
             cell(attrs)
         elif kind == "v":
-            if error is not None:
+            if error is not None and error[1] == col and error[0] == row:
                 collect(error)
         elif kind == "row":
             new_row(dict(zip(attrs[0::2], attrs[1::2], strict=True)).get("r"))
@@ -1038,7 +1038,7 @@ def _scan_sheet(
 
     parser.StartElementHandler = start
     _parse_part(archive, path, name, budget, parser, f"bladet ”{sheet}”")
-    scan.cells = cells
+    scan.cells = cells + (col >= 0)
     return scan
 
 
