@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import gc
 import io
 import logging
 import math
@@ -50,7 +49,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from kpi.imports.read import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet, read_xlsx
+from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet
 
 TIME_LIMIT = 60  # seconds: 200 000 rows take a few seconds
 _BASE_MEMORY = 1_000_000_000  # the interpreter, calamine, the zip and the parsed XML's bookkeeping
@@ -68,7 +67,7 @@ def memory_limit(limits: Limits) -> int:
 
 def child_command() -> list[str]:
     """The child: this interpreter, this module, no bytecode written."""
-    return [sys.executable, "-B", "-m", "kpi.imports.isolate"]
+    return [sys.executable, "-B", "-m", "kpi.imports.child"]
 
 
 def limit_message(name: str, memory: int, seconds: float) -> str:
@@ -136,9 +135,9 @@ def _unpacked(payload: object) -> RawFile:
 
 # What a RawFile is made of: its dataclasses and the date and time types of cell values.
 _ANSWER_CLASSES: dict[tuple[str, str], type] = {
-    ("kpi.imports.read", "RawFile"): RawFile,
-    ("kpi.imports.read", "RawSheet"): RawSheet,
-    ("kpi.imports.read", "Cell"): Cell,
+    ("kpi.imports.raw", "RawFile"): RawFile,
+    ("kpi.imports.raw", "RawSheet"): RawSheet,
+    ("kpi.imports.raw", "Cell"): Cell,
     ("datetime", "datetime"): datetime.datetime,
     ("datetime", "date"): datetime.date,
     ("datetime", "time"): datetime.time,
@@ -215,41 +214,3 @@ def _lower_limits(memory: int, seconds: float) -> None:
     lower(resource.RLIMIT_AS, memory, memory)
     lower(resource.RLIMIT_CPU, cpu, cpu + 5)
     lower(resource.RLIMIT_CORE, 0, 0)
-
-
-def main() -> int:
-    """The child: one request on stdin, one answer on stdout."""
-    answer_to = sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not end up in the answer
-    try:
-        name, content, limits, memory, seconds, overlap = pickle.load(sys.stdin.buffer)  # from the parent, not the upload
-    except EOFError:  # nothing asked
-        return 0
-    _lower_limits(memory, seconds)
-    gc.disable()  # the reader makes millions of objects and no cycles (as pipeline._no_gc_pauses)
-    try:
-        try:
-            raw = read_xlsx(name, content, limits, records=False, overlap=_address_space_for() if overlap else None)
-            answer: tuple[str, object] = ("ok", _packed(raw))
-        except ImportFileError as exc:
-            answer = ("error", str(exc))
-        del content
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        # No memo: the answer shares no objects worth sharing and has no cycles, and the memo
-        # costs more than the values (0,19 s against 0,01 s for 100 000 rows).
-        pickler.fast = True
-        pickler.dump(answer)
-        answer_to.write(buffer.getbuffer())
-        answer_to.flush()
-    except MemoryError:
-        code = _EXIT_MEMORY
-    else:
-        code = 0
-    # Without waiting for a calamine thread still parsing a sheet the scan has refused.
-    sys.stderr.flush()
-    os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

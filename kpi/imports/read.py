@@ -69,7 +69,7 @@ from xml.parsers import expat
 
 import yaml
 
-from kpi.model.errors import StyrkortError
+from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet
 
 # The sheets of the template and, for CSV, how the header tells which one a file holds.
 SHEETS = ("Utfall", "Mål", "Kommentarer", "Åtgärder")
@@ -111,63 +111,9 @@ MAX_COLUMNS = 32
 _ROW_MARGIN = 1_000  # empty rows between blocks, beyond the row limit, before a sheet is refused
 
 
-class ImportFileError(StyrkortError):
-    """The file as a whole cannot be read (type, size, encoding, structure)."""
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A problem spot before validation: a formula, or a column that is not expected."""
-
-    sheet: str
-    row: int
-    column: str
-    found: str
-    expected: str
-
-
-@dataclass
-class RawSheet:
-    """One sheet's rows: ``rows`` are (row number in the file, {column: cell value})."""
-
-    name: str
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    problems: list[Cell] = field(default_factory=list)
-    formula_rows: set[int] = field(default_factory=set)  # rows already reported for a formula
-    header_row: int = 0
-    columns: dict[int, str] = field(default_factory=dict)  # column index → the template's column name
-    not_read: list[str] = field(default_factory=list)  # rows not read, and why (Swedish sentences)
-    fields: tuple[str, ...] = ()  # set when rows hold value lists in this order, not dicts (see read_xlsx)
-
-
-@dataclass
-class RawFile:
-    name: str
-    kind: str  # "xlsx", "csv", "kolada"
-    sheets: dict[str, RawSheet]
-    problems: list[Cell] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # sheets not read, and why (Swedish sentences)
-
-    @property
-    def row_count(self) -> int:
-        return sum(len(s.rows) for s in self.sheets.values())
-
-    @property
-    def not_read(self) -> list[str]:
-        """Everything in the file that is not read although it is not empty, for the preview."""
-        return [*self.skipped, *(line for s in self.sheets.values() for line in s.not_read)]
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int
-    max_rows: int
-
-
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .xls, and of encrypted .xlsx
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _TEXT_SUFFIXES = (".csv", ".txt", ".json")
-UNREADABLE = "Filen {name} går inte att öppna som en Excel-arbetsbok (.xlsx): den är skadad eller av annan typ."
 
 
 def read_file(name: str, content: bytes, limits: Limits, mapping: bytes | None = None) -> RawFile:
