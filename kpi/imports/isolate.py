@@ -5,7 +5,7 @@ workbook with one cell at XFD1048576 asked it for 512 GB and aborted the process
 cost 2 GB. ``kpi.imports.read`` now refuses such sheets before calamine sees them, but the import
 page runs inside the web server, so one upload that slips past a check, or hits a bug in a parser
 written in C or Rust, must still not take the dashboard down for everyone. So every workbook is
-read by ``python -m kpi.imports.isolate``, a fresh interpreter (no fork of a threaded server) that
+read by ``python -m kpi.imports.child``, a fresh interpreter (no fork of a threaded server) that
 lowers its own limits before it touches the file:
 
 * address space (``RLIMIT_AS``) of ``memory_limit(limits)`` bytes, room for the configured row

@@ -33,8 +33,10 @@ The rules this module enforces, for every file, not for particular examples:
   The file is split here, not by Python's csv module, so that an unbalanced quote is reported on
   the line where it opened (never closed, or closed only lines later so that the lines between
   would vanish into one cell), a long cell as too long (at most 32 767 characters, Excel's own
-  limit), and a NUL or other control character with its row and column. A file that is mostly
-  NUL bytes is binary (or UTF-16 saved without its byte order mark) and refused as a whole.
+  limit), and a NUL or other control character with its row and column. A quoted cell may run
+  over several lines only in a free-text column (kommentar, källa, mål (text)) and only if none
+  of those lines looks like a row of its own. A file that is mostly NUL bytes is binary (or
+  UTF-16 saved without its byte order mark) and refused as a whole.
 * **A workbook is read in a separate process with memory and time limits** (``kpi.imports.isolate``),
   so that no upload can take the web server down; inside it, before the cell reader (calamine)
   allocates anything, every sheet's XML is streamed with a real XML parser (expat, with DTDs and
@@ -48,6 +50,9 @@ The rules this module enforces, for every file, not for particular examples:
   as percent (0,92 shown as 92 %) is read as 92 %.
 * **A file must be what its name says**: a zip named .csv, a text file named .xlsx, a
   password-protected workbook, .xls, .xlsb and OpenDocument files each get a Swedish message.
+* **A file wrong everywhere costs no more than one wrong once**: at most ``MAX_REPORTED``
+  problems of a kind per sheet are listed and one line counts the rest; a CSV row is never split
+  into more than a few cells past the header's width (CSV is read in the server's own process).
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ from xml.parsers import expat
 
 import yaml
 
+from kpi.imports.isolate import read_workbook_isolated
 from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet
 
 # The sheets of the template and, for CSV, how the header tells which one a file holds.
@@ -132,8 +138,6 @@ def read_file(name: str, content: bytes, limits: Limits, mapping: bytes | None =
                 f"Filen {name} är en zip-fil (som en Excel-arbetsbok), inte en textfil: filändelsen {suffix} stämmer inte. "
                 "Är det mallen, byt filändelsen till .xlsx och försök igen."
             )
-        from kpi.imports.isolate import read_workbook_isolated  # the child process imports this module
-
         raw = read_workbook_isolated(name, content, limits)
     elif content[:8] == _OLE:
         raise ImportFileError(_ole_message(name, content, suffix))
@@ -441,7 +445,7 @@ def read_xlsx(
 ) -> RawFile:
     """Values through calamine (Rust, fast); formulas, error values and percent formats found by
     streaming the XML first, which also refuses a sheet reaching beyond the limits before calamine
-    allocates it. Meant to run in the child process of ``kpi.imports.isolate``.
+    allocates it. Meant to run in the child process (``kpi.imports.child``, started by ``kpi.imports.isolate``).
 
     A cell holding a formula is reported and its cached result ignored: nothing in the file is
     ever calculated. A number formatted as percent (0,92 shown as 92 %) is read as 92 %.

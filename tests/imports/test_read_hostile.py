@@ -53,7 +53,6 @@ from tests.imports.handmade_xlsx import C, Sheet, Style, letters, workbook
 DATA = Path(__file__).resolve().parents[2] / "data"
 LIMITS = Limits(25_000_000, 200_000)
 CASES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FEWER = settings(CASES, max_examples=25)  # cases that start a child process each
 UTFALL = list(COLUMNS["Utfall"])
 NBSP = "\u00a0"
 
