@@ -55,7 +55,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from kpi.imports.read import RawFile
+from kpi.imports.raw import RawFile
 from kpi.imports.swedish import parse_number, parse_period_text, parse_sex
 from kpi.model.catalogue import CatalogueSet, Measure, ValueKind
 from kpi.model.errors import StyrkortError
@@ -181,7 +181,7 @@ def _parsed_text(text: str) -> tuple[float | None, bool] | str:
 
 def _number(value: Any, *, allow_percent: bool = True) -> float | None:
     if type(value) is float and -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:  # a number cell: the common case (NaN fails)
-        return value
+        return value + 0.0  # no −0
     if isinstance(value, str):
         parsed = _parsed_text(value)
     else:
@@ -198,7 +198,7 @@ def _number(value: Any, *, allow_percent: bool = True) -> float | None:
         raise ValueError("ett tal av rimlig storlek (högst 10¹²)")
     if percent and not allow_percent:
         raise ValueError("ett tal utan %-tecken")
-    return number
+    return number + 0.0  # "-0" is 0, not −0
 
 
 def _measure_id(value: Any, ctx: CheckContext) -> str:

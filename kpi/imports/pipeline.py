@@ -29,7 +29,8 @@ What a file means for the stored data (``compare``; the cells as ``kpi.imports.c
   ``NOTE_KOLADA_MISSING``; where nothing is stored the row is new and "uppgift saknas".
 * An unchanged figure is the same figure: judged on the value, to the finer of the stored and
   the new precision (16 and 16,0 are one figure; a stored 10,6537… printed 10,7 and a typed 10,7
-  too). It keeps its stored value, decimals and source (unless the file types a source of its
+  too; a number cell or a Kolada value counts with its own digits, so 16,4 is not 16). It keeps
+  its stored value, decimals and source (unless the file types a source of its
   own), so re-typing a published figure with other decimals makes no new version. A changed
   figure takes the decimals typed (at most two), or the measure's where the cell held a number.
   A demo figure is always replaced by the file's, since it is no longer demo data.
@@ -389,7 +390,9 @@ def _merge_observations(joined: pl.DataFrame, exists: pl.Expr, fallback: pl.Expr
     """Value, decimals, source and the numerator/denominator kept from the store, for outcomes."""
     value, old_value = pl.col("value"), pl.col("old_value")
     decimals = pl.col("decimals").cast(pl.Float64)
-    finer = pl.max_horizontal(decimals, pl.coalesce(pl.col("old_decimals").cast(pl.Float64), decimals))
+    # The new value's precision is its decimals, or more where the number itself has more (a number
+    # cell 75,4 on a measure shown without decimals, a Kolada 75,04): a change there is a change.
+    finer = pl.max_horizontal(decimals, _digits(value), pl.coalesce(pl.col("old_decimals").cast(pl.Float64), decimals))
     # The same figure: equal to the finer of the two precisions (16 and 16,0; a stored 10,6537… and a typed 10,7).
     value_same = exists & (
         (value.is_null() & old_value.is_null())
@@ -426,6 +429,14 @@ def _merge_observations(joined: pl.DataFrame, exists: pl.Expr, fallback: pl.Expr
         .otherwise(pl.lit(None, pl.String))
         .alias("_refusal"),
     )
+
+
+def _digits(value: pl.Expr, most: int = 6) -> pl.Expr:
+    """How many decimals the number has (0 for 16,0; 1 for 75,4), at most ``most``."""
+    digits = pl.lit(float(most))
+    for d in range(most - 1, -1, -1):
+        digits = pl.when((value.round(d) - value).abs() <= 1e-9 * (1 + value.abs())).then(pl.lit(float(d))).otherwise(digits)
+    return digits
 
 
 def _target_refusal(exists: pl.Expr) -> pl.Expr:

@@ -630,7 +630,8 @@ def test_retyped_figures_written_with_a_real_change_make_no_version_of_their_own
 @pytest.mark.parametrize(
     ("typed_value", "change", "decimals"),
     [("16", "oförändrad", 0), ("16,0", "oförändrad", 0), ("16,00", "oförändrad", 0), ("16,0 %", "oförändrad", 0),
-     (16.0, "oförändrad", 0), ("16,4", "ändrad", 1), ("15,96", "ändrad", 2), ("16,01", "ändrad", 2)],
+     (16.0, "oförändrad", 0), ("16,4", "ändrad", 1), ("15,96", "ändrad", 2), ("16,01", "ändrad", 2),
+     (16.4, "ändrad", 1), (16.04, "ändrad", 1), (16.000000000000004, "oförändrad", 0)],  # number cells: their own digits count
 )  # fmt: skip
 def test_the_issues_example_16_and_16_0_are_one_figure(pristine: Path, typed_value: object, change: str, decimals: int) -> None:
     stored = next(r for r in PUBLISHED if r.key == ("med_halsosamtal_40", "div_nara", "2019-ÅR", "K"))

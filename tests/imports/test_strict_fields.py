@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from kpi.imports import pipeline
 from kpi.imports.check import MAX_LINE, MAX_TEXT, CheckContext, check_file
-from kpi.imports.read import RawFile, RawSheet
+from kpi.imports.raw import RawFile, RawSheet
 from kpi.model.catalogue import load_catalogues
 from kpi.store.bundled import copy_data
 from kpi.store.delta import Store
