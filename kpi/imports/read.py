@@ -27,7 +27,8 @@ The rules this module enforces, for every file, not for particular examples:
     data. Any other sheet whose header is a template sheet's, a copy such as "Utfall (2)" or a
     renamed sheet, is **refused**, naming the sheet: only one sheet per kind is read, and two
     copies may disagree, so the analyst must say which one holds the figures by moving its rows.
-    Any other sheet with content is named as not read. Empty sheets are nothing.
+    (A copy holding only the header row loses nothing and is named as not read.) Any other sheet
+    with content is named as not read. Empty sheets are nothing.
 * **CSV errors name the row where they start and their real cause.** Rows are the line numbers
   a text editor shows (where a record starts; the same as the Excel row unless a cell spans lines).
   The file is split here, not by Python's csv module, so that an unbalanced quote is reported on
@@ -521,7 +522,10 @@ def read_xlsx(
             continue
         kind, header_row = _sheet_kind(rows)
         which = "Det dolda bladet" if state in ("hidden", "veryHidden") else "Bladet"
-        if kind is None:
+        below = [c for _, cells in rows[header_row:] for c in cells if not _is_blank(c)] if kind else []
+        if kind and kind != "Listor" and not below:  # a copy of the empty template: nothing to lose
+            skipped.append(f"{which} ”{actual}” läses inte: det har bara rubrikraden för {kind}, inga rader.")
+        elif kind is None:
             skipped.append(
                 f"{which} ”{actual}” läses inte: det är inget av mallens blad ({', '.join(SHEETS)}) och har ingen rubrikrad som dem."
             )

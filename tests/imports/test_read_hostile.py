@@ -280,7 +280,7 @@ COPY_NAMES = st.one_of(
 
 
 @st.composite
-def workbooks_with_other_sheets(draw: st.DrawFn) -> tuple[list[Sheet], dict[str, str], set[str], int]:
+def workbooks_with_other_sheets(draw: st.DrawFn) -> tuple[list[Sheet], dict[str, str], set[str], dict[str, str], int]:
     """The template's Utfall and some other sheets: copies of a template sheet's header under
     another name, sheets with other content, empty sheets, the template's Listor and
     Instruktioner; some hidden. Returns the sheets, {copy: its kind}, the sheets with other
@@ -288,6 +288,7 @@ def workbooks_with_other_sheets(draw: st.DrawFn) -> tuple[list[Sheet], dict[str,
     data = draw(st.lists(st.lists(CELL, min_size=8, max_size=8), min_size=1, max_size=3))
     sheets = [Sheet.from_rows("Utfall", [UTFALL, *data])]
     copies: dict[str, str] = {}
+    empty_copies: dict[str, str] = {}
     others: set[str] = set()
     used = {"utfall"}
     for _ in range(draw(st.integers(1, 4))):
@@ -295,6 +296,8 @@ def workbooks_with_other_sheets(draw: st.DrawFn) -> tuple[list[Sheet], dict[str,
         if kind == "copy":
             name, of = draw(COPY_NAMES), draw(st.sampled_from(SHEETS))
             rows = [HEADERS[of], *draw(st.lists(st.lists(CELL, min_size=3, max_size=3), max_size=3))]
+            if len(rows) == 1:  # a copy of the empty template sheet: named as not read, nothing to lose
+                kind = "empty copy"
         elif kind == "other":
             name, of = draw(st.sampled_from(["Anteckningar", "Diagramdata", "Pivot", "Blad2"])), ""
             rows = draw(st.lists(st.lists(TEXT, min_size=1, max_size=3), min_size=1, max_size=3))
@@ -313,15 +316,17 @@ def workbooks_with_other_sheets(draw: st.DrawFn) -> tuple[list[Sheet], dict[str,
             copies[name] = of
         elif kind == "other":
             others.add(name)
-    return sheets, copies, others, len(data)
+        elif kind == "empty copy":
+            empty_copies[name] = of
+    return sheets, copies, others, empty_copies, len(data)
 
 
 @CASES
 @given(case=workbooks_with_other_sheets())
 def test_every_other_sheet_with_data_is_refused_as_a_copy_or_named_as_not_read(
-    case: tuple[list[Sheet], dict[str, str], set[str], int],
+    case: tuple[list[Sheet], dict[str, str], set[str], dict[str, str], int],
 ) -> None:
-    sheets, copies, others, utfall_rows = case
+    sheets, copies, others, empty_copies, utfall_rows = case
     raw = read_xlsx("mall.xlsx", workbook(sheets), LIMITS)
     refused = problems(raw)
     assert {(sheet, row, column, found) for sheet, row, column, found, _ in refused} == {
@@ -330,10 +335,22 @@ def test_every_other_sheet_with_data_is_refused_as_a_copy_or_named_as_not_read(
     for name, _, _, _, expected in refused:
         kind = copies[name]
         assert f"”{name}” har " in expected and f"rubrikraden för {kind}" in expected or f"samma rubrikrad som {kind}" in expected
+
+    def which(name: str) -> str:
+        return "Det dolda bladet" if next(s for s in sheets if s.name == name).state else "Bladet"
+
     assert sorted(raw.not_read) == sorted(
-        f"{'Det dolda bladet' if next(s for s in sheets if s.name == n).state else 'Bladet'} ”{n}” läses inte: det är inget "
-        f"av mallens blad (Utfall, Mål, Kommentarer, Åtgärder) och har ingen rubrikrad som dem."
-        for n in others
+        [
+            *(
+                f"{which(n)} ”{n}” läses inte: det är inget av mallens blad (Utfall, Mål, Kommentarer, Åtgärder) och har "
+                "ingen rubrikrad som dem."
+                for n in others
+            ),
+            *(
+                f"{which(n)} ”{n}” läses inte: det har bara rubrikraden för {kind}, inga rader."
+                for n, kind in empty_copies.items()
+            ),
+        ]
     )
     assert list(raw.sheets) == ["Utfall"] and raw.row_count == utfall_rows  # nothing from any other sheet
 
