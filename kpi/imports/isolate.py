@@ -199,6 +199,10 @@ def _address_space_for() -> Callable[[int], AbstractContextManager[None]] | None
 
 def _lower_limits(memory: int, seconds: float) -> None:
     """Memory, CPU time and core dumps, lowered for this process only; never raised."""
+    # The reader's own library is loaded first: mapping it under a low limit fails as an
+    # ImportError, which would read as a damaged file rather than as the limit it is.
+    import python_calamine  # noqa: F401
+
     try:
         import resource
     except ImportError:  # Windows
