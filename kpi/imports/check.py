@@ -169,36 +169,43 @@ _NOT_A_NUMBER = "ett tal, t.ex. 17,1, 43 000 eller 92 %"
 _AMBIGUOUS = "ett entydigt tal: punkten kan betyda både tusental och decimaler; skriv 43 000 eller 43,0"
 
 
+_TOO_LARGE = "ett tal av rimlig storlek (högst 10¹²)"
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _parsed_text(text: str) -> tuple[float | None, bool] | str:
-    """parse_number for a cell's text, remembered: a file repeats the same figures many times.
-    A text that cannot be read gives what was expected instead."""
+    """parse_number for a cell's text, checked for size and remembered: a file repeats the same
+    figures many times. A text that cannot be read gives what was expected instead."""
     try:
-        return parse_number(text)
+        return _sized(*parse_number(text))
     except StyrkortError as error:
         return _AMBIGUOUS if "tusental" in str(error) else _NOT_A_NUMBER
+
+
+def _sized(number: float | None, percent: bool) -> tuple[float | None, bool] | str:
+    if number is None:
+        return None, percent
+    if not math.isfinite(number) or abs(number) > MAX_ABS_VALUE:
+        return _TOO_LARGE
+    return number + 0.0, percent  # "-0" is 0, not −0
 
 
 def _number(value: Any, *, allow_percent: bool = True) -> float | None:
     if type(value) is float and -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:  # a number cell: the common case (NaN fails)
         return value + 0.0  # no −0
-    if isinstance(value, str):
+    if type(value) is str:
         parsed = _parsed_text(value)
     else:
         try:
-            parsed = parse_number(value)
+            parsed = _sized(*parse_number(value))
         except StyrkortError:
             parsed = _NOT_A_NUMBER
-    if isinstance(parsed, str):
-        raise ValueError(parsed)  # noqa: TRY004 - Pydantic turns a ValueError into the row's problem
+    if type(parsed) is str:
+        raise ValueError(parsed)  # Pydantic turns a ValueError into the row's problem
     number, percent = parsed
-    if number is None:
-        return None
-    if not math.isfinite(number) or abs(number) > MAX_ABS_VALUE:
-        raise ValueError("ett tal av rimlig storlek (högst 10¹²)")
     if percent and not allow_percent:
         raise ValueError("ett tal utan %-tecken")
-    return number + 0.0  # "-0" is 0, not −0
+    return number
 
 
 def _measure_id(value: Any, ctx: CheckContext) -> str:
@@ -289,6 +296,10 @@ def _period_allowed(ctx: CheckContext, measure_id: str | None, unit_id: str | No
 
 
 class _Row(BaseModel):
+    """A sheet's row. Every field has a "plain" validator that reads the cell and returns the field's
+    own type (str, int, float, ``CLEARED`` or None), so Pydantic does not check the result again:
+    that second check cost as much as the new rules of issue 14 (bench/bench_import.py)."""
+
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=False)
 
 
@@ -298,12 +309,12 @@ class _MeasureAtUnit(_Row):
     measure_id: str = Field(alias="styrmått")
     unit_id: str = Field(alias="enhet")
 
-    @field_validator("measure_id", mode="before")
+    @field_validator("measure_id", mode="plain")
     @classmethod
     def _measure(cls, value: Any, info: ValidationInfo) -> str:
         return _measure_id(value, _ctx(info))
 
-    @field_validator("unit_id", mode="before")
+    @field_validator("unit_id", mode="plain")
     @classmethod
     def _unit(cls, value: Any, info: ValidationInfo) -> str:
         return _unit_id(value, _ctx(info))
@@ -318,16 +329,16 @@ class OutcomeRow(_MeasureAtUnit):
     sex: str = Field("T", alias="kön")
     numerator: float | Cleared | None = Field(None, alias="täljare")
     denominator: float | Cleared | None = Field(None, alias="nämnare")
+    typed_decimals: int | None = Field(None, validation_alias="värde")  # as many decimals as were typed; before value
     value: float | None = Field(None, alias="värde", validate_default=True)  # checked even when the column is missing
     source: str | None = Field(None, alias="källa")
-    typed_decimals: int | None = Field(None, validation_alias="värde")  # as many decimals as were typed
 
-    @field_validator("typed_decimals", mode="before")
+    @field_validator("typed_decimals", mode="plain")
     @classmethod
     def _decimals(cls, value: Any) -> int | None:
         return _typed_decimals(value)
 
-    @field_validator("period", mode="before")
+    @field_validator("period", mode="plain")
     @classmethod
     def _period(cls, value: Any, info: ValidationInfo) -> str:
         ctx = _ctx(info)
@@ -350,7 +361,7 @@ class OutcomeRow(_MeasureAtUnit):
             raise ValueError(verdict)
         return period_id
 
-    @field_validator("sex", mode="before")
+    @field_validator("sex", mode="plain")
     @classmethod
     def _sex(cls, value: Any, info: ValidationInfo) -> str:
         sex = _sex_of(None if value is None else str(value))
@@ -362,7 +373,7 @@ class OutcomeRow(_MeasureAtUnit):
                 raise ValueError("Totalt: styrmåttet redovisas inte per kön")
         return sex
 
-    @field_validator("numerator", "denominator", mode="before")
+    @field_validator("numerator", "denominator", mode="plain")
     @classmethod
     def _count(cls, value: Any, info: ValidationInfo) -> float | Cleared | None:
         if value is None and (info.field_name == "numerator" or info.data.get("numerator") is None):
@@ -370,20 +381,23 @@ class OutcomeRow(_MeasureAtUnit):
         number: float | Cleared | None = _number(value, allow_percent=False)
         if number is None and _is_mark(value):
             number = CLEARED
-        if isinstance(number, float):
-            measure = _ctx(info).measure_at(info.data.get("measure_id"), info.data.get("period"))
-            if measure is not None and measure.value_kind is not ValueKind.SHARE:
-                raise ValueError(
-                    f"ingen {'täljare' if info.field_name == 'numerator' else 'nämnare'}: styrmåttet är inte en andel "
-                    f"(det mäts i {measure.unit.value}); lämna kolumnen tom"
-                )
+        data = info.data
+        numerator_field = info.field_name == "numerator"
+        if type(number) is float:
+            if numerator_field or type(data.get("numerator")) is not float:  # a denominator's measure is its numerator's
+                measure = _ctx(info).measure_at(data.get("measure_id"), data.get("period"))
+                if measure is not None and measure.value_kind is not ValueKind.SHARE:
+                    raise ValueError(
+                        f"ingen {'täljare' if numerator_field else 'nämnare'}: styrmåttet är inte en andel "
+                        f"(det mäts i {measure.unit.value}); lämna kolumnen tom"
+                    )
             if number < 0:
                 raise ValueError("ett antal som inte är negativt")
             if number != int(number):
                 raise ValueError("ett heltal (ett antal), t.ex. 12")
-        if info.field_name == "denominator" and "numerator" in info.data:  # a numerator in error is reported already
-            numerator = info.data["numerator"]
-            if _state(numerator) != _state(number):
+        if not numerator_field and "numerator" in data:  # a numerator in error is reported already
+            numerator = data["numerator"]
+            if not (type(numerator) is float and type(number) is float) and _state(numerator) != _state(number):
                 # The cell that lacks what the other has: the empty one, else the one without a number.
                 lacking = "täljare" if numerator is None or (number is not None and numerator == CLEARED) else "nämnare"
                 raise PydanticCustomError(
@@ -391,14 +405,14 @@ class OutcomeRow(_MeasureAtUnit):
                     "täljare och nämnare: båda eller ingen av dem ({detail})",
                     {"column": lacking, "detail": _pair_detail(numerator, number)},
                 )
-            if isinstance(number, float):
+            if type(number) is float:
                 if number == 0:
                     raise ValueError("en nämnare större än 0 (en andel av 0 går inte att räkna ut)")
-                if isinstance(numerator, float) and numerator > number:
+                if type(numerator) is float and numerator > number:
                     raise ValueError(f"en nämnare som är minst lika stor som täljaren ({_show(numerator)})")
         return number
 
-    @field_validator("value", mode="before")
+    @field_validator("value", mode="plain")
     @classmethod
     def _value(cls, value: Any, info: ValidationInfo) -> float | None:
         number = _number(value)
@@ -406,10 +420,10 @@ class OutcomeRow(_MeasureAtUnit):
         if measure is None:
             return number
         share = measure.value_kind is ValueKind.SHARE
-        if _has_percent(value) and not share:
+        if not share and _has_percent(value):
             raise ValueError(f"ett värde i {measure.unit.value} utan %-tecken (styrmåttet är inte en andel)")
         numerator, denominator = info.data.get("numerator"), info.data.get("denominator")
-        counts = isinstance(numerator, float) and isinstance(denominator, float) and denominator > 0
+        counts = type(numerator) is float and type(denominator) is float and denominator > 0
         if number is None:
             if _is_mark(value):  # "uppgift saknas", on purpose
                 if counts:
@@ -428,17 +442,17 @@ class OutcomeRow(_MeasureAtUnit):
             if number != int(number):
                 raise ValueError("ett heltal: styrmåttet är ett antal")
         if share and counts:
-            decimals = _typed_decimals(value)
+            decimals = info.data.get("typed_decimals")
             decimals = measure.decimals if decimals is None else decimals
             ratio = numerator / denominator * 100
             if abs(ratio - number) > 0.5 * 10.0**-decimals + 1e-9:
                 raise ValueError(f"ett värde som stämmer med täljare/nämnare ({_show(ratio, 1)} %)")
         return number
 
-    @field_validator("source", mode="before")
+    @field_validator("source", mode="plain")
     @classmethod
     def _source(cls, value: Any) -> str | None:
-        text = _bounded_text(value, limit=MAX_LINE)
+        text = _line_cell(value) if type(value) is str else _bounded_text(value, limit=MAX_LINE)
         if text == CLEARED:
             raise ValueError("en källa i klartext; lämna cellen tom så behålls den lagrade källan")
         return text
@@ -459,7 +473,7 @@ class TargetRow(_Row):
     men: float | Cleared | None = Field(None, alias="mål män")
     text: str | None = Field(None, alias="mål (text)")  # last: judged with the numbers above
 
-    @field_validator("year", mode="before")
+    @field_validator("year", mode="plain")
     @classmethod
     def _year(cls, value: Any) -> int:
         try:
@@ -470,7 +484,7 @@ class TargetRow(_Row):
             raise ValueError(f"ett årtal mellan {FIRST_YEAR} och {LAST_YEAR}, t.ex. 2023")
         return int(number)
 
-    @field_validator("measure_id", mode="before")
+    @field_validator("measure_id", mode="plain")
     @classmethod
     def _measure(cls, value: Any, info: ValidationInfo) -> str:
         measure_id = _measure_id(value, _ctx(info))
@@ -479,7 +493,7 @@ class TargetRow(_Row):
             raise ValueError(f"ett styrmått som finns i katalogen för {year}")
         return measure_id
 
-    @field_validator("value", "women", "men", mode="before")
+    @field_validator("value", "women", "men", mode="plain")
     @classmethod
     def _level(cls, value: Any, info: ValidationInfo) -> float | Cleared | None:
         if _is_mark(value):
@@ -502,7 +516,7 @@ class TargetRow(_Row):
             raise ValueError(f"inget målvärde: målet är {what} ({measure.target.text}) och ändras i katalogen")
         return number
 
-    @field_validator("text", mode="before")
+    @field_validator("text", mode="plain")
     @classmethod
     def _target_text(cls, value: Any, info: ValidationInfo) -> str | None:
         text = _bounded_text(value, limit=MAX_LINE)
@@ -552,7 +566,7 @@ class CommentRow(_MeasureAtUnit):
     text: str = Field(alias="kommentar")
     author: str | None = Field(None, alias="författare")  # CLEARED removes the stored author
 
-    @field_validator("period", mode="before")
+    @field_validator("period", mode="plain")
     @classmethod
     def _period(cls, value: Any, info: ValidationInfo) -> str:
         period = _period(value)
@@ -561,7 +575,7 @@ class CommentRow(_MeasureAtUnit):
             raise ValueError(verdict)
         return period.id
 
-    @field_validator("text", mode="before")
+    @field_validator("text", mode="plain")
     @classmethod
     def _comment(cls, value: Any) -> str:
         text = _bounded_text(value, limit=MAX_TEXT, multiline=True)
@@ -571,7 +585,7 @@ class CommentRow(_MeasureAtUnit):
             raise ValueError("en kommentar (text)")
         return text
 
-    @field_validator("author", mode="before")
+    @field_validator("author", mode="plain")
     @classmethod
     def _author(cls, value: Any) -> str | None:
         return _bounded_text(value, limit=MAX_LINE)
@@ -583,7 +597,7 @@ class ActionRow(_Row):
     status: str = Field(alias="status")
     comment: str | None = Field(None, alias="kommentar")  # CLEARED removes the stored comment
 
-    @field_validator("action_id", mode="before")
+    @field_validator("action_id", mode="plain")
     @classmethod
     def _action(cls, value: Any, info: ValidationInfo) -> str:
         text = _required(value, "en åtgärd ur listan (bladet Listor)")
@@ -591,12 +605,12 @@ class ActionRow(_Row):
             raise ValueError("en åtgärd som finns i katalogen (se bladet Listor), t.ex. med-01")
         return text
 
-    @field_validator("period", mode="before")
+    @field_validator("period", mode="plain")
     @classmethod
     def _period(cls, value: Any) -> str:
         return _period(value).id
 
-    @field_validator("status", mode="before")
+    @field_validator("status", mode="plain")
     @classmethod
     def _status(cls, value: Any) -> str:
         status = ACTION_STATUSES.get(_text(value).casefold())
@@ -604,7 +618,7 @@ class ActionRow(_Row):
             raise ValueError("ej påbörjad, pågår eller genomförd")
         return status
 
-    @field_validator("comment", mode="before")
+    @field_validator("comment", mode="plain")
     @classmethod
     def _comment(cls, value: Any) -> str | None:
         return _bounded_text(value, limit=MAX_TEXT, multiline=True)
@@ -648,7 +662,7 @@ def _bounded_text(value: Any, *, limit: int, multiline: bool = False) -> str | N
     if value is None:
         return None
     if isinstance(value, str):
-        return _text_cell(value, limit, multiline)
+        return _line_cell(value) if limit == MAX_LINE and not multiline else _text_cell(value, limit, multiline)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("text")
     if isinstance(value, float):
@@ -657,8 +671,12 @@ def _bounded_text(value: Any, *, limit: int, multiline: bool = False) -> str | N
 
 
 @functools.lru_cache(maxsize=1024)
+def _line_cell(value: str) -> str | None:
+    """_bounded_text of a one-line text, remembered: sources and authors repeat down a file."""
+    return _text_cell(value, MAX_LINE, False)
+
+
 def _text_cell(value: str, limit: int, multiline: bool) -> str | None:
-    """_bounded_text of a text, remembered: sources and authors repeat down a file."""
     text = value.strip()
     if not text:
         return None

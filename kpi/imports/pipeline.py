@@ -345,7 +345,8 @@ def compare(
     ]
     incoming = incoming.with_columns(helpers) if helpers else incoming
     old = current.select(*spec.keys, *[pl.col(c).alias(f"old_{c}") for c in compared], pl.lit(True).alias("_exists"))
-    joined = incoming.join(old, on=list(spec.keys), how="left", nulls_equal=True)
+    # Lazily, so that Polars runs the merge's expressions as one plan.
+    joined = incoming.lazy().join(old.lazy(), on=list(spec.keys), how="left", nulls_equal=True)
     exists = pl.col("_exists").is_not_null()
     fallback = pl.coalesce(pl.col("_default_source"), pl.lit(default_source))
     # Which columns the file gave, before they are merged with the stored ones.
@@ -383,21 +384,22 @@ def compare(
         .then(pl.lit(CHANGE_SAME))
         .otherwise(pl.lit(CHANGE_CHANGED))
         .alias("change")
-    ).drop("_exists", "_default_source", *[f"_{w}_{c}" for c in kept for w in ("given", "clear")])
+    ).drop("_exists", "_default_source", *[f"_{w}_{c}" for c in kept for w in ("given", "clear")]).collect()
 
 
-def _merge_observations(joined: pl.DataFrame, exists: pl.Expr, fallback: pl.Expr, missing_is_explicit: bool) -> pl.DataFrame:
+def _merge_observations(joined: pl.LazyFrame, exists: pl.Expr, fallback: pl.Expr, missing_is_explicit: bool) -> pl.LazyFrame:
     """Value, decimals, source and the numerator/denominator kept from the store, for outcomes."""
     value, old_value = pl.col("value"), pl.col("old_value")
     decimals = pl.col("decimals").cast(pl.Float64)
-    # The new value's precision is its decimals, or more where the number itself has more (a number
-    # cell 75,4 on a measure shown without decimals, a Kolada 75,04): a change there is a change.
-    finer = pl.max_horizontal(decimals, _digits(value), pl.coalesce(pl.col("old_decimals").cast(pl.Float64), decimals))
-    # The same figure: equal to the finer of the two precisions (16 and 16,0; a stored 10,6537… and a typed 10,7).
-    value_same = exists & (
-        (value.is_null() & old_value.is_null())
-        | ((value - old_value).abs() <= 0.5 * pl.lit(10.0).pow(-finer) + 1e-9 * (1 + old_value.abs())).fill_null(False)
-    )
+    # The same figure: equal at the finer of the stored and the typed precision (16 and 16,0; a
+    # stored 10,6537… printed 10,7 and a typed 10,7). A number with more digits than that (a number
+    # cell 16,4 on a measure shown without decimals, a Kolada 75,04) is the same only if equal.
+    finer = pl.max_horizontal(decimals, pl.coalesce(pl.col("old_decimals").cast(pl.Float64), decimals))
+    scaled = value * pl.lit(10.0).pow(finer)
+    more_digits = (scaled - scaled.round(0)).abs() > 1e-6 * (1 + scaled.abs())
+    close = (value - old_value).abs() <= 0.5 * pl.lit(10.0).pow(-finer) + 1e-9 * (1 + old_value.abs())
+    equal = (value - old_value).abs() <= 1e-9 * (1 + old_value.abs())
+    value_same = exists & ((value.is_null() & old_value.is_null()) | (close & (~more_digits | equal)).fill_null(False))
     silent = exists & value.is_null() & pl.lit(not missing_is_explicit)  # Kolada has no value: keep the stored row
     keep_figure = value_same & ~pl.col("old_is_demo").fill_null(False)  # a demo figure is replaced by a real one
     numerator, denominator = pl.col("old_numerator"), pl.col("old_denominator")
@@ -429,14 +431,6 @@ def _merge_observations(joined: pl.DataFrame, exists: pl.Expr, fallback: pl.Expr
         .otherwise(pl.lit(None, pl.String))
         .alias("_refusal"),
     )
-
-
-def _digits(value: pl.Expr, most: int = 6) -> pl.Expr:
-    """How many decimals the number has (0 for 16,0; 1 for 75,4), at most ``most``."""
-    digits = pl.lit(float(most))
-    for d in range(most - 1, -1, -1):
-        digits = pl.when((value.round(d) - value).abs() <= 1e-9 * (1 + value.abs())).then(pl.lit(float(d))).otherwise(digits)
-    return digits
 
 
 def _target_refusal(exists: pl.Expr) -> pl.Expr:
