@@ -191,18 +191,6 @@ def grid_for(measure_ids: tuple[str, ...], view: View) -> pl.DataFrame:
     return unit_grid(evaluation, data.units, list(measure_ids), view)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], view: View) -> object:
-    """The units × measures figure (a Plotly figure), built once per choice: with many units it is the slowest
-    thing on the page to build. ``measures``: (id, name, unit, reported_by) in column order."""
-    grid = grid_for(tuple(m[0] for m in measures), view)
-    grid = grid.filter(grid["measure_id"].is_in([m[0] for m in measures]))
-    from ui.charts import grid_figure  # Plotly only where a chart is drawn
-
-    demo_units = {u.unit_id: u.is_demo for u in units_in_tree_order()}
-    return grid_figure(grid, {m[0]: (m[1], m[2], m[3]) for m in measures}, demo_units, reporting_types())
-
-
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def actions_for(period: Period, perspective: str | None = None, measure_id: str | None = None) -> pl.DataFrame:
     return actions_table(catalogue(period.year), dataset().actions, period, perspective=perspective, measure_id=measure_id)

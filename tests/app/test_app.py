@@ -15,14 +15,26 @@ PHONE = "Telefon-TeleQ"
 NBSP = "\u00a0"
 
 
-def open_app(page: str | None = None, **params: str) -> AppTest:
+def open_app(page: str | None = None, *, tab: str | None = None, **params: str) -> AppTest:
+    """Open the app at ``page`` with the link's ``params``; on Styrmått, with its ``tab`` open."""
     app = AppTest.from_file(APP, default_timeout=120)
     for name, value in params.items():
         app.query_params[name] = value
     app.run()
     if page is not None:
         app.switch_page(page).run()
+    if tab is not None:
+        open_tab(app, tab)
     assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def open_tab(app: AppTest, name: str) -> AppTest:
+    """Styrmått draws only its open tab (a tab switch is a rerun): open ``name`` as a click would."""
+    app.session_state["sm_tab"] = name
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [t.label for t in app.tabs] == ["Över tid", "Styrdiagram", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror"]
     return app
 
 
@@ -172,7 +184,7 @@ def test_missing_values_read_uppgift_saknas_and_unassessed_read_ej_bedomd() -> N
 
 
 def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", tab="Enheter")
     assert app.subheader[0].value.startswith(PHONE)
     shown = texts(app)
     assert f"#### 81{NBSP}%" in shown and "#### ✗ ej uppfyllt" in shown and "#### ↘ försämrad" in shown
@@ -180,12 +192,27 @@ def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
     assert "Källa: Division Nära, bilaga till delårsrapport per augusti 2022" in shown
     assert "**Hälsocentraler under Division Nära:** 7 av 25 når målet" in shown
     assert "**Staplarna:** 5 enheter under Division Nära" in shown  # the dental areas do not report it
+    open_tab(app, "Siffror")
     assert [b.label for b in app.get("download_button")] == ["Ladda ner CSV", "Ladda ner Excel"]
     assert app.query_params["matt"] == "med_telefon_samma_dag"
 
 
+def test_measure_detail_draws_only_the_open_tab() -> None:
+    """A run builds the figures of the tab in view, not of all six (the page's cost under load)."""
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
+    assert len(app.get("plotly_chart")) == 1  # Över tid: the trend
+    assert "**Staplarna:**" not in texts(app) and not app.get("download_button")
+    assert len(open_tab(app, "Enheter").get("plotly_chart")) == 2  # the sorted bars and the funnel
+    assert "**Staplarna:** 5 enheter under Division Nära" in texts(app)
+    assert len(open_tab(app, "Analys och åtgärder").get("plotly_chart")) == 0
+    # The open tab stays open when the organisation changes.
+    choose(app, "f_org", "vo_pitea")
+    assert "Kopplade åtgärder" in texts(app) and not app.get("plotly_chart")
+    assert app.session_state["sm_tab"] == "Analys och åtgärder"
+
+
 def test_measure_detail_for_a_health_centre_compares_it_with_its_siblings_and_labels_demo() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="hc_hortlax")
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="hc_hortlax", tab="Enheter")
     shown = texts(app)
     assert "**Staplarna:** 4 enheter under VO Piteå tätort" in shown
     assert "Demodata" in app.info[0].value
@@ -193,7 +220,7 @@ def test_measure_detail_for_a_health_centre_compares_it_with_its_siblings_and_la
 
 
 def test_measure_detail_shows_women_and_men_with_the_gap_in_points() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar")
+    app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar", tab="Kvinnor och män")
     shown = texts(app)
     assert "Kvinnor\n" in "\n".join(c.value for c in app.caption) + "\n"
     assert f"#### 92{NBSP}%\n#### 92{NBSP}%\n#### 0,0 procentenheter" in shown

@@ -1,0 +1,198 @@
+"""Measurement (not a test): many sessions at once against one server, and against two behind nginx.
+
+Every session is a faithful client of Streamlit's websocket protocol (``bench/streamlit_client.py``:
+the page's HTML, ``/_stcore/stream``, ``BackMsg.rerun_script`` with the query string, widget
+states and the message-cache hashes the frontend would send). For each N in 1, 5, 10, 25, 50:
+
+1. N sessions open a page by its URL at the same moment (Styrmått, a perspective, the overview and
+   Enheter in turn, each for an organisation in the link): the **first page** latency;
+2. every session then changes the organisation ``--changes`` times, one after the other without a
+   pause (a closed loop: the worst case, a board that clicks as fast as the server answers):
+   the **filter change** latency from the request to ``script_finished``, and runs per second
+   (change runs finished ÷ the phase's wall time);
+3. errors (an exception element, the app's "Något gick fel", a refused or closed connection, no
+   answer within two minutes) and the servers' resident memory after the phase.
+
+Before the N series, two **cold starts**: a server is started, and as soon as it answers its
+health check one session opens Styrmått (``cold 1``: a just-started server's first page); then
+another fresh server, on which 25 sessions open Styrmått at once (``cold 25``: errors and latency
+right after a start). After the series, **idle sessions**: the memory 50 more open, idle sessions
+cost, per session.
+
+    python bench/bench_load.py                          # production launcher: one process, then two behind nginx
+    python bench/bench_load.py --target single --sessions 1,5,25
+    python bench/bench_load.py --launcher development --app-dir /path/to/main   # the "before" figures
+
+Loopback only; every loop is bounded (N sessions × ``--changes``). The client runs on the same
+machine and takes some of its CPU: the figures are for server and client together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.servers import app_server, proxied_servers  # noqa: E402
+from bench.streamlit_client import Run, StreamlitSession  # noqa: E402
+
+PAGES = (
+    "/styrmatt?matt=med_telefon_samma_dag&org={org}",
+    "/medborgare?org={org}",
+    "/?org={org}",  # the overview is the default page, at the root (/oversikt is not its address)
+    "/enheter?org={org}",
+)
+ORGS = ("div_nara", "vo_pitea", "hc_hortlax", "vo_lulea_boden", "hc_bjorkskatan", "vo_ostra")
+COLD_SESSIONS = 25
+IDLE_SESSIONS = 50
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def summary(runs: list[Run]) -> dict[str, float]:
+    ms = [r.seconds * 1000 for r in runs]
+    return {
+        "p50_ms": round(statistics.median(ms), 0) if ms else float("nan"),
+        "p95_ms": round(percentile(ms, 0.95), 0),
+        "max_ms": round(max(ms), 0) if ms else float("nan"),
+    }
+
+
+async def open_sessions(url: str, count: int, *, page: str | None = None) -> tuple[list[StreamlitSession], list[Run]]:
+    sessions = [StreamlitSession(url) for _ in range(count)]
+    paths = [page or PAGES[i % len(PAGES)].format(org=ORGS[i % len(ORGS)]) for i in range(count)]
+    runs = await asyncio.gather(*(s.open(p) for s, p in zip(sessions, paths)), return_exceptions=True)
+    out: list[Run] = []
+    for run in runs:
+        out.append(run if isinstance(run, Run) else Run(seconds=float("nan"), errors=[f"{type(run).__name__}: {run}"]))
+    return sessions, out
+
+
+async def change_organisation(session: StreamlitSession, index: int, changes: int) -> list[Run]:
+    runs: list[Run] = []
+    try:
+        options = session.options("Organisation")
+    except KeyError:
+        return [Run(seconds=float("nan"), errors=["no organisation filter on the page"])]
+    wanted = options[:8]  # the division, a VO and its units, in the picker's (tree) order
+    for i in range(changes):
+        option = wanted[(index + i + 1) % len(wanted)]
+        if option == session.current("Organisation"):
+            option = wanted[(index + i + 2) % len(wanted)]
+        runs.append(await session.choose("Organisation", option))
+    return runs
+
+
+async def close_all(sessions: list[StreamlitSession]) -> None:
+    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+
+async def one_level(url: str, count: int, changes: int, rss: object) -> dict[str, object]:
+    sessions, opened = await open_sessions(url, count)
+    started = time.perf_counter()
+    batches = await asyncio.gather(*(change_organisation(s, i, changes) for i, s in enumerate(sessions)))
+    wall = time.perf_counter() - started
+    changed = [r for batch in batches for r in batch]
+    memory = rss()  # type: ignore[operator]
+    await close_all(sessions)
+    errors = [e for r in opened + changed for e in r.errors]
+    return {
+        "sessions": count,
+        "first_page": summary([r for r in opened if not r.errors]),
+        "change": summary([r for r in changed if not r.errors]),
+        "runs_per_s": round(len(changed) / wall, 1) if wall > 0 else None,
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:3],
+        "rss_mb": round(memory / 1024, 0),
+    }
+
+
+async def idle_cost(url: str, rss: object) -> float:
+    """kB of server memory per open, idle session (the overview, then nothing)."""
+    before = rss()  # type: ignore[operator]
+    sessions, _ = await open_sessions(url, IDLE_SESSIONS, page="/")
+    await asyncio.sleep(3)
+    after = rss()  # type: ignore[operator]
+    await close_all(sessions)
+    return round((after - before) / IDLE_SESSIONS, 0)
+
+
+async def cold_start(url: str, count: int) -> dict[str, object]:
+    _, runs = await open_sessions(url, count, page="/styrmatt?matt=med_telefon_samma_dag")
+    errors = [e for r in runs for e in r.errors]
+    return {"sessions": count, "first_page": summary([r for r in runs if not r.errors]), "errors": len(errors), "error_examples": sorted(set(errors))[:3]}
+
+
+@contextlib.contextmanager
+def target(kind: str, launcher: str, app_dir: Path) -> Iterator[tuple[str, object]]:
+    if kind == "single":
+        with app_server(launcher=launcher, app_dir=app_dir) as server:
+            yield server.url, server.rss_kb
+    else:
+        with proxied_servers(2, launcher=launcher, app_dir=app_dir) as cluster:
+            yield cluster.url, cluster.rss_kb
+
+
+def print_row(name: str, row: dict[str, object]) -> None:
+    first, change = row["first_page"], row.get("change")
+    text = f"{name:>10} | first page p50 {first['p50_ms']:>6} p95 {first['p95_ms']:>6} max {first['max_ms']:>6} ms"  # type: ignore[index]
+    if change is not None:
+        text += f" | change p50 {change['p50_ms']:>6} p95 {change['p95_ms']:>6} max {change['max_ms']:>6} ms | {row['runs_per_s']:>5} runs/s"  # type: ignore[index]
+    text += f" | errors {row['errors']}"
+    if "rss_mb" in row:
+        text += f" | RSS {row['rss_mb']:.0f} MB"
+    print(text, flush=True)
+    for example in row.get("error_examples", []):  # type: ignore[union-attr]
+        print(f"{'':>12} e.g. {example}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", choices=("single", "proxy", "both"), default="both")
+    parser.add_argument("--sessions", default="1,5,10,25,50")
+    parser.add_argument("--changes", type=int, default=8, help="organisation changes per session and level")
+    parser.add_argument("--launcher", choices=("production", "development"), default="production")
+    parser.add_argument("--app-dir", type=Path, default=ROOT, help="the checkout to serve (e.g. main's, for the figures before a change)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.sessions.split(",")]
+    results: dict[str, object] = {"launcher": args.launcher, "app_dir": str(args.app_dir), "changes": args.changes}
+    for kind in ("single", "proxy") if args.target == "both" else (args.target,):
+        label = "one process" if kind == "single" else "two processes behind nginx"
+        print(f"\n== {label}, {args.launcher} launcher, {args.app_dir} ==", flush=True)
+        started = time.perf_counter()
+        with target(kind, args.launcher, args.app_dir) as (url, rss):
+            print(f"{'':>10}   started (health check answers) in {time.perf_counter() - started:.1f} s", flush=True)
+            cold_first = asyncio.run(cold_start(url, 1))
+            print_row("cold 1", cold_first)
+        with target(kind, args.launcher, args.app_dir) as (url, rss):
+            cold = asyncio.run(cold_start(url, COLD_SESSIONS))
+            print_row(f"cold {COLD_SESSIONS}", cold)
+            rows = []
+            for n in levels:
+                row = asyncio.run(one_level(url, n, args.changes, rss))
+                print_row(f"N={n}", row)
+                rows.append(row)
+            idle = asyncio.run(idle_cost(url, rss))
+            print(f"{'idle':>10} | {idle:.0f} kB per open idle session ({IDLE_SESSIONS} sessions)", flush=True)
+        results[kind] = {"cold_first_page": cold_first, "cold_burst": cold, "levels": rows, "idle_kb_per_session": idle}
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
