@@ -16,8 +16,8 @@ states and the message-cache hashes the frontend would send). For each N in 1, 5
 Before the N series, two **cold starts**: a server is started, and as soon as it answers its
 health check one session opens Styrmått (``cold 1``: a just-started server's first page); then
 another fresh server, on which 25 sessions open Styrmått at once (``cold 25``: errors and latency
-right after a start). After the series, **idle sessions**: the memory 50 more open, idle sessions
-cost, per session.
+right after a start). On the first of those servers, after its one session, **idle sessions**:
+the memory 50 more open, idle sessions cost, per session.
 
     python bench/bench_load.py                          # production launcher: one process, then two behind nginx
     python bench/bench_load.py --target single --sessions 1,5,25
@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import statistics
 import sys
 import time
@@ -122,12 +123,15 @@ async def one_level(url: str, count: int, changes: int, rss: object) -> dict[str
 
 
 async def idle_cost(url: str, rss: object) -> float:
-    """kB of server memory per open, idle session (the overview, then nothing)."""
+    """kB of server memory per open, idle session: the overview opened once more (caches warm),
+    then ``IDLE_SESSIONS`` sessions open it and stay open."""
+    warm, _ = await open_sessions(url, 1, page="/")
+    await asyncio.sleep(2)
     before = rss()  # type: ignore[operator]
     sessions, _ = await open_sessions(url, IDLE_SESSIONS, page="/")
     await asyncio.sleep(3)
     after = rss()  # type: ignore[operator]
-    await close_all(sessions)
+    await close_all(sessions + warm)
     return round((after - before) / IDLE_SESSIONS, 0)
 
 
@@ -169,6 +173,7 @@ def main() -> None:
     parser.add_argument("--app-dir", type=Path, default=ROOT, help="the checkout to serve (e.g. main's, for the figures before a change)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and nginx on the way out
     levels = [int(n) for n in args.sessions.split(",")]
     results: dict[str, object] = {"launcher": args.launcher, "app_dir": str(args.app_dir), "changes": args.changes}
     for kind in ("single", "proxy") if args.target == "both" else (args.target,):
@@ -179,6 +184,8 @@ def main() -> None:
             print(f"{'':>10}   started (health check answers) in {time.perf_counter() - started:.1f} s", flush=True)
             cold_first = asyncio.run(cold_start(url, 1))
             print_row("cold 1", cold_first)
+            idle = asyncio.run(idle_cost(url, rss))
+            print(f"{'idle':>10} | {idle:.0f} kB per open idle session ({IDLE_SESSIONS} sessions on the overview, a server with one session before)", flush=True)
         with target(kind, args.launcher, args.app_dir) as (url, rss):
             cold = asyncio.run(cold_start(url, COLD_SESSIONS))
             print_row(f"cold {COLD_SESSIONS}", cold)
@@ -187,8 +194,6 @@ def main() -> None:
                 row = asyncio.run(one_level(url, n, args.changes, rss))
                 print_row(f"N={n}", row)
                 rows.append(row)
-            idle = asyncio.run(idle_cost(url, rss))
-            print(f"{'idle':>10} | {idle:.0f} kB per open idle session ({IDLE_SESSIONS} sessions)", flush=True)
         results[kind] = {"cold_first_page": cold_first, "cold_burst": cold, "levels": rows, "idle_kb_per_session": idle}
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))

@@ -128,14 +128,19 @@ class Cluster:
         return sum(s.rss_kb() for s in self.servers)
 
 
-def render_nginx_conf(listen_port: int, upstream_urls: list[str], runtime: Path) -> str:
+def render_nginx_conf(listen_port: int, upstream_urls: list[str], runtime: Path, *, reveal_upstream: bool = False) -> str:
+    """``deploy/nginx.conf`` with its fields filled in; ``reveal_upstream`` adds a response header
+    naming the process that answered (for the tests: which process a session landed on)."""
     upstreams = "\n".join(f"        server {u.removeprefix('http://')};" for u in upstream_urls)
     text = NGINX_CONF.read_text()
-    return text.replace("@UPSTREAMS@", upstreams).replace("@LISTEN@", f"127.0.0.1:{listen_port}").replace("@RUNTIME@", str(runtime))
+    text = text.replace("@UPSTREAMS@", upstreams).replace("@LISTEN@", f"127.0.0.1:{listen_port}").replace("@RUNTIME@", str(runtime))
+    if reveal_upstream:
+        text = text.replace("        location / {\n", "        location / {\n            add_header X-Styrkort-Upstream $upstream_addr always;\n")
+    return text
 
 
 @contextlib.contextmanager
-def proxied_servers(count: int = 2, **kwargs: object) -> Iterator[Cluster]:
+def proxied_servers(count: int = 2, *, reveal_upstream: bool = False, **kwargs: object) -> Iterator[Cluster]:
     """``count`` app processes behind nginx (``deploy/nginx.conf``) on loopback."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
@@ -148,7 +153,7 @@ def proxied_servers(count: int = 2, **kwargs: object) -> Iterator[Cluster]:
         runtime.chmod(0o755)  # nginx's workers drop root for an unprivileged user and need their temp paths
         port = free_port()
         conf = runtime / "nginx.conf"
-        conf.write_text(render_nginx_conf(port, [s.url for s in servers], runtime))
+        conf.write_text(render_nginx_conf(port, [s.url for s in servers], runtime, reveal_upstream=reveal_upstream))
         process = subprocess.Popen(
             [nginx, "-c", str(conf), "-p", str(runtime), "-e", str(runtime / "error.log")],
             stdout=subprocess.DEVNULL,

@@ -56,7 +56,7 @@ class Run:
 class StreamlitSession:
     """One browser tab's conversation with the server."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, cookies: str = "") -> None:
         parts = urllib.parse.urlsplit(base_url)
         if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"loopback only, not {base_url}")
@@ -72,7 +72,7 @@ class StreamlitSession:
         self.cached_hashes: dict[str, int] = {}  # message hash → the finished run that last used it
         self.cached_messages: dict[str, ForwardMsg] = {}
         self.finished_runs = 0
-        self.cookies = ""
+        self.cookies = cookies  # "name=value; …" as a browser holds them for this site
 
     # --- the conversation ---------------------------------------------------------------------
 
@@ -91,6 +91,7 @@ class StreamlitSession:
             max_size=None,
             open_timeout=RUN_TIMEOUT_S,
             compression=None,  # as Chromium against Streamlit's default (no permessage-deflate)
+            ping_interval=None,  # a browser never pings; the server answers pings on its event loop, late under load
         )
         run = await self._rerun(page_name=self.page_name)
         run.seconds = time.perf_counter() - started
@@ -121,7 +122,8 @@ class StreamlitSession:
     # --- protocol -----------------------------------------------------------------------------
 
     def _fetch_html(self, path: str) -> None:
-        request = urllib.request.Request(self.base_url + path, headers={"Accept": "text/html"})
+        headers = {"Accept": "text/html"} | ({"Cookie": self.cookies} if self.cookies else {})
+        request = urllib.request.Request(self.base_url + path, headers=headers)
         with urllib.request.urlopen(request, timeout=RUN_TIMEOUT_S) as response:
             response.read()
             cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
@@ -207,6 +209,8 @@ class StreamlitSession:
             run.texts.append(body)
         elif kind == "markdown":
             run.texts.append(element.markdown.body)
+        elif kind == "heading":
+            run.texts.append(element.heading.body)
         elif kind == "selectbox":
             box = element.selectbox
             self.selectboxes[box.label] = (box.id, list(box.options))
