@@ -79,6 +79,7 @@ class StreamlitSession:
     async def open(self, path: str) -> Run:
         """Open ``path`` (``/styrmatt?matt=…&org=…``) as a new tab: page HTML, websocket, first run."""
         started = time.perf_counter()
+        path = urllib.parse.quote(path, safe="/?&=%+,:")  # as a browser sends DÅ08: percent-encoded UTF-8
         url = urllib.parse.urlsplit(path)
         self.page_name = url.path.strip("/")
         self.query_string = url.query

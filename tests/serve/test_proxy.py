@@ -103,7 +103,7 @@ def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(clus
     loop = asyncio.new_event_loop()
     try:
         session, before = loop.run_until_complete(open_reader())
-        assert before == "#### 93,1\u00a0%"  # the demo value, derived from Hortlax's months
+        assert before.startswith("#### 93,1\u00a0%")  # the demo value, derived from Hortlax's months
 
         file = tmp_path / "utfall.csv"
         file.write_text(GOOD, encoding="utf-8")
@@ -129,7 +129,7 @@ def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(clus
             no_error_on(page)
             chromium.close()
 
-        assert loop.run_until_complete(_outcome_on_next_run(session)) == "#### 87,5\u00a0%"  # on the other process
+        assert loop.run_until_complete(_outcome_on_next_run(session)).startswith("#### 87,5\u00a0%")  # on the other process
         loop.run_until_complete(session.close())
     finally:
         loop.close()
