@@ -17,7 +17,7 @@ Before the N series, two **cold starts**: a server is started, and as soon as it
 health check one session opens Styrmått (``cold 1``: a just-started server's first page); then
 another fresh server, on which 25 sessions open Styrmått at once (``cold 25``: errors and latency
 right after a start). On the first of those servers, after its one session, **idle sessions**:
-the memory 50 more open, idle sessions cost, per session.
+the memory that 50 more open, idle sessions cost, per session (after a first 50).
 
     python bench/bench_load.py                          # production launcher: one process, then two behind nginx
     python bench/bench_load.py --target single --sessions 1,5,25
@@ -123,15 +123,16 @@ async def one_level(url: str, count: int, changes: int, rss: object) -> dict[str
 
 
 async def idle_cost(url: str, rss: object) -> float:
-    """kB of server memory per open, idle session: the overview opened once more (caches warm),
-    then ``IDLE_SESSIONS`` sessions open it and stay open."""
-    warm, _ = await open_sessions(url, 1, page="/")
+    """kB of server memory per open, idle session: the marginal cost of the second of two batches of
+    ``IDLE_SESSIONS`` sessions that open the overview and stay open (the first batch absorbs what
+    running their first pages leaves in the heap)."""
+    first, _ = await open_sessions(url, IDLE_SESSIONS, page="/")
     await asyncio.sleep(2)
     before = rss()  # type: ignore[operator]
-    sessions, _ = await open_sessions(url, IDLE_SESSIONS, page="/")
-    await asyncio.sleep(3)
+    second, _ = await open_sessions(url, IDLE_SESSIONS, page="/")
+    await asyncio.sleep(2)
     after = rss()  # type: ignore[operator]
-    await close_all(sessions + warm)
+    await close_all(first + second)
     return round((after - before) / IDLE_SESSIONS, 0)
 
 
@@ -185,7 +186,7 @@ def main() -> None:
             cold_first = asyncio.run(cold_start(url, 1))
             print_row("cold 1", cold_first)
             idle = asyncio.run(idle_cost(url, rss))
-            print(f"{'idle':>10} | {idle:.0f} kB per open idle session ({IDLE_SESSIONS} sessions on the overview, a server with one session before)", flush=True)
+            print(f"{'idle':>10} | {idle:.0f} kB per open idle session (the second {IDLE_SESSIONS} on the overview)", flush=True)
         with target(kind, args.launcher, args.app_dir) as (url, rss):
             cold = asyncio.run(cold_start(url, COLD_SESSIONS))
             print_row(f"cold {COLD_SESSIONS}", cold)

@@ -105,7 +105,9 @@ def measure_dataframe(
 
     widths, labels = widths or {}, labels or {}
     st.dataframe(
-        table,
+        # As Arrow: Streamlit sends an Arrow table as it is, while a Polars frame goes through pandas
+        # first (the costliest part of a table page's run).
+        table.to_arrow(),
         hide_index=True,
         width="stretch",
         height=ROW_HEIGHT * (table.height + 1) + 3,  # every row visible: no scrolling inside the table

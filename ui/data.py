@@ -17,6 +17,7 @@ import streamlit as st
 from kpi.evaluation.actions import actions_table, comment_for
 from kpi.evaluation.cache import cached_evaluation, store_fingerprint
 from kpi.evaluation.comparison import compared_units, unit_grid
+from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_rows, perspective_summary
 from kpi.evaluation.scorecard import Dataset, Evaluation, default_period, load_dataset, scorecard
 from kpi.evaluation.series import SeriesKind, measure_series
 from kpi.model.catalogue import Catalogue
@@ -27,8 +28,9 @@ from kpi.reports.pack import BoardPack, build_board_pack
 from kpi.signals.forecast import Forecast, forecast_for
 from kpi.signals.funnel import Funnel
 from kpi.signals.spc import SpcOptions
-from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel
+from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel, with_variation
 from kpi.store import location
+from kpi.texts.display import attention_table, scorecard_table
 
 ENTRIES = 512
 
@@ -156,6 +158,37 @@ def opening_period() -> Period:
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def scorecard_for(view: View) -> pl.DataFrame:
     return scorecard(dataset_and_evaluation()[1], view)
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def summary_for(view: View, perspective: str | None = None) -> pl.DataFrame:
+    """The verdict counts per perspective (the overview's tiles), or of one perspective."""
+    card = scorecard_for(view)
+    return perspective_summary(card if perspective is None else perspective_rows(card, perspective))
+
+
+ATTENTION = {"furthest": furthest_from_target, "worsened": most_worsened}
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def attention_for(view: View, kind: str) -> tuple[pl.DataFrame, str] | None:
+    """The overview's list ``kind`` (``ATTENTION``) as the table it draws, with the variation column
+    and its heading; None when no measure is on the list."""
+    chosen = ATTENTION[kind](scorecard_for(view))
+    return None if chosen.is_empty() else with_variation(attention_table(chosen, view.sex), variation_for(view))
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def perspective_table_for(perspective: str, view: View) -> tuple[pl.DataFrame, str, bool] | None:
+    """One perspective's report table with the variation column: (table, the column's heading,
+    whether a row is demo data); None when the catalogue has no measure in it."""
+    rows = perspective_rows(scorecard_for(view), perspective)
+    if rows.is_empty():
+        return None
+    types = reporting_types().get(view.unit_id, frozenset())
+    not_applicable = frozenset(m.id for m in catalogue(view.period.year).measures() if not types & {t.value for t in m.reported_by})
+    table, heading = with_variation(scorecard_table(rows, view.sex, not_applicable), variation_for(view))
+    return table, heading, bool(rows["is_demo"].any())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -94,12 +94,12 @@ def test_the_filters_survive_a_page_change() -> None:
 
 
 def test_an_error_in_a_view_shows_a_swedish_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kpi.evaluation.overview
+    import ui.data
 
-    def broken(card: object) -> object:
+    def broken(*args: object) -> object:
         raise ValueError("internal detail")
 
-    monkeypatch.setattr(kpi.evaluation.overview, "perspective_summary", broken)
+    monkeypatch.setattr(ui.data, "summary_for", broken)  # the overview's tiles
     app = AppTest.from_file(APP, default_timeout=120).run()
     assert not app.exception
     assert "Något gick fel när sidan skulle visas" in app.error[0].value
