@@ -13,14 +13,13 @@ from ui.filters import current
 from ui.navigation import PERSPECTIVE_PAGES, PRESENTATION_PAGE
 
 filters = current()
-card = data.scorecard_for(filters.view)
 head, tools = st.columns([5, 1.6], vertical_alignment="bottom")
 with head:
     heading(f"Styrkort – {filters.unit_name}", filters)
 with tools:
     st.page_link(PRESENTATION_PAGE, label="Presentera", icon=":material/slideshow:")
     export_popover(filters, key="o_export")
-demo_notice(bool((card["is_demo"] & card["value"].is_not_null()).any()))
+demo_notice(data.shows_demo(filters.view))
 
 summary = data.summary_for(filters.view)
 tiles = st.columns(len(summary), gap="small")

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from kpi.evaluation.actions import actions_table, comment_for
@@ -170,16 +171,24 @@ def summary_for(view: View, perspective: str | None = None) -> pl.DataFrame:
 ATTENTION = {"furthest": furthest_from_target, "worsened": most_worsened}
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def attention_for(view: View, kind: str) -> tuple[pl.DataFrame, str] | None:
+# The tables a page draws are kept as Arrow tables, the form st.dataframe sends as it is, in
+# cache_resource: Arrow tables cannot be changed, so one can serve every session, and a run then
+# makes no Polars call for them (under load each one waits for the interpreter lock again).
+
+
+@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+def attention_for(view: View, kind: str) -> tuple[pa.Table, str] | None:
     """The overview's list ``kind`` (``ATTENTION``) as the table it draws, with the variation column
     and its heading; None when no measure is on the list."""
     chosen = ATTENTION[kind](scorecard_for(view))
-    return None if chosen.is_empty() else with_variation(attention_table(chosen, view.sex), variation_for(view))
+    if chosen.is_empty():
+        return None
+    table, heading = with_variation(attention_table(chosen, view.sex), variation_for(view))
+    return table.to_arrow(), heading
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def perspective_table_for(perspective: str, view: View) -> tuple[pl.DataFrame, str, bool] | None:
+@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+def perspective_table_for(perspective: str, view: View) -> tuple[pa.Table, str, bool] | None:
     """One perspective's report table with the variation column: (table, the column's heading,
     whether a row is demo data); None when the catalogue has no measure in it."""
     rows = perspective_rows(scorecard_for(view), perspective)
@@ -188,7 +197,14 @@ def perspective_table_for(perspective: str, view: View) -> tuple[pl.DataFrame, s
     types = reporting_types().get(view.unit_id, frozenset())
     not_applicable = frozenset(m.id for m in catalogue(view.period.year).measures() if not types & {t.value for t in m.reported_by})
     table, heading = with_variation(scorecard_table(rows, view.sex, not_applicable), variation_for(view))
-    return table, heading, bool(rows["is_demo"].any())
+    return table.to_arrow(), heading, bool(rows["is_demo"].any())
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def shows_demo(view: View) -> bool:
+    """Whether a value the scorecard shows for ``view`` is demo data (the overview's notice)."""
+    card = scorecard_for(view)
+    return bool((card["is_demo"] & card["value"].is_not_null()).any())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
