@@ -310,3 +310,15 @@ def test_the_start_never_waits_for_input_and_only_styrkorts_own_menu_shows() -> 
         assert streamlit_config.get_option("client.showSidebarNavigation") is True
     finally:
         streamlit_config.set_option("client.showSidebarNavigation", before)
+
+
+def test_a_measure_opened_by_a_click_keeps_the_organisation_period_and_sex() -> None:
+    """A table row or a chart opens Styrmått through st.switch_page, which drops widget values: the
+    filters are carried over (ui.navigation.follow_request), or the measure showed Division Nära."""
+    app = open_app("pages/medborgare.py", org="vo_pitea", ar="2023", period="DÅ04", kon="kvinnor")
+    app.session_state["_choice_matt"] = "med_telefon_samma_dag"  # what a selected row asks (ui.navigation.request_open)
+    app.session_state["_open_page"] = MEASURE_PAGE
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.subheader[0].value.startswith(PHONE)
+    assert {k: app.query_params[k] for k in ("org", "ar", "period", "kon")} == {"org": "vo_pitea", "ar": "2023", "period": "DÅ04", "kon": "kvinnor"}

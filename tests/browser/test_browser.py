@@ -97,5 +97,5 @@ def test_selecting_a_row_of_a_perspective_table_opens_that_measure(server: str, 
     wait_for_text(page, "Telefon-TeleQ")
     settle(page)
     no_error_on(page)
-    assert "matt=med_telefon_samma_dag" in page.url  # type: ignore[attr-defined]
+    assert "org=vo_pitea" in page.url and "matt=med_telefon_samma_dag" in page.url  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
