@@ -67,8 +67,27 @@ def parse_flags(argv: list[str]) -> dict[str, object]:
     return flags
 
 
+# Streamlit warns that a cache or a spinner is used outside a script run; before the server starts
+# that is the point, so those two loggers are quiet during the warm-up.
+_QUIET = ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context")
+
+
 def warm_up() -> None:
     """Import what every page needs and load the data set, once, before any session exists."""
+    import streamlit  # noqa: F401  (creates its loggers, with their levels, first)
+
+    loggers = [logging.getLogger(name) for name in _QUIET]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        _warm_up()
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _warm_up() -> None:
     started = time.perf_counter()
     import pandas  # noqa: F401  (Plotly and Streamlit's dataframes use it: imported whole, first)
     import plotly.graph_objects  # noqa: F401
