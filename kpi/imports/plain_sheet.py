@@ -55,44 +55,46 @@ def plain_cells(xml: bytes, *, max_row: int, max_columns: int, percent_styles: f
     """The number of cells of a plain sheet, or None when the sheet needs the full scan.
 
     ``xml`` is a worksheet part that expat has parsed without error."""
-    body = xml.removeprefix(b"\xef\xbb\xbf")
+    body = xml.removeprefix(b"\xef\xbb\xbf")  # no copy unless there is a byte-order mark
+    first = 0
     declaration = _XML_DECLARATION.match(body)
     if declaration is not None:
         if b"encoding" in declaration.group() and not _UTF8.search(declaration.group()):
             return None  # counted bytes are only characters in UTF-8 (or ASCII)
-        body = body[declaration.end() :]
+        first = declaration.end()
     elif not body.startswith(b"<"):
         return None
-    if b"<!" in body or b"<?" in body or b"&#" in body:
+    if any(body.find(s, first) >= 0 for s in (b"<!", b"<?", b"&#")):
         return None
-    start = body.find(b"<sheetData>")
-    end = body.find(b"</sheetData>")
-    if start < 0 or end < start or body.count(b"<sheetData") != 1 or body.count(b"</sheetData>") != 1:
+    start = body.find(b"<sheetData>", first)
+    end = body.find(b"</sheetData>", first)
+    if start < 0 or end < start or body.count(b"<sheetData", first) != 1 or body.count(b"</sheetData>", first) != 1:
         return None  # no data, or written another way (<sheetData/>, a prefix): the full scan decides
-    data = body[start + len(b"<sheetData>") : end]
-    outside = body[:start] + body[end:]
+    outside = body[first:start] + body[end:]
     if _OUTSIDE.search(outside) or not _dimension_fits(outside, max_row, max_columns):
         return None
-    if not _only_allowed_tags(data):
+    # Inside <sheetData>, read in place (positions lo … hi): a sheet's XML is tens of megabytes.
+    lo, hi = start + len(b"<sheetData>"), end
+    if not _only_allowed_tags(body, lo, hi):
         return None
-    if any(s in data for s in _NOT_CANONICAL) or b'"e"' in data:
+    if any(body.find(s, lo, hi) >= 0 for s in (*_NOT_CANONICAL, b'"e"')):
         return None
-    cells = data.count(b"<c ")
-    if data.count(b'<c r="') != cells or _outside_reference(max_row, max_columns).search(data):
+    cells = body.count(b"<c ", lo, hi)
+    if body.count(b'<c r="', lo, hi) != cells or _outside_reference(max_row, max_columns).search(body, lo, hi):
         return None
-    if any(b' s="' + style.encode() + b'"' in data for style in percent_styles):
+    if any(body.find(b' s="' + style.encode() + b'"', lo, hi) >= 0 for style in percent_styles):
         return None
     return cells
 
 
-def _only_allowed_tags(data: bytes) -> bool:
-    """Whether every "<" in ``data`` starts one of the allowed tags (the common ones counted first:
-    each count is a pass over the bytes, and most sheets need only six)."""
-    left = data.count(b"<")
+def _only_allowed_tags(body: bytes, lo: int, hi: int) -> bool:
+    """Whether every "<" in ``body[lo:hi]`` starts one of the allowed tags (the common ones counted
+    first: each count is a pass over the bytes, and most sheets need only six)."""
+    left = body.count(b"<", lo, hi)
     for tag in _ALLOWED_TAGS:
         if not left:
             return True
-        left -= data.count(tag)
+        left -= body.count(tag, lo, hi)
     return left == 0
 
 
