@@ -226,7 +226,7 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
         changes = compare(
             store.read(table), incoming, table, default_source=f"Inläsning av {name}", missing_is_explicit=not from_kolada
         )
-        refused += _refusals(sheet_label(raw, sheet), table, changes, catalogues)
+        refused += _refusals(sheet_label(raw, sheet), table, changes, catalogues, from_kolada=from_kolada)
         if table == "targets":
             refused += _target_texts(sheet_label(raw, sheet), changes, catalogues)
         changes = changes.drop("_row", "_refusal")
@@ -451,14 +451,19 @@ def _target_refusal(exists: pl.Expr) -> pl.Expr:
     )
 
 
-def _refusals(label: str, table: str, changes: pl.DataFrame, catalogues: CatalogueSet) -> list[Problem]:
-    """The rows ``compare`` refused, as problems with row, column and the reason in Swedish."""
+def _refusals(
+    label: str, table: str, changes: pl.DataFrame, catalogues: CatalogueSet, *, from_kolada: bool = False
+) -> list[Problem]:
+    """The rows ``compare`` refused, as problems with row, column and the reason in Swedish; for
+    Kolada, what to do says how, since a Kolada file cannot hold täljare and nämnare."""
     refused = changes.filter(pl.col("_refusal").is_not_null()).sort("_row")
     out = []
     for r in refused.iter_rows(named=True):
         year = r["year"] if table == "targets" else int(r["period"][:4])
         measure = catalogues.for_year(year).measure(r["measure_id"])
         column, found, expected = _refusal_text(r, measure.unit.value, measure.decimals)
+        if from_kolada and r["_refusal"] in ("counts_disagree", "counts_without_value"):
+            expected = expected.partition("; ")[0] + "; " + _KOLADA_COUNTS
         out.append(Problem(label, r["_row"] or 0, column, found, expected))
     return out
 
@@ -475,6 +480,12 @@ def _target_texts(label: str, changes: pl.DataFrame, catalogues: CatalogueSet) -
         if problem:
             out.append(Problem(label, r["_row"] or 0, "mål (text)", r["text"] or "", problem))
     return out
+
+
+_KOLADA_COUNTS = (
+    "Kolada ger bara värdet, inte täljare och nämnare, så läs in den raden med mallen (Utfall) och ange där "
+    "täljare och nämnare, eller skriv .. i dem för att ta bort de lagrade"
+)
 
 
 def _refusal_text(r: dict[str, Any], unit: str, decimals: int) -> tuple[str, str, str]:
