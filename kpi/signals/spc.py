@@ -20,8 +20,12 @@ Special-cause rules, each with the months it flags and the side it points to:
 2. a run of ``run_length`` (7) or more points on the same side of the centre line (a point on
    the line ends a run);
 3. a trend of ``trend_length`` (6) or more points each higher (or each lower) than the one before
-   (an equal value ends a trend);
-4. two of three consecutive points beyond two sigma on the same side (the points beyond are flagged).
+   (an equal value ends a trend; a point where one trend turns into the other takes the later one);
+4. two of three consecutive points beyond two sigma on the same side (the points beyond are flagged;
+   the three are real months in a row of one phase; a point outside the limits counts as beyond).
+
+No rule reaches across a gap (a missing or masked month) or a phase start. Where p̄(1−p̄) = 0 the
+p-chart's limits collapse to p̄; where no limit exists the limit columns are null.
 
 Read through the measure's direction, the latest point gives the **variation** verdict, and the
 limits against the target the **assurance** verdict, as in the NHS icons.
