@@ -57,12 +57,14 @@ from typing import Any
 import polars as pl
 
 from kpi.imports.check import CLEARED, CheckContext, Problem, check_file, sheet_label, target_text_problem
+from kpi.imports.raw import RawFile
 from kpi.imports.read import ImportFileError, Limits, read_file
 from kpi.model.catalogue import CatalogueSet, imported_target, load_catalogues
 from kpi.model.errors import StoreError, StyrkortError
 from kpi.model.formatting import format_number, format_value
 from kpi.model.settings import Settings, load_settings
 from kpi.store.delta import TABLES, Store
+from kpi.texts.small_counts import small_count_warning
 from kpi.store.journal import (
     FILE_NAME_LIMIT,
     LOCK_NAME,
@@ -119,6 +121,7 @@ class Plan:
     versions: dict[str, int] = field(default_factory=dict)  # table versions the preview was made against
     row_count: int = 0
     not_read: list[str] = field(default_factory=list)  # what the file holds that is not read, and why (kpi.imports.read)
+    warnings: list[str] = field(default_factory=list)  # texts that seem to name small counts of people: read before writing
 
     @property
     def ok(self) -> bool:
@@ -146,7 +149,8 @@ class Plan:
         """'utfall.csv: 12 rader utan fel. 3 nya utfall …' for the page and the command line."""
         rows = "1 rad" if self.row_count == 1 else f"{format_number(self.row_count, 0)} rader"
         summary = self.summary()
-        return f"{self.file_name}: {rows} utan fel. {summary[0].upper()}{summary[1:]}" + "".join(f" {n}" for n in self.not_read)
+        said = [*self.not_read, *self.warnings]
+        return f"{self.file_name}: {rows} utan fel. {summary[0].upper()}{summary[1:]}" + "".join(f" {n}" for n in said)
 
     def summary(self) -> str:
         """'12 nya utfall, 3 ändrade utfall, 1 ny kommentar; 40 rader är oförändrade.'"""
@@ -211,6 +215,7 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
     plan = Plan(name, sha, checked.problems, row_count=raw.row_count, not_read=raw.not_read)
     if not checked.ok:
         return plan
+    plan.warnings = _small_count_warnings(raw, checked.rows, settings.mask_threshold)
     # Kolada's missing values are Kolada's silence, not an analyst's "..", and its source is made
     # by the reader, not typed: both only fill in where the stored data has nothing better.
     from_kolada = raw.kind == "kolada"
@@ -449,6 +454,19 @@ def _target_refusal(exists: pl.Expr) -> pl.Expr:
         .then(pl.lit("target_numbers_stale"))
         .otherwise(pl.lit(None, pl.String))
     )
+
+
+def _small_count_warnings(raw: RawFile, rows: dict[str, list[tuple[int, Any]]], threshold: int) -> list[str]:
+    """A warning per comment that seems to name fewer people than the masking threshold (the
+    figures are masked, so the words must not give them away); the analyst decides."""
+    out = []
+    for sheet, attribute in (("Kommentarer", "text"), ("Åtgärder", "comment")):
+        for row, record in rows.get(sheet, []):
+            text = getattr(record, attribute, None)
+            warning = small_count_warning(text, threshold) if isinstance(text, str) else None
+            if warning:
+                out.append(f"Varning, {sheet_label(raw, sheet)} rad {row}: {warning}")
+    return out
 
 
 def _refusals(
