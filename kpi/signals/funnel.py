@@ -235,7 +235,9 @@ def _lgamma(a: np.ndarray) -> np.ndarray:
     return _LGAMMA(a).astype(float)
 
 
-def tail_probabilities(kind: Literal["share", "rate"], centre: float, numerator: np.ndarray, denominator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def tail_probabilities(
+    kind: Literal["share", "rate"], centre: float, numerator: np.ndarray, denominator: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Each unit's exact tail probabilities under the overall value: P(X ≤ x) and P(X ≥ x) for its
     count x (the numerator, to a whole number) out of Binomial(n, p̄) for a share (n the denominator
     to a whole number, at least 1), or Poisson(E·rate) for a rate. 1 and 1 when p̄ is 0 or 1 (or
@@ -251,10 +253,11 @@ def tail_probabilities(kind: Literal["share", "rate"], centre: float, numerator:
             n = max(int(round(e)), 1)
             x = min(max(x, 0), n)
             log_choose = math.lgamma(n + 1.0)
-            tails = _tails(
-                lambda k, n=n, lc=log_choose: lc - _lgamma(k + 1.0) - _lgamma(n - k + 1.0) + k * math.log(centre) + (n - k) * math.log1p(-centre),
-                x, n * centre, math.sqrt(n * centre * (1.0 - centre)), n,
-            )  # fmt: skip
+
+            def binomial(k: np.ndarray, n: int = n, lc: float = log_choose) -> np.ndarray:
+                return lc - _lgamma(k + 1.0) - _lgamma(n - k + 1.0) + k * math.log(centre) + (n - k) * math.log1p(-centre)
+
+            tails = _tails(binomial, x, n * centre, math.sqrt(n * centre * (1.0 - centre)), n)
         else:
             mu = e * centre
             tails = _tails(lambda k, mu=mu: k * math.log(mu) - mu - _lgamma(k + 1.0), max(x, 0), mu, math.sqrt(mu), math.inf)
@@ -262,7 +265,9 @@ def tail_probabilities(kind: Literal["share", "rate"], centre: float, numerator:
     return lower, upper
 
 
-def _position(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tails: tuple[np.ndarray, np.ndarray], alpha: float) -> list[str]:
+def _position(
+    value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tails: tuple[np.ndarray, np.ndarray], alpha: float
+) -> list[str]:
     """Outside the plotted limit (strictly: a value on a limit, e.g. everyone at p̄ = 0, is "inom")
     and, counted exactly, no more likely than α on that side. The interpolated limit alone is not
     enough: at n = 5 and p̄ = 87,5 % the upper 99,8 % limit is 99,96 %, yet 5 of 5 happens by

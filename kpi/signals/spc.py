@@ -241,7 +241,13 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     frame = frame.with_columns(
         pl.when(has_limits & (v > pl.col("upper") + EPS)).then(1).when(has_limits & (v < pl.col("lower") - EPS)).then(-1).otherwise(0).cast(pl.Int8).alias("rule_outside"),
         pl.when(run).then(pl.col("_side")).otherwise(0).cast(pl.Int8).alias("rule_run"),
-        pl.when(has_limits & next_long).then(next_step).when(has_limits & pl.col("_long_step")).then(pl.col("_step")).otherwise(0).cast(pl.Int8).alias("rule_trend"),
+        pl.when(has_limits & next_long)
+        .then(next_step)
+        .when(has_limits & pl.col("_long_step"))
+        .then(pl.col("_step"))
+        .otherwise(0)
+        .cast(pl.Int8)
+        .alias("rule_trend"),
         pl.when(has_limits & two_of_three("_h2")).then(1).when(has_limits & two_of_three("_l2")).then(-1).otherwise(0).cast(pl.Int8).alias("rule_two_of_three"),
     )
     high = pl.any_horizontal([pl.col(r) == 1 for r in RULES])

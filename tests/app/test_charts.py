@@ -153,7 +153,8 @@ def test_control_chart_draws_no_limits_where_none_exist() -> None:
     )  # fmt: skip
     points = spc.spc_points(frame)
     s = spc.spc_summary(points, frame).row(0, named=True)
-    chart = MeasureSpc(points, s["variation"], s["assurance"], s["target"], False, spc.flagged_periods(points), (), spc.SpcOptions(), s["last_period"])
+    flags = spc.flagged_periods(points)
+    chart = MeasureSpc(points, s["variation"], s["assurance"], s["target"], False, flags, (), spc.SpcOptions(), s["last_period"])
     assert points["lower"].is_null().all() and points["upper"].is_null().all()
     names = [t.name for t in charts.spc_figure(chart, unit="%", decimals=0).data]
     assert "Styrgränser" not in names and "Mittlinje" not in names
