@@ -1,7 +1,12 @@
 """The evaluation engine: from stored observations to evaluated tables, on compact integer keys.
 
-The rules are ``aggregation.py``'s, ``rules.py``'s and ``breakdowns.py``'s (their docstrings say
-what each decides); this module decides how the work is laid out, so that it stays small:
+What it decides, in order: months of reporting units become report periods (``_from_months``);
+a value reported for a unit and period beats one derived from its months, which beats the
+roll-up through the unit tree (``resolve``: shares as ratio of sums, never the mean of the units'
+percentages; counts and amounts add up; an index, or a share without numerators and
+denominators, cannot be rolled up and stays empty); måluppfyllelse and utveckling (``evaluate``,
+the README's "Rules"); small-number masking (``mask``); women and men as columns (``wide_by_sex``);
+the spread over the units (``unit_spread``). How the work is laid out, so that it stays small:
 
 - **One integer key.** Measure, unit, period and sex are coded as small integers and packed into
   one Int64 (``Codes.key``). A period's code is ``16 × year + slot`` (months 0–11, DÅ04 12, DÅ08
@@ -26,6 +31,7 @@ test_engine_equivalence.py`` compares them with a frozen copy of it).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -204,7 +210,11 @@ class Tree:
 
 
 def _derived_totals(values: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
-    """Add a total (sex T) where only women and men are given (see ``aggregation._derived_totals``)."""
+    """Add a total (sex T) where only women and men are given.
+
+    Counts and amounts: T = K + M. Shares: ratio of summed numerators and denominators, and only
+    when both sexes carry them; otherwise there is no total and the row is judged by sex.
+    """
     group = pl.col("key") // 4
     have_total = values.filter(pl.col("s") == 0).select(group.alias("g"))
     candidates = (
@@ -253,30 +263,71 @@ def _derived_totals(values: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([values, totals.select(values.columns)], how="vertical")
 
 
-def _from_months(monthly: pl.DataFrame, kinds: pl.DataFrame, windows: pl.DataFrame, codes: Codes) -> pl.DataFrame:
-    """Report-period values of reporting units derived from their months (a period needs its last month)."""
-    contributions = monthly.join(kinds.select("m", "accumulation"), on="m").join(
-        windows, left_on=["accumulation", "p"], right_on=["accumulation", "month_p"], how="inner"
+def month_blocks() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The months of a year in blocks that belong to the same report periods (per accumulation,
+    from ``kpi.model.periods.month_windows``: e.g. accumulated January–April belong to DÅ04, DÅ08
+    and ÅR). Returns (accumulation, slot → block) and (accumulation, block → period slot, end month)."""
+    windows = month_windows([2000]).filter(pl.col("month_period") != pl.col("period"))
+    member = windows.select(
+        "accumulation",
+        (pl.col("month_period").str.slice(5, 2).cast(pl.Int64) - 1).alias("slot"),
+        pl.col("period").str.slice(5).replace_strict(_REPORT_SLOT, return_dtype=pl.Int64).alias("period_slot"),
+        pl.col("period_end_month"),
     )
-    derived = (
-        contributions.with_columns((pl.col("p") % SLOTS + 1).alias("_month"), codes.pack(pl.col("m"), pl.col("u"), pl.col("period_p"), pl.col("s")).alias("_k"))
-        .group_by("_k")
+    sets = member.group_by("accumulation", "slot").agg(pl.col("period_slot").sort().alias("_set"))
+    sets = sets.with_columns(pl.col("_set").list.eval(pl.element().cast(pl.String)).list.join(",").alias("_set"))
+    blocks = sets.with_columns(pl.col("_set").rank("dense").over("accumulation").cast(pl.Int64).alias("block"))
+    block_periods = (
+        member.join(blocks.select("accumulation", "slot", "block"), on=["accumulation", "slot"])
+        .select("accumulation", "block", "period_slot", "period_end_month")
+        .unique()
+    )
+    return blocks.select("accumulation", "slot", "block"), block_periods
+
+
+def _from_months(monthly: pl.DataFrame, kinds: pl.DataFrame, codes: Codes) -> pl.DataFrame:
+    """Report-period values of reporting units derived from their months (a period needs its last
+    month): the months are first summed per block of months that belong to the same periods
+    (``month_blocks``), then the blocks per period, so no month row is copied per period."""
+    slot_blocks, block_periods = month_blocks()
+    series = ["m", "u", "s", "_year_p"]
+    blocks = (
+        monthly.join(kinds.select("m", "accumulation"), on="m")
+        .with_columns((pl.col("p") - pl.col("p") % SLOTS).alias("_year_p"), (pl.col("p") % SLOTS).alias("slot"))
+        .join(slot_blocks, on=["accumulation", "slot"])
+        .group_by(*series, "accumulation", "block")
         .agg(
-            pl.col("m").first(), pl.col("u").first(), pl.col("period_p").first().alias("p"), pl.col("s").first(),
             pl.col("value").sum(),
             pl.col("numerator").sum(),
             pl.col("denominator").sum(),
             pl.col("numerator").is_null().any().alias("_no_num"),
-            pl.col("_month").max().alias("_last"),
-            pl.col("period_end_month").first(),
+            (pl.col("slot").max() + 1).alias("_last"),
+            pl.col("slot").min().alias("_first_month"),
             pl.len().alias("_n_months"),
             pl.col("decimals").max(),
             pl.col("source").first(),
             pl.col("is_demo").any(),
         )
+    )
+    derived = (
+        blocks.join(block_periods, on=["accumulation", "block"])
+        .group_by(*series, "period_slot")
+        .agg(
+            pl.col("value").sum(),
+            pl.col("numerator").sum(),
+            pl.col("denominator").sum(),
+            pl.col("_no_num").any(),
+            pl.col("_last").max(),
+            pl.col("period_end_month").first(),
+            pl.col("_n_months").sum(),
+            pl.col("decimals").max(),
+            pl.col("source").sort_by("_first_month").first(),
+            pl.col("is_demo").any(),
+        )
         .filter(pl.col("_last") == pl.col("period_end_month"))
+        .with_columns((pl.col("_year_p") + pl.col("period_slot")).alias("p"))
         .join(kinds.select("m", "value_kind"), on="m")
-    )  # fmt: skip
+    )
     return derived.with_columns(
         pl.when(pl.col("value_kind") == "share")
         .then(
@@ -292,7 +343,7 @@ def _from_months(monthly: pl.DataFrame, kinds: pl.DataFrame, windows: pl.DataFra
         .alias("value"),
         pl.lit(1, pl.Int32).alias("n_units"),
         pl.lit("beräknat från månader").cast(pl.Categorical).alias("origin"),
-        pl.col("_k").alias("key"),
+        codes.pack(pl.col("m"), pl.col("u"), pl.col("p"), pl.col("s")).alias("key"),
     )
 
 
@@ -377,7 +428,7 @@ def _anti(frame: pl.DataFrame, winners: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns((pl.col("key") // 4).alias("_g")).join(taken, on="_g", how="anti").drop("_g")
 
 
-def resolve(obs: pl.DataFrame, tree: Tree, kinds: pl.DataFrame, codes: Codes, *, months: bool, windows: pl.DataFrame | None = None) -> pl.DataFrame:
+def resolve(obs: pl.DataFrame, tree: Tree, kinds: pl.DataFrame, codes: Codes, *, months: bool) -> pl.DataFrame:
     """One value per key, for the report periods (``months`` false; ``obs`` must then hold the
     months too, to derive from) or for the months. Columns: m, u, p, s, key and OBS_COLUMNS."""
     columns = ["m", "u", "p", "s", "key", *OBS_COLUMNS]
@@ -388,9 +439,8 @@ def resolve(obs: pl.DataFrame, tree: Tree, kinds: pl.DataFrame, codes: Codes, *,
         leaf = leaf_obs.filter(is_month)
         aggregate = obs.filter(~is_leaf & is_month)
     else:
-        assert windows is not None
         reported = leaf_obs.filter(~is_month).select(columns)
-        derived = _from_months(leaf_obs.filter(is_month), kinds, windows, codes).select(columns)
+        derived = _from_months(leaf_obs.filter(is_month), kinds, codes).select(columns)
         # A value reported for a unit and period beats every sex derived from its months.
         leaf = pl.concat([reported, _anti(derived, reported)])
         aggregate = obs.filter(~is_leaf & ~is_month)
@@ -554,7 +604,13 @@ def evaluate(values: pl.DataFrame, rules: pl.DataFrame, codes: Codes, lookup: pl
 
 
 def mask(frame: pl.DataFrame, threshold: int, masked_elsewhere: pl.Series | None = None) -> pl.DataFrame:
-    """Small-number masking (see ``breakdowns.mask_small_numbers``), by key.
+    """Hide counts of persons below ``threshold`` and every cell that would give them away.
+
+    A count (value kind ``count``) of 1 … threshold−1 is masked, and so is a share whose
+    denominator is below the threshold. Complementary cells: when one sex is masked the other
+    sex is masked too (total minus women would reveal men), and when the total is masked both
+    sexes are. A comparison value taken from a masked cell is hidden as well, and so is a target
+    computed from one ("Minska med 50 % jämfört med 2020" would give the value back).
 
     ``masked_elsewhere``: keys of masked cells outside ``frame`` that comparisons or targets may
     come from (the report periods, when months are evaluated).
@@ -581,8 +637,12 @@ def mask(frame: pl.DataFrame, threshold: int, masked_elsewhere: pl.Series | None
 
 
 def wide_by_sex(long: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """One row per measure × unit × period (see ``breakdowns.wide_by_sex``), joined on the group key.
-    ``long`` must still carry ``key`` and ``s``."""
+    """One row per measure × unit × period: the total's columns plus ``*_women`` and ``*_men``.
+
+    The total's attainment is judged from the sexes where the target is per sex, or where only
+    women and men are given (a share without numerators has no total). ``long`` must still carry
+    ``key`` and ``s``.
+    """
     g = (pl.col("key") // 4).alias("_g")
     shared = [c for c in LONG_COLUMNS if c not in _PER_SEX + ["sex", *_TOTAL_ONLY]]
     keys = long.filter(pl.col("s") == 0).select(g, *shared)
@@ -615,8 +675,13 @@ def wide_by_sex(long: pl.DataFrame, settings: Settings) -> pl.DataFrame:
 
 
 def unit_spread(long: pl.DataFrame, tree: Tree, codes: Codes) -> pl.DataFrame:
-    """Per organisation, measure and period: the spread over the reporting units below it (see
-    ``breakdowns.unit_spread``). ``long`` must still carry the codes."""
+    """Per organisation, measure and period: the spread over the reporting units below it.
+
+    Only units that existed during the period and are not masked take part. Columns: unit_id
+    (the organisation), measure_id, period, spread_min, spread_max, spread, min_unit_id,
+    max_unit_id (ties: the first by id), units_meeting_target, units_with_value, spread_is_demo.
+    ``long`` must still carry the codes.
+    """
     leaf = (
         long.filter((pl.col("s") == 0) & pl.col("value").is_not_null() & ~pl.col("masked"))
         .select("m", "u", "p", "year", "end_month", "value", "attainment", "is_demo")
@@ -715,13 +780,11 @@ def evaluate_reports(prepared: Prepared, settings: Settings) -> tuple[Evaluated,
     """The report periods (DÅ04, DÅ08, ÅR) of every measure × unit × sex, evaluated; and the
     look-up table the months need from them (key, value, is_demo, masked)."""
     codes = prepared.codes
-    windows = (
-        month_windows(list(codes.years))
-        .filter(pl.col("month_period") != pl.col("period"))
-        .select("accumulation", codes.period_code("month_period").alias("month_p"), codes.period_code("period").alias("period_p"), "period_end_month")
-    )
-    values = resolve(prepared.obs, prepared.tree, prepared.kinds, codes, months=False, windows=windows)
+    values = resolve(prepared.obs, prepared.tree, prepared.kinds, codes, months=False)
     return _tables(values, prepared, settings)
+
+
+KEEP = 256  # month requests kept per process (a series is a few hundred rows; an organisation a few thousand)
 
 
 class MonthEngine:
@@ -738,7 +801,7 @@ class MonthEngine:
         self._source = source
         self._settings = settings
         self._report_lookup = report_lookup
-        self._kept: dict[tuple[object, ...], Evaluated] = {}
+        self._kept: OrderedDict[tuple[object, ...], Evaluated] = OrderedDict()  # the latest KEEP requests
         self._lock = threading.Lock()
 
     @property
@@ -757,11 +820,18 @@ class MonthEngine:
         if everything is not None:
             return _restrict(everything, measures, units)
         request = (measures, units, spread)
-        kept = self._kept.get(request)
-        if kept is None:
-            kept = self._evaluate(self.prepared, measures, units, spread)
-            with self._lock:
-                self._kept[request] = kept
+        with self._lock:
+            kept = self._kept.get(request)
+            if kept is not None:
+                self._kept.move_to_end(request)
+                return kept
+        kept = self._evaluate(self.prepared, measures, units, spread)
+        with self._lock:
+            self._kept[request] = kept
+            if request == (None, None, True):  # every month: any later request is a cut of it
+                self._kept = OrderedDict({request: kept})
+            while len(self._kept) > KEEP:
+                self._kept.popitem(last=False)
         return kept
 
     def _evaluate(self, prepared: Prepared, measures: tuple[str, ...] | None, units: tuple[str, ...] | None, spread: bool) -> Evaluated:
