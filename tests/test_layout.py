@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "texts": {"model"},
     "store": {"model"},
     "evaluation": {"model", "store"},
-    "imports": {"model", "store"},
+    "imports": {"model", "store", "texts"},
     "signals": {"model", "store", "evaluation", "texts"},
     "reports": {"model", "store", "evaluation", "signals", "texts"},
     "cli": {"model", "store", "evaluation", "signals", "texts", "imports", "reports"},

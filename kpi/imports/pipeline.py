@@ -57,12 +57,14 @@ from typing import Any
 import polars as pl
 
 from kpi.imports.check import CLEARED, CheckContext, Problem, check_file, sheet_label, target_text_problem
+from kpi.imports.raw import RawFile
 from kpi.imports.read import ImportFileError, Limits, read_file
 from kpi.model.catalogue import CatalogueSet, imported_target, load_catalogues
 from kpi.model.errors import StoreError, StyrkortError
 from kpi.model.formatting import format_number, format_value
 from kpi.model.settings import Settings, load_settings
 from kpi.store.delta import TABLES, Store
+from kpi.texts.small_counts import small_count_warning
 from kpi.store.journal import (
     FILE_NAME_LIMIT,
     LOCK_NAME,
@@ -119,6 +121,7 @@ class Plan:
     versions: dict[str, int] = field(default_factory=dict)  # table versions the preview was made against
     row_count: int = 0
     not_read: list[str] = field(default_factory=list)  # what the file holds that is not read, and why (kpi.imports.read)
+    warnings: list[str] = field(default_factory=list)  # texts that seem to name small counts of people: read before writing
 
     @property
     def ok(self) -> bool:
@@ -146,7 +149,8 @@ class Plan:
         """'utfall.csv: 12 rader utan fel. 3 nya utfall …' for the page and the command line."""
         rows = "1 rad" if self.row_count == 1 else f"{format_number(self.row_count, 0)} rader"
         summary = self.summary()
-        return f"{self.file_name}: {rows} utan fel. {summary[0].upper()}{summary[1:]}" + "".join(f" {n}" for n in self.not_read)
+        said = [*self.not_read, *self.warnings]
+        return f"{self.file_name}: {rows} utan fel. {summary[0].upper()}{summary[1:]}" + "".join(f" {n}" for n in said)
 
     def summary(self) -> str:
         """'12 nya utfall, 3 ändrade utfall, 1 ny kommentar; 40 rader är oförändrade.'"""
@@ -211,6 +215,7 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
     plan = Plan(name, sha, checked.problems, row_count=raw.row_count, not_read=raw.not_read)
     if not checked.ok:
         return plan
+    plan.warnings = _small_count_warnings(raw, checked.rows, settings.mask_threshold)
     # Kolada's missing values are Kolada's silence, not an analyst's "..", and its source is made
     # by the reader, not typed: both only fill in where the stored data has nothing better.
     from_kolada = raw.kind == "kolada"
@@ -226,7 +231,7 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
         changes = compare(
             store.read(table), incoming, table, default_source=f"Inläsning av {name}", missing_is_explicit=not from_kolada
         )
-        refused += _refusals(sheet_label(raw, sheet), table, changes, catalogues)
+        refused += _refusals(sheet_label(raw, sheet), table, changes, catalogues, from_kolada=from_kolada)
         if table == "targets":
             refused += _target_texts(sheet_label(raw, sheet), changes, catalogues)
         changes = changes.drop("_row", "_refusal")
@@ -451,14 +456,32 @@ def _target_refusal(exists: pl.Expr) -> pl.Expr:
     )
 
 
-def _refusals(label: str, table: str, changes: pl.DataFrame, catalogues: CatalogueSet) -> list[Problem]:
-    """The rows ``compare`` refused, as problems with row, column and the reason in Swedish."""
+def _small_count_warnings(raw: RawFile, rows: dict[str, list[tuple[int, Any]]], threshold: int) -> list[str]:
+    """A warning per comment that seems to name fewer people than the masking threshold (the
+    figures are masked, so the words must not give them away); the analyst decides."""
+    out = []
+    for sheet, attribute in (("Kommentarer", "text"), ("Åtgärder", "comment")):
+        for row, record in rows.get(sheet, []):
+            text = getattr(record, attribute, None)
+            warning = small_count_warning(text, threshold) if isinstance(text, str) else None
+            if warning:
+                out.append(f"Varning, {sheet_label(raw, sheet)} rad {row}: {warning}")
+    return out
+
+
+def _refusals(
+    label: str, table: str, changes: pl.DataFrame, catalogues: CatalogueSet, *, from_kolada: bool = False
+) -> list[Problem]:
+    """The rows ``compare`` refused, as problems with row, column and the reason in Swedish; for
+    Kolada, what to do says how, since a Kolada file cannot hold täljare and nämnare."""
     refused = changes.filter(pl.col("_refusal").is_not_null()).sort("_row")
     out = []
     for r in refused.iter_rows(named=True):
         year = r["year"] if table == "targets" else int(r["period"][:4])
         measure = catalogues.for_year(year).measure(r["measure_id"])
         column, found, expected = _refusal_text(r, measure.unit.value, measure.decimals)
+        if from_kolada and r["_refusal"] in ("counts_disagree", "counts_without_value"):
+            expected = expected.partition("; ")[0] + "; " + _KOLADA_COUNTS
         out.append(Problem(label, r["_row"] or 0, column, found, expected))
     return out
 
@@ -475,6 +498,12 @@ def _target_texts(label: str, changes: pl.DataFrame, catalogues: CatalogueSet) -
         if problem:
             out.append(Problem(label, r["_row"] or 0, "mål (text)", r["text"] or "", problem))
     return out
+
+
+_KOLADA_COUNTS = (
+    "Kolada ger bara värdet, inte täljare och nämnare, så läs in den raden med mallen (Utfall) och ange där "
+    "täljare och nämnare, eller skriv .. i dem för att ta bort de lagrade"
+)
 
 
 def _refusal_text(r: dict[str, Any], unit: str, decimals: int) -> tuple[str, str, str]:

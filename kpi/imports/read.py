@@ -76,6 +76,7 @@ from xml.parsers import expat
 import yaml
 
 from kpi.imports.isolate import read_workbook_isolated
+from kpi.imports.plain_sheet import plain_cells
 from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet
 
 # The sheets of the template and, for CSV, how the header tells which one a file holds.
@@ -431,6 +432,7 @@ _FORMULA_EXPECTED = "ett värde, inte en formel (formler räknas aldrig ut vid i
 _MAX_UNPACKED = 400_000_000  # bytes inside the zip: more is a zip bomb, not a spreadsheet
 _ERROR_EXPECTED = "ett värde, inte ett felvärde från Excel (lämna cellen tom om uppgift saknas)"
 _XML_CHUNK = 1 << 20
+_WHOLE_PART = 128_000_000  # a sheet's XML up to this size is read whole, to be checked for plainness first
 _DIGITS = "0123456789"
 _CAPITALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PERCENT_FORMATS = {"9", "10"}  # Excel's built-in 0 % and 0,00 %
@@ -728,15 +730,21 @@ def _parser(name: str) -> Any:
     return parser
 
 
-def _parse_part(archive: zipfile.ZipFile, path: str, name: str, budget: _Budget, parser: Any, where: str) -> None:
-    """Stream one part of the zip through ``parser``; broken XML or zip data is a damaged file."""
+def _parse_part(
+    archive: zipfile.ZipFile, path: str, name: str, budget: _Budget, parser: Any, where: str, xml: bytes | None = None
+) -> None:
+    """Stream one part of the zip through ``parser`` (or its ``xml``, when it has been read
+    already); broken XML or zip data is a damaged file."""
     try:
+        if xml is not None:
+            parser.Parse(xml, True)
+            return
         with archive.open(path) as stream:
             while chunk := stream.read(_XML_CHUNK):
                 budget.take(len(chunk))
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
-    except ImportFileError:
+    except (ImportFileError, MemoryError):
         raise
     except expat.ExpatError as exc:
         raise ImportFileError(
@@ -745,6 +753,21 @@ def _parse_part(archive: zipfile.ZipFile, path: str, name: str, budget: _Budget,
         ) from exc
     except Exception as exc:  # a missing part, bad CRC, an unknown compression method
         raise ImportFileError(UNREADABLE.format(name=name)) from exc
+
+
+def _whole_part(archive: zipfile.ZipFile, path: str, name: str, budget: _Budget) -> bytes | None:
+    """A part's bytes when it unpacks to at most ``_WHOLE_PART`` bytes, else None (it is streamed)."""
+    if archive.getinfo(path).file_size > _WHOLE_PART:
+        return None
+    try:
+        with archive.open(path) as stream:
+            xml = stream.read(_WHOLE_PART + 1)
+    except MemoryError:  # the child's limit: kpi.imports.isolate names it
+        raise
+    except Exception as exc:  # a bad CRC, an unknown compression method
+        raise ImportFileError(UNREADABLE.format(name=name)) from exc
+    budget.take(len(xml))
+    return xml if len(xml) <= _WHOLE_PART else None
 
 
 def _local(tag: str) -> str:
@@ -824,7 +847,7 @@ def _percent_styles(archive: zipfile.ZipFile, path: str, name: str, budget: _Bud
 class _Scan:
     """What one sheet's XML holds besides values (rows 1-based, columns 0-based)."""
 
-    cells: int = 0  # rows with at least one cell (0: an empty sheet, or a chart)
+    cells: int = 0  # 0 for a sheet without cells (an empty sheet, or a chart)
     formulas: list[list[Any]] = field(default_factory=list)  # [row, col, text]
     errors: list[list[Any]] = field(default_factory=list)  # [row, col, error value]
     percents: list[tuple[int, int]] = field(default_factory=list)
@@ -852,6 +875,13 @@ def _scan_sheet(
     workbook's reading time; so the common cell (``r`` first, in its row element's row, column
     A–Z, no error value, no percent styles to look for) takes a short path, and every other
     element the general one (``cell`` and ``other``), which checks everything."""
+    xml = _whole_part(archive, path, name, budget)
+    if xml is not None:
+        parser = _parser(name)  # no handler but the DTD's: well-formedness at expat's own speed
+        _parse_part(archive, path, name, budget, parser, f"bladet ”{sheet}”", xml)
+        plain = plain_cells(xml, max_row=max_row, max_columns=MAX_COLUMNS, percent_styles=frozenset(percent_styles))
+        if plain is not None:  # nothing but referenced cells and values (kpi.imports.plain_sheet)
+            return _Scan(cells=plain)
     scan = _Scan()
     parser = _parser(name)
     parser.ordered_attributes = True  # [name, value, …]: cheaper than a dict per element
@@ -991,7 +1021,7 @@ def _scan_sheet(
         parser.EndElementHandler = None
 
     parser.StartElementHandler = start
-    _parse_part(archive, path, name, budget, parser, f"bladet ”{sheet}”")
+    _parse_part(archive, path, name, budget, parser, f"bladet ”{sheet}”", xml)
     scan.cells = cells + (col >= 0)
     return scan
 

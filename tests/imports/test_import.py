@@ -1027,3 +1027,23 @@ def test_a_lock_file_that_cannot_be_opened_gives_a_swedish_message(data: Path) -
     plan = pipeline.prepare(data, "utfall.csv", csv_file("med_triage_digitalen;div_nara;DÅ08 2022;;43 000;;;"))
     with pytest.raises(StoreError, match="går inte att skriva i"):
         pipeline.apply(data, plan, user="Anna")
+
+
+@pytest.mark.parametrize(
+    ("comment", "warned"),
+    [
+        ("Fallskador under perioden: fem män och två kvinnor.", "(”fem män”, ”två kvinnor”)"),
+        ("3 patienter väntade för länge.", "(”3 patienter”)"),
+        ("Bättre bemanning i telefon.", None),
+        ("Två av tre hälsocentraler når målet.", None),
+    ],
+)
+def test_a_comment_naming_few_people_is_warned_about_before_writing(pristine: Path, template: bytes, comment: str, warned: str | None) -> None:
+    content = fill(template, {"Kommentarer": [["med_telefon_samma_dag", "hc_hortlax", "DÅ08 2022", comment, "Anna Analytiker"]]})
+    plan = pipeline.prepare(pristine, "mall.xlsx", content)
+    assert plan.ok, pipeline.report_text(plan)  # a warning, not a refusal: the analyst decides
+    if warned is None:
+        assert plan.warnings == []
+    else:
+        assert plan.warnings == [plan.warnings[0]] and plan.warnings[0].startswith(f"Varning, Kommentarer rad 2: Texten verkar ange få personer {warned}.")
+        assert plan.sentence().endswith(plan.warnings[0])

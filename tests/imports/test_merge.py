@@ -640,3 +640,25 @@ def test_the_issues_example_16_and_16_0_are_one_figure(pristine: Path, typed_val
     row = pipeline.prepare(pristine, name, content).changes["observations"].row(0, named=True)
     assert (row["change"], row["decimals"]) == (change, decimals)
     assert row["source"] == (stored.source if change == "oförändrad" else "Inläsning av mall.xlsx")
+
+
+@EXAMPLES
+@given(st.lists(st.sampled_from([r for r in YEARLY if r.share and r.numerator is not None]), min_size=1, max_size=4, unique_by=lambda r: r.key))
+def test_a_kolada_share_that_its_stored_counts_contradict_is_refused_with_what_kolada_cannot_give(rows: list[Stored]) -> None:
+    """A Kolada file has no täljare or nämnare: the refusal says to use the template, not to add them to the file."""
+    kpis = {m: f"N{i:05d}" for i, m in enumerate(sorted({r.measure_id for r in rows}))}
+    orgs = {u: str(1000 + i) for i, u in enumerate(sorted({r.unit_id for r in rows}))}
+    entries = [
+        {"kpi": kpis[r.measure_id], "municipality": orgs[r.unit_id], "period": int(r.period[:4]),
+         "values": [{"gender": r.sex, "status": "", "value": (r.value + 7.3) % 100}]}
+        for r in rows
+    ]  # fmt: skip
+    mapping = json.dumps({"styrmått": {k: m for m, k in kpis.items()}, "enheter": {o: u for u, o in orgs.items()}})
+    before = state(YEARLY_DATA)
+    plan = pipeline.prepare(YEARLY_DATA, "kolada.json", json.dumps({"values": entries}).encode(), mapping=mapping.encode())
+    assert not plan.ok and len(plan.problems) == len(rows)
+    for problem in plan.problems:
+        assert problem.column == "täljare"
+        assert "Kolada ger bara värdet, inte täljare och nämnare" in problem.expected
+        assert "mallen (Utfall)" in problem.expected and "ange dem" not in problem.expected
+    assert_untouched(YEARLY_DATA, before)
