@@ -164,7 +164,7 @@ def run_child(engine: str, data: Path, repeats: int, cap_mb: float, timeout_s: f
         if child.returncode != 0:
             last = (err.read().strip().splitlines() or ["?"])[-1]
             return {"seconds": None, "peak_mb": round(peak), "rows": None, "reason": f"exit {child.returncode}: {last}"}
-        return json.loads(out.read())
+        return json.loads(out.read().strip().splitlines()[-1])  # the last line: the measurement
 
 
 def _rss_mb(pid: int) -> float:
