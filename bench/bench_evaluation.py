@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -195,7 +196,9 @@ def main() -> None:
             build_s = round(time.perf_counter() - t, 1)
             for engine in engines:
                 result = run_child(engine, Path(tmp), 3 if scale == 1 else 1, args.cap_gb * 1024, args.timeout)
-                print(json.dumps({"scale": scale, "engine": engine, **result, **sizes, "data_s": build_s}), flush=True)
+                # The machine's load while measuring: on a shared machine, seconds mean little without it.
+                load = round(os.getloadavg()[0], 1)
+                print(json.dumps({"scale": scale, "engine": engine, **result, **sizes, "data_s": build_s, "load_avg_1min": load}), flush=True)
 
 
 if __name__ == "__main__":
