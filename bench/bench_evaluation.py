@@ -79,7 +79,7 @@ if engine == "styrkort":
         if "all" in requests:
             extra["month_rows"] = got.long.height
             extra["rows_with_all_months"] = evaluation.reports.long.height + got.long.height
-        extra["peak_mb_with_all_months"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        extra["peak_mb_after_months"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         return evaluation.reports.long.height
 elif engine == "reference":
     from tests.evaluation.reference_engine import evaluate_dataset
