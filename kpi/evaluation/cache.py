@@ -109,6 +109,7 @@ def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: st
         "measures": evaluation.measures, "report_lookup": evaluation.report_lookup, "units": units,
     }  # fmt: skip
     target = cache_dir / key
+    staging: Path | None = None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".tmp-"))
@@ -119,6 +120,8 @@ def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: st
                 shutil.rmtree(old, ignore_errors=True)
         os.replace(staging, target)  # atomic: readers see all tables or none
         return target
-    except OSError as error:
+    except (OSError, pl.exceptions.PolarsError) as error:  # a full disk reaches Polars' writer as its own error
         log.warning("Styrkort: the evaluation could not be stored (%s); continuing without it", error)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         return None
