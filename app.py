@@ -14,6 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+# pandas first, in every session's thread: an import of it in progress on another session's thread
+# is then awaited (Python's import lock) before any page code runs. Plotly looks pandas up in
+# sys.modules without importing it, and on a just-started server it saw a half-initialised one
+# ("partially initialized module 'pandas' has no attribute 'Series'"). The production launcher
+# (ui/serve.py) imports all of this before the server accepts its first session.
+import pandas  # noqa: F401
 import streamlit as st
 
 from kpi.model.errors import StyrkortError

@@ -7,7 +7,7 @@ import streamlit as st
 from kpi.evaluation.comparison import measures_with_values
 from kpi.model.catalogue import PERSPECTIVES
 from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER
-from ui import data
+from ui import data, figures
 from ui.components import demo_notice, heading
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
@@ -38,7 +38,7 @@ else:
             request_open(MEASURE_PAGE, measure_id=measure_id, unit_id=unit_id)
 
     st.plotly_chart(
-        data.grid_figure_for(tuple(shown), filters.view),
+        figures.grid(tuple(shown), filters.view),
         config={"displayModeBar": False},
         key="e_grid",
         on_select=open_cell,

@@ -6,7 +6,7 @@ import hashlib
 
 import streamlit as st
 
-from kpi.imports import pipeline
+from kpi.imports import isolate, pipeline
 from kpi.model.errors import StyrkortError
 from kpi.reports.files import to_csv
 from ui import data
@@ -22,6 +22,7 @@ _CONFIRMED, _UNDO = (
 )  # set by the buttons' callbacks  # a new key empties the uploader after a successful import
 
 filters = current()
+isolate.warm_up()  # the workbook reader's process starts while the analyst picks a file
 # Clicks recorded by the buttons' callbacks, taken once (a click never waits for a later file).
 confirmed, undo_asked = st.session_state.pop(_CONFIRMED, False), st.session_state.pop(_UNDO, False)
 st.title("Läs in data")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_summary
-from kpi.signals.variation import VARIATION_HEADING, with_variation
-from kpi.texts.display import attention_table
+from kpi.signals.variation import VARIATION_HEADING
 from kpi.texts.legend import ATTAINMENT
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe, spc_expander
@@ -15,16 +13,15 @@ from ui.filters import current
 from ui.navigation import PERSPECTIVE_PAGES, PRESENTATION_PAGE
 
 filters = current()
-card = data.scorecard_for(filters.view)
 head, tools = st.columns([5, 1.6], vertical_alignment="bottom")
 with head:
     heading(f"Styrkort – {filters.unit_name}", filters)
 with tools:
     st.page_link(PRESENTATION_PAGE, label="Presentera", icon=":material/slideshow:")
     export_popover(filters, key="o_export")
-demo_notice(bool((card["is_demo"] & card["value"].is_not_null()).any()))
+demo_notice(data.shows_demo(filters.view))
 
-summary = perspective_summary(card)
+summary = data.summary_for(filters.view)
 tiles = st.columns(len(summary), gap="small")
 for tile, row in zip(tiles, summary.iter_rows(named=True)):
     counts = {k: row[k] for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}
@@ -45,19 +42,18 @@ st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()
 
 
 ATTENTION = (
-    ("Längst från målet", furthest_from_target, "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
+    ("Längst från målet", "furthest", "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
      {"Perspektiv": 90, "Styrmått": 180, "Periodens utfall": 130, "Mål": 60, "Avstånd": 160, "Måluppfyllelse": 105, "Variation": 152}),
-    ("Störst försämring", most_worsened, "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
+    ("Störst försämring", "worsened", "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
      {"Perspektiv": 90, "Styrmått": 210, "Periodens utfall": 130, "Förändring": 190, "Utveckling": 105, "Variation": 152}),
 )  # fmt: skip
-verdicts = data.variation_for(filters.view)
-for title, select, nothing, key, widths in ATTENTION:
+for title, kind, nothing, key, widths in ATTENTION:
     st.subheader(title, anchor=False)
-    chosen = select(card)
-    if chosen.is_empty():
+    shown = data.attention_for(filters.view, kind)
+    if shown is None:
         st.caption(nothing)
     else:
-        table, heading = with_variation(attention_table(chosen, filters.sex), verdicts)
+        table, heading = shown
         measure_dataframe(table, key=key, columns=list(widths), widths=widths, labels={VARIATION_HEADING: heading})
 st.caption(
     "Välj en rad för att öppna styrmåttet. Avståndet och förändringen räknas i procentenheter för andelar, "

@@ -13,7 +13,7 @@ import streamlit as st
 from kpi.evaluation.overview import furthest_from_target, perspective_summary
 from kpi.reports.pack import ROWS_PER_SLIDE, outcome_cell, slide_plan
 from kpi.texts.display import attention_table, comparison_text
-from ui import charts, data
+from ui import data, figures
 from ui.exports import export_buttons
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import OVERVIEW_PAGE
@@ -88,9 +88,10 @@ else:
     )
     left, right = st.columns([1.35, 1], gap="large")
     with left:
-        if entry.chart is not None:
+        chart = figures.slide_chart(filters.view, entry.measure_id, height=430)
+        if chart is not None:
             st.plotly_chart(
-                charts.line_chart_figure(entry.chart, height=430),
+                chart,
                 config={"displayModeBar": False, "staticPlot": True},
                 key="pr_chart",
                 theme=None,  # the chart's own colours and large type, as in the PDF and PowerPoint

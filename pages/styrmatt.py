@@ -13,7 +13,7 @@ from kpi.signals.forecast import forecast_note, forecast_text
 from kpi.signals.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
 from kpi.texts.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
 from kpi.texts.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
-from ui import charts, data
+from ui import data, figures
 from ui.components import demo_notice, funnel_expander, spc_expander
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
@@ -74,23 +74,21 @@ shown_demo = bool(row["is_demo"]) and row["value"] is not None
 demo_notice(shown_demo or (bool(series["is_demo"].fill_null(False).any()) if series.height else False))
 st.caption(f"Källa: {source_text(row['source'], shown_demo)}. Uppföljning: {row['follow_up'].replace(',', ', ')}.")
 
-over_time, control, by_sex, by_unit, analysis, numbers = st.tabs(
-    ["Över tid", "Styrdiagram", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror"]
-)
 spc_sex = filters.sex if measure.split_by_sex else "T"
 
-with over_time:
+
+def over_time() -> None:
     if filters.sex != "T" and not measure.split_by_sex:
         st.info(f"Styrmåttet är inte uppdelat på kön; diagrammet visar totalen i stället för {filters.sex_choice}.")
     st.segmented_control(
-        "Visa", kinds, default=kinds[0], key="sm_kind", required=True,
+        "Visa", kinds, default=kinds[0], key="sm_kind", required=True, persist_state="page",
         format_func=lambda k: "Månad för månad" if k == "månad" else f"Varje {k}" if k != "ÅR" else "Varje helår",
     )  # fmt: skip
     if series.is_empty():
         st.info("Det finns inga värden för styrmåttet för den här organisationen.")
     else:
         st.plotly_chart(
-            charts.trend_figure(series, sex=filters.sex if measure.split_by_sex else "T", unit=unit, decimals=decimals, period=filters.period.id, comparison_period=row["comparison_period"]),
+            figures.trend(measure_id, filters.unit_id, kind, sex=spc_sex, unit=unit, decimals=decimals, period=filters.period.id, comparison_period=row["comparison_period"]),
             config={"displayModeBar": False},
             key="sm_trend",
         )
@@ -102,7 +100,8 @@ with over_time:
             st.markdown(forecast_text(forecast, unit, decimals))
             st.caption(forecast_note(forecast, unit, decimals))
 
-with control:
+
+def control_chart() -> None:
     if not measure.monthly:
         st.info("Styrmåttet följs inte upp per månad. Ett styrdiagram behöver månadsvärden.")
     else:
@@ -125,7 +124,8 @@ with control:
                 st.caption("Målsäkerhet: når arbetet, som det fungerar nu, målet?")
                 st.markdown(f"#### {assurance_badge.symbol} {assurance_badge.word}{demo}")
                 st.caption(assurance_explanation(spc, unit, decimals))
-            st.plotly_chart(charts.spc_figure(spc, unit=unit, decimals=decimals), config={"displayModeBar": False}, key="sm_spc_chart")
+            chart = figures.control_chart(measure_id, filters.view_for(sex=spc_sex), spc_choice, unit=unit, decimals=decimals)
+            st.plotly_chart(chart, config={"displayModeBar": False}, key="sm_spc_chart")
             months = spc.points["period"].to_list()
             choices = [None, *months[1:]]
             st.selectbox(
@@ -134,6 +134,7 @@ with control:
                 index=choices.index(spc_choice) if spc_choice in choices else 0,
                 format_func=lambda m: "ingen vald månad (baslinjen och registrerade förändringar gäller)" if m is None else short_period(m),
                 key=spc_key,
+                persist_state="page",
                 help="Efter en förändring i arbetssättet: mittlinje och gränser räknas om med månaderna från den valda månaden som ny baslinje.",
             )
             for line in signal_lines(spc):
@@ -146,7 +147,8 @@ with control:
                 st.caption("Månadsvärdena är demodata (genererade, inte publicerade); öppna markörer i diagrammet.")
         spc_expander()
 
-with by_sex:
+
+def women_and_men() -> None:
     if not measure.split_by_sex:
         st.info("Styrmåttet är inte uppdelat på kön i rapporten (uppdelning per kön saknas).")
     else:
@@ -166,10 +168,12 @@ with by_sex:
         if full["gender_gap_flag"]:
             st.warning(f"Skillnaden mellan kvinnor och män är större än {format_points(data.dataset().settings.gender_gap_threshold_pp, 1).lstrip('+')}: följ upp om den är omotiverad.", icon=":material/flag:")
         if series.height:
-            st.plotly_chart(charts.sex_figure(series, unit=unit, decimals=decimals), config={"displayModeBar": False}, key="sm_sex")
+            st.plotly_chart(figures.by_sex(measure_id, filters.unit_id, kind, unit=unit, decimals=decimals), config={"displayModeBar": False}, key="sm_sex")
 
-with by_unit:
-    owner, compared = data.compared_units_for(measure_id, filters.view_for(sex=filters.sex if measure.split_by_sex else "T"))
+
+def units_compared() -> None:
+    compared_view = filters.view_for(sex=spc_sex)
+    owner, compared = data.compared_units_for(measure_id, compared_view)
     owner_name = data.unit_names().get(owner, owner)
     bars = summarise_comparison(compared)
     if not bars.drawn:
@@ -191,13 +195,13 @@ with by_unit:
             if points:
                 request_open(MEASURE_PAGE, unit_id=points[0]["customdata"])
 
-        funnel, no_funnel = data.funnel_for(measure_id, filters.view_for(sex=filters.sex if measure.split_by_sex else "T"))
+        funnel, no_funnel = data.funnel_for(measure_id, compared_view)
         bars_column, funnel_column = st.columns(2, gap="large") if funnel is not None else (st.container(), None)
         with bars_column:
             st.markdown("**Sorterade staplar**")
             st.plotly_chart(
                 # One target line only where every unit has the same target ("Öka" compares each with its own past).
-                charts.units_figure(compared, unit=unit, decimals=decimals, target=bars.common_target, room=1.18 if funnel is None else 1.6),
+                figures.sorted_bars(measure_id, compared_view, unit=unit, decimals=decimals, target=bars.common_target, room=1.18 if funnel is None else 1.6),
                 config={"displayModeBar": False},
                 key="sm_units",
                 on_select=drill,
@@ -215,7 +219,7 @@ with by_unit:
             with funnel_column:
                 st.markdown("**Trattdiagram: skillnad eller slump?**")
                 st.plotly_chart(
-                    charts.funnel_figure(funnel, unit=unit, decimals=decimals, selected=filters.unit_id),
+                    figures.funnel(measure_id, compared_view, unit=unit, decimals=decimals, selected=filters.unit_id),
                     config={"displayModeBar": False},
                     key="sm_funnel",
                 )
@@ -224,7 +228,8 @@ with by_unit:
             st.caption(no_funnel)
         funnel_expander()
 
-with analysis:
+
+def analysis_and_actions() -> None:
     note = data.comment(measure_id, filters.view)
     written = analysis_for(row, note, sex=filters.sex, units=unit_noun(tuple(t.value for t in measure.reported_by)))
     st.subheader("Analys", anchor=False)
@@ -251,7 +256,8 @@ with analysis:
             if a["comment"]:
                 st.markdown(f"*Uppföljning {short_period(a['follow_up_period'])}:* {a['comment']}")
 
-with numbers:
+
+def numbers() -> None:
     if series.is_empty():
         st.caption("Inga värden att visa.")
     else:
@@ -262,3 +268,20 @@ with numbers:
         d1, d2 = st.columns(2)
         d1.download_button("Ladda ner CSV", lambda: to_csv(raw), file_name=f"{base}.csv", mime="text/csv", icon=":material/download:", on_click="ignore")
         d2.download_button("Ladda ner Excel", lambda: to_xlsx(raw), file_name=f"{base}.xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", on_click="ignore")
+
+
+# Only the open tab is drawn: a tab switch is a rerun (``on_change="rerun"``), so a run builds the
+# figures of one tab, not of all five. A widget inside a tab keeps its value while another tab is
+# open (``persist_state="page"``).
+TABS = {
+    "Över tid": over_time,
+    "Styrdiagram": control_chart,
+    "Kvinnor och män": women_and_men,
+    "Enheter": units_compared,
+    "Analys och åtgärder": analysis_and_actions,
+    "Siffror": numbers,
+}
+for tab, draw in zip(st.tabs(list(TABS), key="sm_tab", on_change="rerun"), TABS.values()):
+    if tab.open:
+        with tab:
+            draw()

@@ -366,6 +366,8 @@ def spc_figure(spc: MeasureSpc, *, unit: str, decimals: int, height: int = 420) 
         for r in rows:
             y.append(None if previous_phase is not None and r["phase"] != previous_phase else r[column])
             previous_phase = r["phase"]
+        if all(v is None for v in y):
+            continue  # no limits (too few months): nothing drawn, no legend entry
         fig.add_trace(
             go.Scatter(
                 x=labels, y=y, mode="lines", name=name, legendgroup=name, showlegend=i < 2,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from kpi.signals.variation import VARIATION_HEADING, VARIATION_HELP
@@ -93,22 +93,23 @@ def page_style() -> None:
 
 
 def measure_dataframe(
-    table: pl.DataFrame, *, key: str, columns: list[str], widths: dict[str, str | int] | None = None, labels: dict[str, str] | None = None
+    table: pa.Table, *, key: str, columns: list[str], widths: dict[str, str | int] | None = None, labels: dict[str, str] | None = None
 ) -> None:
     """A table with one measure per row (``measure_id`` hidden); selecting a row opens the
-    measure's detail view with the current filters."""
+    measure's detail view with the current filters. The table is Arrow (``ui.data``): Streamlit
+    sends an Arrow table as it is, while a Polars frame would go through pandas on every run."""
 
     def open_selected() -> None:
         selected = st.session_state[key].selection.rows
         if selected:
-            request_open(MEASURE_PAGE, measure_id=table["measure_id"][selected[0]])
+            request_open(MEASURE_PAGE, measure_id=table.column("measure_id")[selected[0]].as_py())
 
     widths, labels = widths or {}, labels or {}
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        height=ROW_HEIGHT * (table.height + 1) + 3,  # every row visible: no scrolling inside the table
+        height=ROW_HEIGHT * (table.num_rows + 1) + 3,  # every row visible: no scrolling inside the table
         column_order=columns,
         column_config={c: st.column_config.TextColumn(labels.get(c, c), width=widths.get(c, "small"), help=COLUMN_HELP.get(c)) for c in columns},
         on_select=open_selected,
@@ -117,8 +118,8 @@ def measure_dataframe(
     )
 
 
-def scorecard_dataframe(table: pl.DataFrame, *, key: str, labels: dict[str, str] | None = None) -> None:
+def scorecard_dataframe(table: pa.Table, *, key: str, labels: dict[str, str] | None = None) -> None:
     """The scorecard table in the report's column order; selecting a row opens that measure."""
     headings = list(SCORECARD_HEADINGS)
     headings.insert(headings.index("Utveckling") + 1, VARIATION_HEADING)
-    measure_dataframe(table, key=key, columns=[c for c in headings if c in table.columns], widths=_WIDTHS, labels=labels)
+    measure_dataframe(table, key=key, columns=[c for c in headings if c in table.column_names], widths=_WIDTHS, labels=labels)

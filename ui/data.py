@@ -12,11 +12,13 @@ import threading
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from kpi.evaluation.actions import actions_table, comment_for
 from kpi.evaluation.cache import cached_evaluation, store_fingerprint
 from kpi.evaluation.comparison import compared_units, unit_grid
+from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_rows, perspective_summary
 from kpi.evaluation.scorecard import Dataset, Evaluation, default_period, load_dataset, scorecard
 from kpi.evaluation.series import SeriesKind, measure_series
 from kpi.model.catalogue import Catalogue
@@ -27,8 +29,9 @@ from kpi.reports.pack import BoardPack, build_board_pack
 from kpi.signals.forecast import Forecast, forecast_for
 from kpi.signals.funnel import Funnel
 from kpi.signals.spc import SpcOptions
-from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel
+from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel, with_variation
 from kpi.store import location
+from kpi.texts.display import attention_table, scorecard_table
 
 ENTRIES = 512
 
@@ -158,6 +161,52 @@ def scorecard_for(view: View) -> pl.DataFrame:
     return scorecard(dataset_and_evaluation()[1], view)
 
 
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def summary_for(view: View, perspective: str | None = None) -> pl.DataFrame:
+    """The verdict counts per perspective (the overview's tiles), or of one perspective."""
+    card = scorecard_for(view)
+    return perspective_summary(card if perspective is None else perspective_rows(card, perspective))
+
+
+ATTENTION = {"furthest": furthest_from_target, "worsened": most_worsened}
+
+
+# The tables a page draws are kept as Arrow tables, the form st.dataframe sends as it is, in
+# cache_resource: Arrow tables cannot be changed, so one can serve every session, and a run then
+# makes no Polars call for them (under load each one waits for the interpreter lock again).
+
+
+@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+def attention_for(view: View, kind: str) -> tuple[pa.Table, str] | None:
+    """The overview's list ``kind`` (``ATTENTION``) as the table it draws, with the variation column
+    and its heading; None when no measure is on the list."""
+    chosen = ATTENTION[kind](scorecard_for(view))
+    if chosen.is_empty():
+        return None
+    table, heading = with_variation(attention_table(chosen, view.sex), variation_for(view))
+    return table.to_arrow(), heading
+
+
+@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+def perspective_table_for(perspective: str, view: View) -> tuple[pa.Table, str, bool] | None:
+    """One perspective's report table with the variation column: (table, the column's heading,
+    whether a row is demo data); None when the catalogue has no measure in it."""
+    rows = perspective_rows(scorecard_for(view), perspective)
+    if rows.is_empty():
+        return None
+    types = reporting_types().get(view.unit_id, frozenset())
+    not_applicable = frozenset(m.id for m in catalogue(view.period.year).measures() if not types & {t.value for t in m.reported_by})
+    table, heading = with_variation(scorecard_table(rows, view.sex, not_applicable), variation_for(view))
+    return table.to_arrow(), heading, bool(rows["is_demo"].any())
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def shows_demo(view: View) -> bool:
+    """Whether a value the scorecard shows for ``view`` is demo data (the overview's notice)."""
+    card = scorecard_for(view)
+    return bool((card["is_demo"] & card["value"].is_not_null()).any())
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def board_pack_for(view: View) -> BoardPack:
     """Everything the presentation shows for one choice: tables, analyses and chart data."""
@@ -189,18 +238,6 @@ def reporting_types() -> dict[str, frozenset[str]]:
 def grid_for(measure_ids: tuple[str, ...], view: View) -> pl.DataFrame:
     data, evaluation = dataset_and_evaluation()
     return unit_grid(evaluation, data.units, list(measure_ids), view)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def grid_figure_for(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], view: View) -> object:
-    """The units × measures figure (a Plotly figure), built once per choice: with many units it is the slowest
-    thing on the page to build. ``measures``: (id, name, unit, reported_by) in column order."""
-    grid = grid_for(tuple(m[0] for m in measures), view)
-    grid = grid.filter(grid["measure_id"].is_in([m[0] for m in measures]))
-    from ui.charts import grid_figure  # Plotly only where a chart is drawn
-
-    demo_units = {u.unit_id: u.is_demo for u in units_in_tree_order()}
-    return grid_figure(grid, {m[0]: (m[1], m[2], m[3]) for m in measures}, demo_units, reporting_types())
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)

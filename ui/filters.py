@@ -16,6 +16,7 @@ from kpi.model.periods import Period, parse_period
 from kpi.model.view import REPORTS, SEX_CODES, Sex, View, read_link
 from kpi.texts.legend import DEMO_TEXT
 from ui import data
+from ui.navigation import CARRIED
 
 _REPORT_LABELS = {"DÅ04": "DÅ04 – delår jan–apr", "DÅ08": "DÅ08 – delår jan–aug", "ÅR": "ÅR – helår"} | {
     f"{m:02d}": f"Månad: {name}" for m, name in enumerate(("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"), start=1)
@@ -126,6 +127,7 @@ def sidebar_filters() -> Filters:
     names, labels = data.unit_names(), data.unit_labels()
     unit_ids = list(labels)
     problems = _from_url(years, names)
+    st.session_state.update(st.session_state.pop(CARRIED, {}))  # across a page opened by a click (ui.navigation)
     st.session_state.setdefault("f_ar", opening.year if opening.year in years else years[-1])
     st.session_state.setdefault("f_period", opening.id[5:])
     st.session_state.setdefault("f_org", "div_nara" if "div_nara" in labels else unit_ids[0])

@@ -45,8 +45,18 @@ def request_open(page: str, *, measure_id: str | None = None, unit_id: str | Non
     st.session_state[_PENDING] = page
 
 
+CARRIED = "_carried_filters"
+FILTER_KEYS = ("f_ar", "f_period", "f_org", "f_kon")
+
+
 def follow_request() -> None:
-    """In the frame, before any widget: open the page a click asked for."""
+    """In the frame, before any widget: open the page a click asked for.
+
+    ``st.switch_page`` starts the next run without the browser's widget values, and Streamlit then
+    drops the filters' values from the session: the measure opened from a table row or a chart
+    showed Division Nära instead of the chosen organisation. The filters are carried over here and
+    put back before their widgets are drawn (``ui.filters.sidebar_filters``)."""
     page = st.session_state.pop(_PENDING, None)
     if page is not None:
+        st.session_state[CARRIED] = {k: st.session_state[k] for k in FILTER_KEYS if k in st.session_state}
         st.switch_page(page)

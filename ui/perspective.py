@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.evaluation.overview import perspective_rows, perspective_summary
-from kpi.signals.variation import VARIATION_HEADING, with_variation
-from kpi.texts.display import scorecard_table
+from kpi.signals.variation import VARIATION_HEADING
 from ui import data
 from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe, spc_expander
 from ui.exports import export_popover
@@ -14,26 +12,22 @@ from ui.filters import Filters
 
 
 def render_perspective(name: str, filters: Filters) -> None:
-    card = data.scorecard_for(filters.view)
-    rows = perspective_rows(card, name)
+    shown = data.perspective_table_for(name, filters.view)
     head, tools = st.columns([5, 1.6], vertical_alignment="bottom")
     head.title(name)
     head.caption(filters.heading)
     with tools:
         export_popover(filters, perspective=name, key=f"p_{name.lower()}_export")
-    if rows.is_empty():
+    if shown is None:
         st.warning(f"Perspektivet {name} har inga styrmått i katalogen för {filters.year}.")
         return
-    summary = perspective_summary(rows).row(0, named=True)
+    table, heading, has_demo = shown
+    summary = data.summary_for(filters.view, name).row(0, named=True)
     st.markdown(f"**Strategiskt mål:** {summary['strategic_goal']}")
     counts = {k: summary[k] for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}
     st.markdown(attainment_bar(counts), unsafe_allow_html=True)
     st.caption(attainment_counts_text(counts))
-    demo_notice(bool(rows["is_demo"].any()))
-    types = data.reporting_types().get(filters.unit_id, frozenset())
-    catalogue = data.catalogue(filters.year)
-    not_applicable = frozenset(m.id for m in catalogue.measures() if not types & {t.value for t in m.reported_by})
-    table, heading = with_variation(scorecard_table(rows, filters.sex, not_applicable), data.variation_for(filters.view))
+    demo_notice(has_demo)
     scorecard_dataframe(table, key=f"p_{name.lower()}_table", labels={VARIATION_HEADING: heading})
     st.caption(
         "Välj en rad för att öppna styrmåttet med utveckling över tid, styrdiagram, kvinnor och män och jämförelse mellan enheter. "

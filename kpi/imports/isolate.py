@@ -34,6 +34,7 @@ On Windows there is no ``resource`` module: the child runs without limits but st
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime
 import io
@@ -44,6 +45,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -150,11 +152,63 @@ def _run(
 ) -> subprocess.CompletedProcess[bytes]:
     request = pickle.dumps((name, content, limits, memory, seconds, overlap), protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        return subprocess.run(child_command(), input=request, capture_output=True, timeout=seconds, cwd=_ROOT, check=False)
-    except subprocess.TimeoutExpired as exc:  # run() has killed the child already
-        raise ImportFileError(limit_message(name, memory, seconds)) from exc
+        child = _take_child()
     except OSError as exc:
         raise ImportFileError(f"Filen {name} kunde inte läsas: läsaren gick inte att starta ({exc.strerror}).") from exc
+    try:
+        stdout, stderr = child.communicate(request, timeout=seconds)
+    except subprocess.TimeoutExpired as exc:
+        child.kill()
+        child.communicate()
+        raise ImportFileError(limit_message(name, memory, seconds)) from exc
+    finally:
+        warm_up()  # the next upload's reader starts now, while this one is read
+    return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
+
+
+# One child started ahead of need: a fresh interpreter takes a few tenths of a second to import
+# the reader, which the upload need not wait for. It waits on its stdin, with no limits lowered
+# and nothing read yet; a child is used for one file only, then a new one is started.
+_spare: subprocess.Popen[bytes] | None = None
+_spare_lock = threading.Lock()
+
+
+def _start_child() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=_ROOT
+    )
+
+
+def warm_up() -> None:
+    """Start the spare reader if there is none (the import page calls it when it is opened)."""
+    global _spare
+    with _spare_lock:
+        if _spare is None or _spare.poll() is not None or _spare.args != child_command():
+            try:
+                _spare = _start_child()
+            except OSError:  # started again when a file comes; the error is reported then
+                _spare = None
+
+
+def _take_child() -> subprocess.Popen[bytes]:
+    global _spare
+    with _spare_lock:
+        child, _spare = _spare, None
+    if child is not None and child.poll() is None and child.args != child_command():
+        child.communicate()  # started as another program (a test's, a changed interpreter): let it end
+        child = None
+    if child is None or child.poll() is not None:
+        child = _start_child()
+    return child
+
+
+@atexit.register
+def _end_spare() -> None:
+    """The spare reads end of input and exits: no process outlives the server."""
+    with _spare_lock:
+        if _spare is not None and _spare.poll() is None:
+            with contextlib.suppress(Exception):
+                _spare.communicate(timeout=5)
 
 
 class _AnswerUnpickler(pickle.Unpickler):

@@ -73,7 +73,6 @@ from pathlib import PurePath
 from typing import Any
 from xml.parsers import expat
 
-import yaml
 
 from kpi.imports.isolate import read_workbook_isolated
 from kpi.imports.plain_sheet import plain_cells
@@ -1408,6 +1407,7 @@ class KoladaMapping:
 
 def read_mapping(content: bytes) -> KoladaMapping:
     """YAML (or JSON) with two mappings: ``styrmått: {N00945: med_…}`` and ``enheter: {"2581": vo_…}``."""
+    import yaml  # only for a Kolada mapping: the workbook reader's child process never loads it
     try:
         raw = yaml.safe_load(decode_text("mappningsfilen", content))
     except (yaml.YAMLError, ValueError, RecursionError) as exc:  # dates such as 2022-13-45 raise ValueError

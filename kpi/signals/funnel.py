@@ -4,12 +4,15 @@ Following Spiegelhalter (2005), "Funnel plots for comparing institutional perfor
 only marked as different when it falls outside limits that widen as its denominator shrinks, so a
 small health centre is not called worse for a spread that chance alone would give. Limits use the
 normal approximation where the expected counts allow it, else exact binomial / Poisson limits with
-Spiegelhalter's interpolation between the integer steps. scipy is not used: numpy and ``math`` only.
+Spiegelhalter's interpolation between the integer steps. A unit is marked by its exact tail
+probability under the overall value as well as by the plotted limit (see ``_position``). scipy is
+not used: numpy and ``math`` only.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -209,9 +212,70 @@ class Funnel:
     tau: float = 0.0  # the between-unit spread added to the limits (in percent / per `per`); 0 without overdispersion
 
 
-def _position(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> list[str]:
-    """Strictly outside counts: a value on a limit (e.g. everyone at p̄ = 0) is "inom"."""
-    return np.where(value > upper, "över", np.where(value < lower, "under", "inom")).tolist()
+_TAIL_WINDOW_SD = 12.0  # beyond 12 standard deviations from both the mean and the count, the mass is negligible against α
+
+
+def _tails(log_pmf: Callable[[np.ndarray], np.ndarray], x: int, mean: float, sd: float, top: float) -> tuple[float, float]:
+    """P(X ≤ x) and P(X ≥ x) for a count distribution on 0..top, summed on a window that holds x
+    and all but a negligible part of the mass (normalised over the window)."""
+    reach = _TAIL_WINDOW_SD * sd + 30.0
+    lo = max(0, math.floor(min(x, mean) - reach))
+    hi = int(min(top, math.ceil(max(x, mean) + reach)))
+    k = np.arange(lo, hi + 1, dtype=float)
+    logs = log_pmf(k)
+    pmf = np.exp(logs - logs.max())
+    total = pmf.sum()
+    return float(pmf[k <= x].sum() / total), float(pmf[k >= x].sum() / total)
+
+
+_LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _lgamma(a: np.ndarray) -> np.ndarray:
+    return _LGAMMA(a).astype(float)
+
+
+def tail_probabilities(
+    kind: Literal["share", "rate"], centre: float, numerator: np.ndarray, denominator: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's exact tail probabilities under the overall value: P(X ≤ x) and P(X ≥ x) for its
+    count x (the numerator, to a whole number) out of Binomial(n, p̄) for a share (n the denominator
+    to a whole number, at least 1), or Poisson(E·rate) for a rate. 1 and 1 when p̄ is 0 or 1 (or
+    the rate 0): every unit then has the same value."""
+    count = np.rint(np.asarray(numerator, dtype=float)).astype(np.int64)
+    size = np.asarray(denominator, dtype=float)
+    lower = np.ones(len(count))
+    upper = np.ones(len(count))
+    if centre <= 0.0 or (kind == "share" and centre >= 1.0):
+        return lower, upper
+    for i, (x, e) in enumerate(zip(count.tolist(), size.tolist())):
+        if kind == "share":
+            n = max(int(round(e)), 1)
+            x = min(max(x, 0), n)
+            log_choose = math.lgamma(n + 1.0)
+
+            def binomial(k: np.ndarray, n: int = n, lc: float = log_choose) -> np.ndarray:
+                return lc - _lgamma(k + 1.0) - _lgamma(n - k + 1.0) + k * math.log(centre) + (n - k) * math.log1p(-centre)
+
+            tails = _tails(binomial, x, n * centre, math.sqrt(n * centre * (1.0 - centre)), n)
+        else:
+            mu = e * centre
+            tails = _tails(lambda k, mu=mu: k * math.log(mu) - mu - _lgamma(k + 1.0), max(x, 0), mu, math.sqrt(mu), math.inf)
+        lower[i], upper[i] = tails
+    return lower, upper
+
+
+def _position(
+    value: np.ndarray, lower: np.ndarray, upper: np.ndarray, tails: tuple[np.ndarray, np.ndarray], alpha: float
+) -> list[str]:
+    """Outside the plotted limit (strictly: a value on a limit, e.g. everyone at p̄ = 0, is "inom")
+    and, counted exactly, no more likely than α on that side. The interpolated limit alone is not
+    enough: at n = 5 and p̄ = 87,5 % the upper 99,8 % limit is 99,96 %, yet 5 of 5 happens by
+    chance half of the time (0,875⁵ = 0,51); such a unit is "inom"."""
+    below, above = tails
+    high = (value > upper) & (above <= alpha)
+    low = (value < lower) & (below <= alpha)
+    return np.where(high, "över", np.where(low, "under", "inom")).tolist()
 
 
 def _reading(position: list[str], direction: int) -> list[str]:
@@ -300,8 +364,9 @@ def _funnel(
 
     lo95, hi95 = limits(centre, den, Z95)
     lo998, hi998 = limits(centre, den, Z998)
-    position_95 = _position(value, lo95, hi95)
-    position = _position(value, lo998, hi998)
+    tails = tail_probabilities(kind, centre, num, den)
+    position_95 = _position(value, lo95, hi95, tails, _tail_probability(Z95))
+    position = _position(value, lo998, hi998, tails, _tail_probability(Z998))
     points = pl.DataFrame(
         {
             "unit_id": plotted["unit_id"].cast(pl.String),

@@ -20,8 +20,12 @@ Special-cause rules, each with the months it flags and the side it points to:
 2. a run of ``run_length`` (7) or more points on the same side of the centre line (a point on
    the line ends a run);
 3. a trend of ``trend_length`` (6) or more points each higher (or each lower) than the one before
-   (an equal value ends a trend);
-4. two of three consecutive points beyond two sigma on the same side (the points beyond are flagged).
+   (an equal value ends a trend; a point where one trend turns into the other takes the later one);
+4. two of three consecutive points beyond two sigma on the same side (the points beyond are flagged;
+   the three are real months in a row of one phase; a point outside the limits counts as beyond).
+
+No rule reaches across a gap (a missing or masked month) or a phase start. Where p̄(1−p̄) = 0 the
+p-chart's limits collapse to p̄; where no limit exists the limit columns are null.
 
 Read through the measure's direction, the latest point gives the **variation** verdict, and the
 limits against the target the **assurance** verdict, as in the NHS icons.
@@ -152,14 +156,20 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     )
     binomial = (pl.col("_pbar") * (1 - pl.col("_pbar")) / pl.col("denominator")).sqrt() * 100
     frame = frame.with_columns(binomial.alias("_sp"))
-    frame = frame.with_columns(((v - pl.col("_pbar") * 100) / pl.col("_sp")).alias("_z"))
+    # With p̄ = 0 or 1 (a phase that never moved off 0 % or 100 %) there is no binomial spread:
+    # every z-score would be 0/0. No z-scores then, so no σz and no p′; sigma 0 and the limits
+    # collapse to p̄ (a plain p-chart), where any point off p̄ lies outside.
+    frame = frame.with_columns(pl.when(pl.col("_sp") > 0).then((v - pl.col("_pbar") * 100) / pl.col("_sp")).alias("_z"))
     frame = frame.with_columns(pl.when(~pl.col("_gap")).then((pl.col("_z") - pl.col("_z").shift(1)).abs().over(g)).alias("_zmr"))
     frame = frame.with_columns((pl.when(base).then(pl.col("_zmr")).mean().over(g) / D2).alias("_sz"))
     # A phase too short for limits of its own (a change recorded a few months ago) is judged,
     # provisionally, against the limits of the phase before: its statistics are carried forward.
+    # The statistics are taken whole from the latest phase with enough points, so a statistic
+    # that is null in that phase (no σz at p̄ = 0) stays null rather than coming from further back.
     stats = ["_mean", "_mrbar", "_pbar", "_sz"]
-    frame = frame.with_columns([pl.when(pl.col("_enough")).then(pl.col(c)).alias(c) for c in stats])
-    frame = frame.with_columns([pl.col(c).forward_fill().over(SERIES_KEY) for c in stats])
+    frame = frame.with_columns(pl.when(pl.col("_enough")).then(pl.col("phase")).forward_fill().over(SERIES_KEY).alias("_source"))
+    own = frame.filter(pl.col("_enough")).group_by([*SERIES_KEY, "phase"]).agg(pl.col(stats).first()).rename({"phase": "_source"})
+    frame = frame.drop(stats).join(own, on=[*SERIES_KEY, "_source"], how="left").sort([*SERIES_KEY, "period"])
     frame = frame.with_columns(
         (~pl.col("_enough") & pl.col("_mean").is_not_null()).alias("provisional"),
         ((pl.col("_pbar") * (1 - pl.col("_pbar")) / pl.col("denominator")).sqrt() * 100).alias("_sp"),
@@ -176,10 +186,13 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     non_negative = pl.col("value_kind").is_in(["share", "count"])
     floor = pl.when(non_negative).then(0.0).otherwise(float("-inf"))
     ceiling = pl.when(pl.col("value_kind") == "share").then(100.0).otherwise(float("inf"))
+    # No limit where none exists (a phase too short for limits, a p-chart month without a
+    # denominator): null, never the floor or ceiling (max_horizontal would skip the null and give 0).
+    exists = (centre - half).is_not_null()
     frame = frame.with_columns(
         centre.alias("centre"),
-        pl.max_horizontal(centre - half, floor).alias("lower"),
-        pl.min_horizontal(centre + half, ceiling).alias("upper"),
+        pl.when(exists).then(pl.max_horizontal(centre - half, floor)).alias("lower"),
+        pl.when(exists).then(pl.min_horizontal(centre + half, ceiling)).alias("upper"),
         (centre - 2 * sigma).alias("lower_2s"),
         (centre + 2 * sigma).alias("upper_2s"),
     )
@@ -192,7 +205,10 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     frame = frame.with_columns(new_run.cast(pl.Int32).cum_sum().over(g).alias("_run"), pl.col("_step").rle_id().over(g).alias("_trend"))
     frame = frame.with_columns(pl.len().over([*g, "_run"]).alias("_run_len"), pl.len().over([*g, "_trend"]).alias("_trend_len"))
     # A trend of k points is k − 1 steps the same way; a point belongs to it through its own step
-    # (from the point before) or through the next point's step (it is where the trend starts).
+    # (from the point before) or through the next point's step (it is where the trend starts). A
+    # point where one trend turns into the other (the bottom of a fall that becomes a rise) belongs
+    # to both and takes the later trend's direction: that is the trend still under way, the one
+    # that says where the process is heading.
     long_step = (pl.col("_step") != 0) & (pl.col("_trend_len") >= options.trend_length - 1)
     frame = frame.with_columns(long_step.alias("_long_step"))
     next_long = pl.col("_long_step").shift(-1).over(g).fill_null(False)
@@ -201,17 +217,23 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     low2 = (v < pl.col("lower_2s") - EPS).fill_null(False)
     frame = frame.with_columns(high2.alias("_h2"), low2.alias("_l2"))
 
-    # Two of three: the number of flagged points in the window of three ending at each point;
-    # a flagged point counts when any window holding it (ending here, next, or the one after) has two.
+    # Two of three: a window is three consecutive real points of one phase (no gap, no masked
+    # month, no phase start inside), so "two of the first two" of a new phase, or two points on
+    # either side of a gap, is no window. A point beyond 2σ is flagged when a window holding it
+    # (ending here, at the next point, or the one after) has two beyond on the same side.
+    link = ~pl.col("_gap") & (pl.col("phase") == pl.col("phase").shift(1)).over(SERIES_KEY).fill_null(False)
+    frame = frame.with_columns(link.alias("_link"))
+    complete = pl.col("_link") & pl.col("_link").shift(1).over(SERIES_KEY).fill_null(False)
+
     def window(flag: str) -> pl.Expr:
         f = pl.col(flag).cast(pl.Int8)
-        return (f + f.shift(1).fill_null(0) + f.shift(2).fill_null(0)).over(g)
+        return pl.when(complete).then((f + f.shift(1) + f.shift(2)).over(SERIES_KEY)).otherwise(0)
 
     frame = frame.with_columns(window("_h2").alias("_h2w"), window("_l2").alias("_l2w"))
 
     def two_of_three(flag: str) -> pl.Expr:
         w = pl.col(f"{flag}w")
-        holding = pl.max_horizontal(w, w.shift(-1).over(g).fill_null(0), w.shift(-2).over(g).fill_null(0))
+        holding = pl.max_horizontal(w, w.shift(-1).over(SERIES_KEY).fill_null(0), w.shift(-2).over(SERIES_KEY).fill_null(0))
         return pl.col(flag) & (holding >= 2)
 
     has_limits = pl.col("centre").is_not_null() & has_value
@@ -219,13 +241,20 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
     frame = frame.with_columns(
         pl.when(has_limits & (v > pl.col("upper") + EPS)).then(1).when(has_limits & (v < pl.col("lower") - EPS)).then(-1).otherwise(0).cast(pl.Int8).alias("rule_outside"),
         pl.when(run).then(pl.col("_side")).otherwise(0).cast(pl.Int8).alias("rule_run"),
-        pl.when(has_limits & pl.col("_long_step")).then(pl.col("_step")).when(has_limits & next_long).then(next_step).otherwise(0).cast(pl.Int8).alias("rule_trend"),
+        pl.when(has_limits & next_long)
+        .then(next_step)
+        .when(has_limits & pl.col("_long_step"))
+        .then(pl.col("_step"))
+        .otherwise(0)
+        .cast(pl.Int8)
+        .alias("rule_trend"),
         pl.when(has_limits & two_of_three("_h2")).then(1).when(has_limits & two_of_three("_l2")).then(-1).otherwise(0).cast(pl.Int8).alias("rule_two_of_three"),
     )
     high = pl.any_horizontal([pl.col(r) == 1 for r in RULES])
     low = pl.any_horizontal([pl.col(r) == -1 for r in RULES])
     d = pl.col("direction")
-    # Both sides at once (a peak that ends a rising trend and starts a falling one) reads as concern.
+    # Rules pointing both ways at one point (a point above the 2σ line in a falling trend) read
+    # as concern: a warning is never hidden behind a good sign.
     frame = frame.with_columns(
         pl.when((high & (d == -1)) | (low & (d == 1))).then(pl.lit(CONCERN)).when(high | low).then(pl.lit(IMPROVEMENT)).alias("signal"),
     )

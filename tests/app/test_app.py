@@ -15,14 +15,26 @@ PHONE = "Telefon-TeleQ"
 NBSP = "\u00a0"
 
 
-def open_app(page: str | None = None, **params: str) -> AppTest:
+def open_app(page: str | None = None, *, tab: str | None = None, **params: str) -> AppTest:
+    """Open the app at ``page`` with the link's ``params``; on Styrmått, with its ``tab`` open."""
     app = AppTest.from_file(APP, default_timeout=120)
     for name, value in params.items():
         app.query_params[name] = value
     app.run()
     if page is not None:
         app.switch_page(page).run()
+    if tab is not None:
+        open_tab(app, tab)
     assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def open_tab(app: AppTest, name: str) -> AppTest:
+    """Styrmått draws only its open tab (a tab switch is a rerun): open ``name`` as a click would."""
+    app.session_state["sm_tab"] = name
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [t.label for t in app.tabs] == ["Över tid", "Styrdiagram", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror"]
     return app
 
 
@@ -82,12 +94,12 @@ def test_the_filters_survive_a_page_change() -> None:
 
 
 def test_an_error_in_a_view_shows_a_swedish_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kpi.evaluation.overview
+    import ui.data
 
-    def broken(card: object) -> object:
+    def broken(*args: object) -> object:
         raise ValueError("internal detail")
 
-    monkeypatch.setattr(kpi.evaluation.overview, "perspective_summary", broken)
+    monkeypatch.setattr(ui.data, "summary_for", broken)  # the overview's tiles
     app = AppTest.from_file(APP, default_timeout=120).run()
     assert not app.exception
     assert "Något gick fel när sidan skulle visas" in app.error[0].value
@@ -172,7 +184,7 @@ def test_missing_values_read_uppgift_saknas_and_unassessed_read_ej_bedomd() -> N
 
 
 def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", tab="Enheter")
     assert app.subheader[0].value.startswith(PHONE)
     shown = texts(app)
     assert f"#### 81{NBSP}%" in shown and "#### ✗ ej uppfyllt" in shown and "#### ↘ försämrad" in shown
@@ -180,12 +192,27 @@ def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
     assert "Källa: Division Nära, bilaga till delårsrapport per augusti 2022" in shown
     assert "**Hälsocentraler under Division Nära:** 7 av 25 når målet" in shown
     assert "**Staplarna:** 5 enheter under Division Nära" in shown  # the dental areas do not report it
+    open_tab(app, "Siffror")
     assert [b.label for b in app.get("download_button")] == ["Ladda ner CSV", "Ladda ner Excel"]
     assert app.query_params["matt"] == "med_telefon_samma_dag"
 
 
+def test_measure_detail_draws_only_the_open_tab() -> None:
+    """A run builds the figures of the tab in view, not of all six (the page's cost under load)."""
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
+    assert len(app.get("plotly_chart")) == 1  # Över tid: the trend
+    assert "**Staplarna:**" not in texts(app) and not app.get("download_button")
+    assert len(open_tab(app, "Enheter").get("plotly_chart")) == 2  # the sorted bars and the funnel
+    assert "**Staplarna:** 5 enheter under Division Nära" in texts(app)
+    assert len(open_tab(app, "Analys och åtgärder").get("plotly_chart")) == 0
+    # The open tab stays open when the organisation changes.
+    choose(app, "f_org", "vo_pitea")
+    assert "Kopplade åtgärder" in texts(app) and not app.get("plotly_chart")
+    assert app.session_state["sm_tab"] == "Analys och åtgärder"
+
+
 def test_measure_detail_for_a_health_centre_compares_it_with_its_siblings_and_labels_demo() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="hc_hortlax")
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="hc_hortlax", tab="Enheter")
     shown = texts(app)
     assert "**Staplarna:** 4 enheter under VO Piteå tätort" in shown
     assert "Demodata" in app.info[0].value
@@ -193,7 +220,7 @@ def test_measure_detail_for_a_health_centre_compares_it_with_its_siblings_and_la
 
 
 def test_measure_detail_shows_women_and_men_with_the_gap_in_points() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar")
+    app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar", tab="Kvinnor och män")
     shown = texts(app)
     assert "Kvinnor\n" in "\n".join(c.value for c in app.caption) + "\n"
     assert f"#### 92{NBSP}%\n#### 92{NBSP}%\n#### 0,0 procentenheter" in shown
@@ -283,3 +310,15 @@ def test_the_start_never_waits_for_input_and_only_styrkorts_own_menu_shows() -> 
         assert streamlit_config.get_option("client.showSidebarNavigation") is True
     finally:
         streamlit_config.set_option("client.showSidebarNavigation", before)
+
+
+def test_a_measure_opened_by_a_click_keeps_the_organisation_period_and_sex() -> None:
+    """A table row or a chart opens Styrmått through st.switch_page, which drops widget values: the
+    filters are carried over (ui.navigation.follow_request), or the measure showed Division Nära."""
+    app = open_app("pages/medborgare.py", org="vo_pitea", ar="2023", period="DÅ04", kon="kvinnor")
+    app.session_state["_choice_matt"] = "med_telefon_samma_dag"  # what a selected row asks (ui.navigation.request_open)
+    app.session_state["_open_page"] = MEASURE_PAGE
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.subheader[0].value.startswith(PHONE)
+    assert {k: app.query_params[k] for k in ("org", "ar", "period", "kon")} == {"org": "vo_pitea", "ar": "2023", "period": "DÅ04", "kon": "kvinnor"}

@@ -133,3 +133,28 @@ def test_funnel_figure_names_few_points_and_draws_both_limits(bundled) -> None:
     assert sorted(labels) == sorted(funnel.points["name"].to_list())
     assert fig.layout.xaxis.type == "log"
     assert all("\u00a0" in t or len(t) < 4 for t in fig.layout.xaxis.ticktext)  # "10 000", Swedish thousands
+
+
+def test_control_chart_draws_no_limits_where_none_exist() -> None:
+    # Ten months of a share: too few for limits. The series carries null (not 0 % and 100 %), so no
+    # centre line or "Styrgränser" is drawn or named in the legend (issue 21).
+    from kpi.signals import spc
+    from kpi.signals.variation import MeasureSpc
+
+    n = 10
+    frame = pl.DataFrame(
+        {
+            "measure_id": ["m"] * n, "unit_id": ["u"] * n, "sex": ["T"] * n, "period": [f"2019-{i + 1:02d}" for i in range(n)],
+            "value": [80.0, 85.0] * 5, "numerator": [16.0, 17.0] * 5, "denominator": [20.0] * n, "value_kind": ["share"] * n,
+            "direction": [1] * n, "is_demo": [False] * n, "masked": [False] * n, "target_kind": ["none"] * n,
+            "target_effective": [None] * n, "band_lower": [None] * n, "band_upper": [None] * n,
+        },
+        schema_overrides={"direction": pl.Int8, "target_effective": pl.Float64, "band_lower": pl.Float64, "band_upper": pl.Float64},
+    )  # fmt: skip
+    points = spc.spc_points(frame)
+    s = spc.spc_summary(points, frame).row(0, named=True)
+    flags = spc.flagged_periods(points)
+    chart = MeasureSpc(points, s["variation"], s["assurance"], s["target"], False, flags, (), spc.SpcOptions(), s["last_period"])
+    assert points["lower"].is_null().all() and points["upper"].is_null().all()
+    names = [t.name for t in charts.spc_figure(chart, unit="%", decimals=0).data]
+    assert "Styrgränser" not in names and "Mittlinje" not in names

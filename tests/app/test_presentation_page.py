@@ -111,7 +111,7 @@ def test_the_export_file_is_the_views_choice() -> None:
 
 
 def test_the_measure_page_shows_the_analysts_comment_and_the_generated_text_beside_it() -> None:
-    app = open_app(MEASURE_PAGE, matt="med_triage_digitalen")
+    app = open_app(MEASURE_PAGE, matt="med_triage_digitalen", tab="Analys och åtgärder")
     shown = texts(app)
     assert "Antal slutförda triage på digitalen minskade" in shown
     assert "Automatisk text utifrån siffrorna" in shown
@@ -119,7 +119,7 @@ def test_the_measure_page_shows_the_analysts_comment_and_the_generated_text_besi
 
 
 def test_the_measure_page_writes_the_analysis_where_none_is_written() -> None:
-    app = open_app(MEASURE_PAGE, matt="med_digitala_vardbesok")
+    app = open_app(MEASURE_PAGE, matt="med_digitala_vardbesok", tab="Analys och åtgärder")
     shown = texts(app)
     assert f"Andelen är 14{NBSP}%. Målet 40{NBSP}% är ej uppfyllt." in shown
     assert "ingen egen analys är skriven för Division Nära DÅ08 2022" in shown

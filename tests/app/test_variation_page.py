@@ -3,7 +3,7 @@ and the variation column of the overview and the perspective tables."""
 
 from __future__ import annotations
 
-from tests.app.test_app import NBSP, open_app, texts
+from tests.app.test_app import NBSP, open_app, open_tab, texts
 
 MINUS = "\u2212"
 
@@ -13,7 +13,7 @@ def plotly_count(app) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_the_control_chart_shows_both_verdicts_the_signals_and_how_to_read_it() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", tab="Styrdiagram")
     shown = texts(app)
     assert "Variation, senaste månaden (aug 2022)" in shown
     assert "#### ⊖ särskild orsak – försämring (demodata)" in shown
@@ -23,26 +23,31 @@ def test_the_control_chart_shows_both_verdicts_the_signals_and_how_to_read_it() 
     assert "Månadsvärdena är demodata (genererade, inte publicerade)" in shown
     assert "**Styrdiagram** visar om en förändring är en signal eller vanligt brus." in shown  # the explanation, one click away
     assert app.selectbox(key="sm_spc_from_med_telefon_samma_dag").value is None
-    assert plotly_count(app) >= 3  # over time, the control chart, the units (and the funnel)
+    assert plotly_count(app) == 1  # the control chart: only the open tab is drawn
+    assert plotly_count(open_tab(app, "Enheter")) == 2  # the units' bars and the funnel
 
 
 def test_recalculating_the_limits_from_a_chosen_month() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", tab="Styrdiagram")
     app.selectbox(key="sm_spc_from_med_telefon_samma_dag").set_value("2021-01").run()
     assert not app.exception, [e.value for e in app.exception]
     assert "jan 2021: nya gränser från vald månad – mittlinje och gränser räknas om därifrån." in texts(app)
     assert app.selectbox(key="sm_spc_from_med_telefon_samma_dag").value == "2021-01"
+    # The month chosen stays while another tab is open, and the chart is drawn from it on return.
+    open_tab(app, "Över tid")
+    assert "jan 2021: nya gränser" not in texts(app)
+    assert "jan 2021: nya gränser från vald månad – mittlinje och gränser räknas om därifrån." in texts(open_tab(app, "Styrdiagram"))
 
 
 def test_after_the_cosmic_go_live_the_months_are_judged_provisionally_and_it_says_so() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_digitala_vardbesok", org="hc_hortlax", ar="2025", period="DÅ08")
+    app = open_app("pages/styrmatt.py", matt="med_digitala_vardbesok", org="hc_hortlax", ar="2025", period="DÅ08", tab="Styrdiagram")
     shown = texts(app)
     assert "Preliminärt: sedan Cosmic infört (dec 2024) finns 9 månader, färre än de 12 som behövs för egna gränser" in shown
     assert "dec 2024: Cosmic infört – mittlinje och gränser räknas om därifrån." in shown
 
 
 def test_masked_months_are_gaps_and_give_no_verdict() -> None:
-    app = open_app("pages/styrmatt.py", matt="ver_fallskador")
+    app = open_app("pages/styrmatt.py", matt="ver_fallskador", tab="Styrdiagram")
     shown = texts(app)
     assert "#### · ej bedömd – skyddade månader (demodata)" in shown
     assert "är skyddade (för få patienter). De skyddade månaderna är de minsta" in shown
@@ -51,12 +56,12 @@ def test_masked_months_are_gaps_and_give_no_verdict() -> None:
 
 
 def test_a_measure_not_followed_monthly_says_so_instead_of_a_chart() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_kontinuitetsindex")
+    app = open_app("pages/styrmatt.py", matt="med_kontinuitetsindex", tab="Styrdiagram")
     assert "Styrmåttet följs inte upp per månad. Ett styrdiagram behöver månadsvärden." in texts(app)
 
 
 def test_the_funnel_stands_next_to_the_sorted_bars() -> None:
-    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="vo_pitea")
+    app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", org="vo_pitea", tab="Enheter")
     shown = texts(app)
     assert "**Sorterade staplar**" in shown and "**Trattdiagram: skillnad eller slump?**" in shown
     assert "4 enheter; alla enheter tillsammans 80,8" in shown
@@ -64,7 +69,7 @@ def test_the_funnel_stands_next_to_the_sorted_bars() -> None:
 
 
 def test_a_count_has_no_funnel_without_an_exposure() -> None:
-    app = open_app("pages/styrmatt.py", matt="ver_akutbesok_80")
+    app = open_app("pages/styrmatt.py", matt="ver_akutbesok_80", tab="Enheter")
     shown = texts(app)
     assert "**Trattdiagram: skillnad eller slump?**" not in shown and "**Sorterade staplar**" in shown
 

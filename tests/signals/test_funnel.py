@@ -10,7 +10,17 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kpi.signals.funnel import NORMAL_MIN_EXPECTED, Z95, Z998, Funnel, rate_funnel, rate_limits, share_funnel, share_limits
+from kpi.signals.funnel import (
+    NORMAL_MIN_EXPECTED,
+    Z95,
+    Z998,
+    Funnel,
+    rate_funnel,
+    rate_limits,
+    share_funnel,
+    share_limits,
+    tail_probabilities,
+)
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TAIL = {Z95: 0.025, Z998: 0.001}
@@ -456,3 +466,80 @@ def test_every_unit_at_100_percent_gives_a_flat_funnel_not_nan() -> None:
     assert funnel.overall == 100.0
     assert funnel.points["position"].to_list() == ["inom"] * 3
     assert not any(funnel.curve.select(pl.all().is_nan().any()).row(0))
+
+
+# --- issue 21: marking by the exact tail probability ---------------------------------------------
+
+
+def _binomial_tails(x: int, n: int, p: float) -> tuple[float, float]:
+    """P(X ≤ x), P(X ≥ x) for X ~ Binomial(n, p), summed term by term."""
+    pmf = [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+    return sum(pmf[: x + 1]), sum(pmf[x:])
+
+
+def test_100_percent_in_a_small_unit_is_not_better_than_expected() -> None:
+    # p̄ = 70/80 = 87,5 %. 5 of 5 happens by chance 0,875⁵ = 51 % of the time, yet the interpolated
+    # 99,8 % limit at n = 5 is below 100 % (about 5 − 0,001/0,513 = 4,998 of 5): the plotted limit
+    # alone made every small unit at 100 % "bättre".
+    funnel = share_funnel(_units([("A", 5, 5), ("B", 30, 35), ("C", 35, 40)]), direction=1, overdispersion=False)
+    assert funnel is not None and funnel.overall == pytest.approx(87.5)
+    a = funnel.points.row(0, named=True)
+    assert a["value"] == 100.0 and a["upper_998"] < 100.0 and a["upper_95"] < 100.0
+    assert (a["position"], a["reading"], a["position_95"], a["reading_95"]) == ("inom", "inom", "inom", "inom")
+
+
+@pytest.mark.parametrize(
+    ("rows", "direction", "position", "position_95"),
+    [
+        # p̄ = 60/300 = 0,2. 0 of 60: P(X ≤ 0) = 0,8⁶⁰ = 1,5·10⁻⁶, below 0,001 and below the normal
+        # lower limit 0,2 − 3,09·√(0,16/60) = 4,0 %: "under", so "sämre" when higher is better.
+        ([("X", 0, 60), ("Y", 30, 120), ("Z", 30, 120)], 1, "under", "under"),
+        # 4 of 5 at p̄ = 0,2 (4/20 in all): P(X ≥ 4) = 5·0,2⁴·0,8 + 0,2⁵ = 0,00672: outside 95 %, not 99,8 %.
+        ([("X", 4, 5), ("Y", 0, 5), ("Z", 0, 10)], 1, "inom", "över"),
+        # 5 of 5 at p̄ = 0,2 (5/25): P(X ≥ 5) = 0,2⁵ = 0,00032 < 0,001: "över" at both levels.
+        ([("X", 5, 5), ("Y", 0, 10), ("Z", 0, 10)], -1, "över", "över"),
+    ],
+)
+def test_units_are_marked_by_their_exact_tail_probability(
+    rows: list[tuple], direction: int, position: str, position_95: str
+) -> None:
+    funnel = share_funnel(_units(rows), direction=direction, overdispersion=False)
+    assert funnel is not None
+    x = funnel.points.row(0, named=True)
+    assert (x["position"], x["position_95"]) == (position, position_95)
+
+
+@pytest.mark.parametrize(("x", "n", "p"), [(5, 5, 0.875), (0, 60, 0.2), (4, 5, 0.2), (5, 5, 0.2), (3, 40, 0.05), (12, 30, 0.5)])
+def test_tail_probabilities_match_brute_force(x: int, n: int, p: float) -> None:
+    below, above = tail_probabilities("share", p, np.array([float(x)]), np.array([float(n)]))
+    exact_below, exact_above = _binomial_tails(x, n, p)
+    assert (below[0], above[0]) == (pytest.approx(exact_below, rel=1e-9), pytest.approx(exact_above, rel=1e-9))
+
+
+def test_poisson_tail_probabilities_by_hand() -> None:
+    # 5 events where 1 is expected: P(X ≥ 5) = 1 − e⁻¹(1 + 1 + 1/2 + 1/6 + 1/24) = 0,00366.
+    below, above = tail_probabilities("rate", 0.01, np.array([5.0]), np.array([100.0]))
+    assert above[0] == pytest.approx(1 - math.exp(-1) * (1 + 1 + 1 / 2 + 1 / 6 + 1 / 24), rel=1e-9)
+    assert below[0] == pytest.approx(math.exp(-1) * (1 + 1 + 1 / 2 + 1 / 6 + 1 / 24 + 1 / 120), rel=1e-9)
+
+
+@FAST
+@given(
+    units=st.lists(st.integers(1, 120).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))), min_size=2, max_size=8),
+    direction=st.sampled_from([1, -1]),
+    overdispersion=st.booleans(),
+)
+def test_a_unit_whose_exact_tail_probability_is_above_alpha_is_never_marked(
+    units: list[tuple[int, int]], direction: int, overdispersion: bool
+) -> None:
+    rows = [(f"U{i}", float(x), float(n)) for i, (x, n) in enumerate(units)]
+    funnel = share_funnel(_units(rows), direction=direction, overdispersion=overdispersion)
+    assert funnel is not None
+    p = sum(x for x, _ in units) / sum(n for _, n in units)
+    for (x, n), row in zip(units, funnel.points.iter_rows(named=True)):
+        below, above = _binomial_tails(x, n, p) if 0 < p < 1 else (1.0, 1.0)
+        for column, alpha in (("position", TAIL[Z998]), ("position_95", TAIL[Z95])):
+            if above > alpha * (1 + 1e-9):
+                assert row[column] != "över", (x, n, p, column, above)
+            if below > alpha * (1 + 1e-9):
+                assert row[column] != "under", (x, n, p, column, below)

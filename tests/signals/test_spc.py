@@ -419,3 +419,218 @@ def test_validate_names_an_unknown_measure_in_the_changes(tmp_path) -> None:  # 
     problems = validate_changes(load_catalogues(DATA_DIR / "catalogue"), path)
     assert [str(p) for p in problems] == ["förändringar: Cosmic infört (2024-12): styrmåttet 'med_telefon' finns inte i katalogen"]
     assert validate_changes(load_catalogues(DATA_DIR / "catalogue"), DATA_DIR / "catalogue" / "changes.yaml") == []
+
+
+# --- issue 21: the edge cases an independent re-implementation found --------------------------
+
+
+def share_series(numerators: list[float | None], denominators: list[float | None], direction: int = 1) -> pl.DataFrame:
+    values = [None if n is None or d is None else n / d * 100 for n, d in zip(numerators, denominators)]
+    return series(
+        values, numerators=numerators, denominators=denominators, kind="share", direction=direction  # type: ignore[arg-type]
+    )
+
+
+def masked_at(frame: pl.DataFrame, *indices: int) -> pl.DataFrame:
+    """The months at ``indices`` masked as too few: no value, numerator or denominator."""
+    hidden = pl.int_range(pl.len()).is_in(list(indices))
+    cleared = [pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in ("value", "numerator", "denominator")]
+    return frame.with_columns([*cleared, hidden.alias("masked")])
+
+
+COSMIC_LIKE = spc.PhaseStart("2021-01", "Nytt system")  # the 25th month of a series from 2019-01
+
+
+@pytest.mark.parametrize(("share", "level"), [(0.0, 0.0), (1.0, 100.0)])
+def test_a_phase_at_0_or_100_percent_is_a_plain_p_chart_with_limits_at_p_bar(share: float, level: float) -> None:
+    # p̄ = 0/480 or 480/480: p̄(1 − p̄) = 0, so no z-score exists (0/0); sigma 0 and every line at p̄.
+    p = points(share_series([share * 20] * 24, [20.0] * 24))
+    assert p["chart"].unique().to_list() == ["p"]  # not p′ from a σz of NaN
+    for column in ("centre", "lower", "upper", "lower_2s", "upper_2s"):
+        assert p[column].to_list() == [pytest.approx(level)] * 24, column
+    assert all((p[r] == 0).all() for r in spc.RULES)  # before: every point "2 av 3" below a NaN line
+    s = summary(share_series([share * 20] * 24, [20.0] * 24))
+    assert s["variation"] == verdicts.COMMON
+
+
+@pytest.mark.parametrize(("direction", "variation"), [(1, verdicts.CONCERN), (-1, verdicts.IMPROVEMENT)])
+def test_a_fall_from_24_months_at_100_percent_is_outside_the_collapsed_limits(direction: int, variation: str) -> None:
+    # 24 months of 20 of 20 (p̄ = 1, limits 100–100), then 18 of 20 = 90 %: below the lower limit.
+    frame = share_series([20.0] * 24 + [18.0], [20.0] * 25, direction=direction)
+    last = points(frame).row(-1, named=True)
+    assert (last["chart"], last["lower"], last["upper"]) == ("p", pytest.approx(100.0), pytest.approx(100.0))
+    assert (last["rule_outside"], last["rule_two_of_three"], last["rule_run"], last["rule_trend"]) == (-1, 0, 0, 0)
+    assert summary(frame)["variation"] == variation
+
+
+def test_a_later_phase_at_0_percent_does_not_borrow_the_laney_sigma_of_the_phase_before() -> None:
+    # Phase 0 swings far beyond binomial spread (p′); phase 1 (its own 12 months) sits at 0 of 5 000.
+    shares = [0.80, 0.85, 0.75, 0.82, 0.78, 0.84, 0.76, 0.80, 0.86, 0.74, 0.81, 0.79] * 2
+    frame = share_series([s * 5000 for s in shares] + [0.0] * 12, [5000.0] * 36)
+    p = points(frame, starts=(COSMIC_LIKE,))
+    assert p.filter(pl.col("phase") == 0)["chart"].unique().to_list() == ["p′"]
+    new = p.filter(pl.col("phase") == 1)
+    assert new["chart"].unique().to_list() == ["p"] and not new["provisional"].any()
+    assert new["lower"].to_list() == new["upper"].to_list() == [pytest.approx(0.0)] * 12
+    assert all((new[r] == 0).all() for r in spc.RULES)
+
+
+def _with_gap(values: list[float], at: int, how: str) -> pl.DataFrame:
+    frame = series(values)
+    if how == "masked":
+        return masked_at(frame, at)
+    if how == "missing":
+        return frame.with_columns(pl.when(pl.int_range(pl.len()) == at).then(None).otherwise(pl.col("value")).alias("value"))
+    return frame.filter(pl.int_range(pl.len()) != at)  # "absent": no row at all for that month
+
+
+@pytest.mark.parametrize("how", ["masked", "missing", "absent"])
+def test_two_of_three_does_not_reach_across_a_gap(how: str) -> None:
+    # 58 lies beyond the 2σ line 57,09. Without the gap 58, 50, 58 is two of three (months 24, 26);
+    # 58, gap, 58 is two points, never three real ones in a row.
+    assert flagged(BASELINE + [58.0, 50, 58], "rule_two_of_three") == [24, 26]
+    p = points(_with_gap(BASELINE + [58.0, 50, 58], 25, how))
+    assert (p["rule_two_of_three"] != 0).sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("tail", "start_at", "expected"),
+    [
+        ([58.0, 58], 24, []),  # "two of the first two" of a new phase: no window of three yet
+        ([58.0, 58, 50], 24, [24, 25]),  # three real points in the new phase: two beyond
+        ([58.0, 58, 50], 25, []),  # 24 in the old phase, 25–26 in the new: no window holds both
+        ([58.0, 50, 58], None, [24, 26]),  # no phase start: as before
+    ],
+)
+def test_two_of_three_counts_three_real_points_of_one_phase(tail: list[float], start_at: int | None, expected: list[int]) -> None:
+    starts = () if start_at is None else (spc.PhaseStart(months(start_at + 1)[-1], "Nytt system"),)
+    p = points(series(BASELINE + tail), starts=starts)
+    assert [i for i, v in enumerate(p["rule_two_of_three"].to_list()) if v != 0] == expected
+
+
+def test_the_first_two_months_of_a_new_phase_give_no_signal_from_two_of_three() -> None:
+    # As at the Cosmic start: two months beyond 2σ, provisionally against the old limits.
+    frame = series(BASELINE + [58.0, 58])
+    s = spc.spc_summary(points(frame, starts=(COSMIC_LIKE,)), frame).row(0, named=True)
+    assert (s["variation"], s["provisional"]) == (verdicts.COMMON, True)
+    assert summary(frame)["variation"] == verdicts.IMPROVEMENT  # one phase: a window of 48, 58, 58
+
+
+# A fall of six points that turns into a rise of six, sharing the bottom (index 29), and a rise that
+# turns into a fall, sharing the top; every point within the 2σ lines, no run of 7.
+VALLEY = [56.0, 54, 52, 50, 48, 46, 48, 50, 52, 54, 56]
+PEAK = [44.0, 46, 48, 50, 52, 54, 52, 50, 48, 46, 44]
+
+
+@pytest.mark.parametrize(
+    ("tail", "sides"),
+    [
+        (VALLEY, [-1] * 5 + [1] * 6),  # the bottom takes the rise that follows
+        (PEAK, [1] * 5 + [-1] * 6),  # the top takes the fall that follows
+    ],
+)
+def test_a_turning_point_takes_the_later_trends_direction(tail: list[float], sides: list[int]) -> None:
+    p = points(series(BASELINE + tail))
+    assert p["rule_trend"].to_list()[24:] == sides
+    assert all((p[r] == 0).all() for r in ("rule_outside", "rule_run", "rule_two_of_three"))
+
+
+@pytest.mark.parametrize(
+    ("tail", "direction", "signal"),
+    [
+        (VALLEY, 1, verdicts.IMPROVEMENT),  # higher is better: the bottom starts the rise
+        (VALLEY, -1, verdicts.CONCERN),
+        (PEAK, 1, verdicts.CONCERN),  # the top starts the fall
+        (PEAK, -1, verdicts.IMPROVEMENT),
+    ],
+)
+def test_the_turning_points_marker_reads_the_later_trend(tail: list[float], direction: int, signal: str) -> None:
+    assert points(series(BASELINE + tail, direction=direction))["signal"][29] == signal
+
+
+def test_a_point_flagged_both_ways_reads_as_concern() -> None:
+    # 58 beyond the upper 2σ line twice (two of three, high) while the series falls for six points.
+    tail = [66.0, 64, 62, 60, 58.5, 58]  # 66 > 60,64 is outside (high); the fall 66 → 58 is a trend
+    p = points(series(BASELINE + tail))
+    last = p.row(-1, named=True)
+    assert (last["rule_two_of_three"], last["rule_trend"]) == (1, -1)
+    assert last["signal"] == verdicts.CONCERN  # higher is better, but the fall wins
+
+
+@pytest.mark.parametrize(
+    ("frame", "where"),
+    [
+        (share_series([16.0, 17] * 5, [20.0] * 10), "a phase too short for limits (share)"),
+        (series([10.0, 12] * 5, kind="count"), "a phase too short for limits (count)"),
+        (series([10.0, -12] * 5, kind="amount"), "a phase too short for limits (amount)"),
+    ],
+)
+def test_no_limits_are_null_not_0_or_100(frame: pl.DataFrame, where: str) -> None:
+    p = points(frame)
+    for column in ("centre", "lower", "upper", "lower_2s", "upper_2s"):
+        assert p[column].is_null().all(), (where, column)
+
+
+def test_a_masked_month_of_a_p_chart_has_no_limits() -> None:
+    # The limits of a p-chart follow each month's denominator: a masked month has none, so no limit
+    # (before: 0 and 100, a spike to 100 % in the chart). The centre line still runs through it.
+    frame = masked_at(share_series([16.0, 17] * 12 + [16.0] * 3, [20.0] * 27), 25)
+    p = points(frame, spc.SpcOptions(laney=False))
+    gap = p.row(25, named=True)
+    assert (gap["lower"], gap["upper"], gap["lower_2s"], gap["upper_2s"]) == (None, None, None, None)
+    assert gap["centre"] == pytest.approx(82.5)
+    assert p.row(26, named=True)["lower"] == pytest.approx(82.5 - 300 * math.sqrt(0.825 * 0.175 / 20))  # 57,01
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5).flatmap(lambda q: st.tuples(st.integers(min_value=0, max_value=q), st.just(q))),
+    st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=40),
+    st.sets(st.integers(min_value=0, max_value=39), max_size=6),
+    st.integers(min_value=-1, max_value=39),
+    st.sampled_from([1, -1]),
+)
+def test_a_constant_share_flags_nothing(
+    share: tuple[int, int], multiples: list[int], hidden: set[int], start: int, direction: int
+) -> None:
+    # Any level r/q, 0 % and 100 % included, over any denominators, with masked months and a phase start.
+    r, q = share
+    frame = share_series([float(k * r) for k in multiples], [float(k * q) for k in multiples], direction=direction)
+    frame = masked_at(frame, *hidden)
+    starts = (spc.PhaseStart(months(start + 1)[-1], "Nytt system"),) if start >= 0 else ()
+    if frame["value"].is_null().all():
+        return
+    p = points(frame, starts=starts)
+    assert all((p[r] == 0).all() for r in spc.RULES)
+    assert p["signal"].is_null().all()
+    assert not any(p.select(pl.col(c).is_nan().any() for c in ("centre", "lower", "upper", "lower_2s", "upper_2s")).row(0))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.floats(min_value=30, max_value=70, allow_nan=False), min_size=1, max_size=10),
+    st.lists(st.floats(min_value=30, max_value=70, allow_nan=False), min_size=1, max_size=10),
+    st.lists(st.floats(min_value=30, max_value=70, allow_nan=False), min_size=1, max_size=10),
+    st.lists(st.floats(min_value=30, max_value=70, allow_nan=False), min_size=1, max_size=10),
+    st.sampled_from(["masked", "missing", "absent", "phase start"]),
+)
+def test_no_rule_reaches_across_a_gap_or_a_phase_start(
+    before: list[float], other_before: list[float], after: list[float], other_after: list[float], boundary: str
+) -> None:
+    # The limits come from the 24 baseline months alone (and a short new phase borrows them), so
+    # what lies on the far side of the boundary is the only difference: no flag on this side may move.
+    columns = [*spc.RULES, "signal"]
+
+    def flags(a: list[float], b: list[float]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        values = BASELINE + a + ([0.0] if boundary != "phase start" else []) + b
+        at = 24 + len(a)  # the gap, or the first month of the new phase
+        if boundary == "phase start":
+            frame, starts = series(values), (spc.PhaseStart(months(at + 1)[-1], "Nytt system"),)
+        else:
+            frame, starts = _with_gap(values, at, boundary), ()
+        p = points(frame, starts=starts).filter(pl.col("value").is_not_null())
+        return p.slice(24, len(a)).select(columns), p.slice(24 + len(a), len(b)).select(columns)
+
+    first, second = flags(before, after)
+    assert flags(other_before, after)[1].equals(second)
+    assert flags(before, other_after)[0].equals(first)

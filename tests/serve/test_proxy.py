@@ -1,0 +1,135 @@
+"""Two app processes behind nginx (``deploy/nginx.conf``) on loopback, sharing one store.
+
+- Affinity: a browser's first request gets a cookie, and every later request with it reaches the
+  same process (an upload or a download is a plain HTTP request to the process holding the
+  session); new visitors are spread over both processes.
+- A session works through the proxy (the websocket upgrade), filter changes included.
+- An import confirmed in Chromium on one process is seen by a session on the other process on
+  its next run: the store is shared on disk, and each run starts by comparing the store's commits
+  (``ui.data.follow_store``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.servers import Cluster, proxied_servers
+from bench.streamlit_client import StreamlitSession
+from kpi.store.bundled import copy_data
+from tests.browser.support import ARGS, CHROMIUM, ROOT, no_error_on, settle, wait_for_text
+
+pytestmark = [pytest.mark.proxy, pytest.mark.serve, pytest.mark.browser]
+playwright = pytest.importorskip("playwright.sync_api")
+
+GOOD = "styrmått;enhet;period;kön;värde;källa\nmed_telefon_samma_dag;Hortlax hälsocentral;DÅ08 2022;Totalt;87,5 %;Proxytest\n"
+HORTLAX = "/styrmatt?matt=med_telefon_samma_dag&ar=2022&period=DÅ08&org=hc_hortlax"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    data = copy_data(ROOT / "data", tmp_path_factory.mktemp("data"))
+    with proxied_servers(2, data_dir=data, reveal_upstream=True) as running:
+        yield running
+
+
+def visit(url: str, cookie: str = "") -> tuple[str, str]:
+    """(the process that answered, the affinity cookie set, if any) for one page request."""
+    request = urllib.request.Request(url + "/", headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        set_cookie = response.headers.get("Set-Cookie") or ""
+        return response.headers["X-Styrkort-Upstream"], set_cookie.split(";", 1)[0]
+
+
+def cookie_for_each_process(cluster: Cluster) -> dict[str, str]:
+    """An affinity cookie that lands on each process, found as new visitors find them."""
+    found: dict[str, str] = {}
+    for _ in range(64):
+        upstream, cookie = visit(cluster.url)
+        found.setdefault(upstream, cookie)
+        if len(found) == len(cluster.servers):
+            break
+    return found
+
+
+def test_a_visitor_stays_on_one_process_and_visitors_are_spread(cluster: Cluster) -> None:
+    processes = {s.url.removeprefix("http://") for s in cluster.servers}
+    found = cookie_for_each_process(cluster)
+    assert set(found) == processes  # new visitors reach both
+    for upstream, cookie in found.items():
+        assert cookie.startswith("styrkort_affinity=")
+        assert {visit(cluster.url, cookie)[0] for _ in range(8)} == {upstream}
+        assert visit(cluster.url, cookie)[1] == ""  # a visitor with the cookie is not given another
+
+
+def test_a_session_and_its_filter_changes_work_through_the_proxy(cluster: Cluster) -> None:
+    async def converse() -> list[str]:
+        session = StreamlitSession(cluster.url)
+        runs = [await session.open(HORTLAX)]
+        for option in session.options("Organisation")[:3]:
+            runs.append(await session.choose("Organisation", option))
+        await session.close()
+        assert any("Telefon-TeleQ" in t for t in runs[0].texts)
+        assert "styrkort_affinity=" in session.cookies  # the websocket carried the cookie
+        return [e for r in runs for e in r.errors]
+
+    assert asyncio.run(converse()) == []
+
+
+async def _outcome_on_next_run(session: StreamlitSession) -> str:
+    """Run the page again as a user would (another organisation, then Hortlax) and return the outcome card."""
+    await session.choose("Organisation", session.options("Organisation")[0])
+    run = await session.choose("Organisation", next(o for o in session.options("Organisation") if o.startswith("Hortlax")))
+    assert run.errors == []
+    return next(t for t in run.texts if t.startswith("#### "))
+
+
+def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(cluster: Cluster, tmp_path: Path) -> None:
+    found = cookie_for_each_process(cluster)
+    (writer, writer_cookie), (reader, reader_cookie) = sorted(found.items())
+    assert writer != reader
+
+    async def open_reader() -> tuple[StreamlitSession, str]:
+        session = StreamlitSession(cluster.url, cookies=reader_cookie)
+        run = await session.open(HORTLAX)
+        assert run.errors == []
+        return session, next(t for t in run.texts if t.startswith("#### "))
+
+    loop = asyncio.new_event_loop()
+    try:
+        session, before = loop.run_until_complete(open_reader())
+        assert before.startswith("#### 93,1\u00a0%")  # the demo value, derived from Hortlax's months
+
+        file = tmp_path / "utfall.csv"
+        file.write_text(GOOD, encoding="utf-8")
+        name, value = writer_cookie.split("=", 1)
+        with playwright.sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            context = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="sv-SE")
+            context.add_cookies([{"name": name, "value": value, "url": cluster.url}])
+            page = context.new_page()
+            response = page.goto(f"{cluster.url}/import")
+            assert response is not None and response.headers["x-styrkort-upstream"] == writer
+            wait_for_text(page, "Läs in data")
+            settle(page)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(file))  # an HTTP upload: the same process
+            wait_for_text(page, "utfall.csv: 1 rad utan fel.")
+            settle(page)
+            page.get_by_label("Ditt namn (sparas i inläsningsloggen)").fill("Anna Analytiker")
+            page.keyboard.press("Enter")
+            settle(page)
+            page.get_by_role("button", name="Läs in 1 ändring").click()
+            wait_for_text(page, "Inläst: 1")
+            settle(page)
+            no_error_on(page)
+            chromium.close()
+
+        assert loop.run_until_complete(_outcome_on_next_run(session)).startswith("#### 87,5\u00a0%")  # on the other process
+        loop.run_until_complete(session.close())
+    finally:
+        loop.close()

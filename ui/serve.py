@@ -1,0 +1,131 @@
+"""Serve Styrkort in production: ``python -m ui.serve [--server.port=8501] [--server.address=…]``.
+
+``streamlit run app.py`` is the development server: it watches the source files and reloads a
+page when one changes, and Streamlit runs a full garbage collection after every script run. This
+launcher starts the same app with the production settings below (``PRODUCTION``), and only after
+everything a page needs has been imported and the data set has been loaded and evaluated, so the
+first sessions on a just-started server neither wait for that nor race each other through
+half-imported modules (Plotly importing a pandas that another session's thread is still
+importing fails with "partially initialized module 'pandas'").
+
+Any ``--section.option=value`` of ``streamlit run`` may follow and wins over ``PRODUCTION`` and
+``.streamlit/config.toml``; the README's deployment section names the ones a server sets
+(address, port, base URL path).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+log = logging.getLogger("styrkort")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A Streamlit option the production server sets, and why."""
+
+    option: str
+    value: object
+    why: str
+
+
+PRODUCTION = (
+    Setting(
+        "runner.postScriptGC",
+        False,
+        "Streamlit's full garbage collection after every run held the interpreter 60–75 % of the time under load "
+        "(about 120 ms a run); Python's own generational collection still runs.",
+    ),
+    Setting(
+        "server.fileWatcherType",
+        "none",
+        "No watching of source files: the watcher scans every loaded module for each new session on the event loop.",
+    ),
+    Setting("server.runOnSave", False, "No rerun when a source file changes: production code does not change under a running server."),
+    Setting("global.developmentMode", False, "Never Streamlit's own development mode."),
+    Setting("server.headless", True, "No browser window and no e-mail prompt on a server."),
+    Setting("browser.gatherUsageStats", False, "No usage statistics sent to Streamlit."),
+)
+
+
+def parse_flags(argv: list[str]) -> dict[str, object]:
+    """``--server.port=8502`` or ``--server.port 8502`` → ``{"server_port": "8502"}`` (bootstrap's form)."""
+    flags: dict[str, object] = {}
+    args = iter(argv)
+    for arg in args:
+        if not arg.startswith("--") or "." not in arg:
+            raise SystemExit(f"Okänt argument: {arg}. Ange Streamlit-inställningar som --server.port=8501.")
+        name, _, value = arg[2:].partition("=")
+        if not _:
+            value = next(args, "")
+        flags[name.replace(".", "_")] = value
+    return flags
+
+
+# Streamlit warns that a cache or a spinner is used outside a script run; before the server starts
+# that is the point, so those two loggers are quiet during the warm-up.
+_QUIET = ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context")
+
+
+def warm_up() -> None:
+    """Import what every page needs and load the data set, once, before any session exists."""
+    import streamlit  # noqa: F401  (creates its loggers, with their levels, first)
+
+    loggers = [logging.getLogger(name) for name in _QUIET]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        _warm_up()
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _warm_up() -> None:
+    started = time.perf_counter()
+    import pandas  # noqa: F401  (Plotly and Streamlit's dataframes use it: imported whole, first)
+    import plotly.graph_objects  # noqa: F401
+    import plotly.io  # noqa: F401
+    import polars  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    import kpi.reports.files  # noqa: F401  (the downloads)
+    import kpi.reports.narrative  # noqa: F401
+    import kpi.reports.pack  # noqa: F401
+    import ui.components  # noqa: F401
+    import ui.exports  # noqa: F401
+    import ui.filters  # noqa: F401
+    import ui.navigation  # noqa: F401
+    import ui.perspective  # noqa: F401
+    import ui.presentation  # noqa: F401
+    from ui import charts, data
+
+    charts.warm_up()
+    data.follow_store()
+    data.dataset_and_evaluation()  # cache_resource: the process-wide cache every session then reads
+    data.opening_period()
+    data.unit_labels()
+    log.info("Styrkort: warmed up in %.1f s", time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from streamlit import config
+    from streamlit.web import bootstrap
+
+    flags: dict[str, object] = {s.option.replace(".", "_"): s.value for s in PRODUCTION}
+    flags |= parse_flags(sys.argv[1:] if argv is None else argv)
+    config._main_script_path = str(APP)  # as `streamlit run` does, so .streamlit/config.toml next to app.py is read
+    bootstrap.load_config_options(flag_options=flags)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    warm_up()
+    bootstrap.run(str(APP), False, [], flags)
+
+
+if __name__ == "__main__":
+    main()
