@@ -49,11 +49,18 @@ def evaluation_key(data_dir: Path, dataset: Dataset | None = None, *, settings: 
 
 
 def store_fingerprint(data_dir: Path) -> str:
-    """Which commits every store table has: changes with any write (an import, an undo, a rebuild)."""
-    parts = []
+    """Which commits every store table has, by their content: changes with any write (an import,
+    an undo, a rebuild). Names alone are not enough: a rebuilt store has commits named as before
+    (version 0, 1, …) but other contents and times."""
+    digest = hashlib.sha256()
     for log_dir in sorted((data_dir / "store").glob("*/_delta_log")):
-        parts.append(f"{log_dir.parent.name}:{'|'.join(sorted(p.name for p in log_dir.glob('*.json')))}")
-    return ";".join(parts)
+        for commit in sorted(log_dir.glob("*.json")):
+            digest.update(f"{log_dir.parent.name}/{commit.name}\n".encode())
+            try:
+                digest.update(commit.read_bytes())
+            except OSError:  # gone while listing (a rebuild swapping the store in): differs anyway
+                digest.update(b"?")
+    return digest.hexdigest()[:32]
 
 
 def read_artefact(
