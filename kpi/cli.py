@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from kpi.evaluation.scorecard import SCORECARD_COLUMNS, evaluate_dataset, find_unit, load_dataset, scorecard
+from kpi.evaluation.scorecard import SCORECARD_COLUMNS, Evaluation, evaluate_dataset, find_unit, load_dataset, scorecard
 from kpi.model.errors import StoreError, StyrkortError
 from kpi.model.formatting import format_outcome, format_value
 from kpi.model.periods import parse_period
@@ -353,9 +353,9 @@ def _run(args: argparse.Namespace) -> int:
                 except ValueError:
                     print(f"Fel: datumet '{args.as_of}' ska skrivas ÅÅÅÅ-MM-DD.", file=sys.stderr)
                     return 2
-            dataset = load_dataset(args.data, as_of=as_of)
-            unit_id = find_unit(dataset.units, args.org)
-            card = scorecard(evaluate_dataset(dataset), View(unit_id, period, SEX_CODES[args.kon]))
+            evaluation, units = _evaluation_for_scorecard(args.data, as_of)
+            unit_id = find_unit(units, args.org)
+            card = scorecard(evaluation, View(unit_id, period, SEX_CODES[args.kon]))
             if args.format == "json":
                 print(json.dumps(_records(card), ensure_ascii=False, indent=2))
             elif args.format == "csv":
@@ -364,7 +364,7 @@ def _run(args: argparse.Namespace) -> int:
                 # The same neutralising as every file a spreadsheet opens: a text starting with = + - @ gets a '.
                 print(records_csv(_records(card)), end="")
             else:
-                name = dataset.units.filter(pl.col("unit_id") == unit_id)["name"][0]
+                name = units.filter(pl.col("unit_id") == unit_id)["name"][0]
                 sex = "" if args.kon == "alla" else f", {args.kon}"
                 _print_table(card, f"Styrkort {name}, {period.label}{sex}")
             return 0
@@ -401,7 +401,12 @@ def _run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 2
-            print(rebuild_store(args.data, target=args.out).message)
+            result = rebuild_store(args.data, target=args.out)
+            if args.out is None or Path(args.out).resolve() == (args.data / "store").resolve():
+                from kpi.evaluation.cache import materialise
+
+                materialise(args.data)  # the stored evaluation follows the store
+            print(result.message)
             return 0
         if args.command == "template":
             from kpi.imports.template import build_template, template_years
@@ -438,6 +443,37 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # output piped into head and closed early
         return 0
     return 2
+
+
+def _evaluation_for_scorecard(data_dir: Path, as_of: object) -> tuple[Evaluation, pl.DataFrame]:
+    """The evaluation and unit tree: the stored artefact of the store as it is now when there is
+    one (the store's tables are then read only if a month is asked for), else evaluated; a past
+    version of the store (``--as-of``) is always evaluated."""
+    from kpi.evaluation.cache import cached_evaluation, read_artefact
+    from kpi.model.settings import load_settings
+
+    if as_of is None:
+        found = read_artefact(data_dir, load_settings(data_dir / "styrkort.toml"), lambda: load_dataset(data_dir))
+        if found is not None:
+            return found
+        dataset = load_dataset(data_dir)
+        return cached_evaluation(dataset, data_dir), dataset.units
+    dataset = load_dataset(data_dir, as_of=as_of)  # type: ignore[arg-type]
+    return evaluate_dataset(dataset), dataset.units
+
+
+def _refresh_evaluation(data_dir: Path) -> None:
+    """After an import or undo: the stored evaluation follows the store, where the data directory
+    keeps one (the dashboard's does). Best effort: a reader that finds none for the new version
+    evaluates the store itself, so a failure here never shows old figures."""
+    if not (data_dir / "cache").is_dir():
+        return
+    from kpi.evaluation.cache import materialise
+
+    try:
+        materialise(data_dir)
+    except Exception:  # noqa: BLE001 - the write itself is done and stands
+        logging.getLogger("styrkort").warning("The evaluation could not be stored after the write", exc_info=True)
 
 
 def _import_commands(args: argparse.Namespace) -> int:
@@ -481,10 +517,13 @@ def _import_commands(args: argparse.Namespace) -> int:
             print("Inget att skriva: allt i filen finns redan.")
             return 0
         record = pipeline.apply(args.data, plan, user=args.user)
+        _refresh_evaluation(args.data)
         print(f"Inläst som {record.import_id}. Ångra med: python -m kpi undo {record.import_id}")
         return 0
     if args.command == "undo":
-        print(pipeline.undo(args.data, args.import_id, user=args.user))
+        receipt = pipeline.undo(args.data, args.import_id, user=args.user)
+        _refresh_evaluation(args.data)
+        print(receipt)
         return 0
     if args.command == "imports":
         log = pipeline.imports(args.data)

@@ -1,9 +1,15 @@
-"""The evaluated tables kept on disk, so a new dashboard process starts without re-evaluating.
+"""The evaluation as a materialised, versioned artefact of the store: ``<data>/cache/<key>/``.
 
-The cache is keyed by everything the evaluation depends on: the catalogue files, the version of
-every store table (its Delta log), the settings and the source of ``kpi/`` itself. Any change
-gives a new key and a fresh evaluation; a stale result can never be read. Writing is best effort:
-a read-only deployment simply evaluates in memory.
+The key covers everything the evaluation depends on: the catalogue files, the version of every
+store table (its Delta log), the settings and the source of ``kpi/`` itself. Any change gives a
+new key: a stale artefact is never read, and a missing or damaged one is evaluated again and
+rewritten. The artefact holds the report periods evaluated (``long``, ``wide``, ``spread``), the
+catalogue rows (``measures``), what the months need from the report periods (``report_lookup``)
+and the unit tree (``units``); the months are evaluated from the observations when a view asks.
+
+Every write of the store refreshes it (``materialise``: ``python -m kpi build-data``, an import,
+an undo), so the dashboard, the command line and the exports read it instead of evaluating.
+Writing is best effort: a read-only deployment simply evaluates in memory.
 """
 
 from __future__ import annotations
@@ -13,18 +19,24 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
-from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset
+from kpi.evaluation.engine import MonthEngine, Prepared
+from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset, load_dataset
+from kpi.model.settings import Settings
 
 log = logging.getLogger(__name__)
 KPI_DIR = Path(__file__).resolve().parents[1]
-TABLES = ("long", "wide", "spread", "measures")
+TABLES = ("long", "wide", "spread", "measures", "report_lookup")
+_STORED = (*TABLES, "units")
 
 
-def evaluation_key(data_dir: Path, dataset: Dataset) -> str:
+def evaluation_key(data_dir: Path, dataset: Dataset | None = None, *, settings: Settings | None = None) -> str:
+    """The artefact's version: of the catalogue, the store, the settings and the code."""
+    settings = settings if settings is not None else dataset.settings if dataset is not None else Settings()
     digest = hashlib.sha256()
     sources = sorted((data_dir / "catalogue").glob("*.yaml")) + sorted(KPI_DIR.rglob("*.py"))
     for path in sources:
@@ -32,41 +44,91 @@ def evaluation_key(data_dir: Path, dataset: Dataset) -> str:
         digest.update((path.name if path.suffix == ".yaml" else path.relative_to(KPI_DIR).as_posix()).encode())
         digest.update(path.read_bytes())
     digest.update(store_fingerprint(data_dir).encode())
-    digest.update(dataset.settings.model_dump_json().encode())
+    digest.update(settings.model_dump_json().encode())
     return digest.hexdigest()[:20]
 
 
 def store_fingerprint(data_dir: Path) -> str:
-    """Which commits every store table has: changes with any write (an import, an undo, a rebuild)."""
-    parts = []
+    """Which commits every store table has, by their content: changes with any write (an import,
+    an undo, a rebuild). Names alone are not enough: a rebuilt store has commits named as before
+    (version 0, 1, …) but other contents and times."""
+    digest = hashlib.sha256()
     for log_dir in sorted((data_dir / "store").glob("*/_delta_log")):
-        parts.append(f"{log_dir.parent.name}:{'|'.join(sorted(p.name for p in log_dir.glob('*.json')))}")
-    return ";".join(parts)
+        for commit in sorted(log_dir.glob("*.json")):
+            digest.update(f"{log_dir.parent.name}/{commit.name}\n".encode())
+            try:
+                digest.update(commit.read_bytes())
+            except OSError:  # gone while listing (a rebuild swapping the store in): differs anyway
+                digest.update(b"?")
+    return digest.hexdigest()[:32]
+
+
+def read_artefact(
+    data_dir: Path, settings: Settings, dataset: Callable[[], Dataset], cache_dir: Path | None = None
+) -> tuple[Evaluation, pl.DataFrame] | None:
+    """The stored evaluation and unit tree for the store as it is now, or None when there is none
+    for this version. ``dataset`` loads the data set when a month is first asked for."""
+    target = (cache_dir or data_dir / "cache") / evaluation_key(data_dir, settings=settings)
+    if not all((target / f"{name}.parquet").exists() for name in _STORED):
+        return None
+    try:
+        tables = {name: pl.read_parquet(target / f"{name}.parquet") for name in _STORED}
+    except Exception:  # noqa: BLE001 - a damaged artefact is rebuilt, never trusted
+        log.warning("Styrkort: the stored evaluation %s could not be read; evaluating again", target)
+        return None
+
+    def prepared() -> Prepared:
+        data = dataset()
+        return Prepared.of(data.observations, data.units, tables["measures"], data.years)
+
+    months = MonthEngine(prepared, settings, tables["report_lookup"])
+    evaluation = Evaluation(tables["long"], tables["wide"], tables["spread"], tables["measures"], months=months, report_lookup=tables["report_lookup"])
+    return evaluation, tables["units"]
 
 
 def cached_evaluation(dataset: Dataset, data_dir: Path, cache_dir: Path | None = None) -> Evaluation:
-    """The evaluation of ``dataset`` from the cache if present, else evaluated and stored."""
-    cache_dir = cache_dir or data_dir / "cache"
-    target = cache_dir / evaluation_key(data_dir, dataset)
-    if all((target / f"{name}.parquet").exists() for name in TABLES):
-        try:
-            return Evaluation(**{name: pl.read_parquet(target / f"{name}.parquet") for name in TABLES})
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
-            log.warning("Styrkort: the evaluation cache %s could not be read; evaluating again", target)
+    """The evaluation of ``dataset`` (the store as it is now) from its artefact if present, else
+    evaluated and stored."""
+    found = read_artefact(data_dir, dataset.settings, lambda: dataset, cache_dir)
+    if found is not None:
+        return found[0]
     evaluation = evaluate_dataset(dataset)
-    _store(evaluation, cache_dir, target)
+    _store(evaluation, dataset.units, cache_dir or data_dir / "cache", evaluation_key(data_dir, dataset))
     return evaluation
 
 
-def _store(evaluation: Evaluation, cache_dir: Path, target: Path) -> None:
+def materialise(data_dir: Path, cache_dir: Path | None = None) -> Path | None:
+    """After a write of the store: evaluate it and store the artefact (best effort). Returns its
+    directory, or None when it could not be written."""
+    dataset = load_dataset(data_dir)
+    cache_dir = cache_dir or data_dir / "cache"
+    key = evaluation_key(data_dir, dataset)
+    if (cache_dir / key).is_dir():
+        return cache_dir / key
+    return _store(evaluate_dataset(dataset), dataset.units, cache_dir, key)
+
+
+def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: str) -> Path | None:
+    if evaluation.report_lookup is None:
+        return None
+    tables = {
+        "long": evaluation.reports.long, "wide": evaluation.reports.wide, "spread": evaluation.reports.spread,
+        "measures": evaluation.measures, "report_lookup": evaluation.report_lookup, "units": units,
+    }  # fmt: skip
+    target = cache_dir / key
+    staging: Path | None = None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.iterdir():  # one data set is cached at a time; a damaged one goes too
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".tmp-"))
-        for name in TABLES:
-            getattr(evaluation, name).write_parquet(staging / f"{name}.parquet", compression="lz4")
+        for name, frame in tables.items():
+            frame.write_parquet(staging / f"{name}.parquet", compression="lz4")
+        for old in cache_dir.iterdir():  # one version is kept at a time; a damaged one goes too
+            if old.is_dir() and old != staging:
+                shutil.rmtree(old, ignore_errors=True)
         os.replace(staging, target)  # atomic: readers see all tables or none
-    except OSError as error:
-        log.warning("Styrkort: the evaluation cache could not be written (%s); continuing without it", error)
+        return target
+    except (OSError, pl.exceptions.PolarsError) as error:  # a full disk reaches Polars' writer as its own error
+        log.warning("Styrkort: the evaluation could not be stored (%s); continuing without it", error)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        return None

@@ -47,7 +47,7 @@ def compared_units(
         group = group.filter(pl.col("unit_id").is_in([u for u in group["unit_id"].to_list() if below.get(u, frozenset()) & set(reported_by)]))
     force = in_force(units, period)
     parents = set(force["parent_id"].drop_nulls().to_list())
-    values = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == period.id)).select("unit_id", *_by_sex(sex))
+    values = evaluation.wide_for(measure_ids=[measure_id], period=period.id).select("unit_id", *_by_sex(sex))
     table = (
         group.select("unit_id", "name", "unit_type", pl.col("is_demo").alias("is_demo_unit"))
         .join(values, on="unit_id", how="left")
@@ -75,7 +75,7 @@ def unit_grid(evaluation: Evaluation, units: pl.DataFrame, measure_ids: list[str
         schema={"unit_id": pl.String, "name": pl.String, "depth": pl.Int32, "row": pl.Int32},
     )
     measures = pl.DataFrame({"measure_id": measure_ids, "column": list(range(len(measure_ids)))}, schema={"measure_id": pl.String, "column": pl.Int32})
-    values = evaluation.wide.filter(pl.col("measure_id").is_in(measure_ids) & (pl.col("period") == view.period.id)).select("unit_id", "measure_id", *_by_sex(view.sex))
+    values = evaluation.wide_for(measure_ids=list(measure_ids), period=view.period.id).select("unit_id", "measure_id", *_by_sex(view.sex))
     return (
         frame.join(measures, how="cross")
         .join(values, on=["unit_id", "measure_id"], how="left")

@@ -7,6 +7,7 @@ the report's order (perspective, success factor, measure), including measures wi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -14,9 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from kpi.evaluation.aggregation import resolve_values
-from kpi.evaluation.breakdowns import mask_small_numbers, unit_spread, wide_by_sex
-from kpi.evaluation.rules import evaluate, measure_table
+from kpi.evaluation.engine import Evaluated, MonthEngine, Prepared, evaluate_reports
+from kpi.evaluation.rules import measure_table
 from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.changes import RecordedChange, load_changes
 from kpi.model.errors import StoreError, UnknownOrganisationError
@@ -48,12 +48,104 @@ class Dataset:
         return list(range(min(years), max(years) + 1))
 
 
-@dataclass(frozen=True)
+_MONTH = r"^\d{4}-\d{2}$"
+
+
 class Evaluation:
-    long: pl.DataFrame  # one row per measure × unit × period × sex
-    wide: pl.DataFrame  # one row per measure × unit × period, women and men as columns
-    spread: pl.DataFrame  # unit spread per organisation × measure × period
-    measures: pl.DataFrame  # catalogue rows per year
+    """The evaluated tables: one row per measure × unit × period × sex (``long``), per measure ×
+    unit × period with women and men as columns (``wide``), the unit spread per organisation ×
+    measure × period (``spread``), and the catalogue rows per year (``measures``).
+
+    The report periods are evaluated up front; the months (four fifths of the rows) are
+    evaluated when a view asks for them, for the measures and organisations it asks for
+    (``kpi.evaluation.engine.MonthEngine``), and kept. Views read through ``long_for``,
+    ``wide_for`` and ``spread_for``; ``long``, ``wide`` and ``spread`` give every row (all months
+    evaluated), for tests and whole-table exports. Never mutated from outside.
+    """
+
+    def __init__(
+        self,
+        long: pl.DataFrame,
+        wide: pl.DataFrame,
+        spread: pl.DataFrame,
+        measures: pl.DataFrame,
+        months: MonthEngine | None = None,
+        report_lookup: pl.DataFrame | None = None,
+    ) -> None:
+        # Without ``months`` the three tables hold every period; with it, the report periods only.
+        self.reports = Evaluated(long=long, wide=wide, spread=spread)
+        self.measures = measures
+        self.months = months
+        self.report_lookup = report_lookup
+
+    # --- every row ------------------------------------------------------------------------------
+
+    @cached_property
+    def _everything(self) -> Evaluated:
+        if self.months is None:
+            return self.reports
+        months = self.months.evaluated(spread=True)
+        return Evaluated(
+            long=pl.concat([self.reports.long, months.long.select(self.reports.long.columns)]),
+            wide=pl.concat([self.reports.wide, months.wide.select(self.reports.wide.columns)]),
+            spread=pl.concat([self.reports.spread, months.spread.select(self.reports.spread.columns)]),
+        )
+
+    @property
+    def long(self) -> pl.DataFrame:
+        return self._everything.long
+
+    @property
+    def wide(self) -> pl.DataFrame:
+        return self._everything.wide
+
+    @property
+    def spread(self) -> pl.DataFrame:
+        return self._everything.spread
+
+    def month_rows(self) -> int:
+        """How many month rows (measure × unit × month × sex) there are; evaluates them all."""
+        return 0 if self.months is None else self.months.evaluated(spread=True).long.height
+
+    # --- what a view asks for ---------------------------------------------------------------------
+
+    def _parts(self, measure_ids: list[str] | None, unit_id: str | None, period: str | None, months: bool, spread: bool = False) -> list[Evaluated]:
+        parts = [self.reports]
+        wants_months = months and (period is None or re.match(_MONTH, period) is not None)
+        if self.months is not None and wants_months:
+            parts.append(self.months.evaluated(measure_ids, None if unit_id is None else [unit_id], spread=spread))
+        return parts
+
+    @staticmethod
+    def _cut(frame: pl.DataFrame, measure_ids: list[str] | None, unit_id: str | None, period: str | None, sex: str | None = None) -> pl.DataFrame:
+        condition = pl.lit(True)
+        if measure_ids is not None:
+            condition &= pl.col("measure_id").is_in(measure_ids)
+        if unit_id is not None:
+            condition &= pl.col("unit_id") == unit_id
+        if period is not None:
+            condition &= pl.col("period") == period
+        if sex is not None:
+            condition &= pl.col("sex") == sex
+        return frame.filter(condition)
+
+    def long_for(
+        self, *, measure_ids: list[str] | None = None, unit_id: str | None = None, period: str | None = None, sex: str | None = None, months: bool = True
+    ) -> pl.DataFrame:
+        """The long rows of the measures, unit, period and sex given (None: all); months included
+        unless ``months`` is false or the period is a report period."""
+        frames = [self._cut(p.long, measure_ids, unit_id, period, sex) for p in self._parts(measure_ids, unit_id, period, months)]
+        return pl.concat([f.select(frames[0].columns) for f in frames]) if len(frames) > 1 else frames[0]
+
+    def wide_for(self, *, measure_ids: list[str] | None = None, unit_id: str | None = None, period: str | None = None, months: bool = True) -> pl.DataFrame:
+        """The wide rows (women and men as columns) of the measures, unit and period given."""
+        frames = [self._cut(p.wide, measure_ids, unit_id, period) for p in self._parts(measure_ids, unit_id, period, months)]
+        return pl.concat([f.select(frames[0].columns) for f in frames]) if len(frames) > 1 else frames[0]
+
+    def spread_for(self, *, unit_id: str | None = None, period: str | None = None) -> pl.DataFrame:
+        """The unit spread of one organisation (None: all) at one period (None: all)."""
+        frames = [self._cut(p.spread, None, unit_id, period) for p in self._parts(None, unit_id, period, True, spread=True)]
+        return pl.concat([f.select(frames[0].columns) for f in frames]) if len(frames) > 1 else frames[0]
 
 
 def load_dataset(
@@ -99,21 +191,13 @@ def load_dataset(
 
 
 def evaluate_dataset(dataset: Dataset) -> Evaluation:
+    """Every measure × unit × report period × sex evaluated now; the months when asked for."""
     years = dataset.years
     measures = measure_table(dataset.catalogues, years, dataset.settings)
-    latest = measures.sort("year").unique(subset="measure_id", keep="last").select(
-        "measure_id", "value_kind", "accumulation", pl.col("measure_decimals").alias("decimals")
-    )
-    values = resolve_values(dataset.observations, dataset.units, latest, years)
-    # The region holds more than Division Nära: a sum of the division's units is not the region's
-    # figure, so the region shows only what was reported for the region itself.
-    partial = dataset.units.filter(pl.col("unit_type") == "region")["unit_id"].to_list()
-    values = values.filter(~(pl.col("unit_id").is_in(partial) & (pl.col("origin") == "summerat från enheter")))
-    long = evaluate(values, measures, years)
-    long = mask_small_numbers(long, dataset.settings.mask_threshold)
-    wide = wide_by_sex(long, dataset.settings)
-    spread = unit_spread(long, dataset.units)
-    return Evaluation(long=long, wide=wide, spread=spread, measures=measures)
+    prepared = Prepared.of(dataset.observations, dataset.units, measures, years)
+    reports, lookup = evaluate_reports(prepared, dataset.settings)
+    months = MonthEngine(prepared, dataset.settings, lookup)
+    return Evaluation(reports.long, reports.wide, reports.spread, measures, months=months, report_lookup=lookup)
 
 
 def find_unit(units: pl.DataFrame, name_or_id: str) -> str:
@@ -193,7 +277,7 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
             "target_kind", "target_value", "target_women", "target_men",
         )
     )
-    wide = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id))
+    wide = evaluation.wide_for(unit_id=unit_id, period=p.id)
     if sex != "T":
         suffix = "_women" if sex == "K" else "_men"
         wide = wide.with_columns([pl.col(f"{c}{suffix}").alias(c) for c in _BY_SEX]).with_columns(
@@ -211,7 +295,7 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
         "trend", "comparison_period", "comparison_value", "target_effective", "gender_gap_pp", "gender_gap_flag", "masked",
         "masked_women", "masked_men", "is_demo", "source",
     )
-    spread = evaluation.spread.filter((pl.col("unit_id") == unit_id) & (pl.col("period") == p.id)).select(
+    spread = evaluation.spread_for(unit_id=unit_id, period=p.id).select(
         "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value", "spread_is_demo"
     )
     return (
@@ -237,7 +321,7 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
 def default_period(evaluation: Evaluation, unit_id: str) -> Period:
     """The report period to open on: the latest report (DÅ04, DÅ08, ÅR) with published figures
     for the organisation, else the latest report period with any figures."""
-    reports = evaluation.wide.filter((pl.col("unit_id") == unit_id) & (pl.col("period_kind") != "månad") & pl.col("value").is_not_null())
+    reports = evaluation.wide_for(unit_id=unit_id, months=False).filter((pl.col("period_kind") != "månad") & pl.col("value").is_not_null())
     published = reports.filter(~pl.col("is_demo"))
     chosen = published if published.height else reports
     if chosen.is_empty():

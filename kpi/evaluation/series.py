@@ -21,7 +21,8 @@ def measure_series(evaluation: Evaluation, measure_id: str, unit_id: str, kind: 
     """Every period of one kind (e.g. every DÅ08, or every month) with a value for any sex, in
     time order. Periods without any value are left out rather than drawn as 0."""
     return (
-        evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("unit_id") == unit_id) & (pl.col("period_kind") == kind))
+        evaluation.wide_for(measure_ids=[measure_id], unit_id=unit_id, months=kind == "månad")
+        .filter(pl.col("period_kind") == kind)
         .filter(pl.any_horizontal(pl.col("value", "value_women", "value_men").is_not_null()) | pl.col("masked"))
         .sort("sort_key")
         .select(SERIES_COLUMNS)

@@ -246,12 +246,7 @@ def forecast_for(evaluation: Evaluation, measure_id: str, view: View) -> Forecas
     row = rows.row(0, named=True)
     if row["accumulation"] != "accumulated" or row["value_kind"] not in VALUE_KINDS:
         return None
-    series = evaluation.long.filter(
-        (pl.col("measure_id") == measure_id)
-        & (pl.col("unit_id") == unit_id)
-        & (pl.col("sex") == sex)
-        & (pl.col("period_kind") == "månad")
-    )
+    series = evaluation.long_for(measure_ids=[measure_id], unit_id=unit_id, sex=sex).filter(pl.col("period_kind") == "månad")
     months = series.select(
         "period",
         pl.when(pl.col("masked").fill_null(False)).then(None).otherwise(pl.col("value")).alias("value"),
@@ -281,12 +276,7 @@ def _annual_target(evaluation: Evaluation, row: dict[str, Any], unit_id: str, se
         lower, upper = row["band_lower"], row["band_upper"]
         return (None if lower is None else float(lower)), (None if upper is None else float(upper))
     if kind == "direction":  # Öka / Minska: against the previous year's outcome
-        previous = evaluation.long.filter(
-            (pl.col("measure_id") == row["measure_id"])
-            & (pl.col("unit_id") == unit_id)
-            & (pl.col("sex") == sex)
-            & (pl.col("period") == f"{row['year'] - 1}-ÅR")
-        )
+        previous = evaluation.long_for(measure_ids=[row["measure_id"]], unit_id=unit_id, sex=sex, period=f"{row['year'] - 1}-ÅR")
         if previous.is_empty() or previous["masked"].fill_null(False)[0] or previous["value"][0] is None:
             return None, None
         # As the evaluation judges "Öka": met only when the value moved beyond the neutral band.

@@ -36,7 +36,7 @@ def scorecard_variation(
     """Per measure with a monthly series for the organisation and sex: variation and assurance
     verdicts at the period's last month. Columns: measure_id, variation, assurance, is_demo,
     last_period, chart, centre, lower, upper, target."""
-    long = evaluation.long.filter((pl.col("unit_id") == view.unit_id) & (pl.col("sex") == view.sex))
+    long = evaluation.long_for(unit_id=view.unit_id, sex=view.sex)
     monthly = monthly_rows(long, through=through_month(view.period))
     points = spc_points(monthly, options, phase_starts(changes))
     return spc_summary(points, monthly).drop("unit_id", "sex")
@@ -88,7 +88,7 @@ def measure_spc(
     recalculate_from: str | None = None,
 ) -> MeasureSpc | None:
     """The chart for one measure, or None when it has no monthly values for this choice."""
-    long = evaluation.long.filter((pl.col("measure_id") == measure_id) & (pl.col("unit_id") == view.unit_id) & (pl.col("sex") == view.sex))
+    long = evaluation.long_for(measure_ids=[measure_id], unit_id=view.unit_id, sex=view.sex)
     monthly = monthly_rows(long, through=through_month(view.period))
     if monthly.filter(pl.col("value").is_not_null()).is_empty():
         return None
@@ -129,7 +129,7 @@ def unit_funnel(
         return None, None
     _, group = compared_units(evaluation, units, measure_id, view, reported_by)
     s = _SUFFIX[view.sex]
-    counts = evaluation.wide.filter((pl.col("measure_id") == measure_id) & (pl.col("period") == view.period.id)).select(
+    counts = evaluation.wide_for(measure_ids=[measure_id], period=view.period.id).select(
         "unit_id", pl.col(f"numerator{s}").alias("numerator"), pl.col(f"denominator{s}").alias("denominator")
     )
     frame = group.select("unit_id", "name", "masked", "is_demo", "value").join(counts, on="unit_id", how="left")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi.evaluation.aggregation import closure
+from kpi.evaluation.engine import Codes, Tree
 from kpi.model.settings import Settings
 from tests.helpers import cell, measure, run, units
 
@@ -107,10 +107,14 @@ def test_unit_spread_min_max_and_how_many_meet_the_target() -> None:
     assert (spread["units_meeting_target"], spread["units_with_value"]) == (2, 3)
 
 
-def test_closure_lists_every_ancestor() -> None:
-    pairs = set(closure(units()).select("ancestor_id", "unit_id").iter_rows())
-    assert {("h1", "h1"), ("v1", "h1"), ("d", "h1"), ("r", "h1")} <= pairs
+def test_the_tree_lists_every_ancestor() -> None:
+    tree_units = units()
+    codes = Codes.of(["m"], tree_units["unit_id"].to_list(), [2022])
+    name = dict(enumerate(codes.unit_ids))
+    pairs = {(name[a], name[u]) for a, u in Tree.of(tree_units, codes).ancestors().select("ancestor", "u").iter_rows()}
+    assert {("v1", "h1"), ("d", "h1"), ("r", "h1")} <= pairs
     assert ("v2", "h1") not in pairs
+    assert ("h1", "h1") not in pairs  # a unit's own rows are not its ancestors' business here
 
 
 leaf_shares = st.lists(
