@@ -10,6 +10,7 @@ are built in. Nothing here is presented as real: ``is_demo`` is true on every ro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,6 +172,18 @@ def _unit_pool(units: pl.DataFrame, which: str) -> list[str]:
     return pools[which]
 
 
+
+# The same demo data on every machine: NumPy's array exp, cos and float sums take a different code
+# path (and order of additions) on CPUs with and without AVX-512, which moved ~100 Poisson and
+# binomial draws by one. Python's math.exp and math.cos (the C library's, one value at a time) and
+# math.fsum (exactly rounded, so in any order) do not depend on the CPU's vector width.
+def _exp(values: np.ndarray) -> np.ndarray:
+    return np.array([math.exp(float(v)) for v in values])
+
+
+def _fsum(values: np.ndarray) -> float:
+    return math.fsum(np.ravel(values).astype(float).tolist())
+
 def _active(units: pl.DataFrame, unit_ids: list[str], months: list[str]) -> np.ndarray:
     """(unit, month) mask: the unit existed during the month."""
     info = units.select("unit_id", "valid_from", "valid_to").rows_by_key("unit_id", unique=True)
@@ -192,9 +205,9 @@ def _draw(spec: DemoSpec, unit_ids: list[str], months: list[str], split: bool, r
     years = np.array([int(m[:4]) for m in months])
     month_no = np.array([int(m[5:]) for m in months])
     year_level = np.array([spec.level.get(y, np.nan) for y in years])
-    season = 1 + spec.seasonal * np.cos((month_no - 1) / 12 * 2 * np.pi)
-    size = np.exp(rng.normal(0, 0.45, n_u))  # list size differs between units
-    size = size / size.mean()
+    season = 1 + spec.seasonal * np.array([math.cos((m - 1) / 12 * 2 * math.pi) for m in month_no])
+    size = _exp(rng.normal(0, 0.45, n_u))  # list size differs between units
+    size = size / (_fsum(size) / len(size))
     sex_sign = np.array([0.5, -0.5]) if split else np.array([0.0])
 
     if spec.kind == "share":
@@ -216,14 +229,14 @@ def _draw(spec: DemoSpec, unit_ids: list[str], months: list[str], split: bool, r
         return _Cells(unit_ids, months, sexes, num, den)
 
     if spec.kind == "count":
-        weight = size * np.exp(rng.normal(0, spec.unit_sd, n_u))
-        weight = weight / weight.sum()
+        weight = size * _exp(rng.normal(0, spec.unit_sd, n_u))
+        weight = weight / _fsum(weight)
         sex_share = np.array([0.5 + spec.sex_gap / 2, 0.5 - spec.sex_gap / 2]) if split else np.array([1.0])
         mean = year_level[None, :, None] * weight[:, None, None] * season[None, :, None] * sex_share[None, None, :]
         num = rng.poisson(np.nan_to_num(mean)).astype(float)
         return _Cells(unit_ids, months, sexes, num, None)
 
-    weight = size / size.sum()
+    weight = size / _fsum(size)
     effect = rng.normal(0, spec.unit_sd, n_u)  # some units run a surplus, others a deficit
     mean = year_level[None, :, None] * weight[:, None, None] + effect[:, None, None] * np.ones((n_u, n_m, n_s))
     num = mean + rng.normal(0, spec.noise, (n_u, n_m, n_s))
@@ -252,24 +265,24 @@ def _round_half_up(x: float, decimals: int) -> float:
 def _distribute(total: float, weights: np.ndarray, integer: bool, caps: np.ndarray | None = None) -> np.ndarray:
     """Split ``total`` over cells in proportion to ``weights`` (largest remainder when integer)."""
     weights = np.asarray(weights, dtype=float)
-    if weights.sum() <= 0:
+    if _fsum(weights) <= 0:
         weights = np.ones_like(weights)
-    raw = total * weights / weights.sum()
+    raw = total * weights / _fsum(weights)
     if caps is not None:
         raw = np.minimum(raw, caps)
         # Whatever the caps cut away goes to cells with room left.
         for _ in range(5):
-            short = total - raw.sum()
+            short = total - _fsum(raw)
             room = caps - raw
-            if short <= 1e-9 or room.sum() <= 0:
+            if short <= 1e-9 or _fsum(room) <= 0:
                 break
-            raw = raw + np.minimum(room, short * room / room.sum())
+            raw = raw + np.minimum(room, short * room / _fsum(room))
     if not integer:
         out = np.round(raw, 3)
-        out[np.argmax(np.abs(weights))] += round(total - out.sum(), 3)
+        out[np.argmax(np.abs(weights))] += round(total - _fsum(out), 3)
         return out
     base = np.floor(raw)
-    remainder = int(round(total - base.sum()))
+    remainder = int(round(total - _fsum(base)))
     if remainder > 0:
         room = np.ones_like(base, dtype=bool) if caps is None else (base < caps)
         order = np.argsort(-(raw - base) - room * 10)
@@ -306,28 +319,28 @@ def _apply(cells: _Cells, c: Constraint, kind: str) -> None:
             # Only the numerator is published ("327 st. eller 75%"): the denominator follows.
             wanted_den = round(c.numerator / (c.value / 100))
         if wanted_den is not None:
-            den_free = _distribute(wanted_den - den[fixed].sum(), den[free], integer=True)
+            den_free = _distribute(wanted_den - _fsum(den[fixed]), den[free], integer=True)
             den[free] = np.maximum(den_free, 0)
             cells.den[sel] = den
         if c.denominator is None and c.numerator is None:
             # Few patients give coarse shares (1/141 ≈ 0,7 pp); grow the denominator a little until
             # some whole numerator rounds to the published figure.
-            extra = _denominator_extra(den.sum(), c.value, c.decimals)
+            extra = _denominator_extra(_fsum(den), c.value, c.decimals)
             if extra:
                 den[free] = den[free] + _distribute(extra, den[free] + 1, integer=True)
                 cells.den[sel] = den
-        total_den = den.sum()
+        total_den = _fsum(den)
         target_num = c.numerator if c.numerator is not None else round(c.value / 100 * total_den)
-        need = max(target_num - num[fixed].sum(), 0)
+        need = max(target_num - _fsum(num[fixed]), 0)
         num[free] = _distribute(need, num[free] + 0.5, integer=True, caps=den[free])
     elif kind == "count":
-        need = max(c.value - num[fixed].sum(), 0)
+        need = max(c.value - _fsum(num[fixed]), 0)
         num[free] = _distribute(need, num[free] + 0.25, integer=True)
     else:
-        need = c.value - num[fixed].sum()
-        delta = (need - num[free].sum()) / free.sum()
+        need = c.value - _fsum(num[fixed])
+        delta = (need - _fsum(num[free])) / _fsum(free)
         num[free] = np.round(num[free] + delta, 3)
-        num[free.nonzero()[0][0], free.nonzero()[1][0], free.nonzero()[2][0]] += round(need - num[free].sum(), 3)
+        num[free.nonzero()[0][0], free.nonzero()[1][0], free.nonzero()[2][0]] += round(need - _fsum(num[free]), 3)
     cells.num[sel] = num
     fixed[:] = True
     cells.fixed[sel] = fixed
