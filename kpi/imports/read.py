@@ -75,7 +75,7 @@ from xml.parsers import expat
 
 
 from kpi.imports.isolate import read_workbook_isolated
-from kpi.imports.plain_sheet import plain_cells
+from kpi.imports.plain_sheet import column_letters, plain_cells
 from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet
 
 # The sheets of the template and, for CSV, how the header tells which one a file holds.
@@ -415,13 +415,7 @@ def _letter(index: int) -> str:
     return f"kolumn {_letters(index)}"
 
 
-def _letters(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+_letters = column_letters  # 0 → A, 26 → AA (one definition, in plain_sheet)
 
 
 # --- xlsx -------------------------------------------------------------------------------------
