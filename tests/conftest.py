@@ -1,7 +1,14 @@
-"""Shared fixtures: the bundled data set, loaded and evaluated once per test session."""
+"""Shared fixtures: the bundled data set, loaded and evaluated once per test session, and one
+Chromium per session for every test that drives a browser.
+
+Playwright's sync API keeps an event loop in the main thread while it is open, and a second
+``sync_playwright()`` in the same session is refused ("using Playwright Sync API inside the asyncio
+loop"); so there is one, here, and the browser and proxy tests share it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,3 +22,16 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 def bundled() -> tuple[Dataset, Evaluation]:
     dataset = load_dataset(DATA)
     return dataset, evaluate_dataset(dataset)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    playwright = pytest.importorskip("playwright.sync_api")
+    from tests.browser.support import ARGS, CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium saknas på {CHROMIUM}: installera Debians paket chromium (se .ci/run).")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

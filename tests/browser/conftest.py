@@ -1,4 +1,5 @@
-"""Fixtures of the browser tests: one Chromium per session, a server on the bundled data per module.
+"""Fixtures of the browser tests: a server on the bundled data per module (the one Chromium per
+session, ``browser``, is in ``tests/conftest.py``: the proxy tests use it too).
 
 Needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright for Python, which drives that
 browser through ``executable_path``; Playwright's own browser download is not used.
@@ -14,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import ARGS, CHROMIUM, streamlit_server
-
-playwright = pytest.importorskip("playwright.sync_api")
+from tests.browser.support import streamlit_server
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,13 +31,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def server() -> Iterator[str]:
     with streamlit_server() as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium saknas på {CHROMIUM}: installera Debians paket chromium (se .ci/run).")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()

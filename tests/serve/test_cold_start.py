@@ -17,6 +17,7 @@ import pytest
 
 from bench.servers import app_server
 from bench.streamlit_client import Run, StreamlitSession
+from tests.serve.apart import run_apart
 
 pytestmark = pytest.mark.serve
 
@@ -37,20 +38,10 @@ async def _first_requests(url: str) -> tuple[list[tuple[str, Run]], list[Run]]:
     await asyncio.gather(*(s.close() for s in sessions))
     return list(zip(paths, opened)), list(changed)
 
-def _run_apart(coroutine):  # noqa: ANN001, ANN202
-    """asyncio.run in a thread of its own: an earlier test (Playwright's sync API) may have left an
-    event loop running in this one, where asyncio.run refuses to start."""
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-
 @pytest.mark.parametrize("launcher", ["production", "development"])
 def test_concurrent_first_requests_on_a_just_started_server_all_succeed(launcher: str) -> None:
     with app_server(launcher=launcher) as server:
-        opened, changed = _run_apart(_first_requests(server.url))
+        opened, changed = run_apart(_first_requests(server.url))
         log = server.log_text()
     errors = [f"{path}: {e}" for path, run in opened for e in run.errors] + [e for run in changed for e in run.errors]
     assert errors == [], "\n".join(errors) + "\n" + log[-3000:]

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,23 +20,14 @@ import pytest
 from bench.servers import Cluster, proxied_servers
 from bench.streamlit_client import StreamlitSession
 from kpi.store.bundled import copy_data
-from tests.browser.support import ARGS, CHROMIUM, ROOT, no_error_on, settle, wait_for_text
+from tests.browser.support import ROOT, no_error_on, settle, wait_for_text
+from tests.serve.apart import loop_apart, run_apart
 
 pytestmark = [pytest.mark.proxy, pytest.mark.serve, pytest.mark.browser]
-playwright = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 GOOD = "styrmått;enhet;period;kön;värde;källa\nmed_telefon_samma_dag;Hortlax hälsocentral;DÅ08 2022;Totalt;87,5 %;Proxytest\n"
 HORTLAX = "/styrmatt?matt=med_telefon_samma_dag&ar=2022&period=DÅ08&org=hc_hortlax"
-
-def _run_apart(coroutine):  # noqa: ANN001, ANN202
-    """asyncio.run in a thread of its own: an earlier test (Playwright's sync API) may have left an
-    event loop running in this one, where asyncio.run refuses to start."""
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
@@ -87,7 +77,7 @@ def test_a_session_and_its_filter_changes_work_through_the_proxy(cluster: Cluste
         assert "styrkort_affinity=" in session.cookies  # the websocket carried the cookie
         return [e for r in runs for e in r.errors]
 
-    assert _run_apart(converse()) == []
+    assert run_apart(converse()) == []
 
 
 async def _outcome_on_next_run(session: StreamlitSession) -> str:
@@ -98,7 +88,7 @@ async def _outcome_on_next_run(session: StreamlitSession) -> str:
     return next(t for t in run.texts if t.startswith("#### "))
 
 
-def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(cluster: Cluster, tmp_path: Path) -> None:
+def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(cluster: Cluster, browser: object, tmp_path: Path) -> None:
     found = cookie_for_each_process(cluster)
     (writer, writer_cookie), (reader, reader_cookie) = sorted(found.items())
     assert writer != reader
@@ -109,36 +99,31 @@ def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(clus
         assert run.errors == []
         return session, next(t for t in run.texts if t.startswith("#### "))
 
-    loop = asyncio.new_event_loop()
-    try:
-        session, before = loop.run_until_complete(open_reader())
+    with loop_apart() as loop:
+        session, before = loop.run(open_reader())
         assert before.startswith("#### 93,1\u00a0%")  # the demo value, derived from Hortlax's months
 
         file = tmp_path / "utfall.csv"
         file.write_text(GOOD, encoding="utf-8")
         name, value = writer_cookie.split("=", 1)
-        with playwright.sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            context = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="sv-SE")
-            context.add_cookies([{"name": name, "value": value, "url": cluster.url}])
-            page = context.new_page()
-            response = page.goto(f"{cluster.url}/import")
-            assert response is not None and response.headers["x-styrkort-upstream"] == writer
-            wait_for_text(page, "Läs in data")
-            settle(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(file))  # an HTTP upload: the same process
-            wait_for_text(page, "utfall.csv: 1 rad utan fel.")
-            settle(page)
-            page.get_by_label("Ditt namn (sparas i inläsningsloggen)").fill("Anna Analytiker")
-            page.keyboard.press("Enter")
-            settle(page)
-            page.get_by_role("button", name="Läs in 1 ändring").click()
-            wait_for_text(page, "Inläst: 1")
-            settle(page)
-            no_error_on(page)
-            chromium.close()
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="sv-SE")
+        context.add_cookies([{"name": name, "value": value, "url": cluster.url}])
+        page = context.new_page()
+        response = page.goto(f"{cluster.url}/import")
+        assert response is not None and response.headers["x-styrkort-upstream"] == writer
+        wait_for_text(page, "Läs in data")
+        settle(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(file))  # an HTTP upload: the same process
+        wait_for_text(page, "utfall.csv: 1 rad utan fel.")
+        settle(page)
+        page.get_by_label("Ditt namn (sparas i inläsningsloggen)").fill("Anna Analytiker")
+        page.keyboard.press("Enter")
+        settle(page)
+        page.get_by_role("button", name="Läs in 1 ändring").click()
+        wait_for_text(page, "Inläst: 1")
+        settle(page)
+        no_error_on(page)
+        context.close()
 
-        assert loop.run_until_complete(_outcome_on_next_run(session)).startswith("#### 87,5\u00a0%")  # on the other process
-        loop.run_until_complete(session.close())
-    finally:
-        loop.close()
+        assert loop.run(_outcome_on_next_run(session)).startswith("#### 87,5\u00a0%")  # on the other process
+        loop.run(session.close())
