@@ -1,4 +1,5 @@
-"""A chef writes their own analysis in the browser (Styrmått, *Analys och åtgärder*).
+"""A chef writes their own analysis in the browser (Styrmått, *Analys och åtgärder*), and the
+chef responsible for the division follows up its strategic actions (Åtgärder).
 
 The text is saved as a one-row import (``kpi.imports.written``): checked like an imported text,
 one new version per save with the previous text kept, a line in the log with the signed-in
@@ -11,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.imports import pipeline
-from kpi.imports.written import prepare_comment
+from kpi.imports.written import ACTIONS_OWNER, prepare_action_follow_up, prepare_comment
 from kpi.model.access import Action
 from kpi.model.errors import StyrkortError
 from kpi.model.periods import Period
@@ -97,4 +98,50 @@ def _undo(key: str) -> None:
         _say(key, "error", str(error))
         return
     _say(key, "success", "Ändringen är ångrad; den tidigare texten gäller igen.")
+    data.reload()
+
+
+_STATUS_WORDS = {"ej_påbörjad": "ej påbörjad", "pågår": "pågår", "genomförd": "genomförd"}
+
+
+def action_follow_up_editor(actions: list[tuple[str, str]], period: Period) -> None:
+    """Status and comment of one of the division's actions for ``period``, for the person who
+    writes for the division; nothing for anyone else. ``actions``: (id, label)."""
+    access = current_access()
+    if not access.may(Action.WRITE_ANALYSIS) or ACTIONS_OWNER not in access.writable or not actions:
+        return
+    key = f"actions|{period.id}"
+    with st.expander(f"Följ upp en åtgärd för {short_period(period.id)}", icon=":material/edit_note:"):
+        st.caption(f"Sparas med ditt namn ({access.identity.shown}) i ändringsloggen; den tidigare uppföljningen finns kvar och kan återställas genom att ångra.")
+        for kind, message in st.session_state.setdefault(_MESSAGES, {}).pop(key, []):
+            getattr(st, kind)(message, icon=_ICONS[kind])
+        labels = dict(actions)
+        with st.form(f"follow_up_{key}", border=False):
+            st.selectbox("Åtgärd", list(labels), format_func=labels.__getitem__, key=f"follow_up_action_{key}")
+            st.segmented_control("Status", list(_STATUS_WORDS), format_func=_STATUS_WORDS.__getitem__, key=f"follow_up_status_{key}", default="pågår")
+            st.text_area("Kommentar", max_chars=2000, height=100, key=f"follow_up_comment_{key}")
+            st.form_submit_button("Spara uppföljningen", type="primary", icon=":material/save:", on_click=_save_follow_up, args=(period, key))
+        if key in st.session_state.get(_SAVED, {}):
+            st.button("Ångra min senaste uppföljning", icon=":material/undo:", key=f"follow_up_undo_{key}", on_click=_undo, args=(key,))
+
+
+def _save_follow_up(period: Period, key: str) -> None:
+    access = current_access()
+    action_id = st.session_state.get(f"follow_up_action_{key}")
+    status = st.session_state.get(f"follow_up_status_{key}") or "pågår"
+    comment = str(st.session_state.get(f"follow_up_comment_{key}") or "").strip()
+    try:
+        plan = prepare_action_follow_up(data.data_dir(), access, str(action_id), period, _STATUS_WORDS[status], comment)
+        if not plan.ok:
+            _say(key, "error", "Uppföljningen sparades inte: " + "; ".join(str(p) for p in plan.problems[:5]))
+            return
+        if plan.to_write == 0:
+            _say(key, "info", "Uppföljningen är densamma som den sparade; inget ändrades.")
+            return
+        record = pipeline.apply(data.data_dir(), plan, user=access.identity.shown, settings=data.dataset().settings)
+    except StyrkortError as error:
+        _say(key, "error", str(error))
+        return
+    st.session_state.setdefault(_SAVED, {})[key] = record.import_id
+    _say(key, "success", "Uppföljningen är sparad.")
     data.reload()

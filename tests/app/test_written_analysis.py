@@ -15,7 +15,7 @@ from kpi.evaluation.scorecard import evaluate_dataset, load_dataset
 from kpi.model.view import View
 from kpi.reports.pack import build_board_pack
 from kpi.store.bundled import copy_data
-from ui.navigation import AUDIT_PAGE, MEASURE_PAGE
+from ui.navigation import ACTIONS_PAGE, AUDIT_PAGE, MEASURE_PAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -116,3 +116,28 @@ def test_the_write_is_in_the_log_of_changes_with_the_signed_in_person(data_dir: 
     log.selectbox(key="log_person").set_value("Karin Chef <karin@nll.se>")
     _run(log)
     assert len(log.dataframe[0].value) == 1
+
+
+DIVISION_CHEF = {"is_logged_in": True, "sub": "dora-oid", "name": "Dora Division", "email": "dora@nll.se", "roles": ["Styrkort.Chef.Division"]}
+
+
+def open_actions(user: dict[str, object]) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.user = user
+    app.query_params.update({"org": "div_nara", "ar": "2022", "period": "DÅ08"})
+    _run(app)
+    app.switch_page(ACTIONS_PAGE)
+    return _run(app)
+
+
+def test_the_divisions_chef_follows_up_an_action_and_others_cannot(data_dir: Path) -> None:
+    assert not [t for t in open_actions(CHEF).text_area if t.label == "Kommentar"]  # a health centre's chef
+    app = open_actions(DIVISION_CHEF)
+    key = "actions|2022-DÅ08"
+    app.selectbox(key=f"follow_up_action_{key}").set_value("med-02")
+    next(t for t in app.text_area if t.label == "Kommentar").set_value("Metoden är införd vid fyra hälsocentraler.")
+    next(b for b in app.button if b.label == "Spara uppföljningen").click()
+    _run(app)
+    tables = " ".join(str(t.value.to_dict()) for t in app.table)
+    assert "Metoden är införd vid fyra hälsocentraler." in tables
+    assert "Uppföljningen är sparad." in " ".join(s.value for s in app.success)
