@@ -28,3 +28,13 @@ else:
     table = data.audit_table(tuple(chosen_units), person)
     st.caption(f"{table.height} av {log.height} ändringar.")
     st.dataframe(table, hide_index=True, width="stretch", column_config={"Ändringar": st.column_config.TextColumn(width="large")})
+
+if current_access().may(Action.MANAGE_ACCESS):
+    st.subheader("Vem har vilken roll", anchor=False)
+    config = data.access_config()
+    st.caption(
+        "Approllerna i Entra ID och vad de ger i Styrkort, ur den granskade filen access.toml. Vilka personer som har en "
+        "approll bestäms i Entra ID (Företagsprogram → Användare och grupper)."
+        + (" Lokalt läge är på: utan inloggning har alla alla roller." if config.local_mode else "")
+    )
+    st.dataframe(data.grants_table(), hide_index=True, width="stretch")

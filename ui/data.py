@@ -397,3 +397,20 @@ def audit_table(unit_ids: tuple[str, ...], person: str | None) -> pl.DataFrame:
     shown = filter_log(audit_log(), unit_ids=list(unit_ids), person=person)
     units = [", ".join(names.get(u, u) for u in ids) for ids in shown["unit_ids"].to_list()]
     return shown.drop("unit_ids").with_columns(pl.Series("Enheter", units, dtype=pl.String))
+
+
+def grants_table() -> pl.DataFrame:
+    """The mapping of app roles to Styrkort roles and units, as the förvaltare reads it."""
+    names = unit_names()
+    grants = access_config().grants
+    return pl.DataFrame(
+        {
+            "Approll": [g.app_role for g in grants],
+            "Roller i Styrkort": [", ".join(r.value for r in g.roles) for g in grants],
+            "Enheter (och allt under dem)": [
+                ", ".join(names.get(u, u) for u in g.units) or ("alla" if {"ledning", "analytiker"} & {r.value for r in g.roles} else "inga utfall")
+                for g in grants
+            ],
+        },
+        schema={"Approll": pl.String, "Roller i Styrkort": pl.String, "Enheter (och allt under dem)": pl.String},
+    )

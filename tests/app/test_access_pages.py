@@ -170,6 +170,10 @@ def test_a_forvaltare_sees_the_log_and_no_figures() -> None:
     assert [t.value for t in app.title] == ["Ändringslogg"]
     assert "inte ger tillgång till några utfall" in " ".join(c.value for c in app.sidebar.caption)
     assert "f_org" not in app.session_state
+    # Who may do what: the reviewed mapping, app role by app role.
+    grants = app.dataframe[-1].value
+    assert "Styrkort.Chef.HcHortlax" in grants["Approll"].tolist()
+    assert grants.set_index("Approll").loc["Styrkort.Chef.HcHortlax", "Enheter (och allt under dem)"] == "Hortlax hälsocentral"
 
 
 @pytest.mark.parametrize(
