@@ -15,24 +15,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import SHOTS, no_error_on, open_page, settle, wait_for_text
+from tests.browser.support import no_error_on, open_page, settle, wait_for_text
+from ui.navigation import page_title
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
-# address → a text that shows once the view has drawn
+# address → (a text that shows once the view has drawn, the view's name in the menu and the title)
 VIEWS = {
-    "oversikt": "Längst från målet",
-    "presentation": "Nästa",
-    "samhalle": "Strategiskt mål:",
-    "medborgare": "Strategiskt mål:",
-    "verksamhet": "Strategiskt mål:",
-    "medarbetare": "Strategiskt mål:",
-    "ekonomi": "Strategiskt mål:",
-    "enheter": "Klicka på en cell",
-    "atgarder": "Strategiska åtgärder",
-    "import": "Läs in data",
-    "logg": "Ändringslogg",
+    "oversikt": ("Längst från målet", "Översikt"),
+    "presentation": ("Nästa", "Presentation"),
+    "samhalle": ("Strategiskt mål:", "Samhälle"),
+    "medborgare": ("Strategiskt mål:", "Medborgare"),
+    "verksamhet": ("Strategiskt mål:", "Verksamhet"),
+    "medarbetare": ("Strategiskt mål:", "Medarbetare"),
+    "ekonomi": ("Strategiskt mål:", "Ekonomi"),
+    "enheter": ("Klicka på en cell", "Enheter"),
+    "atgarder": ("Strategiska åtgärder", "Åtgärder"),
+    "import": ("Läs in data", "Läs in data"),
+    "logg": ("Ändringslogg", "Ändringslogg"),
 }
 MEASURE_TABS = ("Över tid", "Styrdiagram", "Kvinnor och män", "Enheter", "Analys och åtgärder", "Siffror")
 
@@ -82,21 +83,25 @@ def described(violations: list[dict[str, object]]) -> str:
 
 @pytest.mark.parametrize("path", list(VIEWS))
 def test_no_wcag_violation_on_a_view(server: str, browser: object, path: str) -> None:
+    shows, name = VIEWS[path]
     page = open_page(browser, f"{server}/{path}", 1280, 900)
-    wait_for_text(page, VIEWS[path])
+    wait_for_text(page, shows)
     settle(page)
     no_error_on(page)
     violations = axe_violations(page)
     lang = page.evaluate("() => document.documentElement.lang")  # type: ignore[attr-defined]
+    title = page.title()  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]
     assert violations == [], described(violations)
     assert lang == "sv"  # axe only checks that there is a language; the content is Swedish
+    assert title == page_title(name) == f"{name} – Styrkort – Division Nära, Region Norrbotten"  # one title per view
 
 
 def test_no_wcag_violation_on_any_tab_of_a_measure(server: str, browser: object) -> None:
     page = open_page(browser, f"{server}/styrmatt?matt=med_telefon_samma_dag", 1280, 900)
     wait_for_text(page, "Telefon-TeleQ")
     settle(page)
+    assert page.title() == page_title("Styrmått")  # type: ignore[attr-defined]
     found = {}
     for name in MEASURE_TABS:
         page.get_by_role("tab", name=name).click()  # type: ignore[attr-defined]
