@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pyarrow as pa
 import streamlit as st
 
@@ -11,6 +13,29 @@ from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
 from ui import data
 from ui.filters import Filters
 from ui.navigation import MEASURE_PAGE, request_open
+
+
+# A card's value in large type that is not a heading: a heading would put every figure in the
+# page's outline, with a "link to heading" anchor each, between a keyboard user and the tabs.
+_VALUE_OPEN = '<p class="styrkort-value" style="font-size:1.5rem;font-weight:600;line-height:1.3;margin:0 0 0.25rem 0">'
+_VALUE_CLOSE = "</p>"
+
+
+def value_markup(text: str) -> str:
+    """The Markdown (HTML) of a card's value ``text``."""
+    return f"{_VALUE_OPEN}{html.escape(text, quote=False)}{_VALUE_CLOSE}"
+
+
+def value_text(markup: str) -> str | None:
+    """The value a card shows, read back from its Markdown; None for any other Markdown."""
+    if markup.startswith(_VALUE_OPEN) and markup.endswith(_VALUE_CLOSE):
+        return html.unescape(markup[len(_VALUE_OPEN) : -len(_VALUE_CLOSE)])
+    return None
+
+
+def card_value(text: str) -> None:
+    """A card's value, large (see ``value_markup``)."""
+    st.markdown(value_markup(text), unsafe_allow_html=True)
 
 
 def heading(title: str, filters: Filters) -> None:

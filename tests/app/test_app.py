@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.components import value_text
 from ui.navigation import ACTIONS_PAGE, IMPORT_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, PRESENTATION_PAGE, UNITS_PAGE
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -49,6 +50,11 @@ def texts(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info] + [w.value for w in app.warning]
     parts += [h.value for h in app.title] + [h.value for h in app.subheader] + [h.value for h in app.header]
     return "\n".join(str(p) for p in parts)
+
+
+def card_values(app: AppTest) -> list[str]:
+    """The values of the page's cards (large text, not headings: ``ui.components.card_value``), in order."""
+    return [v for m in app.markdown if (v := value_text(m.value)) is not None]
 
 
 def table_row(app: AppTest, column: str, starts: str, index: int = 0) -> dict[str, str]:
@@ -187,7 +193,7 @@ def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
     app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", tab="Enheter")
     assert app.subheader[0].value.startswith(PHONE)
     shown = texts(app)
-    assert f"#### 81{NBSP}%" in shown and "#### ✗ ej uppfyllt" in shown and "#### ↘ försämrad" in shown
+    assert {f"81{NBSP}%", "✗ ej uppfyllt", "↘ försämrad"} <= set(card_values(app))
     assert f"Jämfört med 82{NBSP}% i DÅ08 2021" in shown
     assert "Källa: Division Nära, bilaga till delårsrapport per augusti 2022" in shown
     assert "**Hälsocentraler under Division Nära:** 7 av 25 når målet" in shown
@@ -223,7 +229,7 @@ def test_measure_detail_shows_women_and_men_with_the_gap_in_points() -> None:
     app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar", tab="Kvinnor och män")
     shown = texts(app)
     assert "Kvinnor\n" in "\n".join(c.value for c in app.caption) + "\n"
-    assert f"#### 92{NBSP}%\n#### 92{NBSP}%\n#### 0,0 procentenheter" in shown
+    assert card_values(app)[-3:] == [f"92{NBSP}%", f"92{NBSP}%", "0,0 procentenheter"]
 
 
 def test_units_page_draws_the_grid_for_the_chosen_perspective() -> None:
