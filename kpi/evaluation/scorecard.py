@@ -252,6 +252,8 @@ SCORECARD_COLUMNS = [
     "target_value",
     "target_women",
     "target_men",
+    "band_lower",
+    "band_upper",
     "spread_is_demo",
 ]
 
@@ -274,7 +276,7 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
         .select(
             "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
             pl.col("target_text").alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
-            "target_kind", "target_value", "target_women", "target_men",
+            "target_kind", "target_value", "target_women", "target_men", "band_lower", "band_upper",
         )
     )
     wide = evaluation.wide_for(unit_id=unit_id, period=p.id)

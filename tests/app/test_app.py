@@ -123,9 +123,12 @@ def test_overview_shows_five_tiles_with_counts_and_the_measures_that_need_attent
     assert "Ett livskraftigt län" in shown and "Långsiktigt hållbar ekonomi" in shown
     assert "Alla perspektiv: ✓ 5 uppfyllt · ◐ 0 delvis uppfyllt · ✗ 15 ej uppfyllt · – 29 ej bedömd" in shown
     furthest = app.dataframe[0].value
-    # 36 % against at most 7 %. Fall injuries (8 against "half of 2020") no longer lead: 2020's count
-    # is masked, so the target computed from it is hidden too and has no distance to rank by.
-    assert furthest["Styrmått"].iloc[0].startswith("Andel av vårdtillfällen där patienter varit utskrivningsklara")
+    # The budget deficit (−31 mnkr against +/-0) first, then 36 % against at most 7 %, by the share shown.
+    # Fall injuries (8 against "half of 2020") are not listed: 2020's count is masked, so the target
+    # computed from it is hidden too and has no distance to rank by.
+    assert furthest["Styrmått"].iloc[0].startswith("Alla divisioner och regiongemensamt bedriver verksamhet inom budget")
+    assert furthest["Styrmått"].iloc[1].startswith("Andel av vårdtillfällen där patienter varit utskrivningsklara")
+    assert furthest["Avstånd"].iloc[:2].tolist() == [f"31{NBSP}mnkr under målet", f"414{NBSP}% över målet"]
     worst = app.dataframe[1].value
     assert worst["Förändring"].iloc[0].startswith("+3,3 procentenheter")  # hired staff cost 11,7 → 15 %
 
