@@ -20,6 +20,7 @@ from kpi.evaluation.rules import measure_table
 from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.changes import RecordedChange, load_changes
 from kpi.model.errors import StoreError, UnknownOrganisationError
+from kpi.model.formatting import PERCENT_AFTER_NUMBER, PERCENT_SPACED
 from kpi.model.periods import Period, parse_period
 from kpi.model.settings import Settings, load_settings
 from kpi.model.view import View
@@ -275,7 +276,7 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
         .with_row_index("_order")
         .select(
             "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
-            pl.col("target_text").alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
+            pl.col("target_text").str.replace_all(PERCENT_AFTER_NUMBER, PERCENT_SPACED).alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
             "target_kind", "target_value", "target_women", "target_men", "band_lower", "band_upper",
         )
     )
