@@ -43,7 +43,7 @@ st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()
 
 ATTENTION = (
     ("Längst från målet", "furthest", "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
-     {"Perspektiv": 90, "Styrmått": 180, "Periodens utfall": 130, "Mål": 60, "Avstånd": 160, "Måluppfyllelse": 105, "Variation": 152}),
+     {"Perspektiv": 90, "Styrmått": 180, "Periodens utfall": 130, "Mål": 75, "Avstånd": 145, "Måluppfyllelse": 105, "Variation": 152}),
     ("Störst försämring", "worsened", "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
      {"Perspektiv": 90, "Styrmått": 210, "Periodens utfall": 130, "Förändring": 190, "Utveckling": 105, "Variation": 152}),
 )  # fmt: skip
