@@ -231,7 +231,9 @@ def units_compared() -> None:
 
 def analysis_and_actions() -> None:
     note = data.comment(measure_id, filters.view)
-    written = analysis_for(row, note, sex=filters.sex, units=unit_noun(tuple(t.value for t in measure.reported_by)))
+    reported_by = {t.value for t in measure.reported_by}
+    applies = bool(data.reporting_types().get(filters.unit_id, frozenset()) & reported_by)
+    written = analysis_for(row, note, sex=filters.sex, units=unit_noun(tuple(t.value for t in measure.reported_by)), applies=applies)
     st.subheader("Analys", anchor=False)
     if written.is_own:
         own, generated = st.columns([3, 2], gap="large")
