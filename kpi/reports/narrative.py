@@ -125,7 +125,7 @@ def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = U
     if has_value:
         sentences.append(_target_sentence(row, subject, unit, decimals, sex))
         sentences.append(_comparison_sentence(row, subject, unit, decimals))
-    spread = _spread_sentence(row, unit, decimals, units) if sex == "T" and not row.get("masked") else ""
+    spread = _spread_sentence(row, unit, decimals, units) if shows_spread(row, sex) else ""
     sentences.append(spread)
     value_is_demo = bool(row.get("is_demo")) and has_value
     spread_is_demo = bool(spread) and bool(row.get("spread_is_demo"))
@@ -136,6 +136,28 @@ def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = U
     elif spread_is_demo:
         sentences.append(f"{units.definite_plural.capitalize()}s värden är {_DEMO}.")
     return " ".join(s for s in sentences if s)
+
+
+# --- what may be said about the units below -----------------------------------------------------
+
+
+def shows_spread(row: Mapping[str, Any], sex: str = "T") -> bool:
+    """Whether the units' spread belongs beside this row: it is the total's (not a sex's), and
+    never beside a masked value (the units' values would point at where the few cases are)."""
+    return sex == "T" and not row.get("masked")
+
+
+def states_units_meeting(row: Mapping[str, Any], sex: str = "T") -> bool:
+    """Whether 'n av N enheter når målet' may be said beside this row: as ``shows_spread``, the
+    measure has a target, and the row's own verdict is assessed where it has a value (not 'kan
+    inte bedömas' followed by 'alla 25 når målet')."""
+    has_value = row.get("value") is not None or row.get("value_women") is not None or row.get("value_men") is not None
+    return (
+        shows_spread(row, sex)
+        and row.get("units_meeting_target") is not None
+        and row.get("target_kind") not in (None, "none")
+        and not (has_value and row.get("attainment") == NOT_ASSESSED)
+    )
 
 
 # --- periods in the reports' words -------------------------------------------------------------
@@ -411,9 +433,7 @@ def _spread_sentence(row: Mapping[str, Any], unit: str, decimals: int, units: Un
                     f"Under {months} skiljer det {amount} mellan {units.definite_plural} ({format_number(low, decimals)}–{format_number(high, decimals)})."
                 )
     meeting = row.get("units_meeting_target")
-    has_value = row.get("value") is not None or row.get("value_women") is not None or row.get("value_men") is not None
-    judged = row.get("target_kind") not in (None, "none") and not (has_value and row.get("attainment") == NOT_ASSESSED)
-    if meeting is not None and judged:
+    if states_units_meeting(row):
         if meeting == n:
             who = f"alla {n} {units.plural}" if n > 2 else f"båda {units.definite_plural}"
         elif meeting == 0:
