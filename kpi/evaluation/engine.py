@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from kpi.evaluation.rules import combine_sexes, printed, same_origin
+from kpi.evaluation.rules import combine_sexes, neutral_band, printed, same_origin
 from kpi.model.catalogue import REPORTING_UNIT_TYPES
 from kpi.model.periods import month_windows, period_table
 from kpi.model.settings import Settings
@@ -457,7 +457,7 @@ def resolve(obs: pl.DataFrame, tree: Tree, kinds: pl.DataFrame, codes: Codes, *,
 
 
 def _neutral(reference: pl.Expr) -> pl.Expr:
-    return pl.when(pl.col("neutral_is_absolute")).then(pl.col("neutral_band")).otherwise(pl.col("neutral_band") * reference.abs())
+    return neutral_band(reference)
 
 
 def _shift(codes: Codes, p: pl.Expr) -> pl.Expr:

@@ -118,6 +118,22 @@ def printed(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
     )
 
 
+def neutral_band(reference: pl.Expr) -> pl.Expr:
+    """How far a value may move from ``reference`` and still be 'oförändrad': the measure's band
+    in percentage points for shares, else relative to the reference. An amount's band is at least
+    one step of its last printed decimal: a budget result around 0 makes 1 % of it a few thousand
+    kronor, and 0,02 → 0,03 mnkr is not an improvement a board acts on."""
+    relative = pl.col("neutral_band") * reference.abs()
+    step = pl.lit(10.0, pl.Float64).pow(-pl.col("decimals").fill_null(0).cast(pl.Float64))
+    return (
+        pl.when(pl.col("neutral_is_absolute"))
+        .then(pl.col("neutral_band"))
+        .when(pl.col("value_kind") == "amount")
+        .then(pl.max_horizontal(relative, step))
+        .otherwise(relative)
+    )
+
+
 def combine_sexes(women: pl.Expr, men: pl.Expr) -> pl.Expr:
     """A total judged from women and men: met only if both are; partly if at least one is met or
     partly met; not met if neither; not assessed if neither sex could be assessed."""

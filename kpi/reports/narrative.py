@@ -326,14 +326,19 @@ def _percent(share: float) -> str:
     return f"{format_number(share * 100, 0 if float(share * 100).is_integer() else 1)}\u00a0%"
 
 
-def _band_text(row: Mapping[str, Any], unit: str) -> str:
-    """The neutral band as the reader meets it: '±0,5 procentenheter', '±1 %'."""
+def _band_text(row: Mapping[str, Any], unit: str, reference: float, decimals: int) -> str:
+    """The neutral band as the reader meets it: '±0,5 procentenheter', '±1 %', and for an amount
+    the band in its own unit where one printed step is more than the relative band ('±0,01 mnkr',
+    ``kpi.evaluation.rules.neutral_band``)."""
     band = row.get("neutral_band")
     if band is None:
         band = 0.5 if unit == "%" else 0.01
     if row.get("neutral_is_absolute", unit == "%"):
         amount = format_number(band, 0 if float(band).is_integer() else 1)
         return f"±{amount} {'procentenhet' if amount == '1' else 'procentenheter'}"
+    step = 10.0**-decimals
+    if unit in ("mnkr", "kr") and band * abs(printed_value(reference, decimals)) < step:
+        return f"±{format_value(step, unit, decimals)}"
     return f"±{_percent(band)}"
 
 
@@ -386,7 +391,7 @@ def _compared(
         return f"{lead} är {subject} {state}."
     verb = "ökat" if printed_value(value, decimals) > printed_value(reference, decimals) else "minskat"
     if trend == UNCHANGED:
-        return f"{lead} har {subject} {verb} med {change}, vilket räknas som oförändrat (inom {_band_text(row, unit)})."
+        return f"{lead} har {subject} {verb} med {change}, vilket räknas som oförändrat (inom {_band_text(row, unit, reference, decimals)})."
     verdict = "en förbättring" if trend == IMPROVED else "en försämring"
     return f"{lead} har {subject} {verb} med {change}, {verdict}."
 

@@ -20,7 +20,7 @@ from kpi.model.catalogue import (
     NoTarget,
     RelativeChangeTarget,
 )
-from kpi.evaluation.rules import printed, same_origin
+from kpi.evaluation.rules import neutral_band, printed, same_origin
 from kpi.model.periods import month_windows, period_table
 from kpi.model.settings import Settings
 from kpi.model.verdicts import IMPROVED, MET, MISSING, NOT_ASSESSED, NOT_MET, PARTLY, UNCHANGED, WORSENED
@@ -324,7 +324,7 @@ def _comparable(prefix: str) -> pl.Expr:
 
 
 def _neutral(reference: pl.Expr) -> pl.Expr:
-    return pl.when(pl.col("neutral_is_absolute")).then(pl.col("neutral_band")).otherwise(pl.col("neutral_band") * reference.abs())
+    return neutral_band(reference)
 
 
 def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> pl.DataFrame:

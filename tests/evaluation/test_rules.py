@@ -235,6 +235,10 @@ def test_a_direction_target_reads_only_a_reference_of_the_same_origin(
         ("a level missed as printed (94,4 prints 94 %)", {"target": {"kind": "level", "text": "95%", "value": 95}}, 0, 94.4, None, "delvis", "saknas"),
         ("Öka: equal as printed is not met", COUNT_UP, 0, 1000.4, 999.6, "ej_uppfyllt", "oforandrad"),
         ("Python's rounding: 74,65 prints 74,7 (Polars' own gives 74,6)", LEVEL_80, 1, 74.65, 74.1, "delvis", "forbattrad"),
+        # An amount's neutral band is at least one printed step: 0,02 → 0,03 mnkr is not an improvement.
+        ("an amount one printed step better", {"unit": "mnkr", "value_kind": "amount", "target": {"kind": "band", "text": "+/-0 mnkr", "lower": 0}}, 2, 0.03, 0.02, "uppfyllt", "oforandrad"),
+        ("an amount two printed steps better", {"unit": "mnkr", "value_kind": "amount", "target": {"kind": "band", "text": "+/-0 mnkr", "lower": 0}}, 2, 0.04, 0.02, "uppfyllt", "forbattrad"),
+        ("a large amount: 1 % of it is more than a step", {"unit": "mnkr", "value_kind": "amount", "target": {"kind": "band", "text": "+/-0 mnkr", "lower": 0}}, 0, -300, -310, "delvis", "forbattrad"),
     ],
 )
 def test_verdicts_are_judged_on_the_values_as_printed(

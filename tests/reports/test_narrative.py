@@ -490,6 +490,12 @@ ISSUE_20_CASES = [
         id="equal-printed-values-claim-no-change",
     ),
     pytest.param(
+        row(**BUDGET, decimals=2, value=0.03, comparison_value=0.02, trend="oforandrad", attainment="uppfyllt", units_with_value=None),
+        "Utfallet är 0,03 mnkr. Målet, en budget i balans (±0 mnkr), är uppfyllt. Jämfört med samma period 2021 (0,02 mnkr) har "
+        "utfallet ökat med 0,01 mnkr, vilket räknas som oförändrat (inom ±0,01 mnkr).",
+        id="a-trivial-amount-is-no-improvement",
+    ),
+    pytest.param(
         row(**MASKED, unit="antal", units_meeting_target=3, units_with_value=3, spread_is_demo=True),
         "Värdet är skyddat eftersom det bygger på för få personer.",
         id="masked-total-says-nothing-about-the-units",
