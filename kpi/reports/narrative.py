@@ -4,8 +4,9 @@
 men), the target and whether it is met, the change against the comparison period, and the spread
 between units. For example::
 
-    Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma
-    period 2021 är andelen oförändrad. Mellan enheterna skiljer det 26 procentenheter (73–99 %).
+    Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört
+    med samma period 2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det
+    26 procentenheter mellan enheterna (73–99 %).
 
 Every statement is checked against its own row, so no text says what its row contradicts:
 
@@ -124,7 +125,8 @@ def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = U
         sentences.append(_gender_sentence(row, decimals))
     if has_value:
         sentences.append(_target_sentence(row, subject, unit, decimals, sex))
-        sentences.append(_comparison_sentence(row, subject, unit, decimals))
+        if not _target_says_no_comparison(row):
+            sentences.append(_comparison_sentence(row, subject, unit, decimals))
     spread = _spread_sentence(row, unit, decimals, units) if shows_spread(row, sex) else ""
     sentences.append(spread)
     value_is_demo = bool(row.get("is_demo")) and has_value
@@ -202,13 +204,13 @@ def _value_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: i
     if value is None and (women is not None or men is not None):
         if women is None or men is None:
             given, label, other = (women, "kvinnor", "män") if women is not None else (men, "män", "kvinnor")
-            return f"{Subject} är {format_value(given, unit, decimals)} för {label}; för {other} saknas uppgift, och någon total anges inte."
-        return f"{Subject} är {format_value(women, unit, decimals)} för kvinnor och {format_value(men, unit, decimals)} för män; någon total anges inte."
+            return f"{Subject} är {_prose(given, unit, decimals)} för {label}; för {other} saknas uppgift, och någon total anges inte."
+        return f"{Subject} är {_prose(women, unit, decimals)} för kvinnor och {_prose(men, unit, decimals)} för män; någon total anges inte."
     if value is None and (row.get("masked_women") or row.get("masked_men")):
         return "Värdena för kvinnor och män är skyddade eftersom de bygger på för få personer."
     if value is None:
         return f"Uppgift saknas{for_sex} för perioden."
-    text = f"{Subject}{for_sex} är {format_value(value, unit, decimals)}"
+    text = f"{Subject}{for_sex} är {_prose(value, unit, decimals)}"
     if row.get("masked_women") or row.get("masked_men"):
         return f"{text}; uppdelningen på kvinnor och män är skyddad eftersom grupperna är för små."
     if women is not None and men is not None:
@@ -228,11 +230,18 @@ def _per_sex_target_sentence(row: Mapping[str, Any], unit: str, decimals: int, l
         if sex != "T":
             attainment = row["attainment"]  # the chosen sex's verdict is in the total's place
         verdict = _ATTAINMENT_WORDS.get(attainment or NOT_ASSESSED, "inte bedömt")
-        parts.append(f"målet för {label}, {bound}{format_value(target, unit, _decimals_for(target, decimals))}, är {verdict}")
+        parts.append(f"målet för {label}, {bound}{_prose(target, unit, _decimals_for(target, decimals))}, är {verdict}")
     if not parts:
         return ""
     sentence = "; ".join(parts)
     return sentence[0].upper() + sentence[1:] + "."
+
+
+def _prose(value: float, unit: str, decimals: int) -> str:
+    """A value in running prose, as the reports write it: '7,6 procent' ('(7,6 %)' in brackets)."""
+    if unit == "%":
+        return f"{format_number(value, decimals)}\u00a0procent"
+    return format_value(value, unit, decimals)
 
 
 def _decimals_for(value: float, decimals: int) -> int:
@@ -267,8 +276,14 @@ def _target_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: 
     if kind == "relative_change" and row.get("target_effective") is not None and attainment != NOT_ASSESSED:
         effective = row["target_effective"]
         bound = "högst" if lower else "minst"
-        return f"Målet ”{text}” motsvarar {bound} {format_value(effective, unit, _decimals_for(effective, decimals))} för perioden och är {word}{_why(row, subject, decimals)}."
+        return f"Målet ”{text}” motsvarar {bound} {_prose(effective, unit, _decimals_for(effective, decimals))} för perioden och är {word}{_why(row, subject, decimals)}."
     if attainment == NOT_ASSESSED:
+        if _target_says_no_comparison(row):
+            # One sentence for both: the target and the trend lack the same value.
+            value, these, other = (
+                ("värde i demodata", "demodata", "publicerade värden") if row.get("is_demo") else ("publicerat värde", "publicerade värden", "demodata")
+            )
+            return f"{named} kan inte bedömas, och jämförelse saknas: det finns inget tidigare {value} att jämföra med ({these} jämförs inte med {other})."
         if kind in ("direction", "relative_change"):
             origin = "publicerat " if not row.get("is_demo") else ""
             when = "samma period året innan" if kind == "direction" else "basåret"
@@ -277,11 +292,21 @@ def _target_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: 
     return f"{named} är {word}{_why(row, subject, decimals)}."
 
 
+def _target_says_no_comparison(row: Mapping[str, Any]) -> bool:
+    """A direction target that cannot be judged and no comparison either: said once."""
+    return (
+        row.get("target_kind") == "direction"
+        and row["attainment"] == NOT_ASSESSED
+        and row["value"] is not None
+        and (row.get("comparison_period") is None or row["trend"] not in (IMPROVED, UNCHANGED, WORSENED))
+    )
+
+
 def _target_in_words(row: Mapping[str, Any], text: str, unit: str, decimals: int) -> str:
     """'Målet 95 %', 'Målet, högst 7 %,', 'Målet att minska', 'Målet, en budget i balans (±0 mnkr),'."""
     kind = row.get("target_kind")
     if kind == "level" and row.get("target_value") is not None:
-        target = format_value(row["target_value"], unit, _decimals_for(row["target_value"], decimals))
+        target = _prose(row["target_value"], unit, _decimals_for(row["target_value"], decimals))
         return f"Målet, högst {target}," if row.get("direction") == -1 else f"Målet {target}"
     if kind == "direction" and re.match(r"(?i)(öka|minska)\b", text):
         return f"Målet att {text[0].lower()}{text[1:]}"
@@ -305,7 +330,7 @@ def _why(row: Mapping[str, Any], subject: str, decimals: int) -> str:
     attainment, kind = row["attainment"], row.get("target_kind")
     if attainment == PARTLY:
         if kind != "direction" and _within_partial_band(row, decimals):
-            return f", eftersom {subject} ligger nära målet (inom {_percent(row.get('partial_band') or 0.05)} av det)"
+            return f", eftersom {subject} ligger nära målet (inom {_percent(row.get('partial_band') or 0.05).replace(chr(0xa0) + '%', chr(0xa0) + 'procent')} av det)"
         if row.get("trend") == IMPROVED and row.get("comparison_period"):
             return f", eftersom {subject} har förbättrats jämfört med {_when(row['period'], row['comparison_period'], row.get('accumulation'))}"
     if attainment == NOT_MET and kind == "direction" and row.get("trend") == UNCHANGED:

@@ -54,8 +54,9 @@ def row(**changes: Any) -> dict[str, Any]:
 CASES = [
     pytest.param(
         row(),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92 %) är "
-        "andelen oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %).",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört med samma period "
+        "2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
+        "(73–99 %).",
         id="not-met-the-issue-example",
     ),
     pytest.param(
@@ -72,8 +73,8 @@ CASES = [
             units_meeting_target=11,
             units_with_value=19,
         ),
-        "Andelen är 96 %. Målet 95 % är uppfyllt. Jämfört med samma period 2021 (93 %) har andelen ökat med 3 "
-        "procentenheter, en förbättring. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
+        "Andelen är 96 procent. Målet 95 procent är uppfyllt. Jämfört med samma period 2021 (93 %) har andelen ökat med"
+        " 3 procentenheter, en förbättring. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
         "(73–99 %). 11 av 19 enheter når målet.",
         id="met-with-units-meeting",
     ),
@@ -87,10 +88,10 @@ CASES = [
             comparison_value=90.0,
             units_meeting_target=0,
         ),
-        "Andelen är 91 %. Målet 100 % är delvis uppfyllt, eftersom andelen har förbättrats jämfört med samma period "
-        "2021. Jämfört med samma period 2021 (90 %) har andelen ökat med 1 procentenhet, en förbättring. Under "
-        "januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %). Ingen av de 25 enheterna når "
-        "målet.",
+        "Andelen är 91 procent. Målet 100 procent är delvis uppfyllt, eftersom andelen har förbättrats jämfört med "
+        "samma period 2021. Jämfört med samma period 2021 (90 %) har andelen ökat med 1 procentenhet, en förbättring. "
+        "Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %). Ingen av de 25 enheterna "
+        "når målet.",
         id="partly-singular-point",
     ),
     pytest.param(
@@ -107,7 +108,7 @@ CASES = [
             value_men=None,
             split_by_sex=False,
         ),
-        "Andelen är 92 %. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2021 (92 %) är andelen "
+        "Andelen är 92 procent. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2021 (92 %) är andelen "
         "oförändrad.",
         id="no-target",
     ),
@@ -120,7 +121,7 @@ CASES = [
             attainment="ej_bedomd",
             units_with_value=1,
         ),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Styrmåttet har inget mål som bedöms (”Följs upp fr om 2023”). "
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Styrmåttet har inget mål som bedöms (”Följs upp fr om 2023”). "
         "Jämfört med samma period 2021 (92 %) är andelen oförändrad.",
         id="text-without-target-one-unit-no-spread",
     ),
@@ -128,8 +129,8 @@ CASES = [
         row(
             trend="saknas", comparison_period=None, comparison_value=None, spread_min=None, spread_max=None, units_with_value=None
         ),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämförelse saknas: det finns inget "
-        "tidigare publicerat värde att jämföra andelen med, och publicerade värden jämförs inte med demodata.",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämförelse saknas: det finns"
+        " inget tidigare publicerat värde att jämföra andelen med, och publicerade värden jämförs inte med demodata.",
         id="no-comparison",
     ),
     pytest.param(
@@ -148,9 +149,9 @@ CASES = [
             units_meeting_target=0,
             units_with_value=4,
         ),
-        "Andelen är 36 %. Målet, högst 7 %, är ej uppfyllt. Jämfört med samma period 2021 (40 %) har andelen minskat "
-        "med 4 procentenheter, en förbättring. Under januari–augusti 2022 skiljer det 25 procentenheter mellan "
-        "enheterna (25–50 %). Ingen av de 4 enheterna når målet.",
+        "Andelen är 36 procent. Målet, högst 7 procent, är ej uppfyllt. Jämfört med samma period 2021 (40 %) har "
+        "andelen minskat med 4 procentenheter, en förbättring. Under januari–augusti 2022 skiljer det 25 procentenheter"
+        " mellan enheterna (25–50 %). Ingen av de 4 enheterna når målet.",
         id="lower-is-better",
     ),
     pytest.param(
@@ -176,11 +177,11 @@ CASES = [
             units_with_value=4,
             units_meeting_target=0,
         ),
-        "Andelen är 17,1 % för kvinnor och 20,5 % för män; någon total anges inte. Målet för kvinnor, högst 16 %, är ej"
-        " uppfyllt; målet för män, högst 17,2 %, är delvis uppfyllt. Jämförelse saknas: det finns inget tidigare "
-        "publicerat värde att jämföra andelen med, och publicerade värden jämförs inte med demodata. Under "
-        "januari–augusti 2022 skiljer det 10,0 procentenheter mellan enheterna (14,6–24,6 %). Ingen av de 4 enheterna "
-        "når målet.",
+        "Andelen är 17,1 procent för kvinnor och 20,5 procent för män; någon total anges inte. Målet för kvinnor, högst"
+        " 16 procent, är ej uppfyllt; målet för män, högst 17,2 procent, är delvis uppfyllt. Jämförelse saknas: det "
+        "finns inget tidigare publicerat värde att jämföra andelen med, och publicerade värden jämförs inte med "
+        "demodata. Under januari–augusti 2022 skiljer det 10,0 procentenheter mellan enheterna (14,6–24,6 %). Ingen av "
+        "de 4 enheterna når målet.",
         id="per-sex-target",
     ),
     pytest.param(
@@ -262,7 +263,7 @@ CASES = [
             spread_max=None,
             units_with_value=None,
         ),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet att öka kan inte bedömas: det finns inget jämförbart "
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet att öka kan inte bedömas: det finns inget jämförbart "
         "publicerat värde från samma period året innan. Jämfört med januari–april 2022 (90 %) har andelen ökat med 2 "
         "procentenheter, en förbättring.",
         id="direction-without-last-year-compares-previous-period",
@@ -291,15 +292,15 @@ CASES = [
     ),
     pytest.param(
         row(value=92.3, value_women=None, value_men=None, comparison_value=92.0, decimals=1),
-        "Andelen är 92,3 %. Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92,0 %) har andelen ökat med 0,3"
-        " procentenheter, vilket räknas som oförändrat (inom ±0,5 procentenheter). Under januari–augusti 2022 skiljer "
-        "det 26,0 procentenheter mellan enheterna (73,0–99,0 %).",
+        "Andelen är 92,3 procent. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92,0 %) har andelen "
+        "ökat med 0,3 procentenheter, vilket räknas som oförändrat (inom ±0,5 procentenheter). Under januari–augusti "
+        "2022 skiljer det 26,0 procentenheter mellan enheterna (73,0–99,0 %).",
         id="unchanged-within-the-neutral-band",
     ),
     pytest.param(
         row(value=91.4, value_women=None, value_men=None, comparison_value=90.8, trend="oforandrad", attainment="delvis"),
-        "Andelen är 91 %. Målet 100 % är delvis uppfyllt. Jämfört med samma period 2021 (91 %) är andelen oförändrad. "
-        "Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %).",
+        "Andelen är 91 procent. Målet 100 procent är delvis uppfyllt. Jämfört med samma period 2021 (91 %) är andelen "
+        "oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %).",
         id="equal-printed-values-are-unchanged",
     ),
     pytest.param(
@@ -362,36 +363,36 @@ CASES = [
     ),
     pytest.param(
         row(spread_min=80.0, spread_max=80.6, units_meeting_target=25),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92 %) är "
-        "andelen oförändrad. Under januari–augusti 2022 skiljer det 1 procentenhet mellan enheterna (80–81 %). Alla 25 "
-        "enheter når målet.",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört med samma period "
+        "2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det 1 procentenhet mellan enheterna "
+        "(80–81 %). Alla 25 enheter når målet.",
         id="spread-singular-all-meet",
     ),
     pytest.param(
         row(is_demo=True, gender_gap_flag=True, gender_gap_pp=-6.2, value_women=89.0, value_men=95.2, units_with_value=None),
-        "Andelen är 92 % (kvinnor 89 %, män 95 %). Andelen är 6 procentenheter högre för män, en skillnad mellan "
-        "kvinnor och män som bör följas upp. Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92 %) är "
+        "Andelen är 92 procent (kvinnor 89 %, män 95 %). Andelen är 6 procentenheter högre för män, en skillnad mellan "
+        "kvinnor och män som bör följas upp. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92 %) är "
         "andelen oförändrad. Värdena är demodata (genererade, inte publicerade).",
         id="gender-gap-from-the-printed-values-and-demo",
     ),
     pytest.param(
         row(units_meeting_target=11, units_with_value=19, spread_is_demo=True),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92 %) är "
-        "andelen oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %). 11 av"
-        " 19 enheter når målet. Enheternas värden är demodata (genererade, inte publicerade).",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört med samma period "
+        "2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
+        "(73–99 %). 11 av 19 enheter når målet. Enheternas värden är demodata (genererade, inte publicerade).",
         id="units-demo-values-labelled",
     ),
     pytest.param(
         row(value_women=None, value_men=None, trend="forsamrad", comparison_value=None, units_with_value=None),
-        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämförelsevärdet för samma period 2021 är skyddat (för få); utvecklingen "
-        "bedöms som försämrad.",
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämförelsevärdet för samma period 2021 är skyddat "
+        "(för få); utvecklingen bedöms som försämrad.",
         id="masked-comparison-keeps-the-tables-verdict",
     ),
     pytest.param(
         row(value=None, value_women=47.0, value_men=None, units_with_value=None, trend="saknas", comparison_value=None),
-        "Andelen är 47 % för kvinnor; för män saknas uppgift, och någon total anges inte. Målet 100 % är ej uppfyllt. "
-        "Jämförelse saknas: det finns inget tidigare publicerat värde att jämföra andelen med, och publicerade värden "
-        "jämförs inte med demodata.",
+        "Andelen är 47 procent för kvinnor; för män saknas uppgift, och någon total anges inte. Målet 100 procent är ej"
+        " uppfyllt. Jämförelse saknas: det finns inget tidigare publicerat värde att jämföra andelen med, och "
+        "publicerade värden jämförs inte med demodata.",
         id="one-sex-only",
     ),
 ]
@@ -405,7 +406,7 @@ def test_analysis_text(scorecard_row: dict[str, Any], expected: str) -> None:
 def test_numbers_and_units_never_break_across_lines() -> None:
     text = analysis_text(row(unit="antal", value=29191.0, value_women=None, value_men=None, target_kind="none", target=""))
     assert "29\u00a0191" in text
-    assert "92\u00a0%" in analysis_text(row())
+    assert "92\u00a0procent" in analysis_text(row()) and "(kvinnor 92\u00a0%" in analysis_text(row())
 
 
 def test_the_units_are_named_as_the_measure_reports_them() -> None:
@@ -418,7 +419,7 @@ def test_the_units_are_named_as_the_measure_reports_them() -> None:
 @pytest.mark.parametrize(
     ("sex", "changes", "expected_start"),
     [
-        ("K", {"value_women": None, "value_men": None}, "Andelen för kvinnor är 92 %. Målet 100 % är ej uppfyllt."),
+        ("K", {"value_women": None, "value_men": None}, "Andelen för kvinnor är 92 procent. Målet 100 procent är ej uppfyllt."),
         ("M", {"split_by_sex": False, "value": None}, "Styrmåttet är inte uppdelat på kön."),
         (
             "K",
@@ -434,7 +435,7 @@ def test_the_units_are_named_as_the_measure_reports_them() -> None:
                 "attainment": "ej_uppfyllt",
                 "attainment_men": "uppfyllt",
             },
-            "Andelen för kvinnor är 17,1 %. Målet för kvinnor, högst 16 %, är ej uppfyllt. Jämfört",
+            "Andelen för kvinnor är 17,1 procent. Målet för kvinnor, högst 16 procent, är ej uppfyllt. Jämfört",
         ),
     ],
 )
@@ -447,7 +448,7 @@ def test_a_chosen_sex_is_named_and_no_spread_is_claimed(sex: str, changes: dict[
 def test_the_analysts_comment_is_shown_and_the_generated_text_kept() -> None:
     own = analysis_for(row(), {"text": "  Andelen har ökat något under tertial 2.  ", "author": "Analytiker A"})
     assert (own.text, own.is_own, own.author) == ("Andelen har ökat något under tertial 2.", True, "Analytiker A")
-    assert plain(own.generated).startswith("Andelen är 92 %")
+    assert plain(own.generated).startswith("Andelen är 92 procent")
     generated = analysis_for(row(), None)
     assert (generated.is_own, generated.text) == (False, generated.generated)
     assert analysis_for(row(), {"text": "   ", "author": None}).is_own is False
@@ -478,9 +479,10 @@ ISSUE_20_CASES = [
         row(value=5.0, value_women=None, value_men=None, target="Öka", target_kind="direction", target_value=None, target_effective=None,
             attainment="ej_bedomd", trend="forbattrad", comparison_period="2022-DÅ04", comparison_value=2.0, units_meeting_target=25,
             **DEMO_UNITS),
-        "Andelen är 5 %. Målet att öka kan inte bedömas: det finns inget jämförbart publicerat värde från samma period året innan. "
-        "Jämfört med januari–april 2022 (2 %) har andelen ökat med 3 procentenheter, en förbättring. Under januari–augusti 2022 "
-        "skiljer det 6 procentenheter mellan enheterna (3–9 %). Enheternas värden är demodata (genererade, inte publicerade).",
+        "Andelen är 5 procent. Målet att öka kan inte bedömas: det finns inget jämförbart publicerat värde från samma "
+        "period året innan. Jämfört med januari–april 2022 (2 %) har andelen ökat med 3 procentenheter, en förbättring."
+        " Under januari–augusti 2022 skiljer det 6 procentenheter mellan enheterna (3–9 %). Enheternas värden är "
+        "demodata (genererade, inte publicerade).",
         id="not-assessable-then-no-units-meeting-the-target",
     ),
     pytest.param(
@@ -502,64 +504,70 @@ ISSUE_20_CASES = [
     ),
     pytest.param(
         row(value_women=None, value_men=None, comparison_value=None, comparison_period=None, trend="saknas", is_demo=True, units_with_value=None),
-        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämförelse saknas: det finns inget tidigare värde i demodata att jämföra "
-        "andelen med, och demodata jämförs inte med publicerade värden. Värdena är demodata (genererade, inte publicerade).",
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämförelse saknas: det finns inget tidigare värde i "
+        "demodata att jämföra andelen med, och demodata jämförs inte med publicerade värden. Värdena är demodata "
+        "(genererade, inte publicerade).",
         id="demo-value-never-compared-with-a-published-one",
     ),
     pytest.param(
         row(period="2022-DÅ08", accumulation="per_period", value_women=None, value_men=None, units_meeting_target=11, units_with_value=19),
-        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92 %) är andelen oförändrad. Under maj–augusti "
-        "2022 skiljer det 26 procentenheter mellan enheterna (73–99 %). 11 av 19 enheter når målet.",
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92 %) är andelen "
+        "oförändrad. Under maj–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %). 11 av 19 enheter "
+        "når målet.",
         id="spread-names-the-months-per-period",
     ),
     pytest.param(
         row(period="2022-08", comparison_period="2021-08", value_women=None, value_men=None),
-        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämfört med augusti 2021 (92 %) är andelen oförändrad. Under augusti 2022 "
-        "skiljer det 26 procentenheter mellan enheterna (73–99 %).",
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med augusti 2021 (92 %) är andelen "
+        "oförändrad. Under augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %).",
         id="spread-names-the-month",
     ),
     pytest.param(
         row(period="2022-ÅR", comparison_period="2021-ÅR", value_women=None, value_men=None, spread_min=None),
-        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämfört med 2021 (92 %) är andelen oförändrad.",
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med 2021 (92 %) är andelen oförändrad.",
         id="a-whole-year-compares-with-the-year",
     ),
     pytest.param(
         row(**MINSKA, value=8.2, comparison_value=8.7, trend="oforandrad", attainment="ej_uppfyllt", period="2022-DÅ04", comparison_period="2021-DÅ04"),
-        "Andelen är 8,2 %. Målet att minska är ej uppfyllt: förändringen ligger inom det som räknas som oförändrat. Jämfört med "
-        "samma period 2021 (8,7 %) har andelen minskat med 0,5 procentenheter, vilket räknas som oförändrat (inom ±0,5 procentenheter).",
+        "Andelen är 8,2 procent. Målet att minska är ej uppfyllt: förändringen ligger inom det som räknas som "
+        "oförändrat. Jämfört med samma period 2021 (8,7 %) har andelen minskat med 0,5 procentenheter, vilket räknas "
+        "som oförändrat (inom ±0,5 procentenheter).",
         id="minska-not-met-inside-the-band-says-the-change-and-the-band",
     ),
     pytest.param(
         row(value=6.4, value_women=None, value_men=None, decimals=1, target="35%", target_value=35.0, target_effective=35.0,
             attainment="delvis", trend="forbattrad", comparison_value=4.0, spread_min=None, partial_band=0.05),
-        "Andelen är 6,4 %. Målet 35 % är delvis uppfyllt, eftersom andelen har förbättrats jämfört med samma period 2021. Jämfört "
-        "med samma period 2021 (4,0 %) har andelen ökat med 2,4 procentenheter, en förbättring.",
+        "Andelen är 6,4 procent. Målet 35 procent är delvis uppfyllt, eftersom andelen har förbättrats jämfört med "
+        "samma period 2021. Jämfört med samma period 2021 (4,0 %) har andelen ökat med 2,4 procentenheter, en "
+        "förbättring.",
         id="partly-says-it-is-because-the-value-improved",
     ),
     pytest.param(
         row(value=96.0, value_women=None, value_men=None, attainment="delvis", trend="oforandrad", comparison_value=96.0, spread_min=None, partial_band=0.05),
-        "Andelen är 96 %. Målet 100 % är delvis uppfyllt, eftersom andelen ligger nära målet (inom 5 % av det). Jämfört med samma "
-        "period 2021 (96 %) är andelen oförändrad.",
+        "Andelen är 96 procent. Målet 100 procent är delvis uppfyllt, eftersom andelen ligger nära målet (inom 5 "
+        "procent av det). Jämfört med samma period 2021 (96 %) är andelen oförändrad.",
         id="partly-says-it-is-because-the-value-is-near",
     ),
     pytest.param(
         row(**ONLY_SEXES, spread_min=None),
-        "Andelen är 43 % för kvinnor och 54 % för män; någon total anges inte. Målet 100 % är ej uppfyllt. Jämfört med samma period "
-        "2021 (40 %) har andelen för kvinnor ökat med 3 procentenheter, en förbättring. Jämfört med samma period 2021 (56 %) har "
-        "andelen för män minskat med 2 procentenheter, en försämring.",
+        "Andelen är 43 procent för kvinnor och 54 procent för män; någon total anges inte. Målet 100 procent är ej "
+        "uppfyllt. Jämfört med samma period 2021 (40 %) har andelen för kvinnor ökat med 3 procentenheter, en "
+        "förbättring. Jämfört med samma period 2021 (56 %) har andelen för män minskat med 2 procentenheter, en "
+        "försämring.",
         id="only-women-and-men-keep-their-comparison",
     ),
     pytest.param(
         row(period="2025-DÅ04", target="Följs upp fr om 2023", target_kind="none", target_value=None, attainment="ej_bedomd",
             comparison_period="2024-DÅ04", value_women=None, value_men=None, spread_min=None),
-        "Andelen är 92 %. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2024 (92 %) är andelen oförändrad.",
+        "Andelen är 92 procent. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2024 (92 %) är andelen "
+        "oförändrad.",
         id="a-stale-catalogue-target-text-is-not-quoted",
     ),
     pytest.param(
         row(**DEMO_UNITS, is_demo=True, value_women=None, value_men=None, units_meeting_target=0),
-        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92 %) är andelen oförändrad. Under "
-        "januari–augusti 2022 skiljer det 6 procentenheter mellan enheterna (3–9 %). Ingen av de 25 enheterna når målet. Värdena, "
-        "även enheternas, är demodata (genererade, inte publicerade).",
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92 %) är andelen "
+        "oförändrad. Under januari–augusti 2022 skiljer det 6 procentenheter mellan enheterna (3–9 %). Ingen av de 25 "
+        "enheterna når målet. Värdena, även enheternas, är demodata (genererade, inte publicerade).",
         id="one-demo-sentence",
     ),
 ]

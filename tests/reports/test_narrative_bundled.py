@@ -61,7 +61,8 @@ def _problems(unit_id: str, sex: str, r: dict[str, Any], text: str) -> list[str]
     for phrase in ("Det finns inget jämförbart värde", "i stort sett", "har ökat med 0 ", "har minskat med 0 "):
         if phrase in text:
             problems.append(f"stale or empty phrase {phrase!r}")
-    if r["value"] is not None and not r["masked"] and sex in ("T", "K", "M") and format_value(r["value"], r["unit"], d) not in text:
+    shown = format_value(r["value"], r["unit"], d).replace("\u00a0%", "\u00a0procent") if r["value"] is not None else ""
+    if r["value"] is not None and not r["masked"] and shown not in text:
         problems.append("the value is not the row's")
     # Change claims and verdict words against the row, on the values as printed.
     if r["value"] is not None and not r["masked"]:
