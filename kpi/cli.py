@@ -167,8 +167,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 _ROUNDED = ("value", "value_women", "value_men", "comparison_value", "gender_gap_pp", "spread_min", "spread_max")
-# A band's edges are in the target's text ("+/-0 mnkr") already; the records keep their fields.
-_RECORD_FIELDS = [c for c in SCORECARD_COLUMNS if c not in ("decimals", "band_lower", "band_upper")]
+_RECORD_FIELDS = [c for c in SCORECARD_COLUMNS if c != "decimals"]
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, object]]:

@@ -45,6 +45,7 @@ def sign_in() -> Access:
     when nobody is signed in, and after the explanation when the person may see no figures."""
     config = data.access_config()
     st.session_state[data.SCOPE_KEY] = Scope.nothing()  # until decided below
+    st.session_state.pop(ACCESS_KEY, None)  # nothing carries over from an earlier run (a sign-out)
     if config.local_mode:
         identity = Identity.local_person()
     elif not st.user.is_logged_in:
