@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.support import no_error_on, open_page, settle, wait_for_text
+from ui.document import ENGLISH_NAMES
 from ui.navigation import page_title
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -91,9 +92,16 @@ def test_no_wcag_violation_on_a_view(server: str, browser: object, path: str) ->
     violations = axe_violations(page)
     lang = page.evaluate("() => document.documentElement.lang")  # type: ignore[attr-defined]
     title = page.title()  # type: ignore[attr-defined]
+    english = page.evaluate(  # type: ignore[attr-defined]
+        """names => [...document.querySelectorAll('[aria-label], a')]
+            .map(e => e.getAttribute('aria-label') ?? e.textContent)
+            .filter(n => n in names || n.startsWith('Help for '))""",
+        ENGLISH_NAMES,
+    )
     page.close()  # type: ignore[attr-defined]
     assert violations == [], described(violations)
     assert lang == "sv"  # axe only checks that there is a language; the content is Swedish
+    assert english == []  # Streamlit's own controls are named in Swedish ("Hoppa till huvudinnehållet", "Huvudmeny")
     assert title == page_title(name) == f"{name} – Styrkort – Division Nära, Region Norrbotten"  # one title per view
 
 
