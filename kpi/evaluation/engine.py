@@ -819,7 +819,7 @@ def suppressed_keys(prepared: Prepared, report_values: pl.DataFrame, threshold: 
     obs = prepared.obs.filter(pl.col("m").is_in(small.implode()) & _is_month(pl.col("p")))
     months = resolve(obs, tree, prepared.kinds, codes, months=True)
     cells = pl.concat([report_values.filter(pl.col("m").is_in(small.implode())), months])
-    return pattern(cells, prepared.kinds, tree.parent, tree.regions.to_list(), codes.n_periods, threshold)
+    return pattern(cells, prepared.kinds, tree.parent, codes.n_periods, threshold)
 
 
 def evaluate_reports(prepared: Prepared, settings: Settings) -> tuple[Evaluated, pl.DataFrame, pl.Series]:

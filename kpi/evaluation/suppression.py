@@ -7,13 +7,15 @@ are shown. The product shows three kinds of additive relation, for counts (their
 shares with numerators and denominators (both add up the same way):
 
 - **sex**: total = women + men (one measure, unit and period);
-- **unit tree**: a unit = the units directly below it (one measure, period and sex; not the
-  region, which holds more than Division Nära and shows only what was reported for it);
+- **unit tree**: a unit = the units directly below it (one measure, period and sex; also where
+  the unit's figure was reported rather than summed, since it is close to the sum);
 - **months → report periods**: a report period = its months, and a longer report period = a
   shorter one inside it + the months between (DÅ08 = DÅ04 + May–August for accumulated values;
   ÅR = DÅ04 + DÅ08 + September–December for values per period); one unit, sex and year.
 
-A relation is one linear equation over its cells (the total is one of its members). The method is
+A relation is one linear equation over its cells (the total is one of its members); it is used
+where it holds in the figures (a report period lacking its last month is not derived from its
+months, so the sum over an area's months can hold more than its period). The method is
 the one statistical offices call suppression of the next smallest cell: as long as some relation
 has exactly one masked member, mask one more member of it: the smallest shown *part* (published
 figures last, zeros after other values, then by size, ties by key), the total only when no part is
@@ -32,7 +34,6 @@ A cell masked to protect another reads "skyddat (för få)" like the cell it pro
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
@@ -92,31 +93,37 @@ def time_templates() -> dict[str, list[tuple[int, tuple[int, ...]]]]:
     return out
 
 
-def relations(cells: pl.DataFrame, parents: pl.DataFrame, regions: Iterable[int], n_periods: int) -> list[Relation]:
-    """Every additive relation among ``cells`` (coded, with ``additive`` and ``accumulation``).
+def relations(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> list[Relation]:
+    """Every additive relation among ``cells`` (coded, with ``additive``, ``_a``, ``_b`` and
+    ``accumulation``) that holds in the figures.
 
-    A part that is absent adds nothing (as in the roll-up); a relation whose total is not additive
-    (no value, or a share without numerator and denominator) or that has a part which is not, gives
-    nothing away and is left out.
+    A part that is absent adds nothing (as in the roll-up). A relation whose total is not additive
+    (no value, or a share without numerator and denominator), that has a part which is not, or
+    whose figures do not add up (a report period without its last month is not derived, so an
+    area's ÅR may hold fewer units than its months) gives nothing away and is left out. Counts,
+    numerators and denominators are whole numbers: a relation holds when it adds up within ½.
     """
     additive = dict(zip(cells["key"].to_list(), cells["additive"].to_list(), strict=True))
+    figures = dict(zip(cells["key"].to_list(), zip(cells["_a"].to_list(), cells["_b"].to_list(), strict=True), strict=True))
     out: list[Relation] = []
 
     def add(total: int, parts: list[int]) -> None:
         present = [k for k in parts if k in additive]
-        if present and additive.get(total) and all(additive[k] for k in present):
+        if not (present and additive.get(total) and all(additive[k] for k in present)):
+            return
+        a, b = figures[total]
+        if abs(a - sum(figures[k][0] for k in present)) <= 0.5 and abs(b - sum(figures[k][1] for k in present)) <= 0.5:
             out.append(Relation(total, tuple(sorted(present))))
 
     children: dict[int, list[int]] = {}
     for u, parent in parents.select("u", "parent").iter_rows():
         children.setdefault(parent, []).append(u)
-    regions = set(regions)
     templates = time_templates()
     unit_step = n_periods * 4
     for key, m, u, p, s, accumulation in cells.select("key", "m", "u", "p", "s", "accumulation").iter_rows():
         if s == 0:
             add(key, [key + 1, key + 2])
-        if u in children and u not in regions:
+        if u in children:
             base = key - u * unit_step
             add(key, [base + c * unit_step for c in sorted(children[u])])
         slot = p % _SLOTS
@@ -161,7 +168,24 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
             return parts[0]
         return None if r.total in masked else r.total
 
-    for _ in range(1000):  # each round masks at least one more cell; the bound is never reached
+    def nearest_cover(k: int) -> int | None:
+        """A shown cell to mask for a fixed cell ``k``: in its tightest relation (fewest masked
+        members), or, when all of those are masked, in the nearest relation further out."""
+        seen_cells, seen_rels, frontier = {k}, set(), [k]
+        while frontier:
+            around = sorted(
+                {i for c in frontier for i in of_cell.get(c, []) if i not in seen_rels},
+                key=lambda i: (sum(x in masked for x in rels[i].members), i),
+            )
+            for i in around:
+                if (extra := cover(i)) is not None:
+                    return extra
+            seen_rels.update(around)
+            frontier = sorted({x for i in around for x in rels[i].members if x in masked and x not in seen_cells})
+            seen_cells.update(frontier)
+        return None
+
+    for _ in range(100_000):  # each round masks at least one more cell; the bound is never reached
         hidden_in = [sum(k in masked for k in r.members) for r in rels]
         work = deque(i for i, n in enumerate(hidden_in) if n == 1)
         while work:
@@ -184,15 +208,12 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
             return masked
         grown = False
         for k in sorted(fixed):
-            # The relation that pins it down most tightly: fewest masked members, then order.
-            for i in sorted(of_cell.get(k, []), key=lambda i: (sum(x in masked for x in rels[i].members), i)):
-                extra = cover(i)
-                if extra is not None:
-                    masked.update(with_sexes(extra))
-                    grown = True
-                    break
+            if k in fixed and (extra := nearest_cover(k)) is not None:
+                masked.update(with_sexes(extra))
+                grown = True
+                break  # one at a time: one more masked cell often frees several
         if not grown:
-            return masked  # every member of every relation around it is masked: nothing is shown
+            return masked  # nothing around it is shown any more (never seen)
     return masked
 
 
@@ -247,7 +268,7 @@ def determined(masked: set[int], rels: list[Relation]) -> set[int]:
     return {c for c, row in pivots.items() if len(row) == 1}
 
 
-def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, regions: Iterable[int], n_periods: int, threshold: int) -> pl.Series:
+def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> pl.Series:
     """The keys of every masked cell (primary and secondary) among ``cells`` (coded report periods
     and months with CELL_COLUMNS). ``kinds``: m, value_kind, accumulation."""
     frame = cells.select(CELL_COLUMNS).join(kinds.select("m", "value_kind", "accumulation"), on="m", how="left")
@@ -266,10 +287,13 @@ def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, reg
             | ((pl.col("value_kind") == "share") & pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null())
         ).alias("additive"),
         pl.when(pl.col("value_kind") == "share").then(pl.col("denominator")).otherwise(pl.col("value")).fill_null(0.0).alias("_size"),
+        # The figures that add up: a count's value; a share's numerator and denominator.
+        pl.when(pl.col("value_kind") == "share").then(pl.col("numerator")).otherwise(pl.col("value")).fill_null(0.0).alias("_a"),
+        pl.when(pl.col("value_kind") == "share").then(pl.col("denominator")).otherwise(0.0).fill_null(0.0).alias("_b"),
     )
     masked: set[int] = set()
     for _, block in frame.partition_by("m", "_year", as_dict=True, maintain_order=True).items():
-        rels = relations(block, parents, regions, n_periods)
+        rels = relations(block, parents, n_periods)
         size = dict(zip(block["key"].to_list(), block["_size"].to_list(), strict=True))
         published = dict(zip(block["key"].to_list(), (~block["is_demo"].fill_null(False)).to_list(), strict=True))
         masked |= complete(set(block.filter(pl.col("_own"))["key"].to_list()), rels, size, published)
