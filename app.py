@@ -34,11 +34,13 @@ started = time.perf_counter()
 page_name = "?"
 
 try:
-    from ui import data
+    from ui import data, identity
     from ui.components import page_style
-    from ui.filters import clear_page_params, sidebar_filters
+    from ui.filters import DENIED_KEY, clear_page_params, sidebar_filters
+    from kpi.model.access import Action
     from ui.navigation import (
         ACTIONS_PAGE,
+        AUDIT_PAGE,
         IMPORT_PAGE,
         MEASURE_PAGE,
         OVERVIEW_PAGE,
@@ -53,36 +55,52 @@ try:
     data.dataset_and_evaluation()
     data.charts_ready()
     page_style()
+    access = identity.sign_in()  # deny by default: no figure is read before this has set the scope
     follow_request()
-    pages = {
-        "Styrkort": [
-            st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
-            st.Page(PRESENTATION_PAGE, title="Presentation", icon=":material/slideshow:", url_path="presentation"),
-        ],
-        "Perspektiv": [
-            st.Page(path, title=name, icon=icon, url_path=path.removeprefix("pages/").removesuffix(".py"))
-            for (name, path), icon in zip(
-                PERSPECTIVE_PAGES.items(),
-                (
-                    ":material/location_city:",
-                    ":material/groups:",
-                    ":material/medical_services:",
-                    ":material/badge:",
-                    ":material/account_balance:",
-                ),
-            )
-        ],
-        "Fördjupning": [
-            st.Page(MEASURE_PAGE, title="Styrmått", icon=":material/monitoring:", url_path="styrmatt"),
-            st.Page(UNITS_PAGE, title="Enheter", icon=":material/grid_view:", url_path="enheter"),
-            st.Page(ACTIONS_PAGE, title="Åtgärder", icon=":material/checklist:", url_path="atgarder"),
-        ],
-        "Förvaltning": [st.Page(IMPORT_PAGE, title="Läs in data", icon=":material/upload_file:", url_path="import")],
-    }
+    # Pages for what a role may do; a page not in the menu is not reachable by its address either.
+    audit = st.Page(AUDIT_PAGE, title="Ändringslogg", icon=":material/history:", url_path="logg", default=not access.sees_figures)
+    managing = []
+    if access.may(Action.IMPORT):
+        managing.append(st.Page(IMPORT_PAGE, title="Läs in data", icon=":material/upload_file:", url_path="import"))
+    if access.may(Action.AUDIT_LOG):
+        managing.append(audit)
+    if access.sees_figures:
+        figure_pages = {
+            "Styrkort": [
+                st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
+                st.Page(PRESENTATION_PAGE, title="Presentation", icon=":material/slideshow:", url_path="presentation"),
+            ],
+            "Perspektiv": [
+                st.Page(path, title=name, icon=icon, url_path=path.removeprefix("pages/").removesuffix(".py"))
+                for (name, path), icon in zip(
+                    PERSPECTIVE_PAGES.items(),
+                    (
+                        ":material/location_city:",
+                        ":material/groups:",
+                        ":material/medical_services:",
+                        ":material/badge:",
+                        ":material/account_balance:",
+                    ),
+                )
+            ],
+            "Fördjupning": [
+                st.Page(MEASURE_PAGE, title="Styrmått", icon=":material/monitoring:", url_path="styrmatt"),
+                st.Page(UNITS_PAGE, title="Enheter", icon=":material/grid_view:", url_path="enheter"),
+                st.Page(ACTIONS_PAGE, title="Åtgärder", icon=":material/checklist:", url_path="atgarder"),
+            ],
+        }
+        pages = figure_pages | ({"Förvaltning": managing} if managing else {})
+    else:  # a förvaltare without a figure role: the log of changes, nothing else
+        pages = {"Förvaltning": managing}
     page = menu(pages)
     page_name = page.url_path or "oversikt"
-    sidebar_filters()
+    if access.sees_figures:
+        sidebar_filters()
     clear_page_params()
+    if (denied := st.session_state.pop(DENIED_KEY, None)) is not None:
+        # A copied link to a unit outside the person's scope: say so, show no figures.
+        st.error(f"Du har inte behörighet till {denied}. Välj en av dina enheter under Organisation i menyn.", icon=":material/lock:")
+        st.stop()
     st.session_state["_frame_drawn"] = True  # pages check that they run inside the frame
     try:
         page.run()

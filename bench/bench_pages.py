@@ -143,6 +143,7 @@ def main(scales: list[int]) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp)
             shutil.copytree(ROOT / "data" / "catalogue", data / "catalogue")
+            shutil.copy2(ROOT / "data" / "access.toml", data / "access.toml")  # local mode, as the bundled data
             build_store(ROOT / "data", target=data / "store", scale=scale)
             measure(data, scale)
 

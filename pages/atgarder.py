@@ -10,6 +10,7 @@ from kpi.texts.legend import ACTION_STATUS
 from ui import data
 from ui.components import heading
 from ui.filters import current
+from ui.writing import action_follow_up_editor
 
 filters = current()
 heading("Strategiska åtgärder", filters)
@@ -36,4 +37,5 @@ else:
             continue
         st.subheader(perspective, anchor=False)
         st.table(table, hide_index=True)  # a static table: long texts wrap instead of being cut
+    action_follow_up_editor([(a["action_id"], f"{a['perspective']}: {a['goal'][:90]}") for a in actions.iter_rows(named=True)], filters.period)
     st.caption("Källa: Division Nära, uppföljning av divisionens strategiska åtgärder (bilaga till delårsrapport per augusti 2022). Status är härledd ur kommentaren, eftersom statussymbolen saknas i textversionen av rapporten.")

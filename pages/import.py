@@ -7,9 +7,11 @@ import hashlib
 import streamlit as st
 
 from kpi.imports import isolate, pipeline
+from kpi.model.access import Action
 from kpi.model.errors import StyrkortError
 from kpi.reports.files import to_csv
 from ui import data
+from ui.identity import current_access
 from ui.filters import current
 
 _PLAN = "_import_plan"
@@ -22,6 +24,13 @@ _CONFIRMED, _UNDO = (
 )  # set by the buttons' callbacks  # a new key empties the uploader after a successful import
 
 filters = current()
+access = current_access()
+# Who writes is the signed-in person (or, in local mode, the login name on this computer), never a typed name.
+# The page is the analysts' (import, undo and the import log go together); anyone else is refused
+# here too, not only left out of the menu.
+for action in (Action.IMPORT, Action.UNDO, Action.IMPORT_LOG):
+    access.require_action(action)
+user = access.identity.shown
 isolate.warm_up()  # the workbook reader's process starts while the analyst picks a file
 # Clicks recorded by the buttons' callbacks, taken once (a click never waits for a later file).
 confirmed, undo_asked = st.session_state.pop(_CONFIRMED, False), st.session_state.pop(_UNDO, False)
@@ -69,12 +78,7 @@ if upload is not None and pipeline.looks_like_kolada(upload.name, upload.getvalu
         key=f"import_mapping_{round_}",
     )
     mapping = mapping_file.getvalue() if mapping_file is not None else None
-# The name outlives the widget (a widget's state is dropped when another page runs).
-user = st.text_input(
-    "Ditt namn (sparas i inläsningsloggen)", value=st.session_state.get("_import_user_name", ""), key="import_user", max_chars=80
-).strip()
-st.session_state["_import_user_name"] = user
-NAME_FIRST = "Skriv ditt namn ovan först: det sparas i inläsningsloggen tillsammans med filen och tiden."
+st.caption(f"Inläsningen sparas i loggen med ditt namn, {user}, filen och tiden.")
 
 if upload is None:
     st.session_state.pop(_PLAN, None)
@@ -143,13 +147,10 @@ else:
                 f"Läs in {plan.to_write:,} {'ändring' if plan.to_write == 1 else 'ändringar'}".replace(",", "\u00a0"),
                 type="primary",
                 icon=":material/upload:",
-                disabled=not user,
                 on_click=st.session_state.__setitem__,
                 args=(_CONFIRMED, True),
             )
-            if not user:
-                st.caption(NAME_FIRST)
-        if confirmed and user and plan.to_write:
+        if confirmed and plan.to_write:
             try:
                 with st.spinner("Skriver …"):
                     record = pipeline.apply(data.data_dir(), plan, user=user, settings=settings)
@@ -185,16 +186,14 @@ else:
             sure = st.checkbox(
                 "Ja, ta bort det som inläsningen skrev och återställ det som fanns före inläsningen", key="import_undo_sure"
             )
-            if not user:
-                st.caption(NAME_FIRST)
             st.button(
                 "Ångra inläsningen",
-                disabled=not (sure and user),
+                disabled=not sure,
                 icon=":material/undo:",
                 on_click=st.session_state.__setitem__,
                 args=(_UNDO, True),
             )
-            if undo_asked and sure and user:
+            if undo_asked and sure:
                 try:
                     text = pipeline.undo(data.data_dir(), chosen, user=user, settings=settings)
                 except StyrkortError as error:

@@ -17,6 +17,7 @@ from ui import data, figures
 from ui.components import demo_notice, funnel_expander, spc_expander
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
+from ui.writing import analysis_editor
 
 
 def _reporting_units(m: object) -> str:
@@ -244,6 +245,7 @@ def analysis_and_actions() -> None:
     else:
         st.markdown(written.generated)
         st.caption(f"Automatisk text utifrån siffrorna – ingen egen analys är skriven för {filters.unit_name} {short_period(filters.period.id)}.")
+    analysis_editor(measure_id, filters, note)
     st.subheader("Kopplade åtgärder", anchor=False)
     linked = data.actions_for(filters.period, measure_id=measure_id)
     if linked.is_empty():

@@ -7,9 +7,13 @@ on entries), so a filter change that has been seen before costs a lookup.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -19,8 +23,10 @@ from kpi.evaluation.actions import actions_table, comment_for
 from kpi.evaluation.cache import cached_evaluation, store_fingerprint
 from kpi.evaluation.comparison import compared_units, unit_grid
 from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_rows, perspective_summary
+from kpi.evaluation.scope import Scope, scoped_dataset, scoped_evaluation
 from kpi.evaluation.scorecard import Dataset, Evaluation, default_period, load_dataset, scorecard
 from kpi.evaluation.series import SeriesKind, measure_series
+from kpi.model.access import AccessConfig, load_access_config
 from kpi.model.catalogue import Catalogue
 from kpi.model.organisation import TreeUnit, reporting_types_below, tree_order
 from kpi.model.periods import Period
@@ -34,6 +40,8 @@ from kpi.store import location
 from kpi.texts.display import attention_table, scorecard_table
 
 ENTRIES = 512
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @st.cache_resource(show_spinner="Läser in styrkortet …")
@@ -112,7 +120,70 @@ def charts_ready() -> threading.Timer:
 
 
 def dataset() -> Dataset:
+    """The whole dataset, for what is not a unit's figures (catalogue, years, unit names)."""
     return dataset_and_evaluation()[0]
+
+
+# --- scope: a person's figures come only through these ------------------------------------------
+#
+# Every function below that returns figures takes the person's ``Scope`` (kpi.evaluation.scope)
+# as its first argument, added by ``per_scope`` from this run's sign-in (ui.identity), so each
+# scope has its own cache entries and reads a scoped evaluation. A run that did not establish who
+# is asking reads with the empty scope: deny by default. A ``View`` for a unit outside the scope is
+# refused here, at the data, whatever a widget or a link asked for.
+
+SCOPE_KEY = "_scope"
+
+
+def current_scope() -> Scope:
+    found = st.session_state.get(SCOPE_KEY)
+    return found if isinstance(found, Scope) else Scope.nothing()
+
+
+def per_scope(cached: Callable[..., R]) -> Callable[..., R]:
+    """``cached(scope, *args)`` called as ``f(*args)`` with this run's scope; views checked first."""
+
+    @functools.wraps(cached)
+    def call(*args: object, **kwargs: object) -> R:
+        scope = current_scope()
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, View):
+                scope.require(value.unit_id, unit_names().get(value.unit_id))
+        return cached(scope, *args, **kwargs)
+
+    call.__signature__ = inspect.signature(cached).replace(parameters=list(inspect.signature(cached).parameters.values())[1:])  # type: ignore[attr-defined]
+    return call
+
+
+@st.cache_resource(max_entries=64)
+def evaluation_in(scope: Scope) -> Evaluation:
+    return scoped_evaluation(dataset_and_evaluation()[1], scope)
+
+
+@st.cache_resource(max_entries=64)
+def dataset_in(scope: Scope) -> Dataset:
+    return scoped_dataset(dataset(), scope)
+
+
+def scoped_source(view: View) -> tuple[Dataset, Evaluation]:
+    """The dataset and evaluation as this run's person may read them, for a view they may see
+    (the exports build their files from these)."""
+    scope = current_scope()
+    scope.require(view.unit_id, unit_names().get(view.unit_id))
+    return dataset_in(scope), evaluation_in(scope)
+
+
+@st.cache_resource
+def access_config() -> AccessConfig:
+    """Who may see and do what (``kpi.model.access``): ``STYRKORT_ACCESS`` names the reviewed file
+    of a deployment; else ``access.toml`` in the data directory (the bundled one runs in local
+    mode). Every unit it names must exist: a typo fails here, in Swedish, not as an empty page."""
+    import os
+
+    path = Path(os.environ["STYRKORT_ACCESS"]) if os.environ.get("STYRKORT_ACCESS") else data_dir() / "access.toml"
+    config = load_access_config(path)
+    config.check_units(dataset().units)
+    return config
 
 
 def catalogue(year: int) -> Catalogue:
@@ -151,18 +222,27 @@ def unit_labels() -> dict[str, str]:
     return {u.unit_id: u.picker_label(names.get(u.parent_id or "")) for u in units_in_tree_order()}
 
 
+@per_scope
+@st.cache_resource(max_entries=64)
+def picker_labels(scope: Scope) -> dict[str, str]:
+    """The organisation picker's labels of the units in the person's scope, in tree order."""
+    return {u: label for u, label in unit_labels().items() if scope.can_see(u)}
+
+
 @st.cache_resource
 def opening_period() -> Period:
     return default_period(dataset_and_evaluation()[1], "div_nara")
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def scorecard_for(view: View) -> pl.DataFrame:
-    return scorecard(dataset_and_evaluation()[1], view)
+def scorecard_for(scope: Scope, view: View) -> pl.DataFrame:
+    return scorecard(evaluation_in(scope), view)
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def summary_for(view: View, perspective: str | None = None) -> pl.DataFrame:
+def summary_for(scope: Scope, view: View, perspective: str | None = None) -> pl.DataFrame:
     """The verdict counts per perspective (the overview's tiles), or of one perspective."""
     card = scorecard_for(view)
     return perspective_summary(card if perspective is None else perspective_rows(card, perspective))
@@ -176,8 +256,9 @@ ATTENTION = {"furthest": furthest_from_target, "worsened": most_worsened}
 # makes no Polars call for them (under load each one waits for the interpreter lock again).
 
 
+@per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
-def attention_for(view: View, kind: str) -> tuple[pa.Table, str] | None:
+def attention_for(scope: Scope, view: View, kind: str) -> tuple[pa.Table, str] | None:
     """The overview's list ``kind`` (``ATTENTION``) as the table it draws, with the variation column
     and its heading; None when no measure is on the list."""
     chosen = ATTENTION[kind](scorecard_for(view))
@@ -187,8 +268,9 @@ def attention_for(view: View, kind: str) -> tuple[pa.Table, str] | None:
     return table.to_arrow(), heading
 
 
+@per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
-def perspective_table_for(perspective: str, view: View) -> tuple[pa.Table, str, bool] | None:
+def perspective_table_for(scope: Scope, perspective: str, view: View) -> tuple[pa.Table, str, bool] | None:
     """One perspective's report table with the variation column: (table, the column's heading,
     whether a row is demo data); None when the catalogue has no measure in it."""
     rows = perspective_rows(scorecard_for(view), perspective)
@@ -200,32 +282,36 @@ def perspective_table_for(perspective: str, view: View) -> tuple[pa.Table, str, 
     return table.to_arrow(), heading, bool(rows["is_demo"].any())
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def shows_demo(view: View) -> bool:
+def shows_demo(scope: Scope, view: View) -> bool:
     """Whether a value the scorecard shows for ``view`` is demo data (the overview's notice)."""
     card = scorecard_for(view)
     return bool((card["is_demo"] & card["value"].is_not_null()).any())
 
 
+@per_scope
 @st.cache_data(max_entries=16, show_spinner=False)
-def board_pack_for(view: View) -> BoardPack:
+def board_pack_for(scope: Scope, view: View) -> BoardPack:
     """Everything the presentation shows for one choice: tables, analyses and chart data."""
-    data, evaluation = dataset_and_evaluation()
-    return build_board_pack(data, evaluation, view)
+    return build_board_pack(dataset_in(scope), evaluation_in(scope), view)
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def series_for(measure_id: str, unit_id: str, kind: SeriesKind) -> pl.DataFrame:
-    return measure_series(dataset_and_evaluation()[1], measure_id, unit_id, kind)
+def series_for(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind) -> pl.DataFrame:
+    scope.require(unit_id, unit_names().get(unit_id))
+    return measure_series(evaluation_in(scope), measure_id, unit_id, kind)
 
 
 def _reported_by(measure_id: str, view: View) -> tuple[str, ...]:
     return tuple(t.value for t in catalogue(view.period.year).measure(measure_id).reported_by)
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def compared_units_for(measure_id: str, view: View) -> tuple[str, pl.DataFrame]:
-    data, evaluation = dataset_and_evaluation()
+def compared_units_for(scope: Scope, measure_id: str, view: View) -> tuple[str, pl.DataFrame]:
+    data, evaluation = dataset_in(scope), evaluation_in(scope)
     return compared_units(evaluation, data.units, measure_id, view, _reported_by(measure_id, view))
 
 
@@ -234,9 +320,10 @@ def reporting_types() -> dict[str, frozenset[str]]:
     return reporting_types_below(dataset().units)
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def grid_for(measure_ids: tuple[str, ...], view: View) -> pl.DataFrame:
-    data, evaluation = dataset_and_evaluation()
+def grid_for(scope: Scope, measure_ids: tuple[str, ...], view: View) -> pl.DataFrame:
+    data, evaluation = dataset_in(scope), evaluation_in(scope)
     return unit_grid(evaluation, data.units, list(measure_ids), view)
 
 
@@ -245,8 +332,9 @@ def actions_for(period: Period, perspective: str | None = None, measure_id: str 
     return actions_table(catalogue(period.year), dataset().actions, period, perspective=perspective, measure_id=measure_id)
 
 
-def comment(measure_id: str, view: View) -> dict[str, object] | None:
-    return comment_for(dataset().comments, measure_id, view.unit_id, view.period)
+@per_scope
+def comment(scope: Scope, measure_id: str, view: View) -> dict[str, object] | None:
+    return comment_for(dataset_in(scope).comments, measure_id, view.unit_id, view.period)
 
 
 # --- signal or noise: SPC, funnel plots and forecasts (kpi.signals.spc, kpi.signals.funnel, kpi.signals.forecast) ------
@@ -256,27 +344,73 @@ def spc_options() -> SpcOptions:
     return SpcOptions.from_settings(dataset().settings)
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def variation_for(view: View) -> dict[str, tuple[str, str, bool]]:
+def variation_for(scope: Scope, view: View) -> dict[str, tuple[str, str, bool]]:
     """Measure id → (variation, assurance, is_demo) at the period's last month, for the tables."""
-    data, evaluation = dataset_and_evaluation()
+    data, evaluation = dataset_in(scope), evaluation_in(scope)
     frame = scorecard_variation(evaluation, view, spc_options(), data.changes)
     return {r["measure_id"]: (r["variation"], r["assurance"], r["is_demo"]) for r in frame.iter_rows(named=True)}
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def measure_spc_for(measure_id: str, view: View, recalculate_from: str | None) -> MeasureSpc | None:
-    data, evaluation = dataset_and_evaluation()
+def measure_spc_for(scope: Scope, measure_id: str, view: View, recalculate_from: str | None) -> MeasureSpc | None:
+    data, evaluation = dataset_in(scope), evaluation_in(scope)
     return measure_spc(evaluation, measure_id, view, spc_options(), data.changes, recalculate_from)
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def funnel_for(measure_id: str, view: View) -> tuple[Funnel | None, str | None]:
+def funnel_for(scope: Scope, measure_id: str, view: View) -> tuple[Funnel | None, str | None]:
     """The funnel beside the sorted bars, or None and why not."""
-    data, evaluation = dataset_and_evaluation()
+    data, evaluation = dataset_in(scope), evaluation_in(scope)
     return unit_funnel(evaluation, data.units, measure_id, view, _reported_by(measure_id, view))
 
 
+@per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
-def forecast_on(measure_id: str, view: View) -> Forecast | None:
-    return forecast_for(dataset_and_evaluation()[1], measure_id, view)
+def forecast_on(scope: Scope, measure_id: str, view: View) -> Forecast | None:
+    return forecast_for(evaluation_in(scope), measure_id, view)
+
+
+# --- the log of every write (pages/logg.py) ------------------------------------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner="Läser loggen …")
+def _audit_log(version: str) -> pl.DataFrame:
+    from kpi.imports.audit import audit_log
+
+    return audit_log(data_dir())
+
+
+def audit_log() -> pl.DataFrame:
+    """Every write with the unit ids it touched (``kpi.imports.audit``), read again after a write."""
+    return _audit_log(store_version())
+
+
+def audit_table(unit_ids: tuple[str, ...], person: str | None) -> pl.DataFrame:
+    """The log as the page shows it: the entries for the units and person chosen, units by name."""
+    from kpi.imports.audit import filter_log
+
+    names = unit_names()
+    shown = filter_log(audit_log(), unit_ids=list(unit_ids), person=person)
+    units = [", ".join(names.get(u, u) for u in ids) for ids in shown["unit_ids"].to_list()]
+    return shown.drop("unit_ids").with_columns(pl.Series("Enheter", units, dtype=pl.String))
+
+
+def grants_table() -> pl.DataFrame:
+    """The mapping of app roles to Styrkort roles and units, as the förvaltare reads it."""
+    names = unit_names()
+    grants = access_config().grants
+    return pl.DataFrame(
+        {
+            "Approll": [g.app_role for g in grants],
+            "Roller i Styrkort": [", ".join(r.value for r in g.roles) for g in grants],
+            "Enheter (och allt under dem)": [
+                ", ".join(names.get(u, u) for u in g.units) or ("alla" if {"ledning", "analytiker"} & {r.value for r in g.roles} else "inga utfall")
+                for g in grants
+            ],
+        },
+        schema={"Approll": pl.String, "Roller i Styrkort": pl.String, "Enheter (och allt under dem)": pl.String},
+    )

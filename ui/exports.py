@@ -36,7 +36,8 @@ def export_buttons(filters: Filters, *, perspective: str | None = None, key: str
     kept: dict[str, tuple[str, bytes]] = st.session_state.setdefault(_KEPT, {})
     version = data.store_version()
     for fmt in FORMATS:
-        wanted = f"{filters.unit_id}|{filters.period.id}|{filters.sex}|{perspective}|{fmt}|{version}"
+        # The person's scope is part of the key: a file made before a sign-out is never offered after it.
+        wanted = f"{filters.unit_id}|{filters.period.id}|{filters.sex}|{perspective}|{fmt}|{version}|{hash(data.current_scope())}"
         slot = st.empty()
         if wanted not in kept and st.session_state.get(_ASKED) == wanted:
             st.session_state.pop(_ASKED, None)
@@ -67,7 +68,7 @@ def _build(
         bar.progress(min(max(share, 0.0), 1.0), text=text)
 
     try:
-        dataset, evaluation = data.dataset_and_evaluation()
+        dataset, evaluation = data.scoped_source(filters.view)
         pack = build_board_pack(
             dataset, evaluation, filters.view, perspective=perspective,
             progress=lambda share, text: step(share * 0.3, text),

@@ -9,7 +9,8 @@ them), so one object can serve every session; each cache is bounded (``max_entri
 ``ui.data.reload`` empties them with the others when the store changes.
 
 The arguments are small and hashable (ids, a ``View``, numbers): the data behind a figure comes
-from the cached tables in ``ui.data``.
+from the cached tables in ``ui.data``. Each figure is kept per person's scope too
+(``ui.data.per_scope``): a figure drawn for someone who sees every unit is never handed to a chef.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from kpi.evaluation.scope import Scope
 from kpi.evaluation.series import SeriesKind
 from kpi.model.view import View
 from ui import charts, data
@@ -25,42 +27,48 @@ ENTRIES = 128
 TTL = "1h"
 
 
+@data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def trend(measure_id: str, unit_id: str, kind: SeriesKind, *, sex: str, unit: str, decimals: int, period: str, comparison_period: str | None) -> go.Figure:
+def trend(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, sex: str, unit: str, decimals: int, period: str, comparison_period: str | None) -> go.Figure:
     """Styrmått, *Över tid*: the measure's line with its target."""
     series = data.series_for(measure_id, unit_id, kind)
     return charts.trend_figure(series, sex=sex, unit=unit, decimals=decimals, period=period, comparison_period=comparison_period)
 
 
+@data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def by_sex(measure_id: str, unit_id: str, kind: SeriesKind, *, unit: str, decimals: int) -> go.Figure:
+def by_sex(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, unit: str, decimals: int) -> go.Figure:
     """Styrmått, *Kvinnor och män*."""
     return charts.sex_figure(data.series_for(measure_id, unit_id, kind), unit=unit, decimals=decimals)
 
 
+@data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def control_chart(measure_id: str, view: View, recalculate_from: str | None, *, unit: str, decimals: int) -> go.Figure | None:
+def control_chart(scope: Scope, measure_id: str, view: View, recalculate_from: str | None, *, unit: str, decimals: int) -> go.Figure | None:
     """Styrmått, *Styrdiagram*; None where there are no months to chart."""
     spc = data.measure_spc_for(measure_id, view, recalculate_from)
     return None if spc is None else charts.spc_figure(spc, unit=unit, decimals=decimals)
 
 
+@data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def sorted_bars(measure_id: str, view: View, *, unit: str, decimals: int, target: float | None, room: float) -> go.Figure:
+def sorted_bars(scope: Scope, measure_id: str, view: View, *, unit: str, decimals: int, target: float | None, room: float) -> go.Figure:
     """Styrmått, *Enheter*: the units' sorted bars."""
     _, compared = data.compared_units_for(measure_id, view)
     return charts.units_figure(compared, unit=unit, decimals=decimals, target=target, room=room)
 
 
+@data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def funnel(measure_id: str, view: View, *, unit: str, decimals: int, selected: str | None) -> go.Figure | None:
+def funnel(scope: Scope, measure_id: str, view: View, *, unit: str, decimals: int, selected: str | None) -> go.Figure | None:
     """Styrmått, *Enheter*: the funnel beside the bars; None where there is none."""
     found, _ = data.funnel_for(measure_id, view)
     return None if found is None else charts.funnel_figure(found, unit=unit, decimals=decimals, selected=selected)
 
 
+@data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def grid(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], view: View) -> go.Figure:
+def grid(scope: Scope, measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], view: View) -> go.Figure:
     """Enheter: units × measures; with many units the slowest figure to build. ``measures``:
     (id, name, unit, reported_by) in column order."""
     table = data.grid_for(tuple(m[0] for m in measures), view)
@@ -69,8 +77,9 @@ def grid(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], view: View
     return charts.grid_figure(table, {m[0]: (m[1], m[2], m[3]) for m in measures}, demo_units, data.reporting_types())
 
 
+@data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def slide_chart(view: View, measure_id: str, *, height: int) -> go.Figure | None:
+def slide_chart(scope: Scope, view: View, measure_id: str, *, height: int) -> go.Figure | None:
     """Presentation: one measure slide's chart, as in the PDF and the PowerPoint."""
     entry = next((m for m in data.board_pack_for(view).measures if m.measure_id == measure_id), None)
     return None if entry is None or entry.chart is None else charts.line_chart_figure(entry.chart, height=height)

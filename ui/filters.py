@@ -69,8 +69,14 @@ class Filters:
 GLOBAL_PARAMS = ("ar", "period", "org", "kon")
 
 
-def _from_url(years: list[int], names: dict[str, str]) -> list[str]:
-    """On a session's first run, put the link's filters into the widgets; return what was wrong."""
+DENIED_KEY = "_denied_unit"
+
+
+def _from_url(years: list[int], names: dict[str, str], allowed: dict[str, str]) -> list[str]:
+    """On a session's first run, put the link's filters into the widgets; return what was wrong.
+
+    A link to a unit outside the person's scope is not followed: the unit is remembered in
+    ``DENIED_KEY`` and the page says "Du har inte behörighet till …" instead of showing figures."""
     if st.session_state.get("_url_read"):
         return []
     st.session_state["_url_read"] = True
@@ -78,6 +84,9 @@ def _from_url(years: list[int], names: dict[str, str]) -> list[str]:
     # The page's own parameters are read by the page, after the frame has tidied the link.
     st.session_state["_link_params"] = {k: params.get(k) for k in params if k not in GLOBAL_PARAMS}
     choice = read_link({k: params.get(k) for k in params}, years, names)
+    if choice.unit_id is not None and choice.unit_id not in allowed:
+        st.session_state[DENIED_KEY] = names.get(choice.unit_id, choice.unit_id)
+        choice.unit_id = None
     for key, value in (("f_ar", choice.year), ("f_period", choice.report), ("f_org", choice.unit_id), ("f_kon", choice.sex)):
         if value is not None:
             st.session_state[key] = value
@@ -124,12 +133,17 @@ def sidebar_filters() -> Filters:
     dataset = data.dataset()
     opening = data.opening_period()
     years = dataset.years
-    names, labels = data.unit_names(), data.unit_labels()
+    names, labels = data.unit_names(), data.picker_labels()  # only the units in the person's scope
     unit_ids = list(labels)
-    problems = _from_url(years, names)
+    problems = _from_url(years, names, labels)
     st.session_state.update(st.session_state.pop(CARRIED, {}))  # across a page opened by a click (ui.navigation)
+    if st.session_state.get("f_org") is not None and st.session_state["f_org"] not in labels:
+        st.session_state[DENIED_KEY] = names.get(st.session_state["f_org"], st.session_state["f_org"])
+        del st.session_state["f_org"]
     st.session_state.setdefault("f_ar", opening.year if opening.year in years else years[-1])
     st.session_state.setdefault("f_period", opening.id[5:])
+    if not unit_ids:  # no unit in scope: ui.identity has already explained and stopped; never reached
+        st.stop()
     st.session_state.setdefault("f_org", "div_nara" if "div_nara" in labels else unit_ids[0])
     st.session_state.setdefault("f_kon", "alla")
 

@@ -21,6 +21,7 @@ MEASURE_PAGE = "pages/styrmatt.py"
 UNITS_PAGE = "pages/enheter.py"
 ACTIONS_PAGE = "pages/atgarder.py"
 IMPORT_PAGE = "pages/import.py"  # named as its address, /import, which a fresh server looks up by file name
+AUDIT_PAGE = "pages/logg.py"  # the log of every write (ändringslogg), for förvaltare and ledning
 _PENDING = "_open_page"
 
 

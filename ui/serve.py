@@ -111,6 +111,13 @@ def _warm_up() -> None:
     data.dataset_and_evaluation()  # cache_resource: the process-wide cache every session then reads
     data.opening_period()
     data.unit_labels()
+    import ui.identity  # noqa: F401
+
+    if data.access_config().local_mode:  # also checks the mapping: a typo stops the start here
+        log.warning(
+            "Styrkort: LOCAL MODE (access.toml: local_mode = true): no sign-in, everyone has every role. "
+            "A deployment sets STYRKORT_ACCESS to its own mapping with local_mode = false (README, 'Sign-in and roles')."
+        )
     log.info("Styrkort: warmed up in %.1f s", time.perf_counter() - started)
 
 

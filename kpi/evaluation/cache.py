@@ -95,8 +95,10 @@ def cached_evaluation(dataset: Dataset, data_dir: Path, cache_dir: Path | None =
     found = read_artefact(data_dir, dataset.settings, lambda: dataset, cache_dir)
     if found is not None:
         return found[0]
+    key = evaluation_key(data_dir, dataset)
+    damaged = ((cache_dir or data_dir / "cache") / key).is_dir()  # there, but it could not be read
     evaluation = evaluate_dataset(dataset)
-    _store(evaluation, dataset.units, cache_dir or data_dir / "cache", evaluation_key(data_dir, dataset))
+    _store(evaluation, dataset.units, cache_dir or data_dir / "cache", key, replace=damaged)
     return evaluation
 
 
@@ -111,7 +113,18 @@ def materialise(data_dir: Path, cache_dir: Path | None = None) -> Path | None:
     return _store(evaluate_dataset(dataset), dataset.units, cache_dir, key)
 
 
-def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: str) -> Path | None:
+def _staging_in_use(folder: Path, seconds: float = 600) -> bool:
+    """A staging folder another process is still writing (recently changed), not one left behind."""
+    import time
+
+    try:
+        return folder.name.startswith(".tmp-") and time.time() - folder.stat().st_mtime < seconds
+    except OSError:
+        return False
+
+
+def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: str, *, replace: bool = False) -> Path | None:
+    """Write the artefact of version ``key``; ``replace``: the one there is damaged, write over it."""
     if evaluation.report_lookup is None or evaluation.suppressed is None:
         return None
     tables = {
@@ -126,9 +139,17 @@ def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: st
         staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".tmp-"))
         for name, frame in tables.items():
             frame.write_parquet(staging / f"{name}.parquet", compression="lz4")
-        for old in cache_dir.iterdir():  # one version is kept at a time; a damaged one goes too
-            if old.is_dir() and old != staging:
+        # One version is kept at a time. Another process sharing the store (a second server, a
+        # test worker) may have stored this same version meanwhile and be reading it: that one is
+        # left alone, and this copy is dropped. Only other (older) versions and stale staging go.
+        for old in cache_dir.iterdir():
+            if old.is_dir() and old not in (staging, target) and not _staging_in_use(old):
                 shutil.rmtree(old, ignore_errors=True)
+        if target.is_dir():
+            if not replace:
+                shutil.rmtree(staging, ignore_errors=True)
+                return target
+            shutil.rmtree(target, ignore_errors=True)
         os.replace(staging, target)  # atomic: readers see all tables or none
         return target
     except (OSError, pl.exceptions.PolarsError) as error:  # a full disk reaches Polars' writer as its own error

@@ -46,8 +46,18 @@ def prepare_comment(
     return prepare(data_dir, COMMENT_FILE, content)
 
 
-def prepare_action_follow_up(data_dir: Path, access: Access, action_id: str, period: Period, status: str, comment: str) -> Plan:
-    """The plan that saves an action's status and comment for a period."""
+ACTIONS_OWNER = "div_nara"  # the catalogue's strategic actions are the division's (catalogue: organisation)
+
+
+def prepare_action_follow_up(
+    data_dir: Path, access: Access, action_id: str, period: Period, status: str, comment: str, owner_unit: str = ACTIONS_OWNER
+) -> Plan:
+    """The plan that saves an action's status and comment for a period.
+
+    The actions belong to the organisation whose plan they are (the division's): only a chef who
+    writes for that organisation follows them up."""
     access.require_action(Action.WRITE_ANALYSIS)
+    if owner_unit not in access.writable:
+        raise AccessError("Åtgärderna är divisionens; de följs upp av den som ansvarar för divisionen.")
     content = _one_row_csv("Åtgärder", [action_id, period.id, status, comment])
     return prepare(data_dir, ACTION_FILE, content)

@@ -149,7 +149,15 @@ class Identity:
 
     @classmethod
     def local_person(cls) -> Identity:
-        return cls(subject="lokal", name=LOCAL_MODE_LABEL, email=None, app_roles=(), local=True)
+        """The person at the keyboard in local mode, recorded in logs by their login name on this
+        computer ("anna (lokalt läge)"): there is no token to name them by."""
+        import getpass
+
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name (a container without a passwd entry)
+            user = "okänd användare"
+        return cls(subject=f"lokal:{user}", name=f"{user} (lokalt läge)", email=None, app_roles=(), local=True)
 
     @property
     def shown(self) -> str:

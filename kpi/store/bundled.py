@@ -36,6 +36,11 @@ def copy_data(source: Path, target: Path) -> Path:
     of an import), leaving the original untouched. Returns ``target``."""
     for part in ("catalogue", "store"):
         shutil.copytree(source / part, target / part)
+    # The settings and who may see what go with the data: without access.toml a copy would deny
+    # everyone (kpi.model.access), and without styrkort.toml it would run on other settings.
+    for name in ("styrkort.toml", "access.toml"):
+        if (source / name).is_file():
+            shutil.copy2(source / name, target / name)
     return target
 
 

@@ -48,8 +48,16 @@ def _measure_outcome(app: AppTest) -> str:
     return next(m.value for m in app.markdown if m.value.startswith("#### "))
 
 
+ANNA = {"is_logged_in": True, "sub": "anna-oid", "name": "Anna Analytiker", "email": "anna.analytiker@nll.se", "roles": ["Styrkort.Analytiker"]}
+
+
 def test_report_preview_confirm_and_undo(copied_data: Path) -> None:
-    app = _run(AppTest.from_file(APP, default_timeout=120))
+    # Signed in as an analyst (local mode off): the log records the signed-in person, not a typed name.
+    access = (copied_data / "access.toml").read_text(encoding="utf-8").replace("local_mode = true", "local_mode = false")
+    (copied_data / "access.toml").write_text(access, encoding="utf-8")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.user = ANNA
+    _run(app)
     before = _measure_outcome(app)
     assert "93,1" in before
 
@@ -73,13 +81,12 @@ def test_report_preview_confirm_and_undo(copied_data: Path) -> None:
     assert "utfall.csv: 1 rad utan fel." in app.success[0].value and "1 nytt utfall" in app.success[0].value
     preview = app.dataframe[0].value
     assert preview.iloc[0]["Ändring"] == "ny" and preview.iloc[0]["Nytt värde"] == "87,5\u00a0%"
-    app.text_input(key="import_user").set_value("Anna Analytiker")
-    _run(app)
+    assert not [t for t in app.text_input if "namn" in t.label]  # nobody types a name
     next(b for b in app.button if b.label == "Läs in 1 ändring").click()
     _run(app)
     assert app.success[0].value.startswith("Inläst: 1 nytt utfall.")
     log = app.dataframe[0].value
-    assert log.iloc[0]["Vem"] == "Anna Analytiker" and log.iloc[0]["Status"] == "inläst"
+    assert log.iloc[0]["Vem"] == "Anna Analytiker <anna.analytiker@nll.se>" and log.iloc[0]["Status"] == "inläst"
 
     # Every view reads the new value.
     assert "87,5" in _measure_outcome(app)

@@ -33,10 +33,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port (on another data directory if given); yields its URL."""
-    port = _free_port()
-    env = dict(os.environ)
+def streamlit_server(
+    data_dir: Path | None = None, *, port: int | None = None, args: tuple[str, ...] = (), env: dict[str, str] | None = None, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port (on another data directory if given, with more
+    command-line ``args`` and environment ``env``); yields its URL."""
+    port = port or _free_port()
+    env = dict(os.environ) | (env or {})
     if data_dir is not None:
         env["STYRKORT_DATA"] = str(data_dir)
     process = subprocess.Popen(
@@ -49,13 +52,14 @@ def streamlit_server(data_dir: Path | None = None) -> Iterator[str]:
             "--server.headless=true",
             f"--server.port={port}",
             "--browser.gatherUsageStats=false",
+            *args,
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     try:
         for _ in range(120):
             try:

@@ -56,3 +56,21 @@ def test_a_damaged_cache_is_evaluated_again(bundled, data_dir: Path) -> None:
     (entry / "wide.parquet").write_bytes(b"not parquet")
     assert_frame_equal(cached_evaluation(dataset, data_dir).wide, fresh.wide, check_row_order=False)
     assert (entry / "wide.parquet").read_bytes()[:4] == b"PAR1"  # rewritten
+
+
+def test_a_second_process_storing_the_same_version_leaves_the_first_ones_artefact(bundled, data_dir: Path) -> None:
+    """Two servers (or test workers) sharing a store may both evaluate a new version: the second
+    drops its copy instead of removing the one the first may be reading; an older version goes,
+    and a staging folder another process is writing right now stays."""
+    from kpi.evaluation.cache import _store
+
+    dataset = load_dataset(data_dir)
+    cached_evaluation(dataset, data_dir)
+    [entry] = list((data_dir / "cache").iterdir())
+    before = {p.name: p.stat().st_mtime_ns for p in entry.iterdir()}
+    (data_dir / "cache" / "0ldversion").mkdir()
+    (data_dir / "cache" / ".tmp-another-writer").mkdir()
+    _, fresh = bundled
+    assert _store(fresh, dataset.units, data_dir / "cache", entry.name) == entry
+    assert {p.name: p.stat().st_mtime_ns for p in entry.iterdir()} == before  # untouched
+    assert sorted(p.name for p in (data_dir / "cache").iterdir()) == sorted([entry.name, ".tmp-another-writer"])
