@@ -7,7 +7,7 @@ import streamlit as st
 from kpi.evaluation.comparison import summarise_comparison
 from kpi.model.formatting import format_points, format_value
 from kpi.reports.files import to_csv, to_xlsx
-from kpi.reports.narrative import analysis_for
+from kpi.reports.narrative import analysis_for, shows_spread, states_units_meeting
 from kpi.reports.pack import unit_noun
 from kpi.signals.forecast import forecast_note, forecast_text
 from kpi.signals.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
@@ -185,9 +185,10 @@ def units_compared() -> None:
             f"**Staplarna:** {bars.drawn} enheter under {owner_name}, lägst {format_value(bars.lowest, unit, decimals)}, "
             f"högst {format_value(bars.highest, unit, decimals)}."
         )
-        if spread["units_with_value"] and filters.sex == "T":
+        if spread["units_with_value"] and shows_spread(spread, filters.sex):
+            meeting = f"{spread['units_meeting_target']} av {spread['units_with_value']} når målet; " if states_units_meeting(spread) else ""
             st.markdown(
-                f"**{_reporting_units(measure)} under {owner_name}:** {spread['units_meeting_target']} av {spread['units_with_value']} når målet; "
+                f"**{_reporting_units(measure)} under {owner_name}:** {meeting}"
                 f"lägst {format_value(spread['spread_min'], unit, decimals)}, högst {format_value(spread['spread_max'], unit, decimals)}."
             )
 
@@ -232,7 +233,9 @@ def units_compared() -> None:
 
 def analysis_and_actions() -> None:
     note = data.comment(measure_id, filters.view)
-    written = analysis_for(row, note, sex=filters.sex, units=unit_noun(tuple(t.value for t in measure.reported_by)))
+    reported_by = {t.value for t in measure.reported_by}
+    applies = bool(data.reporting_types().get(filters.unit_id, frozenset()) & reported_by)
+    written = analysis_for(row, note, sex=filters.sex, units=unit_noun(tuple(t.value for t in measure.reported_by)), applies=applies)
     st.subheader("Analys", anchor=False)
     if written.is_own:
         own, generated = st.columns([3, 2], gap="large")

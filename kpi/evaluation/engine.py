@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from kpi.evaluation.rules import combine_sexes
+from kpi.evaluation.rules import combine_sexes, neutral_band, printed, same_origin
 from kpi.evaluation.suppression import pattern, primary
 from kpi.model.catalogue import REPORTING_UNIT_TYPES
 from kpi.model.periods import month_windows, period_table
@@ -458,7 +458,7 @@ def resolve(obs: pl.DataFrame, tree: Tree, kinds: pl.DataFrame, codes: Codes, *,
 
 
 def _neutral(reference: pl.Expr) -> pl.Expr:
-    return pl.when(pl.col("neutral_is_absolute")).then(pl.col("neutral_band")).otherwise(pl.col("neutral_band") * reference.abs())
+    return neutral_band(reference)
 
 
 def _shift(codes: Codes, p: pl.Expr) -> pl.Expr:
@@ -505,7 +505,7 @@ def evaluate(
         return frame.join(found, on=key, how="left")
 
     def comparable(prefix: str) -> pl.Expr:
-        return pl.col(f"{prefix}_value").is_not_null() & (pl.col("is_demo") | ~pl.col(f"{prefix}_is_demo"))
+        return pl.col(f"{prefix}_value").is_not_null() & same_origin(pl.col("is_demo"), pl.col(f"{prefix}_is_demo"))
 
     frame = look(look(frame, "_py_key", "_py"), "_pk_key", "_pk")
     prev_year_ok = comparable("_py")
@@ -517,11 +517,16 @@ def evaluate(
         pl.when(prev_year_ok).then(pl.col("_py_is_demo")).when(prev_kind_ok).then(pl.col("_pk_is_demo")).alias("comparison_is_demo"),
         pl.when(prev_year_ok).then(pl.col("_py_key")).when(prev_kind_ok).then(pl.col("_pk_key")).alias("_cmp_key"),
     )
-    delta = pl.col("value") - pl.col("comparison_value")
+    # Verdicts are judged on the values as printed (the value's decimals, for both).
+    frame = frame.with_columns(
+        printed(pl.col("value"), pl.col("decimals")).alias("_shown"),
+        printed(pl.col("comparison_value"), pl.col("decimals")).alias("_shown_cmp"),
+    )
+    delta = pl.col("_shown") - pl.col("_shown_cmp")
     frame = frame.with_columns(
         pl.when(pl.col("value").is_null() | pl.col("comparison_value").is_null())
         .then(pl.lit(MISSING))
-        .when(delta.abs() <= _neutral(pl.col("comparison_value")) + 1e-9)
+        .when(delta.abs() <= _neutral(pl.col("_shown_cmp")) + 1e-9)
         .then(pl.lit(UNCHANGED))
         .when(delta * pl.col("direction") > 0)
         .then(pl.lit(IMPROVED))
@@ -567,22 +572,23 @@ def evaluate(
             * pl.when(pl.col("base_period").str.ends_with("ÅR") & (pl.col("accumulation") == "accumulated")).then(pro_rata).otherwise(1.0)
         )
         .when((pl.col("target_kind") == "direction") & comparable("_ref"))
-        .then(pl.col("_ref_value"))
+        .then(printed(pl.col("_ref_value"), pl.col("decimals")))
         .alias("target_effective")
     )
 
     d = pl.col("direction")
     target = pl.col("target_effective")
-    met_level = (pl.col("value") - target) * d >= -1e-9
-    partial_level = (pl.col("value") - target) * d >= -pl.col("partial_band") * target.abs() - 1e-9
+    value = pl.col("_shown")
+    met_level = (value - target) * d >= -1e-9
+    partial_level = (value - target) * d >= -pl.col("partial_band") * target.abs() - 1e-9
     # "Delvis" by improvement counts only against the same period the year before.
     improved = (pl.col("trend") == IMPROVED) & (pl.col("comparison_period") == pl.col("same_period_previous_year"))
     lower, upper = pl.col("band_lower"), pl.col("band_upper")
-    in_band = (lower.is_null() | (pl.col("value") >= lower - 1e-9)) & (upper.is_null() | (pl.col("value") <= upper + 1e-9))
-    near_band = (lower.is_null() | (pl.col("value") >= lower - pl.col("partial_band") * lower.abs() - 1e-9)) & (
-        upper.is_null() | (pl.col("value") <= upper + pl.col("partial_band") * upper.abs() + 1e-9)
+    in_band = (lower.is_null() | (value >= lower - 1e-9)) & (upper.is_null() | (value <= upper + 1e-9))
+    near_band = (lower.is_null() | (value >= lower - pl.col("partial_band") * lower.abs() - 1e-9)) & (
+        upper.is_null() | (value <= upper + pl.col("partial_band") * upper.abs() + 1e-9)
     )
-    moved_right_way = (pl.col("value") - target) * d > _neutral(target) + 1e-9
+    moved_right_way = (value - target) * d > _neutral(target) + 1e-9
     frame = frame.with_columns(
         pl.when(pl.col("value").is_null() | (pl.col("target_kind") == "none"))
         .then(pl.lit(NOT_ASSESSED))
@@ -691,7 +697,9 @@ def wide_by_sex(long: pl.DataFrame, settings: Settings) -> pl.DataFrame:
 def unit_spread(long: pl.DataFrame, tree: Tree, codes: Codes) -> pl.DataFrame:
     """Per organisation, measure and period: the spread over the reporting units below it.
 
-    Only units that existed during the period and are not masked take part. Columns: unit_id
+    Only units that existed during the period and are not masked take part. The region gets no
+    spread: its units are not all in the tree (only Division Nära's are), as its values are only
+    the ones reported for it. Columns: unit_id
     (the organisation), measure_id, period, spread_min, spread_max, spread, min_unit_id,
     max_unit_id (ties: the first by id), units_meeting_target, units_with_value, spread_is_demo.
     ``long`` must still carry the codes.
@@ -707,6 +715,8 @@ def unit_spread(long: pl.DataFrame, tree: Tree, codes: Codes) -> pl.DataFrame:
     )
     spread = (
         leaf.join(tree.ancestors(), on="u", how="inner")
+        # The region holds more than Division Nära's units: their spread is not the region's.
+        .filter(~pl.col("ancestor").is_in(tree.regions.implode()))
         .group_by("ancestor", "m", "p")
         .agg(
             pl.col("value").min().alias("spread_min"),

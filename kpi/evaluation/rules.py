@@ -1,5 +1,6 @@
-"""What the rules read from the catalogue (``measure_table``), and how a total is judged from
-women and men (``combine_sexes``). The rules themselves are the ones the README lists under
+"""What the rules read from the catalogue (``measure_table``), how a total is judged from
+women and men (``combine_sexes``), which values may be compared (``same_origin``) and the value
+a verdict is judged on (``printed``). The rules themselves are the ones the README lists under
 "Rules", each one Polars expression over the whole table in ``engine.evaluate``. Attainment
 values: ``uppfyllt``, ``delvis``, ``ej_uppfyllt``, ``ej_bedomd``. Trend values: ``forbattrad``,
 ``oforandrad``, ``forsamrad``, ``saknas``.
@@ -18,6 +19,7 @@ from kpi.model.catalogue import (
     NoTarget,
     RelativeChangeTarget,
 )
+from kpi.model.formatting import printed_value
 from kpi.model.settings import Settings
 from kpi.model.verdicts import MET, NOT_ASSESSED, NOT_MET, PARTLY
 
@@ -92,6 +94,43 @@ def measure_table(catalogues: CatalogueSet, years: list[int], settings: Settings
             "measure_decimals": pl.Int8,
         },
         infer_schema_length=None,
+    )
+
+
+def same_origin(is_demo: pl.Expr, other_is_demo: pl.Expr) -> pl.Expr:
+    """Two values that may be compared: both published or both demo data. A published value is
+    never compared with demo data, nor a demo value with a published one (DOMAIN.md): the
+    comparison would mix a real figure with a generated one."""
+    return is_demo.fill_null(False) == other_is_demo.fill_null(False)
+
+
+def printed(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """``value`` as it is printed with ``decimals`` (``kpi.model.formatting.printed_value``, the
+    rounding ``format_number`` prints with; Polars' own rounding differs on values such as 74,65). Verdicts are judged on these, so that a reader can check every verdict from
+    the numbers on the page: 8,2 % against 8,7 % is a change of 0,5 procentenheter."""
+
+    def round_each(pair: pl.Series) -> pl.Series:
+        values, places = pair.struct.field("v").to_list(), pair.struct.field("d").to_list()
+        return pl.Series([None if v is None else printed_value(v, int(d)) for v, d in zip(values, places)], dtype=pl.Float64)
+
+    return pl.struct(v=value.cast(pl.Float64), d=decimals.fill_null(0).cast(pl.Int64)).map_batches(
+        round_each, return_dtype=pl.Float64, is_elementwise=True
+    )
+
+
+def neutral_band(reference: pl.Expr) -> pl.Expr:
+    """How far a value may move from ``reference`` and still be 'oförändrad': the measure's band
+    in percentage points for shares, else relative to the reference. An amount's band is at least
+    one step of its last printed decimal: a budget result around 0 makes 1 % of it a few thousand
+    kronor, and 0,02 → 0,03 mnkr is not an improvement a board acts on."""
+    relative = pl.col("neutral_band") * reference.abs()
+    step = pl.lit(10.0, pl.Float64).pow(-pl.col("decimals").fill_null(0).cast(pl.Float64))
+    return (
+        pl.when(pl.col("neutral_is_absolute"))
+        .then(pl.col("neutral_band"))
+        .when(pl.col("value_kind") == "amount")
+        .then(pl.max_horizontal(relative, step))
+        .otherwise(relative)
     )
 
 

@@ -258,6 +258,22 @@ SCORECARD_COLUMNS = [
 ]
 
 
+# What the written analysis needs beside the table's columns (not in the command line's records):
+# how the value accumulates (the months a spread covers), the bands a verdict was judged with,
+# and each sex's comparison where only women and men are given.
+CONTEXT_COLUMNS = [
+    "accumulation",
+    "neutral_band",
+    "neutral_is_absolute",
+    "partial_band",
+    "trend_women",
+    "trend_men",
+    "comparison_period_women",
+    "comparison_period_men",
+    "comparison_value_women",
+    "comparison_value_men",
+]
+
 # The per-sex columns of ``Evaluation.wide``; choosing a sex puts its columns in the total's place.
 _BY_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "is_demo", "target_effective"]
 
@@ -277,6 +293,7 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
             "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
             pl.col("target_text").alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
             "target_kind", "target_value", "target_women", "target_men",
+            "accumulation", "neutral_band", "neutral_is_absolute", "partial_band",
         )
     )
     wide = evaluation.wide_for(unit_id=unit_id, period=p.id)
@@ -291,11 +308,14 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
             pl.lit(False).alias("gender_gap_flag"),
             pl.lit(False).alias("masked_women"),
             pl.lit(False).alias("masked_men"),
+            *[pl.lit(None, pl.String).alias(f"{c}{s}") for c in ("trend", "comparison_period") for s in ("_women", "_men")],
+            *[pl.lit(None, pl.Float64).alias(f"comparison_value{s}") for s in ("_women", "_men")],
         )
     values = wide.select(
         "measure_id", "value", "value_women", "value_men", "decimals", "attainment", "attainment_women", "attainment_men",
         "trend", "comparison_period", "comparison_value", "target_effective", "gender_gap_pp", "gender_gap_flag", "masked",
         "masked_women", "masked_men", "is_demo", "source",
+        "trend_women", "trend_men", "comparison_period_women", "comparison_period_men", "comparison_value_women", "comparison_value_men",
     )
     spread = evaluation.spread_for(unit_id=unit_id, period=p.id).select(
         "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value", "spread_is_demo"
@@ -315,9 +335,24 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
             pl.col("spread_is_demo").fill_null(False),
             pl.coalesce("source", "measure_source").alias("source"),
         )
+        .with_columns(_hidden_with_the_value())
         .sort("_order")
-        .select(SCORECARD_COLUMNS)
+        .select(*SCORECARD_COLUMNS, *CONTEXT_COLUMNS)
     )
+
+
+def _hidden_with_the_value() -> list[pl.Expr]:
+    """A masked value's verdicts and comparison go with it: a verdict beside "skyddat (för få)"
+    would tell which side of the target the few cases fall on."""
+    out = []
+    for suffix, masked in (("", pl.col("masked")), ("_women", pl.col("masked") | pl.col("masked_women")), ("_men", pl.col("masked") | pl.col("masked_men"))):
+        out += [
+            pl.when(masked).then(pl.lit("ej_bedomd")).otherwise(pl.col(f"attainment{suffix}")).alias(f"attainment{suffix}"),
+            pl.when(masked).then(pl.lit("saknas" if not suffix else None, pl.String)).otherwise(pl.col(f"trend{suffix}")).alias(f"trend{suffix}"),
+            pl.when(masked).then(None).otherwise(pl.col(f"comparison_period{suffix}")).alias(f"comparison_period{suffix}"),
+            pl.when(masked).then(None).otherwise(pl.col(f"comparison_value{suffix}")).alias(f"comparison_value{suffix}"),
+        ]
+    return out
 
 
 def default_period(evaluation: Evaluation, unit_id: str) -> Period:

@@ -10,11 +10,19 @@ MISSING_TEXT = "uppgift saknas"
 MASKED_TEXT = "skyddat (för få)"
 
 
+def printed_value(value: float, decimals: int) -> float:
+    """``value`` as it is printed with ``decimals``. Sums of the same figures in another order
+    differ in the last bits (−0,675 or −0,67499999…), so the value is first rounded well below
+    the printed precision: the printed figure, and every verdict judged on it, does not depend
+    on the order of a sum."""
+    return round(round(float(value), decimals + 6), decimals)
+
+
 def format_number(value: float | None, decimals: int = 0) -> str:
     """'43 000', '17,1', '−31'. None and NaN give 'uppgift saknas'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING_TEXT
-    rounded = round(float(value), decimals)
+    rounded = printed_value(value, decimals)
     if rounded == 0:
         rounded = 0.0  # no "−0"
     text = f"{abs(rounded):,.{decimals}f}".replace(",", GROUP).replace(".", ",")

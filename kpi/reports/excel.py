@@ -15,6 +15,7 @@ from typing import Any
 import xlsxwriter
 
 from kpi.model.verdicts import ATTAINMENT_LABELS, TREND_LABELS
+from kpi.reports.narrative import shows_spread, states_units_meeting
 from kpi.reports.pack import BoardPack, Progress, outcome_cell
 from kpi.reports.safety import FORMULA_STARTS, neutralise
 from kpi.texts.display import short_period
@@ -83,12 +84,13 @@ def scorecard_rows(pack: BoardPack) -> list[dict[str, Any]]:
                 "Utveckling": TREND_LABELS[r["trend"]] if r["trend"] != "saknas" else "jämförelse saknas",
                 "Jämförelseperiod": short_period(r["comparison_period"]) if r["comparison_period"] else None,
                 "Jämförelsevärde": r["comparison_value"],
-                # The units' spread is the total's: left empty when the pack is for women or men.
-                "Lägst bland enheterna": r["spread_min"] if pack.sex == "T" else None,
-                "Högst bland enheterna": r["spread_max"] if pack.sex == "T" else None,
-                "Enheter som når målet": r["units_meeting_target"] if pack.sex == "T" else None,
-                "Enheter med värde": r["units_with_value"] if pack.sex == "T" else None,
-                "Enheternas värden demodata": bool(r["spread_is_demo"]) if pack.sex == "T" and r["units_with_value"] else None,
+                # The units' spread is the total's: left empty when the pack is for women or men,
+                # and beside a masked value; the count meeting the target as the analysis says it.
+                "Lägst bland enheterna": r["spread_min"] if shows_spread(r, pack.sex) else None,
+                "Högst bland enheterna": r["spread_max"] if shows_spread(r, pack.sex) else None,
+                "Enheter som når målet": r["units_meeting_target"] if states_units_meeting(r, pack.sex) else None,
+                "Enheter med värde": r["units_with_value"] if shows_spread(r, pack.sex) else None,
+                "Enheternas värden demodata": bool(r["spread_is_demo"]) if shows_spread(r, pack.sex) and r["units_with_value"] else None,
                 "Skyddat (för få)": bool(r["masked"] or r["masked_women"] or r["masked_men"]),
                 "Demodata": entry.value_is_demo,
                 "Källa": entry.source,

@@ -241,7 +241,11 @@ def build_board_pack(
                     row=r,
                     table=table[r["measure_id"]],
                     analysis=analysis_for(
-                        r, comments.get(r["measure_id"]), sex=sex, units=unit_noun(reported_by.get(r["measure_id"], ()))
+                        r,
+                        comments.get(r["measure_id"]),
+                        sex=sex,
+                        units=unit_noun(reported_by.get(r["measure_id"], ())),
+                        applies=r["measure_id"] not in not_applicable,
                     ),
                     chart=chart,
                     applies=r["measure_id"] not in not_applicable,

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from kpi.model.formatting import MASKED_TEXT, MISSING_TEXT, format_number, format_outcome, format_points, format_value
+from kpi.model.formatting import MASKED_TEXT, MISSING_TEXT, format_number, format_outcome, format_points, format_value, printed_value
 from kpi.model.periods import parse_period
 from kpi.texts.legend import ACTION_STATUS, ATTAINMENT, DEMO_TEXT, TREND
 
@@ -142,6 +142,7 @@ def gap_to_target_text(value: float | None, target: float | None, unit: str, dec
     '31 mnkr under målet'."""
     if value is None or target is None:
         return MISSING_TEXT
+    value = printed_value(value, decimals)  # the value as printed beside it
     side = "under" if value < target else "över"
     if unit == "%":
         return f"{format_points(abs(value - target), 1).lstrip('+')} {side} målet"
@@ -152,9 +153,12 @@ def gap_to_target_text(value: float | None, target: float | None, unit: str, dec
 
 
 def change_text(value: float | None, comparison: float | None, unit: str, decimals: int) -> str:
-    """The change against the comparison value: '−1,0 procentenheter', '−16 %', '−0,7 mnkr'."""
+    """The change against the comparison value: '−1,0 procentenheter', '−16 %', '−0,7 mnkr'.
+    From the two values as printed with ``decimals`` (as the verdicts are judged): 91 % against
+    91 % is no change, whatever the unrounded values were."""
     if value is None or comparison is None:
         return MISSING_TEXT
+    value, comparison = printed_value(value, decimals), printed_value(comparison, decimals)
     if unit == "%":
         return format_points(value - comparison, 1)
     absolute = _difference(value, comparison, unit, decimals)

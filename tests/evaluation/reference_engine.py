@@ -20,6 +20,7 @@ from kpi.model.catalogue import (
     NoTarget,
     RelativeChangeTarget,
 )
+from kpi.evaluation.rules import neutral_band, printed, same_origin
 from kpi.model.periods import month_windows, period_table
 from kpi.model.settings import Settings
 from kpi.model.verdicts import IMPROVED, MET, MISSING, NOT_ASSESSED, NOT_MET, PARTLY, UNCHANGED, WORSENED
@@ -317,12 +318,13 @@ def _lookup(values: pl.DataFrame, frame: pl.DataFrame, period_col: str, prefix: 
 
 
 def _comparable(prefix: str) -> pl.Expr:
-    """A reference value that may be used: present, and published if the value itself is."""
-    return pl.col(f"{prefix}_value").is_not_null() & (pl.col("is_demo") | ~pl.col(f"{prefix}_is_demo"))
+    """A reference value that may be used: present, and of the same origin (published or demo)
+    as the value itself (issue 20's rule, shared with the engine)."""
+    return pl.col(f"{prefix}_value").is_not_null() & same_origin(pl.col("is_demo"), pl.col(f"{prefix}_is_demo"))
 
 
 def _neutral(reference: pl.Expr) -> pl.Expr:
-    return pl.when(pl.col("neutral_is_absolute")).then(pl.col("neutral_band")).otherwise(pl.col("neutral_band") * reference.abs())
+    return neutral_band(reference)
 
 
 def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int], lookup_values: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -358,11 +360,16 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int], loo
         .alias("comparison_value"),
         pl.when(prev_year_ok).then(pl.col("_prev_year_is_demo")).when(prev_kind_ok).then(pl.col("_prev_kind_is_demo")).alias("comparison_is_demo"),
     )
-    delta = pl.col("value") - pl.col("comparison_value")
+    # Judged on the values as printed (issue 20's rule, shared with the engine).
+    frame = frame.with_columns(
+        printed(pl.col("value"), pl.col("decimals")).alias("_shown"),
+        printed(pl.col("comparison_value"), pl.col("decimals")).alias("_shown_cmp"),
+    )
+    delta = pl.col("_shown") - pl.col("_shown_cmp")
     frame = frame.with_columns(
         pl.when(pl.col("value").is_null() | pl.col("comparison_value").is_null())
         .then(pl.lit(MISSING))
-        .when(delta.abs() <= _neutral(pl.col("comparison_value")) + 1e-9)
+        .when(delta.abs() <= _neutral(pl.col("_shown_cmp")) + 1e-9)
         .then(pl.lit(UNCHANGED))
         .when(delta * pl.col("direction") > 0)
         .then(pl.lit(IMPROVED))
@@ -403,22 +410,23 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int], loo
             * pl.when(pl.col("base_period").str.ends_with("ÅR") & (pl.col("accumulation") == "accumulated")).then(pro_rata).otherwise(1.0)
         )
         .when((pl.col("target_kind") == "direction") & _comparable("_ref"))
-        .then(pl.col("_ref_value"))
+        .then(printed(pl.col("_ref_value"), pl.col("decimals")))
         .alias("target_effective")
     )
 
     d = pl.col("direction")
     target = pl.col("target_effective")
-    met_level = (pl.col("value") - target) * d >= -1e-9
-    partial_level = (pl.col("value") - target) * d >= -pl.col("partial_band") * target.abs() - 1e-9
+    value = pl.col("_shown")
+    met_level = (value - target) * d >= -1e-9
+    partial_level = (value - target) * d >= -pl.col("partial_band") * target.abs() - 1e-9
     # "Delvis" by improvement counts only against the same period the year before.
     improved = (pl.col("trend") == IMPROVED) & (pl.col("comparison_period") == pl.col("same_period_previous_year"))
     lower, upper = pl.col("band_lower"), pl.col("band_upper")
-    in_band = (lower.is_null() | (pl.col("value") >= lower - 1e-9)) & (upper.is_null() | (pl.col("value") <= upper + 1e-9))
-    near_band = (lower.is_null() | (pl.col("value") >= lower - pl.col("partial_band") * lower.abs() - 1e-9)) & (
-        upper.is_null() | (pl.col("value") <= upper + pl.col("partial_band") * upper.abs() + 1e-9)
+    in_band = (lower.is_null() | (value >= lower - 1e-9)) & (upper.is_null() | (value <= upper + 1e-9))
+    near_band = (lower.is_null() | (value >= lower - pl.col("partial_band") * lower.abs() - 1e-9)) & (
+        upper.is_null() | (value <= upper + pl.col("partial_band") * upper.abs() + 1e-9)
     )
-    moved_right_way = (pl.col("value") - target) * d > _neutral(target) + 1e-9
+    moved_right_way = (value - target) * d > _neutral(target) + 1e-9
 
     frame = frame.with_columns(
         pl.when(pl.col("value").is_null() | (pl.col("target_kind") == "none"))
@@ -560,6 +568,8 @@ def unit_spread(long: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
         )
     )
     tree = closure(units).filter(pl.col("depth") > 0)
+    # Issue 20: the region gets no spread (its units are not all in the tree).
+    tree = tree.filter(~pl.col("ancestor_id").is_in(units.filter(pl.col("unit_type") == "region")["unit_id"].implode()))
     return (
         leaf.join(tree, on="unit_id", how="inner")
         .group_by(["ancestor_id", "measure_id", "period"])

@@ -36,7 +36,9 @@ COUNT_UP = {"unit": "antal", "value_kind": "count", "target": {"kind": "directio
         ("level just outside the partial band", LEVEL_80, 75.9, None, "ej_uppfyllt", "saknas"),
         ("not met but improved beyond the neutral band", LEVEL_80, 70, 69.4, "delvis", "forbattrad"),
         ("change of exactly 0,5 pp is unchanged", LEVEL_80, 70, 69.5, "ej_uppfyllt", "oforandrad"),
-        ("change of 0,51 pp is an improvement", LEVEL_80, 70, 69.49, "delvis", "forbattrad"),
+        # Judged as printed (one decimal here): 69,49 prints as 69,5, a change of 0,5 pp.
+        ("change of 0,51 pp unrounded, 0,5 printed, is unchanged", LEVEL_80, 70, 69.49, "ej_uppfyllt", "oforandrad"),
+        ("change of 0,6 pp printed is an improvement", LEVEL_80, 70.04, 69.44, "delvis", "forbattrad"),
         ("worse than last year", LEVEL_80, 70, 75, "ej_uppfyllt", "forsamrad"),
         ("met and worse than last year", LEVEL_80, 90, 95, "uppfyllt", "forsamrad"),
         ("lower is better, met", LOWER_7, 6, None, "uppfyllt", "saknas"),
@@ -195,8 +197,58 @@ def test_published_value_is_not_compared_with_demo_data() -> None:
     ]
     result = cell(run([measure(**LEVEL_80)], rows[:2]), "d", NOW)
     assert (result["trend"], result["comparison_value"], result["attainment"]) == ("saknas", None, "ej_uppfyllt")
+    # Nor a demo value with a published one (issue 20): in either direction, no comparison.
     demo_now = cell(run([measure(**LEVEL_80)], [{**rows[0], "is_demo": True}, {**rows[1], "is_demo": False}]), "d", NOW)
-    assert demo_now["trend"] == "forbattrad"
+    assert (demo_now["trend"], demo_now["comparison_value"], demo_now["comparison_period"]) == ("saknas", None, None)
+    both_demo = cell(run([measure(**LEVEL_80)], [{**rows[0], "is_demo": True}, rows[1]]), "d", NOW)
+    assert (both_demo["trend"], both_demo["comparison_value"]) == ("forbattrad", 60)
+
+
+@pytest.mark.parametrize(
+    ("case", "now_demo", "previous_demo", "trend", "attainment"),
+    [
+        ("published against published", False, False, "forbattrad", "uppfyllt"),
+        ("demo against demo", True, True, "forbattrad", "uppfyllt"),
+        ("published against demo", False, True, "saknas", "ej_bedomd"),
+        ("demo against published", True, False, "saknas", "ej_bedomd"),
+    ],
+)
+def test_a_direction_target_reads_only_a_reference_of_the_same_origin(
+    case: str, now_demo: bool, previous_demo: bool, trend: str, attainment: str
+) -> None:
+    rows = [
+        {"measure_id": "m", "unit_id": "d", "period": NOW, "value": 1100, "is_demo": now_demo, "decimals": 0},
+        {"measure_id": "m", "unit_id": "d", "period": PREV, "value": 1000, "is_demo": previous_demo, "decimals": 0},
+    ]
+    result = cell(run([measure(**COUNT_UP)], rows), "d", NOW)
+    assert (result["trend"], result["attainment"]) == (trend, attainment), case
+
+
+@pytest.mark.parametrize(
+    ("case", "overrides", "decimals", "value", "previous", "attainment", "trend"),
+    [
+        # The report's sick leave: 8,2 % against 8,7 % is 0,5 pp, inside the band, whatever the unrounded values.
+        ("0,5 pp printed from 0,46 unrounded", LEVEL_80, 1, 8.24, 8.7, "ej_uppfyllt", "oforandrad"),
+        ("0,5 pp printed from 0,54 unrounded", LEVEL_80, 1, 8.16, 8.7, "ej_uppfyllt", "oforandrad"),
+        ("equal as printed, an amount", {"unit": "mnkr", "value_kind": "amount", "target": {"kind": "band", "text": "+/-0 mnkr", "lower": 0}}, 0, -0.6, -1.4, "ej_uppfyllt", "oforandrad"),
+        ("a level met as printed (94,96 prints 95 %)", {"target": {"kind": "level", "text": "95%", "value": 95}}, 0, 94.96, None, "uppfyllt", "saknas"),
+        ("a level missed as printed (94,4 prints 94 %)", {"target": {"kind": "level", "text": "95%", "value": 95}}, 0, 94.4, None, "delvis", "saknas"),
+        ("Öka: equal as printed is not met", COUNT_UP, 0, 1000.4, 999.6, "ej_uppfyllt", "oforandrad"),
+        ("Python's rounding: 74,65 prints 74,7 (Polars' own gives 74,6)", LEVEL_80, 1, 74.65, 74.1, "delvis", "forbattrad"),
+        # An amount's neutral band is at least one printed step: 0,02 → 0,03 mnkr is not an improvement.
+        ("an amount one printed step better", {"unit": "mnkr", "value_kind": "amount", "target": {"kind": "band", "text": "+/-0 mnkr", "lower": 0}}, 2, 0.03, 0.02, "uppfyllt", "oforandrad"),
+        ("an amount two printed steps better", {"unit": "mnkr", "value_kind": "amount", "target": {"kind": "band", "text": "+/-0 mnkr", "lower": 0}}, 2, 0.04, 0.02, "uppfyllt", "forbattrad"),
+        ("a large amount: 1 % of it is more than a step", {"unit": "mnkr", "value_kind": "amount", "target": {"kind": "band", "text": "+/-0 mnkr", "lower": 0}}, 0, -300, -310, "delvis", "forbattrad"),
+    ],
+)
+def test_verdicts_are_judged_on_the_values_as_printed(
+    case: str, overrides: dict[str, Any], decimals: int, value: float, previous: float | None, attainment: str, trend: str
+) -> None:
+    rows = [{"measure_id": "m", "unit_id": "d", "period": NOW, "value": value, "decimals": decimals}]
+    if previous is not None:
+        rows.append({"measure_id": "m", "unit_id": "d", "period": PREV, "value": previous, "decimals": decimals})
+    result = cell(run([measure(**overrides)], rows), "d", NOW)
+    assert (result["attainment"], result["trend"]) == (attainment, trend), case
 
 
 @pytest.mark.parametrize(

@@ -53,19 +53,23 @@ def test_gap_to_target_text(value: float | None, target: float | None, unit: str
     assert gap_to_target_text(value, target, unit, 0, 1) == text
 
 
-@pytest.mark.parametrize(("value", "comparison", "unit", "text"), [
-    (15.0, 11.7, "%", "+3,3 procentenheter"),
-    (81.0, 82.0, "%", f"{MINUS}1,0 procentenheter"),
-    (4060.0, 3454.0, "antal", f"+18{NBSP}%"),
-    (1641.0, 1955.0, "antal", f"{MINUS}16{NBSP}%"),
-    (5.0, 0.0, "antal", "+5"),
-    (8.0, 1.33, "antal", "+6,7"),
-    (-0.59, 0.11, "mnkr", f"{MINUS}0,7{NBSP}mnkr"),
-    (-31.0, -20.0, "mnkr", f"{MINUS}11{NBSP}mnkr"),
-    (None, 3.0, "antal", "uppgift saknas"),
+@pytest.mark.parametrize(("value", "comparison", "unit", "decimals", "text"), [
+    (15.0, 11.7, "%", 1, "+3,3 procentenheter"),
+    (81.0, 82.0, "%", 0, f"{MINUS}1,0 procentenheter"),
+    (4060.0, 3454.0, "antal", 0, f"+18{NBSP}%"),
+    (1641.0, 1955.0, "antal", 0, f"{MINUS}16{NBSP}%"),
+    (5.0, 0.0, "antal", 0, "+5"),
+    (8.0, 1.33, "antal", 1, "+6,7"),
+    (-0.59, 0.11, "mnkr", 1, f"{MINUS}0,7{NBSP}mnkr"),
+    (-31.0, -20.0, "mnkr", 0, f"{MINUS}11{NBSP}mnkr"),
+    (None, 3.0, "antal", 0, "uppgift saknas"),
+    # From the values as printed (issue 20): 91 % against 91 % is no change, 8,2 % against 8,7 % is 0,5.
+    (91.4, 90.8, "%", 0, "0,0 procentenheter"),
+    (8.16, 8.7, "%", 1, f"{MINUS}0,5 procentenheter"),
+    (-0.6, -1.4, "mnkr", 0, f"{NBSP}".join(["0", "mnkr"])),
 ])  # fmt: skip
-def test_change_text(value: float | None, comparison: float | None, unit: str, text: str) -> None:
-    assert change_text(value, comparison, unit, 0) == text
+def test_change_text(value: float | None, comparison: float | None, unit: str, decimals: int, text: str) -> None:
+    assert change_text(value, comparison, unit, decimals) == text
 
 
 ROW = {"value": 92.0, "value_women": 91.0, "value_men": 93.0, "unit": "%", "decimals": 0, "masked": False, "is_demo": False, "split_by_sex": True}
@@ -308,7 +312,7 @@ def test_attention_and_series_tables_read_as_swedish_text(bundled) -> None:
     _, evaluation = bundled
     card = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))
     worse = attention_table(most_worsened(card))
-    assert worse["Förändring"][0] == "+3,3 procentenheter mot DÅ08 2021"
+    assert worse["Förändring"][0] == "+3,0 procentenheter mot DÅ08 2021"  # 11,7 printed as 12 beside 15 (the value's decimals), as judged
     missing = attention_table(furthest_from_target(card, limit=20))
     assert "bedömt per kön" in missing["Avstånd"].to_list()  # per-sex targets are listed, not dropped
     distance = dict(zip(missing["measure_id"].to_list(), missing["Avstånd"].to_list()))

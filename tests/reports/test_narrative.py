@@ -54,8 +54,9 @@ def row(**changes: Any) -> dict[str, Any]:
 CASES = [
     pytest.param(
         row(),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 är andelen "
-        "oförändrad. Mellan enheterna skiljer det 26 procentenheter (73–99 %).",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört med samma period "
+        "2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
+        "(73–99 %).",
         id="not-met-the-issue-example",
     ),
     pytest.param(
@@ -72,8 +73,9 @@ CASES = [
             units_meeting_target=11,
             units_with_value=19,
         ),
-        "Andelen är 96 %. Målet 95 % är uppfyllt. Jämfört med samma period 2021 (93 %) har andelen ökat med 3 procentenheter, "
-        "en förbättring. Mellan enheterna skiljer det 26 procentenheter (73–99 %). 11 av 19 enheter når målet.",
+        "Andelen är 96 procent. Målet 95 procent är uppfyllt. Jämfört med samma period 2021 (93 %) har andelen ökat med"
+        " 3 procentenheter, en förbättring. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
+        "(73–99 %). 11 av 19 enheter når målet.",
         id="met-with-units-meeting",
     ),
     pytest.param(
@@ -86,8 +88,10 @@ CASES = [
             comparison_value=90.0,
             units_meeting_target=0,
         ),
-        "Andelen är 91 %. Målet 100 % är delvis uppfyllt. Jämfört med samma period 2021 (90 %) har andelen ökat med "
-        "1 procentenhet, en förbättring. Mellan enheterna skiljer det 26 procentenheter (73–99 %). Ingen av de 25 enheterna når målet.",
+        "Andelen är 91 procent. Målet 100 procent är delvis uppfyllt, eftersom andelen har förbättrats jämfört med "
+        "samma period 2021. Jämfört med samma period 2021 (90 %) har andelen ökat med 1 procentenhet, en förbättring. "
+        "Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %). Ingen av de 25 enheterna "
+        "når målet.",
         id="partly-singular-point",
     ),
     pytest.param(
@@ -104,7 +108,8 @@ CASES = [
             value_men=None,
             split_by_sex=False,
         ),
-        "Andelen är 92 %. Styrmåttet har inget mål. Jämfört med samma period 2021 är andelen oförändrad.",
+        "Andelen är 92 procent. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2021 (92 %) är andelen "
+        "oförändrad.",
         id="no-target",
     ),
     pytest.param(
@@ -116,15 +121,16 @@ CASES = [
             attainment="ej_bedomd",
             units_with_value=1,
         ),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Styrmåttet har inget mål som bedöms (”Följs upp fr om 2023”). "
-        "Jämfört med samma period 2021 är andelen oförändrad.",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Styrmåttet har inget mål som bedöms (”Följs upp fr om 2023”). "
+        "Jämfört med samma period 2021 (92 %) är andelen oförändrad.",
         id="text-without-target-one-unit-no-spread",
     ),
     pytest.param(
         row(
             trend="saknas", comparison_period=None, comparison_value=None, spread_min=None, spread_max=None, units_with_value=None
         ),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Det finns inget jämförbart värde från samma period året innan.",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämförelse saknas: det finns"
+        " inget tidigare publicerat värde att jämföra andelen med, och publicerade värden jämförs inte med demodata.",
         id="no-comparison",
     ),
     pytest.param(
@@ -143,8 +149,9 @@ CASES = [
             units_meeting_target=0,
             units_with_value=4,
         ),
-        "Andelen är 36 %. Målet, högst 7 %, är ej uppfyllt. Jämfört med samma period 2021 (40 %) har andelen minskat med "
-        "4 procentenheter, en förbättring. Mellan enheterna skiljer det 25 procentenheter (25–50 %). Ingen av de 4 enheterna når målet.",
+        "Andelen är 36 procent. Målet, högst 7 procent, är ej uppfyllt. Jämfört med samma period 2021 (40 %) har "
+        "andelen minskat med 4 procentenheter, en förbättring. Under januari–augusti 2022 skiljer det 25 procentenheter"
+        " mellan enheterna (25–50 %). Ingen av de 4 enheterna når målet.",
         id="lower-is-better",
     ),
     pytest.param(
@@ -170,9 +177,11 @@ CASES = [
             units_with_value=4,
             units_meeting_target=0,
         ),
-        "Andelen är 17,1 % för kvinnor och 20,5 % för män; någon total anges inte. Målet för kvinnor, högst 16 %, är ej uppfyllt; "
-        "målet för män, högst 17,2 %, är delvis uppfyllt. Det finns inget jämförbart värde från samma period året innan. "
-        "Mellan enheterna skiljer det 10,0 procentenheter (14,6–24,6 %). Ingen av de 4 enheterna når målet.",
+        "Andelen är 17,1 procent för kvinnor och 20,5 procent för män; någon total anges inte. Målet för kvinnor, högst"
+        " 16 procent, är ej uppfyllt; målet för män, högst 17,2 procent, är delvis uppfyllt. Jämförelse saknas: det "
+        "finns inget tidigare publicerat värde att jämföra andelen med, och publicerade värden jämförs inte med "
+        "demodata. Under januari–augusti 2022 skiljer det 10,0 procentenheter mellan enheterna (14,6–24,6 %). Ingen av "
+        "de 4 enheterna når målet.",
         id="per-sex-target",
     ),
     pytest.param(
@@ -236,8 +245,8 @@ CASES = [
             units_meeting_target=2,
             units_with_value=2,
         ),
-        "Antalet är 1 641 (kvinnor 1 179, män 462). Målet ”Öka” är ej uppfyllt. Jämfört med samma period 2021 (1 955) har antalet "
-        "minskat med 16 %, en försämring. Båda enheterna når målet.",
+        "Antalet är 1 641 (kvinnor 1 179, män 462). Målet att öka är ej uppfyllt. Jämfört med samma period 2021 (1 955)"
+        " har antalet minskat med 16 %, en försämring. Under januari–augusti 2022 når båda enheterna målet.",
         id="direction-target-count-two-units",
     ),
     pytest.param(
@@ -254,8 +263,9 @@ CASES = [
             spread_max=None,
             units_with_value=None,
         ),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet ”Öka” kan inte bedömas: värdet från samma period året innan saknas. "
-        "Jämfört med DÅ04 2022 (90 %) har andelen ökat med 2 procentenheter, en förbättring.",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet att öka kan inte bedömas: det finns inget jämförbart "
+        "publicerat värde från samma period året innan. Jämfört med januari–april 2022 (90 %) har andelen ökat med 2 "
+        "procentenheter, en förbättring.",
         id="direction-without-last-year-compares-previous-period",
     ),
     pytest.param(
@@ -276,21 +286,22 @@ CASES = [
             units_meeting_target=10,
             units_with_value=44,
         ),
-        "Utfallet är −31 mnkr. Målet ”+/-0 mnkr” är ej uppfyllt. Jämfört med samma period 2021 (−12 mnkr) har utfallet minskat med "
-        "19 mnkr, en försämring. 10 av 44 enheter når målet.",
+        "Utfallet är −31 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period 2021 (−12 "
+        "mnkr) har utfallet minskat med 19 mnkr, en försämring. Under januari–augusti 2022 når 10 av 44 enheter målet.",
         id="budget-amount",
     ),
     pytest.param(
         row(value=92.3, value_women=None, value_men=None, comparison_value=92.0, decimals=1),
-        "Andelen är 92,3 %. Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 (92,0 %) är andelen i stort sett oförändrad. "
-        "Mellan enheterna skiljer det 26,0 procentenheter (73,0–99,0 %).",
+        "Andelen är 92,3 procent. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92,0 %) har andelen "
+        "ökat med 0,3 procentenheter, vilket räknas som oförändrat (inom ±0,5 procentenheter). Under januari–augusti "
+        "2022 skiljer det 26,0 procentenheter mellan enheterna (73,0–99,0 %).",
         id="unchanged-within-the-neutral-band",
     ),
     pytest.param(
-        row(value=91.4, value_women=None, value_men=None, comparison_value=90.8, trend="forbattrad", attainment="delvis"),
-        "Andelen är 91 %. Målet 100 % är delvis uppfyllt. Jämfört med samma period 2021 (91 %) har andelen ökat med "
-        "0,6 procentenheter, en förbättring. Mellan enheterna skiljer det 26 procentenheter (73–99 %).",
-        id="change-hidden-by-rounding-gets-a-decimal",
+        row(value=91.4, value_women=None, value_men=None, comparison_value=90.8, trend="oforandrad", attainment="delvis"),
+        "Andelen är 91 procent. Målet 100 procent är delvis uppfyllt. Jämfört med samma period 2021 (91 %) är andelen "
+        "oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %).",
+        id="equal-printed-values-are-unchanged",
     ),
     pytest.param(
         row(
@@ -330,8 +341,9 @@ CASES = [
             spread_max=None,
             units_with_value=None,
         ),
-        "Antalet är 11; uppdelningen på kvinnor och män är skyddad eftersom grupperna är för små. Styrmåttet har inget mål. "
-        "Det finns inget jämförbart värde från samma period året innan.",
+        "Antalet är 11; uppdelningen på kvinnor och män är skyddad eftersom grupperna är för små. Styrmåttet har inget "
+        "mål som bedöms. Jämförelse saknas: det finns inget tidigare publicerat värde att jämföra antalet med, och "
+        "publicerade värden jämförs inte med demodata.",
         id="sexes-masked",
     ),
     pytest.param(
@@ -351,34 +363,36 @@ CASES = [
     ),
     pytest.param(
         row(spread_min=80.0, spread_max=80.6, units_meeting_target=25),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 är andelen oförändrad. "
-        "Mellan enheterna skiljer det 1 procentenhet (80–81 %). Alla 25 enheter når målet.",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört med samma period "
+        "2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det 1 procentenhet mellan enheterna "
+        "(80–81 %). Alla 25 enheter når målet.",
         id="spread-singular-all-meet",
     ),
     pytest.param(
         row(is_demo=True, gender_gap_flag=True, gender_gap_pp=-6.2, value_women=89.0, value_men=95.2, units_with_value=None),
-        "Andelen är 92 % (kvinnor 89 %, män 95 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 är andelen oförändrad. "
-        "Andelen är 6 procentenheter högre för män, en skillnad mellan kvinnor och män som bör följas upp. "
-        "Värdena är demodata (genererade, inte publicerade).",
+        "Andelen är 92 procent (kvinnor 89 %, män 95 %). Andelen är 6 procentenheter högre för män, en skillnad mellan "
+        "kvinnor och män som bör följas upp. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92 %) är "
+        "andelen oförändrad. Värdena är demodata (genererade, inte publicerade).",
         id="gender-gap-from-the-printed-values-and-demo",
     ),
     pytest.param(
         row(units_meeting_target=11, units_with_value=19, spread_is_demo=True),
-        "Andelen är 92 % (kvinnor 92 %, män 92 %). Målet 100 % är ej uppfyllt. Jämfört med samma period 2021 är andelen oförändrad. "
-        "Mellan enheterna skiljer det 26 procentenheter (73–99 %). 11 av 19 enheter når målet. "
-        "Enheternas värden är demodata (genererade, inte publicerade).",
+        "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört med samma period "
+        "2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
+        "(73–99 %). 11 av 19 enheter når målet. Enheternas värden är demodata (genererade, inte publicerade).",
         id="units-demo-values-labelled",
     ),
     pytest.param(
         row(value_women=None, value_men=None, trend="forsamrad", comparison_value=None, units_with_value=None),
-        "Andelen är 92 %. Målet 100 % är ej uppfyllt. Jämförelsevärdet för samma period 2021 är skyddat (för få); utvecklingen "
-        "bedöms som försämrad.",
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämförelsevärdet för samma period 2021 är skyddat "
+        "(för få); utvecklingen bedöms som försämrad.",
         id="masked-comparison-keeps-the-tables-verdict",
     ),
     pytest.param(
         row(value=None, value_women=47.0, value_men=None, units_with_value=None, trend="saknas", comparison_value=None),
-        "Andelen är 47 % för kvinnor; för män saknas uppgift, och någon total anges inte. Målet 100 % är ej uppfyllt. "
-        "Det finns inget jämförbart värde från samma period året innan.",
+        "Andelen är 47 procent för kvinnor; för män saknas uppgift, och någon total anges inte. Målet 100 procent är ej"
+        " uppfyllt. Jämförelse saknas: det finns inget tidigare publicerat värde att jämföra andelen med, och "
+        "publicerade värden jämförs inte med demodata.",
         id="one-sex-only",
     ),
 ]
@@ -392,20 +406,20 @@ def test_analysis_text(scorecard_row: dict[str, Any], expected: str) -> None:
 def test_numbers_and_units_never_break_across_lines() -> None:
     text = analysis_text(row(unit="antal", value=29191.0, value_women=None, value_men=None, target_kind="none", target=""))
     assert "29\u00a0191" in text
-    assert "92\u00a0%" in analysis_text(row())
+    assert "92\u00a0procent" in analysis_text(row()) and "(kvinnor 92\u00a0%" in analysis_text(row())
 
 
 def test_the_units_are_named_as_the_measure_reports_them() -> None:
     text = plain(analysis_text(row(units_meeting_target=11, units_with_value=19), units=UNIT_NOUNS["tandvårdsklinik"]))
     assert text.endswith(
-        "Mellan tandvårdsklinikerna skiljer det 26 procentenheter (73–99 %). 11 av 19 tandvårdskliniker når målet."
+        "skiljer det 26 procentenheter mellan tandvårdsklinikerna (73–99 %). 11 av 19 tandvårdskliniker når målet."
     )
 
 
 @pytest.mark.parametrize(
     ("sex", "changes", "expected_start"),
     [
-        ("K", {"value_women": None, "value_men": None}, "Andelen för kvinnor är 92 %. Målet 100 % är ej uppfyllt."),
+        ("K", {"value_women": None, "value_men": None}, "Andelen för kvinnor är 92 procent. Målet 100 procent är ej uppfyllt."),
         ("M", {"split_by_sex": False, "value": None}, "Styrmåttet är inte uppdelat på kön."),
         (
             "K",
@@ -421,20 +435,149 @@ def test_the_units_are_named_as_the_measure_reports_them() -> None:
                 "attainment": "ej_uppfyllt",
                 "attainment_men": "uppfyllt",
             },
-            "Andelen för kvinnor är 17,1 %. Målet för kvinnor, högst 16 %, är ej uppfyllt. Jämfört",
+            "Andelen för kvinnor är 17,1 procent. Målet för kvinnor, högst 16 procent, är ej uppfyllt. Jämfört",
         ),
     ],
 )
 def test_a_chosen_sex_is_named_and_no_spread_is_claimed(sex: str, changes: dict[str, Any], expected_start: str) -> None:
     text = plain(analysis_text(row(**changes), sex=sex))
     assert text.startswith(expected_start)
-    assert "Mellan" not in text  # the spread is the total's
+    assert "skiljer det" not in text and "når målet" not in text  # the spread is the total's
 
 
 def test_the_analysts_comment_is_shown_and_the_generated_text_kept() -> None:
     own = analysis_for(row(), {"text": "  Andelen har ökat något under tertial 2.  ", "author": "Analytiker A"})
     assert (own.text, own.is_own, own.author) == ("Andelen har ökat något under tertial 2.", True, "Analytiker A")
-    assert plain(own.generated).startswith("Andelen är 92 %")
+    assert plain(own.generated).startswith("Andelen är 92 procent")
     generated = analysis_for(row(), None)
     assert (generated.is_own, generated.text) == (False, generated.generated)
     assert analysis_for(row(), {"text": "   ", "author": None}).is_own is False
+
+
+# --- issue 20: each class the language review found, as a golden table ---------------------------
+
+DEMO_UNITS = {"spread_is_demo": True, "units_with_value": 25, "spread_min": 3.0, "spread_max": 9.0}
+MASKED = {"masked": True, "value": None, "value_women": None, "value_men": None, "attainment": "ej_bedomd", "trend": "saknas"}
+ONLY_SEXES = {
+    "value": None, "value_women": 43.0, "value_men": 54.0, "attainment": "ej_uppfyllt", "trend": "saknas",
+    "comparison_value": None, "comparison_period": None, "trend_women": "forbattrad", "trend_men": "forsamrad",
+    "comparison_period_women": "2021-DÅ08", "comparison_period_men": "2021-DÅ08",
+    "comparison_value_women": 40.0, "comparison_value_men": 56.0,
+}  # fmt: skip
+BUDGET = {
+    "unit": "mnkr", "value_women": None, "value_men": None, "direction": 1, "target": "+/-0 mnkr", "target_kind": "band",
+    "target_value": None, "target_effective": None, "split_by_sex": False, "spread_min": None, "spread_max": None,
+    "neutral_band": 0.01, "neutral_is_absolute": False,
+}  # fmt: skip
+MINSKA = {
+    "decimals": 1, "direction": -1, "value_women": None, "value_men": None, "target": "Minska", "target_kind": "direction",
+    "target_value": None, "neutral_band": 0.5, "neutral_is_absolute": True, "spread_min": None, "units_with_value": None,
+}  # fmt: skip
+
+ISSUE_20_CASES = [
+    pytest.param(
+        row(value=5.0, value_women=None, value_men=None, target="Öka", target_kind="direction", target_value=None, target_effective=None,
+            attainment="ej_bedomd", trend="forbattrad", comparison_period="2022-DÅ04", comparison_value=2.0, units_meeting_target=25,
+            **DEMO_UNITS),
+        "Andelen är 5 procent. Målet att öka kan inte bedömas: det finns inget jämförbart publicerat värde från samma "
+        "period året innan. Jämfört med januari–april 2022 (2 %) har andelen ökat med 3 procentenheter, en förbättring."
+        " Under januari–augusti 2022 skiljer det 6 procentenheter mellan enheterna (3–9 %). Enheternas värden är "
+        "demodata (genererade, inte publicerade).",
+        id="not-assessable-then-no-units-meeting-the-target",
+    ),
+    pytest.param(
+        row(**BUDGET, value=-0.6, comparison_value=-1.4, trend="oforandrad", attainment="ej_uppfyllt", units_with_value=None),
+        "Utfallet är −1 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period 2021 (−1 mnkr) är "
+        "utfallet oförändrat.",
+        id="equal-printed-values-claim-no-change",
+    ),
+    pytest.param(
+        row(**BUDGET, decimals=2, value=0.03, comparison_value=0.02, trend="oforandrad", attainment="uppfyllt", units_with_value=None),
+        "Utfallet är 0,03 mnkr. Målet, en budget i balans (±0 mnkr), är uppfyllt. Jämfört med samma period 2021 (0,02 mnkr) har "
+        "utfallet ökat med 0,01 mnkr, vilket räknas som oförändrat (inom ±0,01 mnkr).",
+        id="a-trivial-amount-is-no-improvement",
+    ),
+    pytest.param(
+        row(**MASKED, unit="antal", units_meeting_target=3, units_with_value=3, spread_is_demo=True),
+        "Värdet är skyddat eftersom det bygger på för få personer.",
+        id="masked-total-says-nothing-about-the-units",
+    ),
+    pytest.param(
+        row(value_women=None, value_men=None, comparison_value=None, comparison_period=None, trend="saknas", is_demo=True, units_with_value=None),
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämförelse saknas: det finns inget tidigare värde i "
+        "demodata att jämföra andelen med, och demodata jämförs inte med publicerade värden. Värdena är demodata "
+        "(genererade, inte publicerade).",
+        id="demo-value-never-compared-with-a-published-one",
+    ),
+    pytest.param(
+        row(period="2022-DÅ08", accumulation="per_period", value_women=None, value_men=None, units_meeting_target=11, units_with_value=19),
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92 %) är andelen "
+        "oförändrad. Under maj–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %). 11 av 19 enheter "
+        "når målet.",
+        id="spread-names-the-months-per-period",
+    ),
+    pytest.param(
+        row(period="2022-08", comparison_period="2021-08", value_women=None, value_men=None),
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med augusti 2021 (92 %) är andelen "
+        "oförändrad. Under augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %).",
+        id="spread-names-the-month",
+    ),
+    pytest.param(
+        row(period="2022-ÅR", comparison_period="2021-ÅR", value_women=None, value_men=None, spread_min=None),
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med 2021 (92 %) är andelen oförändrad.",
+        id="a-whole-year-compares-with-the-year",
+    ),
+    pytest.param(
+        row(**MINSKA, value=8.2, comparison_value=8.7, trend="oforandrad", attainment="ej_uppfyllt", period="2022-DÅ04", comparison_period="2021-DÅ04"),
+        "Andelen är 8,2 procent. Målet att minska är ej uppfyllt: förändringen ligger inom det som räknas som "
+        "oförändrat. Jämfört med samma period 2021 (8,7 %) har andelen minskat med 0,5 procentenheter, vilket räknas "
+        "som oförändrat (inom ±0,5 procentenheter).",
+        id="minska-not-met-inside-the-band-says-the-change-and-the-band",
+    ),
+    pytest.param(
+        row(value=6.4, value_women=None, value_men=None, decimals=1, target="35%", target_value=35.0, target_effective=35.0,
+            attainment="delvis", trend="forbattrad", comparison_value=4.0, spread_min=None, partial_band=0.05),
+        "Andelen är 6,4 procent. Målet 35 procent är delvis uppfyllt, eftersom andelen har förbättrats jämfört med "
+        "samma period 2021. Jämfört med samma period 2021 (4,0 %) har andelen ökat med 2,4 procentenheter, en "
+        "förbättring.",
+        id="partly-says-it-is-because-the-value-improved",
+    ),
+    pytest.param(
+        row(value=96.0, value_women=None, value_men=None, attainment="delvis", trend="oforandrad", comparison_value=96.0, spread_min=None, partial_band=0.05),
+        "Andelen är 96 procent. Målet 100 procent är delvis uppfyllt, eftersom andelen ligger nära målet (inom 5 "
+        "procent av det). Jämfört med samma period 2021 (96 %) är andelen oförändrad.",
+        id="partly-says-it-is-because-the-value-is-near",
+    ),
+    pytest.param(
+        row(**ONLY_SEXES, spread_min=None),
+        "Andelen är 43 procent för kvinnor och 54 procent för män; någon total anges inte. Målet 100 procent är ej "
+        "uppfyllt. Jämfört med samma period 2021 (40 %) har andelen för kvinnor ökat med 3 procentenheter, en "
+        "förbättring. Jämfört med samma period 2021 (56 %) har andelen för män minskat med 2 procentenheter, en "
+        "försämring.",
+        id="only-women-and-men-keep-their-comparison",
+    ),
+    pytest.param(
+        row(period="2025-DÅ04", target="Följs upp fr om 2023", target_kind="none", target_value=None, attainment="ej_bedomd",
+            comparison_period="2024-DÅ04", value_women=None, value_men=None, spread_min=None),
+        "Andelen är 92 procent. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2024 (92 %) är andelen "
+        "oförändrad.",
+        id="a-stale-catalogue-target-text-is-not-quoted",
+    ),
+    pytest.param(
+        row(**DEMO_UNITS, is_demo=True, value_women=None, value_men=None, units_meeting_target=0),
+        "Andelen är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (92 %) är andelen "
+        "oförändrad. Under januari–augusti 2022 skiljer det 6 procentenheter mellan enheterna (3–9 %). Ingen av de 25 "
+        "enheterna når målet. Värdena, även enheternas, är demodata (genererade, inte publicerade).",
+        id="one-demo-sentence",
+    ),
+]
+
+
+@pytest.mark.parametrize(("scorecard_row", "expected"), ISSUE_20_CASES)
+def test_the_text_tells_the_truth_at_every_edge(scorecard_row: dict[str, Any], expected: str) -> None:
+    assert plain(analysis_text(scorecard_row)) == expected
+
+
+def test_a_measure_the_unit_does_not_report_says_so() -> None:
+    text = analysis_text(row(value=None, value_women=None, value_men=None, units_with_value=None), units=UNIT_NOUNS["hälsocentral"], applies=False)
+    assert text == "Styrmåttet rapporteras inte av enheten; det följs upp på hälsocentraler."
