@@ -4,8 +4,8 @@ The key covers everything the evaluation depends on: the catalogue files, the ve
 store table (its Delta log), the settings and the source of ``kpi/`` itself. Any change gives a
 new key: a stale artefact is never read, and a missing or damaged one is evaluated again and
 rewritten. The artefact holds the report periods evaluated (``long``, ``wide``, ``spread``), the
-catalogue rows (``measures``), what the months need from the report periods (``report_lookup``)
-and the unit tree (``units``); the months are evaluated from the observations when a view asks.
+catalogue rows (``measures``), what the months need from the report periods (``report_lookup``),
+the keys of every masked cell, months included (``suppressed``), and the unit tree (``units``); the months are evaluated from the observations when a view asks.
 
 Every write of the store refreshes it (``materialise``: ``python -m kpi build-data``, an import,
 an undo), so the dashboard, the command line and the exports read it instead of evaluating.
@@ -31,7 +31,7 @@ from kpi.model.settings import Settings
 log = logging.getLogger(__name__)
 KPI_DIR = Path(__file__).resolve().parents[1]
 TABLES = ("long", "wide", "spread", "measures", "report_lookup")
-_STORED = (*TABLES, "units")
+_STORED = (*TABLES, "suppressed", "units")
 
 
 def evaluation_key(data_dir: Path, dataset: Dataset | None = None, *, settings: Settings | None = None) -> str:
@@ -81,8 +81,11 @@ def read_artefact(
         data = dataset()
         return Prepared.of(data.observations, data.units, tables["measures"], data.years)
 
-    months = MonthEngine(prepared, settings, tables["report_lookup"])
-    evaluation = Evaluation(tables["long"], tables["wide"], tables["spread"], tables["measures"], months=months, report_lookup=tables["report_lookup"])
+    suppressed = tables["suppressed"]["key"]
+    months = MonthEngine(prepared, settings, tables["report_lookup"], suppressed)
+    evaluation = Evaluation(
+        tables["long"], tables["wide"], tables["spread"], tables["measures"], months=months, report_lookup=tables["report_lookup"], suppressed=suppressed
+    )
     return evaluation, tables["units"]
 
 
@@ -122,11 +125,12 @@ def _staging_in_use(folder: Path, seconds: float = 600) -> bool:
 
 def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: str, *, replace: bool = False) -> Path | None:
     """Write the artefact of version ``key``; ``replace``: the one there is damaged, write over it."""
-    if evaluation.report_lookup is None:
+    if evaluation.report_lookup is None or evaluation.suppressed is None:
         return None
     tables = {
         "long": evaluation.reports.long, "wide": evaluation.reports.wide, "spread": evaluation.reports.spread,
-        "measures": evaluation.measures, "report_lookup": evaluation.report_lookup, "units": units,
+        "measures": evaluation.measures, "report_lookup": evaluation.report_lookup,
+        "suppressed": evaluation.suppressed.to_frame("key"), "units": units,
     }  # fmt: skip
     target = cache_dir / key
     staging: Path | None = None

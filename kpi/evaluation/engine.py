@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from kpi.evaluation.rules import combine_sexes, neutral_band, printed, same_origin
+from kpi.evaluation.suppression import pattern, primary
 from kpi.model.catalogue import REPORTING_UNIT_TYPES
 from kpi.model.periods import month_windows, period_table
 from kpi.model.settings import Settings
@@ -473,11 +474,15 @@ def rule_table(measures: pl.DataFrame, codes: Codes) -> pl.DataFrame:
     ).filter(pl.col("m").is_not_null())
 
 
-def evaluate(values: pl.DataFrame, rules: pl.DataFrame, codes: Codes, lookup: pl.DataFrame | None = None) -> pl.DataFrame:
+def evaluate(
+    values: pl.DataFrame, rules: pl.DataFrame, codes: Codes, lookup: pl.DataFrame | None = None, hidden: pl.Series | None = None
+) -> pl.DataFrame:
     """Attainment and trend for every row of ``values`` (coded, from ``resolve``).
 
     ``lookup`` (key, value, is_demo) adds values that comparisons and targets may read but that
-    are not evaluated here (the report periods, when months are evaluated).
+    are not evaluated here (the report periods, when months are evaluated). ``hidden``: keys of
+    masked cells, which comparisons and targets read as missing, so that no trend, "delvis" by
+    improvement or target computed from one gives its value away.
     Keeps the codes and adds the keys masking needs: ``_cmp_key`` (the comparison's) and
     ``_src_key`` (the period a derived target comes from).
     """
@@ -492,6 +497,8 @@ def evaluate(values: pl.DataFrame, rules: pl.DataFrame, codes: Codes, lookup: pl
     right = values.select("key", "value", "is_demo")
     if lookup is not None:
         right = pl.concat([right, lookup.select("key", "value", "is_demo")])
+    if hidden is not None and hidden.len():
+        right = right.with_columns(pl.when(pl.col("key").is_in(hidden.implode())).then(None).otherwise(pl.col("value")).alias("value"))
 
     def look(frame: pl.DataFrame, key: str, prefix: str) -> pl.DataFrame:
         found = right.rename({"key": key, "value": f"{prefix}_value", "is_demo": f"{prefix}_is_demo"})
@@ -609,22 +616,25 @@ def evaluate(values: pl.DataFrame, rules: pl.DataFrame, codes: Codes, lookup: pl
 # --- masking, women and men, spread ------------------------------------------------------------
 
 
-def mask(frame: pl.DataFrame, threshold: int, masked_elsewhere: pl.Series | None = None) -> pl.DataFrame:
+def mask(frame: pl.DataFrame, threshold: int, masked_elsewhere: pl.Series | None = None, suppressed: pl.Series | None = None) -> pl.DataFrame:
     """Hide counts of persons below ``threshold`` and every cell that would give them away.
 
     A count (value kind ``count``) of 1 … threshold−1 is masked, and so is a share whose
     denominator is below the threshold. Complementary cells: when one sex is masked the other
     sex is masked too (total minus women would reveal men), and when the total is masked both
-    sexes are. A comparison value taken from a masked cell is hidden as well, and so is a target
-    computed from one ("Minska med 50 % jämfört med 2020" would give the value back).
+    sexes are; ``suppressed`` holds the cells masked by secondary suppression
+    (``kpi.evaluation.suppression``: siblings, totals, months and report periods). A comparison
+    value taken from a masked cell is hidden as well, and so is a target computed from one
+    ("Minska med 50 % jämfört med 2020" would give the value back). A masked cell's own verdicts
+    are not shown: its måluppfyllelse is "ej bedömd" and its utveckling "saknas" (a verdict
+    against a target or last year's value would tell on which side of it the hidden value lies).
 
     ``masked_elsewhere``: keys of masked cells outside ``frame`` that comparisons or targets may
     come from (the report periods, when months are evaluated).
     """
-    own = (
-        ((pl.col("value_kind") == "count") & (pl.col("value") > 0) & (pl.col("value") < threshold))
-        | ((pl.col("value_kind") == "share") & pl.col("denominator").is_not_null() & (pl.col("denominator") < threshold))
-    ).fill_null(False)
+    own = primary(threshold)
+    if suppressed is not None and suppressed.len():
+        own = own | pl.col("key").is_in(suppressed.implode())
     frame = frame.with_columns(own.alias("masked"))
     groups = frame.filter(pl.col("masked")).select(pl.col("key") // 4)["key"].unique()
     frame = frame.with_columns((pl.col("masked") | ((pl.col("s") > 0) & (pl.col("key") // 4).is_in(groups.implode()))).alias("masked"))
@@ -639,6 +649,10 @@ def mask(frame: pl.DataFrame, threshold: int, masked_elsewhere: pl.Series | None
         pl.when(hide).then(None).otherwise(pl.col("numerator")).alias("numerator"),
         pl.when(hide).then(None).otherwise(pl.col("denominator")).alias("denominator"),
         pl.when(pl.col("_cmp_key").is_in(masked_keys).fill_null(False) | hide).then(None).otherwise(pl.col("comparison_value")).alias("comparison_value"),
+        pl.when(hide).then(None).otherwise(pl.col("comparison_period")).alias("comparison_period"),
+        pl.when(hide).then(None).otherwise(pl.col("comparison_is_demo")).alias("comparison_is_demo"),
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(pl.col("trend")).alias("trend"),
+        pl.when(hide).then(pl.lit(NOT_ASSESSED)).otherwise(pl.col("attainment")).alias("attainment"),
     )
 
 
@@ -768,11 +782,19 @@ class Prepared:
 
 
 def _tables(
-    values: pl.DataFrame, prepared: Prepared, settings: Settings, *, lookup: pl.DataFrame | None = None, spread: bool = True
+    values: pl.DataFrame,
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    lookup: pl.DataFrame | None = None,
+    spread: bool = True,
+    suppressed: pl.Series | None = None,
 ) -> tuple[Evaluated, pl.DataFrame]:
-    """Evaluate, mask and lay out ``values``; also the look-up table (key, value, is_demo, masked)."""
+    """Evaluate, mask and lay out ``values``; also the look-up table (key, value, is_demo, masked).
+    ``suppressed``: the keys of every masked cell (``suppressed_keys``)."""
     masked_elsewhere = None if lookup is None else lookup.filter(pl.col("masked"))["key"]
-    long = finish_long(mask(evaluate(values, prepared.rules, prepared.codes, lookup), settings.mask_threshold, masked_elsewhere), prepared.codes)
+    evaluated = evaluate(values, prepared.rules, prepared.codes, lookup, hidden=suppressed)
+    long = finish_long(mask(evaluated, settings.mask_threshold, masked_elsewhere, suppressed), prepared.codes)
     wide = wide_by_sex(long, settings)
     spread_table = unit_spread(long, prepared.tree, prepared.codes) if spread else pl.DataFrame(schema=_SPREAD_SCHEMA)
     own = values.select("key", "value", "is_demo").join(long.select("key", "masked"), on="key", how="left").with_columns(pl.col("masked").fill_null(False))
@@ -786,12 +808,39 @@ _SPREAD_SCHEMA = {
 }  # fmt: skip
 
 
-def evaluate_reports(prepared: Prepared, settings: Settings) -> tuple[Evaluated, pl.DataFrame]:
-    """The report periods (DÅ04, DÅ08, ÅR) of every measure × unit × sex, evaluated; and the
-    look-up table the months need from them (key, value, is_demo, masked)."""
+_NO_KEYS = pl.Series("key", [], pl.Int64)
+
+
+def suppressed_keys(prepared: Prepared, report_values: pl.DataFrame, threshold: int) -> pl.Series:
+    """The keys of every masked cell, report periods and months together (primary masking and
+    secondary suppression, ``kpi.evaluation.suppression``), decided once for the data set.
+
+    Only measures with a small number somewhere take part; their months are resolved for all
+    units here (a unit's months hold its small numbers even where its report periods do not).
+    """
+    kinds = prepared.kinds.select("m", "value_kind")
+    small = pl.concat([
+        report_values.select("m", "value", "denominator"),
+        prepared.obs.select("m", "value", "denominator"),
+    ]).join(kinds, on="m", how="inner").filter(primary(threshold))["m"].unique()  # fmt: skip
+    if small.is_empty():
+        return _NO_KEYS
+    codes, tree = prepared.codes, prepared.tree
+    obs = prepared.obs.filter(pl.col("m").is_in(small.implode()) & _is_month(pl.col("p")))
+    months = resolve(obs, tree, prepared.kinds, codes, months=True)
+    cells = pl.concat([report_values.filter(pl.col("m").is_in(small.implode())), months])
+    return pattern(cells, prepared.kinds, tree.parent, codes.n_periods, threshold)
+
+
+def evaluate_reports(prepared: Prepared, settings: Settings) -> tuple[Evaluated, pl.DataFrame, pl.Series]:
+    """The report periods (DÅ04, DÅ08, ÅR) of every measure × unit × sex, evaluated; the
+    look-up table the months need from them (key, value, is_demo, masked); and the keys of every
+    masked cell, months included (``suppressed_keys``)."""
     codes = prepared.codes
     values = resolve(prepared.obs, prepared.tree, prepared.kinds, codes, months=False)
-    return _tables(values, prepared, settings)
+    suppressed = suppressed_keys(prepared, values, settings.mask_threshold)
+    evaluated, lookup = _tables(values, prepared, settings, suppressed=suppressed)
+    return evaluated, lookup, suppressed
 
 
 KEEP = 256  # month requests kept per process (a series is a few hundred rows; an organisation a few thousand)
@@ -807,10 +856,13 @@ class MonthEngine:
     from the stored artefact prepares it only when a month is first asked for).
     """
 
-    def __init__(self, source: Prepared | Callable[[], Prepared], settings: Settings, report_lookup: pl.DataFrame) -> None:
+    def __init__(
+        self, source: Prepared | Callable[[], Prepared], settings: Settings, report_lookup: pl.DataFrame, suppressed: pl.Series | None = None
+    ) -> None:
         self._source = source
         self._settings = settings
         self._report_lookup = report_lookup
+        self._suppressed = _NO_KEYS if suppressed is None else suppressed  # decided with the report periods
         self._kept: OrderedDict[tuple[object, ...], Evaluated] = OrderedDict()  # the latest KEEP requests
         self._lock = threading.Lock()
 
@@ -857,7 +909,7 @@ class MonthEngine:
         values = resolve(obs, tree, prepared.kinds, codes, months=True)
         if units is not None and not spread:
             values = values.filter(pl.col("u").is_in(asked))
-        evaluated, _ = _tables(values, prepared, self._settings, lookup=self._report_lookup, spread=spread)
+        evaluated, _ = _tables(values, prepared, self._settings, lookup=self._report_lookup, spread=spread, suppressed=self._suppressed)
         return _restrict(evaluated, None, units) if units is not None else evaluated
 
 

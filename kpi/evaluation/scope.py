@@ -98,6 +98,7 @@ class ScopedEvaluation(Evaluation):
         self.measures = source.measures
         self.months = source.months
         self.report_lookup = None  # the evaluation's own look-up: not for reading through a scope
+        self.suppressed = None  # likewise the masked cells' keys (the masking itself is in every table)
 
     @cached_property
     def _everything(self) -> Evaluated:

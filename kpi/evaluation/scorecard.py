@@ -72,12 +72,14 @@ class Evaluation:
         measures: pl.DataFrame,
         months: MonthEngine | None = None,
         report_lookup: pl.DataFrame | None = None,
+        suppressed: pl.Series | None = None,
     ) -> None:
         # Without ``months`` the three tables hold every period; with it, the report periods only.
         self.reports = Evaluated(long=long, wide=wide, spread=spread)
         self.measures = measures
         self.months = months
         self.report_lookup = report_lookup
+        self.suppressed = suppressed  # keys of every masked cell, months included (kpi.evaluation.suppression)
 
     # --- every row ------------------------------------------------------------------------------
 
@@ -196,9 +198,9 @@ def evaluate_dataset(dataset: Dataset) -> Evaluation:
     years = dataset.years
     measures = measure_table(dataset.catalogues, years, dataset.settings)
     prepared = Prepared.of(dataset.observations, dataset.units, measures, years)
-    reports, lookup = evaluate_reports(prepared, dataset.settings)
-    months = MonthEngine(prepared, dataset.settings, lookup)
-    return Evaluation(reports.long, reports.wide, reports.spread, measures, months=months, report_lookup=lookup)
+    reports, lookup, suppressed = evaluate_reports(prepared, dataset.settings)
+    months = MonthEngine(prepared, dataset.settings, lookup, suppressed)
+    return Evaluation(reports.long, reports.wide, reports.spread, measures, months=months, report_lookup=lookup, suppressed=suppressed)
 
 
 def find_unit(units: pl.DataFrame, name_or_id: str) -> str:

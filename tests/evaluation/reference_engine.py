@@ -327,12 +327,13 @@ def _neutral(reference: pl.Expr) -> pl.Expr:
     return neutral_band(reference)
 
 
-def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int], lookup_values: pl.DataFrame | None = None) -> pl.DataFrame:
     """Attainment and trend for every row of ``values`` (output of ``resolve_values``).
 
     Adds: period attributes, the catalogue row, ``target_effective``, ``comparison_period``,
     ``comparison_value``, ``trend``, ``attainment``.
     """
+    seen = values if lookup_values is None else lookup_values  # issue 19: masked cells read as missing
     periods = period_table(years).drop("period_label")
     rules = measures.select(RULE_COLUMNS)  # names and sources join later, on the few rows shown
     frame = values.lazy().join(periods.lazy(), on="period", how="inner").join(rules.lazy(), on=["measure_id", "year"], how="inner")
@@ -340,8 +341,8 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> 
     # Comparison for the trend: the same period a year before; failing that, the previous period
     # of the same kind, but only where such a comparison is like for like (shares, indices,
     # per-period values; not an accumulated count of 8 months against one of 4).
-    frame = _lookup(values, frame, "same_period_previous_year", "_prev_year")
-    frame = _lookup(values, frame, "previous_of_same_kind", "_prev_kind")
+    frame = _lookup(seen, frame, "same_period_previous_year", "_prev_year")
+    frame = _lookup(seen, frame, "previous_of_same_kind", "_prev_kind")
     # A published value is compared with published values only, never with demo data.
     prev_year_ok = _comparable("_prev_year")
     like_for_like = (pl.col("value_kind").is_in(["share", "index"])) | (pl.col("accumulation") == "per_period") | (pl.col("period_kind") == "månad")
@@ -384,8 +385,8 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int]) -> 
         .then(pl.col("same_period_previous_year"))
         .alias("_reference_period")
     )
-    frame = _lookup(values, frame, "_reference_period", "_ref")
-    frame = _lookup(values, frame, "base_period", "_base")
+    frame = _lookup(seen, frame, "_reference_period", "_ref")
+    frame = _lookup(seen, frame, "base_period", "_base")
 
     months = pl.when(pl.col("period_kind") == "månad").then(1).when(
         (pl.col("accumulation") == "accumulated") | (pl.col("period_kind") == "ÅR")
@@ -468,7 +469,7 @@ def combine_sexes(women: pl.Expr, men: pl.Expr) -> pl.Expr:
 
 
 
-def mask_small_numbers(long: pl.DataFrame, threshold: int) -> pl.DataFrame:
+def mask_small_numbers(long: pl.DataFrame, threshold: int, hidden: pl.DataFrame | None = None) -> pl.DataFrame:
     """Hide counts of persons below ``threshold`` and every cell that would give them away.
 
     A count (value kind ``count``) of 1 … threshold−1 is masked, and so is a share whose
@@ -481,6 +482,9 @@ def mask_small_numbers(long: pl.DataFrame, threshold: int) -> pl.DataFrame:
         | ((pl.col("value_kind") == "share") & pl.col("denominator").is_not_null() & (pl.col("denominator") < threshold))
     ).fill_null(False)
     frame = long.with_columns(own.alias("masked"))
+    if hidden is not None:  # issue 19: the cells secondary suppression masks
+        marked = hidden.select(KEY + ["sex"]).unique().with_columns(pl.lit(True).alias("_hidden"))
+        frame = frame.join(marked, on=KEY + ["sex"], how="left").with_columns((pl.col("masked") | pl.col("_hidden").fill_null(False)).alias("masked")).drop("_hidden")
     # Groups (measure, unit, period) with any masked cell are few; mark both sexes in them.
     groups = frame.filter(pl.col("masked")).select(KEY).unique()
     frame = frame.join(groups.with_columns(pl.lit(True).alias("_group_masked")), on=KEY, how="left")
@@ -501,6 +505,11 @@ def mask_small_numbers(long: pl.DataFrame, threshold: int) -> pl.DataFrame:
         pl.when(hide).then(None).otherwise(pl.col("numerator")).alias("numerator"),
         pl.when(hide).then(None).otherwise(pl.col("denominator")).alias("denominator"),
         pl.when(pl.col("_comparison_masked").fill_null(False) | hide).then(None).otherwise(pl.col("comparison_value")).alias("comparison_value"),
+        # issue 19: a masked cell's own verdicts are not shown.
+        pl.when(hide).then(None).otherwise(pl.col("comparison_period")).alias("comparison_period"),
+        pl.when(hide).then(None).otherwise(pl.col("comparison_is_demo")).alias("comparison_is_demo"),
+        pl.when(hide).then(pl.lit(MISSING)).otherwise(pl.col("trend")).alias("trend"),
+        pl.when(hide).then(pl.lit(NOT_ASSESSED)).otherwise(pl.col("attainment")).alias("attainment"),
     ).drop("_comparison_masked", "_target_source_masked")
 
 
@@ -578,7 +587,10 @@ def unit_spread(long: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def evaluate_dataset(dataset):  # noqa: ANN001, ANN201 - a Dataset in, an Evaluation out, as in kpi.evaluation.scorecard
+def evaluate_dataset(dataset, hidden=None):  # noqa: ANN001, ANN201 - a Dataset in, an Evaluation out, as in kpi.evaluation.scorecard
+    """``hidden`` (measure_id, unit_id, period, sex): the cells the engine of issue 19 masks by
+    secondary suppression (its pattern is checked by ``test_suppression.py``); here they are
+    masked, and read as missing by comparisons and targets, as the engine does."""
     from kpi.evaluation.scorecard import Evaluation
 
     years = dataset.years
@@ -589,8 +601,14 @@ def evaluate_dataset(dataset):  # noqa: ANN001, ANN201 - a Dataset in, an Evalua
     values = resolve_values(dataset.observations, dataset.units, latest, years)
     partial = dataset.units.filter(pl.col("unit_type") == "region")["unit_id"].to_list()
     values = values.filter(~(pl.col("unit_id").is_in(partial) & (pl.col("origin") == "summerat från enheter")))
-    long = evaluate(values, measures, years)
-    long = mask_small_numbers(long, dataset.settings.mask_threshold)
+    seen = None
+    if hidden is not None:
+        marked = hidden.select(KEY + ["sex"]).unique().with_columns(pl.lit(True).alias("_hidden"))
+        seen = values.join(marked, on=KEY + ["sex"], how="left").with_columns(
+            pl.when(pl.col("_hidden").fill_null(False)).then(None).otherwise(pl.col("value")).alias("value")
+        ).drop("_hidden")
+    long = evaluate(values, measures, years, lookup_values=seen)
+    long = mask_small_numbers(long, dataset.settings.mask_threshold, hidden)
     wide = wide_by_sex(long, dataset.settings)
     spread = unit_spread(long, dataset.units)
     return Evaluation(long=long, wide=wide, spread=spread, measures=measures)

@@ -335,8 +335,11 @@ def test_attention_and_series_tables_read_as_swedish_text(bundled) -> None:
     assert distance["ver_aterinskrivningar_65"] == f"19{NBSP}% över målet (män)"  # per-sex targets: the sex further off
     assert distance["ver_palliativ_strategi"] == f"33{NBSP}% under målet (kvinnor)"  # a share given only per sex
     assert distance["eko_budgetavvikelse"] == f"31{NBSP}mnkr under målet"  # a band's edge of 0: in its own unit
-    # Half of 2020's falls would give 2020's masked count back: no distance, so not in the list.
+    # Half of 2020's falls would give 2020's masked count back: the target is hidden, and a
+    # verdict against it would tell on which side of it the count lies, so it is not judged.
     assert "ver_fallskador" not in distance
+    falls = card.filter(pl.col("measure_id") == "ver_fallskador").row(0, named=True)
+    assert falls["target_effective"] is None and falls["attainment"] == "ej_bedomd"
     series = measure_series(evaluation, "med_telefon_samma_dag", "div_nara", "DÅ08")
     shown, download = series_tables(series, "%", 0, split_by_sex=False)
     assert shown.filter(pl.col("Period") == "DÅ08 2022")["Utfall"].to_list() == [f"81{NBSP}%"]

@@ -1,0 +1,300 @@
+"""Secondary (complementary) suppression: no masked cell can be worked out from what is shown.
+
+Primary masking hides a count of 1 … threshold−1 and a share whose denominator is below the
+threshold (and, as before, both sexes of a measure × unit × period where any cell is masked). A
+masked cell could still be recovered by subtraction wherever a total and all but one of its parts
+are shown. The product shows three kinds of additive relation, for counts (their values) and for
+shares with numerators and denominators (both add up the same way):
+
+- **sex**: total = women + men (one measure, unit and period);
+- **unit tree**: a unit = the units directly below it (one measure, period and sex; also where
+  the unit's figure was reported rather than summed, since it is close to the sum);
+- **months → report periods**: a report period = its months, and a longer report period = a
+  shorter one inside it + the months between (DÅ08 = DÅ04 + May–August for accumulated values;
+  ÅR = DÅ04 + DÅ08 + September–December for values per period); one unit, sex and year.
+
+A relation is one linear equation over its cells (the total is one of its members); it is used
+where it holds in the figures (a report period lacking its last month is not derived from its
+months, so the sum over an area's months can hold more than its period). The method is
+the one statistical offices call suppression of the next smallest cell: as long as some relation
+has exactly one masked member, mask one more member of it: the smallest shown *part* (published
+figures last, zeros after other values, then by size, ties by key), the total only when no part is
+left. This is repeated until no relation has exactly one masked member. Since single relations can
+still combine (a total minus another total), a linear-algebra check follows per connected set of
+masked cells: a masked cell is safe only if some solution of the shown relations changes it
+(the null space of the masked cells' system has a component on it); a cell that is pinned down
+gets one more suppression in its tightest relation, and both steps run again.
+
+Everything is decided once, for the report periods and the months together, per measure and year
+(the relations never cross a year or a measure), and only for measure-years with a primary masked
+cell. The result is a set of cell keys; the engine masks exactly these, in every view and export.
+A cell masked to protect another reads "skyddat (för få)" like the cell it protects.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from functools import cache
+from itertools import combinations
+
+import polars as pl
+
+from kpi.model.periods import month_windows
+
+_SLOTS = 16  # as the engine's period codes: months 0–11, DÅ04 12, DÅ08 13, ÅR 14
+_REPORT_SLOT = {"DÅ04": 12, "DÅ08": 13, "ÅR": 14}
+CELL_COLUMNS = ["key", "m", "u", "p", "s", "value", "numerator", "denominator", "is_demo"]
+
+
+def primary(threshold: int) -> pl.Expr:
+    """The cells masked for their own sake (needs ``value_kind``): a count of 1 … threshold−1, a
+    share over fewer than ``threshold``."""
+    return (
+        ((pl.col("value_kind") == "count") & (pl.col("value") > 0) & (pl.col("value") < threshold))
+        | ((pl.col("value_kind") == "share") & pl.col("denominator").is_not_null() & (pl.col("denominator") < threshold))
+    ).fill_null(False)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """total = sum of parts, over cell keys."""
+
+    total: int
+    parts: tuple[int, ...]
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        return (self.total, *self.parts)
+
+
+@cache
+def time_templates() -> dict[str, list[tuple[int, tuple[int, ...]]]]:
+    """Per accumulation, the period slots as sums of other slots: each report period = its months,
+    and = every set of disjoint shorter report periods inside it + the months left over."""
+    windows = month_windows([2000]).filter(pl.col("month_period") != pl.col("period"))
+    out: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
+    for (accumulation,), rows in windows.partition_by("accumulation", as_dict=True, maintain_order=True).items():
+        months: dict[int, frozenset[int]] = {}
+        for row in rows.iter_rows(named=True):
+            slot = _REPORT_SLOT[row["period"][5:]]
+            months[slot] = months.get(slot, frozenset()) | {int(row["month_period"][5:7]) - 1}
+        templates: list[tuple[int, tuple[int, ...]]] = []
+        for total, inside in sorted(months.items()):
+            shorter = [s for s in sorted(months) if s != total and months[s] < inside]
+            for n in range(len(shorter) + 1):
+                for chosen in combinations(shorter, n):
+                    covered = [months[s] for s in chosen]
+                    if sum(len(c) for c in covered) != len(frozenset().union(*covered)):
+                        continue  # overlapping periods: not a sum
+                    rest = sorted(inside - frozenset().union(*covered))
+                    templates.append((total, (*chosen, *rest)))
+        out[str(accumulation)] = templates
+    return out
+
+
+def relations(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> list[Relation]:
+    """Every additive relation among ``cells`` (coded, with ``additive``, ``_a``, ``_b`` and
+    ``accumulation``) that holds in the figures.
+
+    A part that is absent adds nothing (as in the roll-up). A relation whose total is not additive
+    (no value, or a share without numerator and denominator), that has a part which is not, or
+    whose figures do not add up (a report period without its last month is not derived, so an
+    area's ÅR may hold fewer units than its months) gives nothing away and is left out. Counts,
+    numerators and denominators are whole numbers: a relation holds when it adds up within ½.
+    """
+    additive = dict(zip(cells["key"].to_list(), cells["additive"].to_list(), strict=True))
+    figures = dict(zip(cells["key"].to_list(), zip(cells["_a"].to_list(), cells["_b"].to_list(), strict=True), strict=True))
+    out: list[Relation] = []
+
+    def add(total: int, parts: list[int]) -> None:
+        present = [k for k in parts if k in additive]
+        if not (present and additive.get(total) and all(additive[k] for k in present)):
+            return
+        a, b = figures[total]
+        if abs(a - sum(figures[k][0] for k in present)) <= 0.5 and abs(b - sum(figures[k][1] for k in present)) <= 0.5:
+            out.append(Relation(total, tuple(sorted(present))))
+
+    children: dict[int, list[int]] = {}
+    for u, parent in parents.select("u", "parent").iter_rows():
+        children.setdefault(parent, []).append(u)
+    templates = time_templates()
+    unit_step = n_periods * 4
+    for key, m, u, p, s, accumulation in cells.select("key", "m", "u", "p", "s", "accumulation").iter_rows():
+        if s == 0:
+            add(key, [key + 1, key + 2])
+        if u in children:
+            base = key - u * unit_step
+            add(key, [base + c * unit_step for c in sorted(children[u])])
+        slot = p % _SLOTS
+        if slot >= 12 and accumulation in templates:
+            year_key = key - slot * 4
+            for total, parts in templates[accumulation]:
+                if total == slot:
+                    add(key, [year_key + part * 4 for part in parts])
+    return out
+
+
+def _order(relations_: list[Relation]) -> list[Relation]:
+    return sorted(set(relations_), key=lambda r: (r.total, r.parts))
+
+
+def complete(masked: set[int], rels: list[Relation], size: dict[int, float], published: dict[int, bool]) -> set[int]:
+    """Mask more cells of ``rels`` until none has exactly one masked member and no masked cell is
+    fixed by the shown cells through the relations together. Returns the full masked set.
+
+    The cells are keys with the sex in their two lowest bits (0 total, 1 women, 2 men): a masked
+    cell takes the sexes of its measure, unit and period with it (``mask``'s rule), present ones
+    only (``size`` holds every cell)."""
+    rels = _order(rels)
+    of_cell: dict[int, list[int]] = {}
+    for i, r in enumerate(rels):
+        for k in r.members:
+            of_cell.setdefault(k, []).append(i)
+
+    def rank(k: int) -> tuple[bool, bool, float, int]:
+        return (published.get(k, False), size.get(k, 0.0) == 0, size.get(k, 0.0), k)
+
+    def with_sexes(k: int) -> list[int]:
+        group = k - k % 4
+        return [k] + [x for x in (group + 1, group + 2) if x != k and x in size]
+
+    masked = {x for k in masked for x in with_sexes(k)}
+
+    def cover(i: int) -> int | None:
+        r = rels[i]
+        parts = sorted((k for k in r.parts if k not in masked), key=rank)
+        if parts:
+            return parts[0]
+        return None if r.total in masked else r.total
+
+    def nearest_cover(k: int) -> int | None:
+        """A shown cell to mask for a fixed cell ``k``: in its tightest relation (fewest masked
+        members), or, when all of those are masked, in the nearest relation further out."""
+        seen_cells, seen_rels, frontier = {k}, set(), [k]
+        while frontier:
+            around = sorted(
+                {i for c in frontier for i in of_cell.get(c, []) if i not in seen_rels},
+                key=lambda i: (sum(x in masked for x in rels[i].members), i),
+            )
+            for i in around:
+                if (extra := cover(i)) is not None:
+                    return extra
+            seen_rels.update(around)
+            frontier = sorted({x for i in around for x in rels[i].members if x in masked and x not in seen_cells})
+            seen_cells.update(frontier)
+        return None
+
+    for _ in range(100_000):  # each round masks at least one more cell; the bound is never reached
+        hidden_in = [sum(k in masked for k in r.members) for r in rels]
+        work = deque(i for i, n in enumerate(hidden_in) if n == 1)
+        while work:
+            i = work.popleft()
+            if hidden_in[i] != 1:
+                continue
+            chosen = cover(i)
+            if chosen is None:
+                continue
+            for k in with_sexes(chosen):
+                if k in masked:
+                    continue
+                masked.add(k)
+                for j in of_cell.get(k, []):
+                    hidden_in[j] += 1
+                    if hidden_in[j] == 1:
+                        work.append(j)
+        fixed = determined(masked, rels)
+        if not fixed:
+            return masked
+        grown = False
+        for k in sorted(fixed):
+            if k in fixed and (extra := nearest_cover(k)) is not None:
+                masked.update(with_sexes(extra))
+                grown = True
+                break  # one at a time: one more masked cell often frees several
+        if not grown:
+            return masked  # nothing around it is shown any more (never seen)
+    return masked
+
+
+_PRIME = (1 << 61) - 1  # exact arithmetic modulo a large prime: no rounding, the same on every machine
+
+
+def determined(masked: set[int], rels: list[Relation]) -> set[int]:
+    """The masked cells that the relations fix from the shown cells.
+
+    Each relation is an equation over its masked cells (A·x = b, b from the shown ones). Cell x_i
+    is fixed when the unit vector e_i lies in A's row space: in the fully reduced row echelon form
+    of A that is a row with a single non-zero entry. The elimination is exact, on sparse rows,
+    modulo a large prime (a coefficient of ±1 never meets it), so the answer is deterministic.
+    """
+    pivots: dict[int, dict[int, int]] = {}  # pivot column -> its row (pivot entry 1, no other pivot column)
+    holds: dict[int, set[int]] = {}  # column -> pivot columns whose rows hold it
+    for r in _order(rels):
+        row: dict[int, int] = {}
+        if r.total in masked:
+            row[r.total] = 1
+        for k in r.parts:
+            if k in masked:
+                row[k] = (row.get(k, 0) - 1) % _PRIME
+        if not row:
+            continue
+        for c in [c for c in row if c in pivots]:
+            factor = row.get(c, 0)
+            if factor:
+                for k, v in pivots[c].items():
+                    row[k] = (row.get(k, 0) - factor * v) % _PRIME
+        row = {k: v for k, v in row.items() if v}
+        if not row:
+            continue
+        pivot = min(row)
+        if row[pivot] != 1:  # the entries are mostly ±1
+            inverse = _PRIME - 1 if row[pivot] == _PRIME - 1 else pow(row[pivot], _PRIME - 2, _PRIME)
+            row = {k: v * inverse % _PRIME for k, v in row.items()}
+        for other in list(holds.get(pivot, ())):
+            target = pivots[other]
+            factor = target[pivot]
+            for k, v in row.items():
+                value = (target.get(k, 0) - factor * v) % _PRIME
+                if value:
+                    target[k] = value
+                    holds.setdefault(k, set()).add(other)
+                else:
+                    target.pop(k, None)
+                    holds.get(k, set()).discard(other)
+        pivots[pivot] = row
+        for k in row:
+            holds.setdefault(k, set()).add(pivot)
+    return {c for c, row in pivots.items() if len(row) == 1}
+
+
+def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> pl.Series:
+    """The keys of every masked cell (primary and secondary) among ``cells`` (coded report periods
+    and months with CELL_COLUMNS). ``kinds``: m, value_kind, accumulation."""
+    frame = cells.select(CELL_COLUMNS).join(kinds.select("m", "value_kind", "accumulation"), on="m", how="left")
+    frame = frame.with_columns(primary(threshold).alias("_own"), (pl.col("p") // _SLOTS).alias("_year"))
+    # Both sexes go with any masked cell of their measure, unit and period (as before).
+    groups = frame.filter(pl.col("_own")).select((pl.col("key") // 4).alias("_g")).unique()
+    frame = frame.with_columns(
+        (pl.col("_own") | ((pl.col("s") > 0) & (pl.col("key") // 4).is_in(groups["_g"].implode()))).alias("_own")
+    )
+    blocks = frame.filter(pl.col("_own")).select("m", "_year").unique()
+    if blocks.is_empty():
+        return pl.Series("key", [], pl.Int64)
+    frame = frame.join(blocks, on=["m", "_year"], how="semi").with_columns(
+        (
+            ((pl.col("value_kind") == "count") & pl.col("value").is_not_null())
+            | ((pl.col("value_kind") == "share") & pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null())
+        ).alias("additive"),
+        pl.when(pl.col("value_kind") == "share").then(pl.col("denominator")).otherwise(pl.col("value")).fill_null(0.0).alias("_size"),
+        # The figures that add up: a count's value; a share's numerator and denominator.
+        pl.when(pl.col("value_kind") == "share").then(pl.col("numerator")).otherwise(pl.col("value")).fill_null(0.0).alias("_a"),
+        pl.when(pl.col("value_kind") == "share").then(pl.col("denominator")).otherwise(0.0).fill_null(0.0).alias("_b"),
+    )
+    masked: set[int] = set()
+    for _, block in frame.partition_by("m", "_year", as_dict=True, maintain_order=True).items():
+        rels = relations(block, parents, n_periods)
+        size = dict(zip(block["key"].to_list(), block["_size"].to_list(), strict=True))
+        published = dict(zip(block["key"].to_list(), (~block["is_demo"].fill_null(False)).to_list(), strict=True))
+        masked |= complete(set(block.filter(pl.col("_own"))["key"].to_list()), rels, size, published)
+    return pl.Series("key", sorted(masked), pl.Int64)
