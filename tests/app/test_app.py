@@ -115,7 +115,8 @@ def test_overview_shows_five_tiles_with_counts_and_the_measures_that_need_attent
     for perspective in PERSPECTIVE_PAGES:
         assert f"**{perspective}**" in shown
     assert "Ett livskraftigt län" in shown and "Långsiktigt hållbar ekonomi" in shown
-    assert "Alla perspektiv: ✓ 5 uppfyllt · ◐ 0 delvis uppfyllt · ✗ 15 ej uppfyllt · – 29 ej bedömd" in shown
+    # Fall injuries are not judged against "half of 2020" (2020's count is masked): 14 and 30 (issue 19).
+    assert "Alla perspektiv: ✓ 5 uppfyllt · ◐ 0 delvis uppfyllt · ✗ 14 ej uppfyllt · – 30 ej bedömd" in shown
     furthest = app.dataframe[0].value
     # 36 % against at most 7 %. Fall injuries (8 against "half of 2020") no longer lead: 2020's count
     # is masked, so the target computed from it is hidden too and has no distance to rank by.
