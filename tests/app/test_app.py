@@ -121,7 +121,7 @@ def test_overview_shows_five_tiles_with_counts_and_the_measures_that_need_attent
     for perspective in PERSPECTIVE_PAGES:
         assert f"**{perspective}**" in shown
     assert "Ett livskraftigt län" in shown and "Långsiktigt hållbar ekonomi" in shown
-    # Fall injuries are not judged (issue 19: their target is computed from a masked count).
+    # Fall injuries are not judged against "half of 2020" (2020's count is masked): 14 and 30 (issue 19).
     assert "Alla perspektiv: ✓ 5 uppfyllt · ◐ 0 delvis uppfyllt · ✗ 14 ej uppfyllt · – 30 ej bedömd" in shown
     furthest = app.dataframe[0].value
     # The budget deficit (−31 mnkr against +/-0) first, then 36 % against at most 7 %, by the share shown.
