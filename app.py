@@ -49,6 +49,7 @@ try:
         UNITS_PAGE,
         follow_request,
         menu,
+        page_title,
     )
 
     data.follow_store()
@@ -94,6 +95,8 @@ try:
         pages = {"Förvaltning": managing}
     page = menu(pages)
     page_name = page.url_path or "oversikt"
+    # A title per view, naming the view first (the tab and a screen reader's first words) and the organisation.
+    st.set_page_config(page_title=page_title(page.title))
     if access.sees_figures:
         sidebar_filters()
     clear_page_params()

@@ -43,7 +43,7 @@ st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()
 
 ATTENTION = (
     ("Längst från målet", "furthest", "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
-     {"Perspektiv": 90, "Styrmått": 180, "Periodens utfall": 130, "Mål": 60, "Avstånd": 160, "Måluppfyllelse": 105, "Variation": 152}),
+     {"Perspektiv": 90, "Styrmått": 180, "Periodens utfall": 130, "Mål": 75, "Avstånd": 145, "Måluppfyllelse": 105, "Variation": 152}),
     ("Störst försämring", "worsened", "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
      {"Perspektiv": 90, "Styrmått": 210, "Periodens utfall": 130, "Förändring": 190, "Utveckling": 105, "Variation": 152}),
 )  # fmt: skip
@@ -56,8 +56,10 @@ for title, kind, nothing, key, widths in ATTENTION:
         table, heading = shown
         measure_dataframe(table, key=key, columns=list(widths), widths=widths, labels={VARIATION_HEADING: heading})
 st.caption(
-    "Välj en rad för att öppna styrmåttet. Avståndet och förändringen räknas i procentenheter för andelar, "
-    "i mnkr för belopp och i procent för antal (i antal när målet är litet). "
+    "Välj en rad för att öppna styrmåttet. Längst från målet: avståndet i procent av målet, störst först "
+    "(för mål per kön det kön som är längst från sitt mål); mål som bara säger ”Öka” eller ”Minska” är inte med. "
+    "Ett underskott mot ett mål på 0, som budgetresultatet, står alltid först, i mnkr. "
+    "Förändringen räknas i procentenheter för andelar, i mnkr för belopp och i procent för antal (i antal när talet är litet). "
     "Variation: om månadsvärdena fram till periodens slut visar vanlig variation eller en särskild orsak, enligt styrdiagram."
 )
 spc_expander()

@@ -14,7 +14,7 @@ from kpi.signals.variation import assurance_explanation, funnel_summary, signal_
 from kpi.texts.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
 from kpi.texts.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
 from ui import data, figures
-from ui.components import demo_notice, funnel_expander, spc_expander
+from ui.components import card_value, demo_notice, funnel_expander, spc_expander
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
 from ui.writing import analysis_editor
@@ -51,21 +51,21 @@ st.caption(f"{perspective.name} › {factor.name} · {filters.heading}")
 cols = st.columns(4)
 with cols[0].container(border=True, height="stretch"):
     st.caption("Periodens utfall")
-    st.markdown(f"#### {outcome_text(row, filters.sex)}")
+    card_value(outcome_text(row, filters.sex))
 with cols[1].container(border=True, height="stretch"):
     st.caption("Mål")
     target_effective = format_value(row["target_effective"], unit, decimals) if row["target_effective"] is not None else None
-    st.markdown(f"#### {row['target'] or 'inget mål'}")
+    card_value(row["target"] or "inget mål")
     if target_effective and measure.target.kind in ("annual_volume", "relative_change", "direction"):
         st.caption(f"För perioden: {target_effective}")
 with cols[2].container(border=True, height="stretch"):
     st.caption("Måluppfyllelse")
     badge = ATTAINMENT[row["attainment"]]
-    st.markdown(f"#### {badge.symbol} {badge.word}")
+    card_value(f"{badge.symbol} {badge.word}")
 with cols[3].container(border=True, height="stretch"):
     st.caption("Utveckling")
     trend = TREND[row["trend"]]
-    st.markdown(f"#### {trend.symbol} {trend.word}")
+    card_value(f"{trend.symbol} {trend.word}")
     st.caption(f"Jämfört med {comparison_text(row)}" if row["comparison_value"] is not None else "Inget jämförbart värde för samma period året innan eller perioden före.")
 
 kinds = [filters.kind] + (["månad"] if measure.monthly and filters.kind != "månad" else [])
@@ -119,11 +119,11 @@ def control_chart() -> None:
             v1, v2 = st.columns(2)
             with v1.container(border=True, height="stretch"):
                 st.caption(f"Variation, senaste månaden ({short_period(spc.last_period)})")
-                st.markdown(f"#### {variation_badge.symbol} {variation_badge.word}{demo}")
+                card_value(f"{variation_badge.symbol} {variation_badge.word}{demo}")
                 st.caption(variation_explanation(spc))
             with v2.container(border=True, height="stretch"):
                 st.caption("Målsäkerhet: når arbetet, som det fungerar nu, målet?")
-                st.markdown(f"#### {assurance_badge.symbol} {assurance_badge.word}{demo}")
+                card_value(f"{assurance_badge.symbol} {assurance_badge.word}{demo}")
                 st.caption(assurance_explanation(spc, unit, decimals))
             chart = figures.control_chart(measure_id, filters.view_for(sex=spc_sex), spc_choice, unit=unit, decimals=decimals)
             st.plotly_chart(chart, config={"displayModeBar": False}, key="sm_spc_chart")
@@ -165,7 +165,7 @@ def women_and_men() -> None:
         for column, (label, value) in zip((c1, c2, c3), cards):
             with column.container(border=True, height="stretch"):
                 st.caption(label)
-                st.markdown(f"#### {value}")
+                card_value(value)
         if full["gender_gap_flag"]:
             st.warning(f"Skillnaden mellan kvinnor och män är större än {format_points(data.dataset().settings.gender_gap_threshold_pp, 1).lstrip('+')}: följ upp om den är omotiverad.", icon=":material/flag:")
         if series.height:

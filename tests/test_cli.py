@@ -23,7 +23,7 @@ def test_scorecard_json_has_the_agreed_fields() -> None:
     required = {"perspective", "strategic_goal", "success_factor", "measure_id", "measure", "target", "period", "value", "value_women", "value_men", "unit", "attainment", "trend", "comparison_period", "comparison_value", "is_demo", "source"}
     assert all(required <= row.keys() for row in rows)
     phone = next(r for r in rows if r["measure_id"] == "med_telefon_samma_dag")
-    assert (phone["value"], phone["comparison_value"], phone["comparison_period"], phone["target"]) == (81, 82, "2021-DÅ08", "95%")
+    assert (phone["value"], phone["comparison_value"], phone["comparison_period"], phone["target"]) == (81, 82, "2021-DÅ08", "95\u00a0%")
     assert (phone["attainment"], phone["trend"], phone["is_demo"]) == ("ej_uppfyllt", "forsamrad", False)
     assert {r["attainment"] for r in rows} <= {"uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd"}
     assert {r["trend"] for r in rows} <= {"forbattrad", "oforandrad", "forsamrad", "saknas"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pyarrow as pa
 import streamlit as st
 
@@ -11,6 +13,29 @@ from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
 from ui import data
 from ui.filters import Filters
 from ui.navigation import MEASURE_PAGE, request_open
+
+
+# A card's value in large type that is not a heading: a heading would put every figure in the
+# page's outline, with a "link to heading" anchor each, between a keyboard user and the tabs.
+_VALUE_OPEN = '<p class="styrkort-value" style="font-size:1.5rem;font-weight:600;line-height:1.3;margin:0 0 0.25rem 0">'
+_VALUE_CLOSE = "</p>"
+
+
+def value_markup(text: str) -> str:
+    """The Markdown (HTML) of a card's value ``text``."""
+    return f"{_VALUE_OPEN}{html.escape(text, quote=False)}{_VALUE_CLOSE}"
+
+
+def value_text(markup: str) -> str | None:
+    """The value a card shows, read back from its Markdown; None for any other Markdown."""
+    if markup.startswith(_VALUE_OPEN) and markup.endswith(_VALUE_CLOSE):
+        return html.unescape(markup[len(_VALUE_OPEN) : -len(_VALUE_CLOSE)])
+    return None
+
+
+def card_value(text: str) -> None:
+    """A card's value, large (see ``value_markup``)."""
+    st.markdown(value_markup(text), unsafe_allow_html=True)
 
 
 def heading(title: str, filters: Filters) -> None:
@@ -81,13 +106,21 @@ ROW_HEIGHT = 35
 COLUMN_HELP = {VARIATION_HEADING: VARIATION_HELP}
 
 
+# Caption text (labels of the cards, context lines) in a full-opacity grey that reads at 5,3:1 or more on white,
+# on the sidebar's #f8f8f7 and on the widgets' #f1f0ee: Streamlit's own #828180 is 3,9:1 on white,
+# (the text colour at 60 % opacity), below WCAG 2.1 AA's 4,5:1 for body text.
+CAPTION_GREY = "#646361"
+
 def page_style() -> None:
-    """Less padding than Streamlit's wide layout (room for the report's columns) and no element
-    toolbar (its English tooltips, and its CSV download that would bypass kpi.reports.files)."""
+    """Less padding than Streamlit's wide layout (room for the report's columns), no element
+    toolbar (its English tooltips, and its CSV download that would bypass kpi.reports.files) and
+    captions with enough contrast."""
     st.html(
         "<style>"
         "[data-testid='stMainBlockContainer']{padding-left:2rem;padding-right:2rem;padding-top:2.5rem;max-width:100%}"
         "[data-testid='stElementToolbar']{display:none}"
+        f"[data-testid='stCaptionContainer']{{opacity:1;color:{CAPTION_GREY}}}"
+        "[data-testid='stElementContainer']:has(#styrkort-document){display:none}"
         "</style>"
     )
 

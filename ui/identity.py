@@ -22,6 +22,7 @@ import streamlit as st
 from kpi.evaluation.scope import Scope
 from kpi.model.access import LOCAL_MODE_LABEL, Access, Action, Identity, Role, resolve_access
 from ui import data
+from ui.document import document_semantics
 
 ACCESS_KEY = "_access"
 log = logging.getLogger("styrkort")
@@ -56,6 +57,7 @@ def sign_in() -> Access:
     st.session_state[ACCESS_KEY] = access
     st.session_state[data.SCOPE_KEY] = Scope.of(access, data.dataset().units)
     _sidebar(access)
+    document_semantics(st.sidebar)
     if (why := access.explanation()) is not None:
         if access.may(Action.AUDIT_LOG):  # a förvaltare: the log of changes, and why no figures
             st.sidebar.caption(why)
@@ -76,6 +78,7 @@ def current_access() -> Access:
 
 def _sign_in_page() -> None:
     st.title("Styrkort – Division Nära")
+    document_semantics(st.container())
     st.markdown(
         "Styrkort visar hälso- och sjukvårdsnämndens styrmått för Division Nära. "
         "Logga in med ditt konto i Region Norrbotten för att se de enheter du har behörighet till."

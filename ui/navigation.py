@@ -23,6 +23,12 @@ ACTIONS_PAGE = "pages/atgarder.py"
 IMPORT_PAGE = "pages/import.py"  # named as its address, /import, which a fresh server looks up by file name
 AUDIT_PAGE = "pages/logg.py"  # the log of every write (ändringslogg), for förvaltare and ledning
 _PENDING = "_open_page"
+ORGANISATION = "Division Nära, Region Norrbotten"
+
+
+def page_title(view: str) -> str:
+    """The browser's title of a view: the view first, then the service and the organisation."""
+    return f"{view} – Styrkort – {ORGANISATION}"
 
 
 def menu(pages: dict[str, list[st.Page]]) -> st.Page:

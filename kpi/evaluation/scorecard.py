@@ -20,6 +20,7 @@ from kpi.evaluation.rules import measure_table
 from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.changes import RecordedChange, load_changes
 from kpi.model.errors import StoreError, UnknownOrganisationError
+from kpi.model.formatting import PERCENT_AFTER_NUMBER, PERCENT_SPACED
 from kpi.model.periods import Period, parse_period
 from kpi.model.settings import Settings, load_settings
 from kpi.model.view import View
@@ -260,8 +261,11 @@ SCORECARD_COLUMNS = [
 
 # What the written analysis needs beside the table's columns (not in the command line's records):
 # how the value accumulates (the months a spread covers), the bands a verdict was judged with,
-# and each sex's comparison where only women and men are given.
+# and each sex's comparison where only women and men are given; and a band target's edges, which
+# "Längst från målet" measures a miss from (kpi.evaluation.overview).
 CONTEXT_COLUMNS = [
+    "band_lower",
+    "band_upper",
     "accumulation",
     "neutral_band",
     "neutral_is_absolute",
@@ -291,8 +295,8 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
         .with_row_index("_order")
         .select(
             "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
-            pl.col("target_text").alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
-            "target_kind", "target_value", "target_women", "target_men",
+            pl.col("target_text").str.replace_all(PERCENT_AFTER_NUMBER, PERCENT_SPACED).alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
+            "target_kind", "target_value", "target_women", "target_men", "band_lower", "band_upper",
             "accumulation", "neutral_band", "neutral_is_absolute", "partial_band",
         )
     )

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import math
+import re
 
 MINUS = "\u2212"  # the typographic minus sign
 GROUP = "\u00a0"  # no-break space between thousands, so "43 000" never wraps
 MISSING_TEXT = "uppgift saknas"
 MASKED_TEXT = "skyddat (för få)"
+
+
+# A number and its per cent sign, as a catalogue's target text may print them ("95%", "K:16% M:17,2%"):
+# Swedish puts a (no-break) space between them, as every value the app formats does ("80,8 %").
+PERCENT_AFTER_NUMBER = r"(\d)\s*%"
+PERCENT_SPACED = "${1}\u00a0%"
+
+
+def swedish_target_text(text: str) -> str:
+    """A target's text as the catalogue or an import gives it, with Swedish spacing: '95%' → '95 %'."""
+    return re.sub(PERCENT_AFTER_NUMBER, "\\1\u00a0%", text)
 
 
 def printed_value(value: float, decimals: int) -> float:

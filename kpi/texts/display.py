@@ -197,8 +197,23 @@ def measure_row(card: pl.DataFrame, measure_id: str) -> dict[str, Any]:
     return card.filter(pl.col("measure_id") == measure_id).row(0, named=True)
 
 
+def shortfall_text(r: dict[str, Any], decimals: int) -> str:
+    """The 'Avstånd' cell of 'Längst från målet' (``kpi.evaluation.overview.furthest_from_target``):
+    the figure the list is ranked by, the shortfall as a share of the target ('83 % under målet');
+    for a target of zero (the budget result), the distance in the measure's unit ('31 mnkr under
+    målet'). The sex it is read from, when it is one sex's."""
+    value, level = r["shortfall_value"], r["target_level"]
+    side = "under" if value < level else "över"
+    if r["zero_target"]:
+        return gap_to_target_text(value, level, r["unit"], decimals, r["direction"])
+    sex = {"K": " (kvinnor)", "M": " (män)"}.get(r["shortfall_sex"] or "", "")
+    return f"{format_number(r['shortfall'] * 100, 0)}\u00a0% {side} målet{sex}"
+
+
 def _distance_text(r: dict[str, Any], decimals: int) -> str:
     """The 'Avstånd' cell: the gap to the period's target, or why there is no single number."""
+    if r.get("shortfall") is not None or r.get("zero_target"):
+        return shortfall_text(r, decimals)
     if r["target_effective"] is not None:
         return gap_to_target_text(r["value"], r["target_effective"], r["unit"], decimals, r["direction"])
     if r.get("target_women") is not None or r.get("target_men") is not None:

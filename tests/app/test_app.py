@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.components import value_text
 from ui.navigation import ACTIONS_PAGE, IMPORT_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, PRESENTATION_PAGE, UNITS_PAGE
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -49,6 +50,11 @@ def texts(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info] + [w.value for w in app.warning]
     parts += [h.value for h in app.title] + [h.value for h in app.subheader] + [h.value for h in app.header]
     return "\n".join(str(p) for p in parts)
+
+
+def card_values(app: AppTest) -> list[str]:
+    """The values of the page's cards (large text, not headings: ``ui.components.card_value``), in order."""
+    return [v for m in app.markdown if (v := value_text(m.value)) is not None]
 
 
 def table_row(app: AppTest, column: str, starts: str, index: int = 0) -> dict[str, str]:
@@ -118,9 +124,12 @@ def test_overview_shows_five_tiles_with_counts_and_the_measures_that_need_attent
     # Fall injuries are not judged against "half of 2020" (2020's count is masked): 14 and 30 (issue 19).
     assert "Alla perspektiv: ✓ 5 uppfyllt · ◐ 0 delvis uppfyllt · ✗ 14 ej uppfyllt · – 30 ej bedömd" in shown
     furthest = app.dataframe[0].value
-    # 36 % against at most 7 %. Fall injuries (8 against "half of 2020") no longer lead: 2020's count
-    # is masked, so the target computed from it is hidden too and has no distance to rank by.
-    assert furthest["Styrmått"].iloc[0].startswith("Andel av vårdtillfällen där patienter varit utskrivningsklara")
+    # The budget deficit (−31 mnkr against +/-0) first, then 36 % against at most 7 %, by the share shown.
+    # Fall injuries (8 against "half of 2020") are not listed: 2020's count is masked, so the target
+    # computed from it is hidden too and has no distance to rank by.
+    assert furthest["Styrmått"].iloc[0].startswith("Alla divisioner och regiongemensamt bedriver verksamhet inom budget")
+    assert furthest["Styrmått"].iloc[1].startswith("Andel av vårdtillfällen där patienter varit utskrivningsklara")
+    assert furthest["Avstånd"].iloc[:2].tolist() == [f"31{NBSP}mnkr under målet", f"414{NBSP}% över målet"]
     worst = app.dataframe[1].value
     # Hired staff cost 11,7 → 15 %: as printed with the value's decimals (12 → 15), as the verdict is judged.
     assert worst["Förändring"].iloc[0].startswith("+3,0 procentenheter")
@@ -189,7 +198,7 @@ def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
     app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", tab="Enheter")
     assert app.subheader[0].value.startswith(PHONE)
     shown = texts(app)
-    assert f"#### 81{NBSP}%" in shown and "#### ✗ ej uppfyllt" in shown and "#### ↘ försämrad" in shown
+    assert {f"81{NBSP}%", "✗ ej uppfyllt", "↘ försämrad"} <= set(card_values(app))
     assert f"Jämfört med 82{NBSP}% i DÅ08 2021" in shown
     assert "Källa: Division Nära, bilaga till delårsrapport per augusti 2022" in shown
     assert "**Hälsocentraler under Division Nära:** 7 av 25 når målet" in shown
@@ -225,7 +234,7 @@ def test_measure_detail_shows_women_and_men_with_the_gap_in_points() -> None:
     app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar", tab="Kvinnor och män")
     shown = texts(app)
     assert "Kvinnor\n" in "\n".join(c.value for c in app.caption) + "\n"
-    assert f"#### 92{NBSP}%\n#### 92{NBSP}%\n#### 0,0 procentenheter" in shown
+    assert card_values(app)[-3:] == [f"92{NBSP}%", f"92{NBSP}%", "0,0 procentenheter"]
 
 
 def test_units_page_draws_the_grid_for_the_chosen_perspective() -> None:

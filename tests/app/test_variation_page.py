@@ -4,6 +4,7 @@ and the variation column of the overview and the perspective tables."""
 from __future__ import annotations
 
 from tests.app.test_app import NBSP, open_app, open_tab, texts
+from ui.components import value_markup
 
 MINUS = "\u2212"
 
@@ -16,8 +17,8 @@ def test_the_control_chart_shows_both_verdicts_the_signals_and_how_to_read_it() 
     app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag", tab="Styrdiagram")
     shown = texts(app)
     assert "Variation, senaste månaden (aug 2022)" in shown
-    assert "#### ⊖ särskild orsak – försämring (demodata)" in shown
-    assert "#### ⊘ missar målet stabilt (demodata)" in shown
+    assert value_markup("⊖ särskild orsak – försämring (demodata)") in shown
+    assert value_markup("⊘ missar målet stabilt (demodata)") in shown
     assert f"ligger på fel sida om målet (95{NBSP}%)" in shown
     assert "**Signaler**" in shown and "- **Punkt utanför styrgränserna**" in shown
     assert "Månadsvärdena är demodata (genererade, inte publicerade)" in shown
@@ -49,7 +50,7 @@ def test_after_the_cosmic_go_live_the_months_are_judged_provisionally_and_it_say
 def test_masked_months_are_gaps_and_give_no_verdict() -> None:
     app = open_app("pages/styrmatt.py", matt="ver_fallskador", tab="Styrdiagram")
     shown = texts(app)
-    assert "#### · ej bedömd – skyddade månader (demodata)" in shown
+    assert value_markup("· ej bedömd – skyddade månader (demodata)") in shown
     assert "är skyddade (för få patienter). De skyddade månaderna är de minsta" in shown
     assert "Glapp i linjen: månader som saknas eller är skyddade (för få patienter). De räknas aldrig som 0." in shown
     assert "Inga särskilda orsaker" not in shown  # not assessed is not "all is well"

@@ -211,11 +211,28 @@ def test_attention_lists_are_ordered_and_hold_only_what_they_say(bundled) -> Non
     card = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))
     missing = furthest_from_target(card, limit=10)
     assert set(missing["attainment"].to_list()) <= {NOT_MET, PARTLY}
-    assert missing["shortfall"].to_list() == sorted(missing["shortfall"].to_list(), reverse=True)
+    ranked = missing.filter(~pl.col("zero_target"))["shortfall"].to_list()
+    assert ranked == sorted(ranked, reverse=True) and all(s > 0 for s in ranked)
     worse = most_worsened(card, limit=10)
     assert set(worse["trend"].to_list()) == {WORSENED}
     assert worse["change"].to_list() == sorted(worse["change"].to_list())
     assert worse["measure_id"][0] == "mba_inhyrda_kostnad"  # 11,7 → 15 %
+
+
+def test_furthest_from_target_ranks_by_the_share_it_shows_leaves_out_direction_targets_and_shows_the_budget(bundled) -> None:
+    from kpi.texts.display import attention_table
+
+    _, evaluation = bundled
+    card = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))
+    furthest = furthest_from_target(card)
+    shown = attention_table(furthest)
+    # The budget deficit (−31 mnkr against +/-0) first, then by the shortfall as a share of the target, the figure shown.
+    assert shown["measure_id"].to_list() == ["eko_budgetavvikelse", "ver_utskrivningsklara", "med_halsosamtal_40", "med_halsosamtal_50", "med_halsosamtal_60"]
+    assert shown["Avstånd"].to_list() == [f"31{NBSP}mnkr under målet", f"414{NBSP}% över målet", f"83{NBSP}% under målet", f"83{NBSP}% under målet", f"71{NBSP}% under målet"]
+    # "Öka"/"Minska" has no level to be far from: never in the list, however far it moved.
+    everything = furthest_from_target(card, limit=100)
+    directions = card.filter(pl.col("target_kind") == "direction")["measure_id"].to_list()
+    assert directions and not set(directions) & set(everything["measure_id"].to_list())
 
 
 def test_scorecard_table_keeps_the_reports_columns(bundled) -> None:
@@ -314,9 +331,10 @@ def test_attention_and_series_tables_read_as_swedish_text(bundled) -> None:
     worse = attention_table(most_worsened(card))
     assert worse["Förändring"][0] == "+3,0 procentenheter mot DÅ08 2021"  # 11,7 printed as 12 beside 15 (the value's decimals), as judged
     missing = attention_table(furthest_from_target(card, limit=20))
-    assert "bedömt per kön" in missing["Avstånd"].to_list()  # per-sex targets are listed, not dropped
     distance = dict(zip(missing["measure_id"].to_list(), missing["Avstånd"].to_list()))
-    assert distance["eko_budgetavvikelse"] == "utanför målet +/-0 mnkr"  # a band has no single target value
+    assert distance["ver_aterinskrivningar_65"] == f"19{NBSP}% över målet (män)"  # per-sex targets: the sex further off
+    assert distance["ver_palliativ_strategi"] == f"33{NBSP}% under målet (kvinnor)"  # a share given only per sex
+    assert distance["eko_budgetavvikelse"] == f"31{NBSP}mnkr under målet"  # a band's edge of 0: in its own unit
     # Half of 2020's falls would give 2020's masked count back: the target is hidden, and a
     # verdict against it would tell on which side of it the count lies, so it is not judged.
     assert "ver_fallskador" not in distance

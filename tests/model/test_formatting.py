@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+
+import polars as pl
 import pytest
 
-from kpi.model.formatting import format_number, format_points, format_value
+from kpi.model.formatting import PERCENT_AFTER_NUMBER, PERCENT_SPACED, format_number, format_points, format_value, swedish_target_text
 
 
 @pytest.mark.parametrize(
@@ -31,3 +34,26 @@ def test_masked_and_missing_are_never_zero() -> None:
 @pytest.mark.parametrize(("value", "text"), [(4.0, "+4,0 procentenheter"), (-2.5, "\u22122,5 procentenheter"), (0.0, "0,0 procentenheter")])
 def test_percentage_points(value, text) -> None:
     assert format_points(value) == text
+
+
+@pytest.mark.parametrize(("printed", "shown"), [
+    ("95%", "95\u00a0%"),
+    ("95 %", "95\u00a0%"),
+    ("K:16% M:17,2%", "K:16\u00a0% M:17,2\u00a0%"),
+    ("På regionnivå Minska med 50% jämfört med 2020", "På regionnivå Minska med 50\u00a0% jämfört med 2020"),
+    ("43 000 triage", "43 000 triage"),
+    ("+/-0 mnkr", "+/-0 mnkr"),
+])  # fmt: skip
+def test_a_catalogues_target_text_gets_swedish_per_cent_spacing(printed: str, shown: str) -> None:
+    assert swedish_target_text(printed) == shown
+    # The scorecard does the same in Polars (kpi.evaluation.scorecard): one rule, two spellings.
+    assert pl.Series([printed]).str.replace_all(PERCENT_AFTER_NUMBER, PERCENT_SPACED).item() == shown
+
+
+def test_the_scorecard_prints_catalogue_targets_the_swedish_way(bundled) -> None:
+    from kpi.evaluation.scorecard import scorecard
+    from kpi.model.view import View
+
+    _, evaluation = bundled
+    targets = scorecard(evaluation, View.parse("div_nara", "2022-DÅ08"))["target"].drop_nulls().to_list()
+    assert "95\u00a0%" in targets and not [t for t in targets if re.search(r"\d%", t)]
