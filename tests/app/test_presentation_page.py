@@ -37,19 +37,19 @@ def test_the_first_slide_shows_the_five_perspectives_with_organisation_and_perio
     assert "Styrkort – Division Nära" in html and "Uppföljning DÅ08 2022 (jan–aug)" in html
     for perspective in ("Samhälle", "Medborgare", "Verksamhet", "Medarbetare", "Ekonomi"):
         assert f"<h3>{perspective}</h3>" in html
-    assert ">1 / 26<" in counter(app)
+    assert ">1 / 25<" in counter(app)
     assert next(b for b in app.button if b.label == "Föregående").disabled
 
 
 def test_next_and_previous_step_through_the_slides_and_the_number_is_in_the_link() -> None:
     app = open_app(PRESENTATION_PAGE)
     click(app, "Nästa")
-    assert ">2 / 26<" in counter(app)
+    assert ">2 / 25<" in counter(app)
     assert app.query_params["bild"] == "2"
     html = slide_html(app)
     assert "Samhälle" in html and "Antal besök på filialer och servicepunkter" in html and f"6{NBSP}171" in html
     click(app, "Föregående")
-    assert ">1 / 26<" in counter(app)
+    assert ">1 / 25<" in counter(app)
 
 
 def test_a_measure_slide_has_the_chart_the_verdicts_and_the_analysis() -> None:
@@ -64,8 +64,8 @@ def test_a_measure_slide_has_the_chart_the_verdicts_and_the_analysis() -> None:
 
 
 def test_the_last_slide_cannot_go_further() -> None:
-    app = open_app(PRESENTATION_PAGE, bild="26")
-    assert ">26 / 26<" in counter(app)
+    app = open_app(PRESENTATION_PAGE, bild="25")
+    assert ">25 / 25<" in counter(app)
     assert next(b for b in app.button if b.label == "Nästa").disabled
 
 
@@ -86,7 +86,7 @@ def test_the_dashboard_filters_are_carried_over() -> None:
 
 def test_a_link_to_a_slide_that_does_not_exist_opens_the_first() -> None:
     app = open_app(PRESENTATION_PAGE, bild="999")
-    assert ">1 / 26<" in counter(app)
+    assert ">1 / 25<" in counter(app)
 
 
 def test_the_overview_builds_an_excel_file_on_request_and_offers_it_for_download() -> None:

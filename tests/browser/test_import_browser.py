@@ -38,7 +38,7 @@ def _measure_card(browser: object, server: str, expected: str) -> None:
     wait_for_text(page, "Hortlax hälsocentral · DÅ08 2022")
     settle(page)
     no_error_on(page)
-    outcome = page.locator("h4").first.inner_text()  # type: ignore[attr-defined]
+    outcome = page.locator(".styrkort-value").first.inner_text()  # type: ignore[attr-defined]
     assert expected in outcome, outcome
     page.close()  # type: ignore[attr-defined]
 

@@ -19,7 +19,7 @@ def test_every_kind_of_slide_fits_the_screen_without_scrolling(server: str, brow
     SHOTS.mkdir(parents=True, exist_ok=True)
     for number, title in SLIDES.items():
         page = open_page(browser, f"{server}/presentation?ar=2022&period=DÅ08&org=div_nara&bild={number}", width, height)
-        wait_for_text(page, f"{number} / 26")
+        wait_for_text(page, f"{number} / 25")
         wait_for_text(page, title)
         settle(page)
         no_error_on(page)
@@ -40,15 +40,15 @@ def test_every_kind_of_slide_fits_the_screen_without_scrolling(server: str, brow
 
 def test_the_arrow_keys_step_through_the_slides(server: str, browser: object) -> None:
     page = open_page(browser, f"{server}/presentation?ar=2022&period=DÅ08&org=div_nara", 1280, 720)
-    wait_for_text(page, "1 / 26")
+    wait_for_text(page, "1 / 25")
     settle(page)
     page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
-    wait_for_text(page, "2 / 26")
+    wait_for_text(page, "2 / 25")
     wait_for_text(page, "Antal besök på filialer och servicepunkter")
     page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
-    wait_for_text(page, "3 / 26")
+    wait_for_text(page, "3 / 25")
     page.keyboard.press("ArrowLeft")  # type: ignore[attr-defined]
-    wait_for_text(page, "2 / 26")
+    wait_for_text(page, "2 / 25")
     settle(page)
     assert "bild=2" in page.url  # type: ignore[attr-defined]
     page.close()  # type: ignore[attr-defined]

@@ -74,6 +74,7 @@ def test_a_chef_signs_in_sees_their_units_only_and_signs_out(browser: object, si
     page.screenshot(path=str(SHOTS / "inloggad_chef_1280.png"), full_page=True)  # type: ignore[attr-defined]
     # The organisation list holds the chef's unit and the levels above, not a sibling.
     page.get_by_role("combobox", name="Organisation").click()  # type: ignore[attr-defined]
+    page.get_by_role("option").first.wait_for(timeout=30_000)  # type: ignore[attr-defined]  # the list is drawn after the click
     options = page.get_by_role("option").all_inner_texts()  # type: ignore[attr-defined]
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
     assert any(o.startswith("Hortlax") for o in options), options

@@ -202,7 +202,7 @@ def test_a_changed_input_replaces_the_store(tmp_path) -> None:
     assert result.message == f"Byggde {data / 'store'}: {result.store.read('observations').height} utfall."
     assert _files(data / "store").keys() != before.keys()
     assert "Följs upp av företagshälsovården." in result.store.read("comments")["text"].to_list()
-    assert sorted(p.name for p in data.iterdir()) == ["build", "catalogue", "store"]
+    assert sorted(p.name for p in data.iterdir()) == ["access.toml", "build", "catalogue", "store"]  # no staging left beside them
     assert not rebuild_store(data).changed
 
 
@@ -226,7 +226,7 @@ def test_a_build_that_fails_leaves_the_store_as_it_was(tmp_path) -> None:
     with pytest.raises(StoreError, match="Samma nyckel"):
         rebuild_store(data)
     assert _files(data / "store") == before
-    assert sorted(p.name for p in data.iterdir()) == ["build", "catalogue", "store"]
+    assert sorted(p.name for p in data.iterdir()) == ["access.toml", "build", "catalogue", "store"]  # no staging left beside them
 
 
 def test_a_new_target_is_built(tmp_path) -> None:
