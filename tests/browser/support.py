@@ -79,17 +79,22 @@ def streamlit_server(
 def open_page(browser: object, url: str, width: int = 1280, height: int = 800) -> object:
     page = browser.new_page(viewport={"width": width, "height": height}, locale="sv-SE")  # type: ignore[attr-defined]
     page.goto(url)
-    page.wait_for_selector('[data-testid="stSidebar"]', state="attached", timeout=60_000)
+    page.wait_for_selector('[data-testid="stSidebar"]', state="attached", timeout=WAIT_MS)
     return page
 
 
+# How long a browser test waits for the page: generous, since the suite runs in two workers on two
+# cores and a worker's Streamlit server then shares them with Chromium and the other worker.
+WAIT_MS = 150_000
+
+
 def wait_for_text(page: object, text: str) -> None:
-    page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.get_by_text(text, exact=False).first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
 
 
 def settle(page: object) -> None:
     """Wait until Streamlit has finished the run (no running indicator) and charts have drawn."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)  # type: ignore[attr-defined]
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
 
 
