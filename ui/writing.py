@@ -71,23 +71,34 @@ def _save(measure_id: str, unit_id: str, period: Period, key: str) -> None:
     warned: dict[str, str] = st.session_state.setdefault(_WARNED, {})
     try:
         plan = prepare_comment(data.data_dir(), access, measure_id, unit_id, period, text)
-        if not plan.ok:
-            _say(key, "error", "Analysen sparades inte: " + "; ".join(str(p) for p in plan.problems[:5]))
-            return
-        if plan.warnings and not confirmed:
-            warned[key] = " ".join(plan.warnings)
-            return
-        if plan.to_write == 0:
-            _say(key, "info", "Texten är densamma som den sparade; inget ändrades.")
-            return
-        record = pipeline.apply(data.data_dir(), plan, user=access.identity.shown, settings=data.dataset().settings)
     except StyrkortError as error:
         _say(key, "error", str(error))
         return
+    if plan.ok and plan.warnings and not confirmed:
+        warned[key] = " ".join(plan.warnings)
+        return
+    if _write(key, plan, "Analysen", "Texten"):
+        warned.pop(key, None)
+
+
+def _write(key: str, plan: pipeline.Plan, what: str, same: str) -> bool:
+    """Write a checked plan as the signed-in person, remember it for undo and say how it went;
+    ``what``/``same``: how the message names the text ("Analysen", "Texten"). True when written."""
+    if not plan.ok:
+        _say(key, "error", f"{what} sparades inte: " + "; ".join(str(p) for p in plan.problems[:5]))
+        return False
+    if plan.to_write == 0:
+        _say(key, "info", f"{same} är densamma som den sparade; inget ändrades.")
+        return False
+    try:
+        record = pipeline.apply(data.data_dir(), plan, user=current_access().identity.shown, settings=data.dataset().settings)
+    except StyrkortError as error:
+        _say(key, "error", str(error))
+        return False
     st.session_state.setdefault(_SAVED, {})[key] = record.import_id
-    warned.pop(key, None)
-    _say(key, "success", "Analysen är sparad.")
+    _say(key, "success", f"{what} är sparad.")
     data.reload()
+    return True
 
 
 def _undo(key: str) -> None:
@@ -132,16 +143,7 @@ def _save_follow_up(period: Period, key: str) -> None:
     comment = str(st.session_state.get(f"follow_up_comment_{key}") or "").strip()
     try:
         plan = prepare_action_follow_up(data.data_dir(), access, str(action_id), period, _STATUS_WORDS[status], comment)
-        if not plan.ok:
-            _say(key, "error", "Uppföljningen sparades inte: " + "; ".join(str(p) for p in plan.problems[:5]))
-            return
-        if plan.to_write == 0:
-            _say(key, "info", "Uppföljningen är densamma som den sparade; inget ändrades.")
-            return
-        record = pipeline.apply(data.data_dir(), plan, user=access.identity.shown, settings=data.dataset().settings)
     except StyrkortError as error:
         _say(key, "error", str(error))
         return
-    st.session_state.setdefault(_SAVED, {})[key] = record.import_id
-    _say(key, "success", "Uppföljningen är sparad.")
-    data.reload()
+    _write(key, plan, "Uppföljningen", "Uppföljningen")
