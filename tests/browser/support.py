@@ -92,6 +92,28 @@ def wait_for_text(page: object, text: str) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
 
 
+def open_options(page: object, name: str) -> list[str]:
+    """Open the select box called `name` and return its option texts.
+
+    A click that lands while Streamlit redraws the widget (a rerun still finishing) opens nothing, so
+    the list is opened again until it shows, within the page wait.
+    """
+    box = page.get_by_role("combobox", name=name)  # type: ignore[attr-defined]
+    option = page.get_by_role("option").first  # type: ignore[attr-defined]
+    for _ in range(WAIT_MS // 5_000):
+        settle(page)
+        box.click()
+        try:
+            option.wait_for(timeout=5_000)
+        except Exception:  # the click did not open the list: try again
+            page.keyboard.press("Escape")  # type: ignore[attr-defined]
+            continue
+        texts = page.get_by_role("option").all_inner_texts()  # type: ignore[attr-defined]
+        page.keyboard.press("Escape")  # type: ignore[attr-defined]
+        return texts
+    raise AssertionError(f"Listan {name!r} öppnades inte")
+
+
 def settle(page: object) -> None:
     """Wait until Streamlit has finished the run (no running indicator) and charts have drawn."""
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)  # type: ignore[attr-defined]
