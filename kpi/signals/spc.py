@@ -18,7 +18,7 @@ Special-cause rules, each with the months it flags and the side it points to:
 
 1. a point outside the limits;
 2. a run of ``run_length`` (7) or more points on the same side of the centre line (a point on
-   the line ends a run);
+   the line ends a run; so does a month at 0 % or 100 % where p̄ makes that the likeliest count);
 3. a trend of ``trend_length`` (6) or more points each higher (or each lower) than the one before
    (an equal value ends a trend; a point where one trend turns into the other takes the later one);
 4. two of three consecutive points beyond two sigma on the same side (the points beyond are flagged;
@@ -47,6 +47,7 @@ SERIES_KEY = ["measure_id", "unit_id", "sex"]
 XMR_LIMIT = 2.66  # × mean moving range: three sigma, as in the NHS and qicharts2 material
 D2 = 1.128  # mean moving range / sigma for two consecutive points
 EPS = 1e-9
+LN2 = 0.6931471805599453
 
 RULE_LABELS = {
     "rule_outside": "punkt utanför styrgränserna",
@@ -197,7 +198,20 @@ def spc_points(monthly: pl.DataFrame, options: SpcOptions = SpcOptions(), starts
         (centre + 2 * sigma).alias("upper_2s"),
     )
 
-    side = pl.when(v > pl.col("centre") + EPS).then(1).when(v < pl.col("centre") - EPS).then(-1).otherwise(0).cast(pl.Int8)
+    # A month at 0 % (or 100 %) where that is what p̄ makes most likely (a median of its binomial
+    # distribution: (1 − p̄)ⁿ ≥ ½, or p̄ⁿ ≥ ½) lies on the centre line for the runs: with rare
+    # events most months have none, and a row of such months is what p̄ predicts, not a shift.
+    n_months = pl.col("denominator")
+    likely_edge = (
+        p_chart
+        & (n_months > 0)
+        & (
+            ((v <= EPS) & ((1 - pl.col("_pbar")).log() * n_months >= -LN2))
+            | ((v >= 100 - EPS) & (pl.col("_pbar").log() * n_months >= -LN2))
+        )
+    ).fill_null(False)
+    above, below = v > pl.col("centre") + EPS, v < pl.col("centre") - EPS
+    side = pl.when(likely_edge).then(0).when(above).then(1).when(below).then(-1).otherwise(0).cast(pl.Int8)
     step = pl.when(pl.col("_gap")).then(0).when(v > v.shift(1) + EPS).then(1).when(v < v.shift(1) - EPS).then(-1).otherwise(0).over(g).cast(pl.Int8)
     frame = frame.with_columns(side.alias("_side"), step.alias("_step"))
     # Runs and trends end at a change of side (or step), and at a gap.

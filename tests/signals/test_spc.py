@@ -453,6 +453,41 @@ def test_a_phase_at_0_or_100_percent_is_a_plain_p_chart_with_limits_at_p_bar(sha
     assert s["variation"] == verdicts.COMMON
 
 
+@pytest.mark.parametrize(("edge", "direction"), [(0.0, 1), (0.0, -1), (1.0, 1), (1.0, -1)])
+def test_rare_events_months_at_the_likely_edge_make_no_run(edge: float, direction: int) -> None:
+    # 23 months of 0 of 30 and one of 1 of 30 (p̄ = 1/720 = 0,139 %): (1 − p̄)³⁰ = 0,959, so 0 is the
+    # likeliest month and lies on the centre line for the runs; before, the 23 zeros were a run
+    # "below" and read as a special cause. The same mirrored at 100 %.
+    counts = [30.0 * edge] * 12 + [abs(30.0 * edge - 1)] + [30.0 * edge] * 11
+    p = points(share_series(counts, [30.0] * 24, direction=direction))
+    assert p["chart"].unique().to_list() == ["p"]
+    assert (p["rule_run"] == 0).all()
+    assert p["centre"][0] == pytest.approx(100 * edge + (1 - 2 * edge) * 100 / 720)
+    # The single month off the edge lies outside the p-chart's limits (1/30 = 3,3 % > 2,18 %).
+    assert p["rule_outside"].to_list() == [0] * 12 + [1 - 2 * int(edge)] + [0] * 11
+
+
+def test_a_run_of_zeros_counts_where_zero_is_not_the_likely_month() -> None:
+    # p̄ = 10 % with 30 a month: (0,9)³⁰ = 0,04, so seven months at 0 are a real run below.
+    counts = [3.0] * 24 + [0.0] * 7
+    p = points(share_series(counts, [30.0] * 31))
+    assert p["rule_run"].to_list()[-7:] == [-1] * 7
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=200, max_value=2000), st.lists(st.integers(min_value=5, max_value=40), min_size=24, max_size=40), st.data())
+def test_rare_events_never_make_a_run_of_empty_months(per: int, denominators: list[int], data: st.DataObject) -> None:
+    # At most one event in ``per`` patients over the baseline, so (1 − p̄)ⁿ ≥ ½ for n ≤ 40 whenever
+    # p̄ ≤ ln 2 / 40; a month with none is then never part of a run.
+    total = sum(denominators[:24])
+    events = data.draw(st.integers(min_value=0, max_value=max(0, min(total * 17 // 1000, total // per))))
+    counts = [0.0] * len(denominators)
+    for i in data.draw(st.lists(st.integers(min_value=0, max_value=23), min_size=events, max_size=events)):
+        counts[i] = min(counts[i] + 1, denominators[i])
+    p = points(share_series(counts, [float(d) for d in denominators]))
+    assert (p.filter(pl.col("value") == 0)["rule_run"] == 0).all()
+
+
 @pytest.mark.parametrize(("direction", "variation"), [(1, verdicts.CONCERN), (-1, verdicts.IMPROVEMENT)])
 def test_a_fall_from_24_months_at_100_percent_is_outside_the_collapsed_limits(direction: int, variation: str) -> None:
     # 24 months of 20 of 20 (p̄ = 1, limits 100–100), then 18 of 20 = 90 %: below the lower limit.
