@@ -285,7 +285,9 @@ def _distribute(total: float, weights: np.ndarray, integer: bool, caps: np.ndarr
     remainder = int(round(total - _fsum(base)))
     if remainder > 0:
         room = np.ones_like(base, dtype=bool) if caps is None else (base < caps)
-        order = np.argsort(-(raw - base) - room * 10)
+        # Stable: equal remainders keep the cells' order. NumPy's default sort takes a vectorised
+        # path on AVX-512 and AVX2 CPUs that orders ties differently, so demo data moved by machine.
+        order = np.argsort(-(raw - base) - room * 10, kind="stable")
         base[order[:remainder]] += 1
     return base
 
