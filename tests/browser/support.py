@@ -114,6 +114,27 @@ def open_options(page: object, name: str) -> list[str]:
     raise AssertionError(f"Listan {name!r} öppnades inte")
 
 
+def choose_option(page: object, box: object, typed: str, option: str) -> None:
+    """Open the select box `box` (a locator), type `typed` to narrow the list and pick `option`.
+
+    Like open_options: a click during a rerun opens nothing (and the typing then goes nowhere), so
+    the list is opened again until the option shows, within the page wait.
+    """
+    wanted = page.get_by_role("option", name=option)  # type: ignore[attr-defined]
+    for _ in range(WAIT_MS // 5_000):
+        settle(page)
+        box.click()  # type: ignore[attr-defined]
+        page.keyboard.type(typed)  # type: ignore[attr-defined]
+        try:
+            wanted.first.wait_for(timeout=5_000)
+        except Exception:  # the click did not open the list: try again
+            page.keyboard.press("Escape")  # type: ignore[attr-defined]
+            continue
+        wanted.first.click()
+        return
+    raise AssertionError(f"Valet {option!r} visades inte")
+
+
 def settle(page: object) -> None:
     """Wait until Streamlit has finished the run (no running indicator) and charts have drawn."""
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)  # type: ignore[attr-defined]

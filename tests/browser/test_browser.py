@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.support import SHOTS, no_error_on, open_page, settle, wait_for_text
+from tests.browser.support import SHOTS, choose_option, no_error_on, open_page, settle, wait_for_text
 
 PAGES = {
     "": "Styrkort – Division Nära",
@@ -50,9 +50,7 @@ def test_changing_the_organisation_and_following_the_copied_link(server: str, br
     page = open_page(browser, f"{server}/medborgare")
     wait_for_text(page, "Division Nära · DÅ08 2022")
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Organisation")  # type: ignore[attr-defined]
-    box.click()
-    page.keyboard.type("Hortlax")  # type: ignore[attr-defined]
-    page.get_by_role("option", name="Hortlax hälsocentral – VO Piteå tätort").click()  # type: ignore[attr-defined]
+    choose_option(page, box, "Hortlax", "Hortlax hälsocentral – VO Piteå tätort")
     wait_for_text(page, "Hortlax hälsocentral · DÅ08 2022")
     settle(page)
     no_error_on(page)

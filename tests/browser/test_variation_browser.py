@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import SHOTS, no_error_on, open_page, settle, wait_for_text
+from tests.browser.support import SHOTS, choose_option, no_error_on, open_page, settle, wait_for_text
 
 
 def open_tab(page: object, name: str) -> None:
@@ -51,9 +51,7 @@ def test_recalculating_from_a_month_names_the_new_phase_in_the_chart(server: str
     settle(page)
     open_tab(page, "Styrdiagram")
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Beräkna om gränserna från")  # type: ignore[attr-defined]
-    box.click()
-    page.keyboard.type("jan 2021")  # type: ignore[attr-defined]
-    page.get_by_role("option", name="jan 2021").click()  # type: ignore[attr-defined]
+    choose_option(page, box, "jan 2021", "jan 2021")
     wait_for_text(page, "jan 2021: nya gränser från vald månad")
     settle(page)
     no_error_on(page)
