@@ -32,7 +32,7 @@ from kpi.model.view import SEX_CODES, View
 from kpi.store import journal, location
 from kpi.store.delta import Store, native_output_to_log
 from kpi.store.journal import log_text
-from kpi.texts.display import SCORECARD_HEADINGS
+from kpi.texts.display import SCORECARD_HEADINGS, comparison_decimals
 
 # argparse's own words, in Swedish. argparse looks its messages up through gettext at the moment
 # it writes them, so they are swapped while the command line is read (see ``_swedish``). The keys
@@ -177,6 +177,8 @@ def _records(frame: pl.DataFrame) -> list[dict[str, object]]:
         decimals = int(row["decimals"]) if row["decimals"] is not None else 1
         record = {k: row[k] for k in _RECORD_FIELDS}
         record.update({k: None if row[k] is None else round(row[k], decimals) for k in _ROUNDED})
+        if row["comparison_value"] is not None:  # with the decimals it was given (a published 11,7 %)
+            record["comparison_value"] = round(row["comparison_value"], comparison_decimals(row))
         out.append(record)
     return out
 
@@ -192,7 +194,7 @@ def _table_rows(frame: pl.DataFrame) -> list[list[str]]:
         outcome = format_outcome(r["value"], r["value_women"], r["value_men"], r["unit"], decimals, masked=r["masked"])
         trend = TREND_LABELS[r["trend"]]
         if r["comparison_period"]:
-            trend += f" mot {r['comparison_period']} ({format_value(r['comparison_value'], r['unit'], decimals)})"
+            trend += f" mot {r['comparison_period']} ({format_value(r['comparison_value'], r['unit'], comparison_decimals(r))})"
         rows.append(
             [
                 r["perspective"],

@@ -56,9 +56,13 @@ RULE_COLUMNS = [
     "reference", "reference_year", "change_percent", "base_period", "band_lower", "band_upper", "neutral_band",
     "neutral_is_absolute", "partial_band",
 ]  # fmt: skip
-VERDICT_COLUMNS = ["comparison_period", "comparison_value", "comparison_is_demo", "trend", "target_effective", "attainment", "target_source_period", "masked"]
+VERDICT_COLUMNS = [
+    "comparison_period", "comparison_value", "comparison_decimals", "comparison_is_demo", "trend", "target_effective", "attainment", "target_source_period", "masked",
+]  # fmt: skip
 LONG_COLUMNS = LONG_HEAD + PERIOD_COLUMNS + RULE_COLUMNS + VERDICT_COLUMNS
-_PER_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "numerator", "denominator", "decimals", "is_demo", "target_effective"]
+_PER_SEX = [
+    "value", "attainment", "trend", "comparison_period", "comparison_value", "comparison_decimals", "masked", "numerator", "denominator", "decimals", "is_demo", "target_effective",
+]  # fmt: skip
 _TOTAL_ONLY = ["source", "origin", "n_units", "comparison_is_demo"]
 SPREAD_COLUMNS = [
     "unit_id", "measure_id", "period", "spread_min", "spread_max", "min_unit_id", "max_unit_id", "units_meeting_target",
@@ -479,7 +483,7 @@ def evaluate(
 ) -> pl.DataFrame:
     """Attainment and trend for every row of ``values`` (coded, from ``resolve``).
 
-    ``lookup`` (key, value, is_demo) adds values that comparisons and targets may read but that
+    ``lookup`` (key, value, is_demo, decimals) adds values that comparisons and targets may read but that
     are not evaluated here (the report periods, when months are evaluated). ``hidden``: keys of
     masked cells, which comparisons and targets read as missing, so that no trend, "delvis" by
     improvement or target computed from one gives its value away.
@@ -494,14 +498,15 @@ def evaluate(
         .when(slot == 12).then(pl.col("p") - SLOTS + 2).otherwise(pl.col("p") - 1)
     )  # fmt: skip
     frame = frame.with_columns(_shift(codes, pl.col("p") - SLOTS).alias("_py_key"), _shift(codes, previous_kind).alias("_pk_key"))
-    right = values.select("key", "value", "is_demo")
+    looked_up = ["key", "value", "is_demo", "decimals"]
+    right = values.select(looked_up)
     if lookup is not None:
-        right = pl.concat([right, lookup.select("key", "value", "is_demo")])
+        right = pl.concat([right, lookup.select(looked_up)])
     if hidden is not None and hidden.len():
         right = right.with_columns(pl.when(pl.col("key").is_in(hidden.implode())).then(None).otherwise(pl.col("value")).alias("value"))
 
     def look(frame: pl.DataFrame, key: str, prefix: str) -> pl.DataFrame:
-        found = right.rename({"key": key, "value": f"{prefix}_value", "is_demo": f"{prefix}_is_demo"})
+        found = right.rename({"key": key, "value": f"{prefix}_value", "is_demo": f"{prefix}_is_demo", "decimals": f"{prefix}_decimals"})
         return frame.join(found, on=key, how="left")
 
     def comparable(prefix: str) -> pl.Expr:
@@ -515,12 +520,16 @@ def evaluate(
         pl.when(prev_year_ok).then(pl.col("same_period_previous_year")).when(prev_kind_ok).then(pl.col("previous_of_same_kind")).alias("comparison_period"),
         pl.when(prev_year_ok).then(pl.col("_py_value")).when(prev_kind_ok).then(pl.col("_pk_value")).alias("comparison_value"),
         pl.when(prev_year_ok).then(pl.col("_py_is_demo")).when(prev_kind_ok).then(pl.col("_pk_is_demo")).alias("comparison_is_demo"),
+        pl.when(prev_year_ok).then(pl.col("_py_decimals")).when(prev_kind_ok).then(pl.col("_pk_decimals")).alias("comparison_decimals"),
         pl.when(prev_year_ok).then(pl.col("_py_key")).when(prev_kind_ok).then(pl.col("_pk_key")).alias("_cmp_key"),
     )
-    # Verdicts are judged on the values as printed (the value's decimals, for both).
+    # Verdicts are judged on the values as printed, each with its own decimals (a published 11,7 %
+    # last year stays 11,7 % beside this year's 15 %).
     frame = frame.with_columns(
+        pl.when(pl.col("comparison_value").is_not_null()).then(pl.coalesce("comparison_decimals", "decimals")).alias("comparison_decimals"),
+    ).with_columns(
         printed(pl.col("value"), pl.col("decimals")).alias("_shown"),
-        printed(pl.col("comparison_value"), pl.col("decimals")).alias("_shown_cmp"),
+        printed(pl.col("comparison_value"), pl.col("comparison_decimals")).alias("_shown_cmp"),
     )
     delta = pl.col("_shown") - pl.col("_shown_cmp")
     frame = frame.with_columns(
@@ -544,7 +553,9 @@ def evaluate(
     if frame["reference"].is_not_null().any():
         frame = look(frame, "_ref_key", "_ref")
     else:
-        frame = frame.with_columns(pl.lit(None, pl.Float64).alias("_ref_value"), pl.lit(None, pl.Boolean).alias("_ref_is_demo"))
+        frame = frame.with_columns(
+            pl.lit(None, pl.Float64).alias("_ref_value"), pl.lit(None, pl.Boolean).alias("_ref_is_demo"), pl.lit(None, pl.Int8).alias("_ref_decimals")
+        )
     if frame["_base_p"].is_not_null().any():
         frame = look(frame, "_base_key", "_base")
     else:
@@ -572,7 +583,7 @@ def evaluate(
             * pl.when(pl.col("base_period").str.ends_with("ÅR") & (pl.col("accumulation") == "accumulated")).then(pro_rata).otherwise(1.0)
         )
         .when((pl.col("target_kind") == "direction") & comparable("_ref"))
-        .then(printed(pl.col("_ref_value"), pl.col("decimals")))
+        .then(printed(pl.col("_ref_value"), pl.coalesce("_ref_decimals", "decimals")))
         .alias("target_effective")
     )
 
@@ -649,6 +660,7 @@ def mask(frame: pl.DataFrame, threshold: int, masked_elsewhere: pl.Series | None
         pl.when(hide).then(None).otherwise(pl.col("numerator")).alias("numerator"),
         pl.when(hide).then(None).otherwise(pl.col("denominator")).alias("denominator"),
         pl.when(pl.col("_cmp_key").is_in(masked_keys).fill_null(False) | hide).then(None).otherwise(pl.col("comparison_value")).alias("comparison_value"),
+        pl.when(pl.col("_cmp_key").is_in(masked_keys).fill_null(False) | hide).then(None).otherwise(pl.col("comparison_decimals")).alias("comparison_decimals"),
         pl.when(hide).then(None).otherwise(pl.col("comparison_period")).alias("comparison_period"),
         pl.when(hide).then(None).otherwise(pl.col("comparison_is_demo")).alias("comparison_is_demo"),
         pl.when(hide).then(pl.lit(MISSING)).otherwise(pl.col("trend")).alias("trend"),
@@ -790,14 +802,14 @@ def _tables(
     spread: bool = True,
     suppressed: pl.Series | None = None,
 ) -> tuple[Evaluated, pl.DataFrame]:
-    """Evaluate, mask and lay out ``values``; also the look-up table (key, value, is_demo, masked).
+    """Evaluate, mask and lay out ``values``; also the look-up table (key, value, is_demo, decimals, masked).
     ``suppressed``: the keys of every masked cell (``suppressed_keys``)."""
     masked_elsewhere = None if lookup is None else lookup.filter(pl.col("masked"))["key"]
     evaluated = evaluate(values, prepared.rules, prepared.codes, lookup, hidden=suppressed)
     long = finish_long(mask(evaluated, settings.mask_threshold, masked_elsewhere, suppressed), prepared.codes)
     wide = wide_by_sex(long, settings)
     spread_table = unit_spread(long, prepared.tree, prepared.codes) if spread else pl.DataFrame(schema=_SPREAD_SCHEMA)
-    own = values.select("key", "value", "is_demo").join(long.select("key", "masked"), on="key", how="left").with_columns(pl.col("masked").fill_null(False))
+    own = values.select("key", "value", "is_demo", "decimals").join(long.select("key", "masked"), on="key", how="left").with_columns(pl.col("masked").fill_null(False))
     return Evaluated(long=long.drop(_CODE_COLUMNS), wide=wide, spread=spread_table), own
 
 

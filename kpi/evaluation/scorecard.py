@@ -276,10 +276,13 @@ CONTEXT_COLUMNS = [
     "comparison_period_men",
     "comparison_value_women",
     "comparison_value_men",
+    "comparison_decimals",
+    "comparison_decimals_women",
+    "comparison_decimals_men",
 ]
 
 # The per-sex columns of ``Evaluation.wide``; choosing a sex puts its columns in the total's place.
-_BY_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "is_demo", "target_effective"]
+_BY_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "comparison_decimals", "masked", "is_demo", "target_effective"]
 
 
 def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
@@ -314,12 +317,14 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
             pl.lit(False).alias("masked_men"),
             *[pl.lit(None, pl.String).alias(f"{c}{s}") for c in ("trend", "comparison_period") for s in ("_women", "_men")],
             *[pl.lit(None, pl.Float64).alias(f"comparison_value{s}") for s in ("_women", "_men")],
+            *[pl.lit(None, pl.Int8).alias(f"comparison_decimals{s}") for s in ("_women", "_men")],
         )
     values = wide.select(
         "measure_id", "value", "value_women", "value_men", "decimals", "attainment", "attainment_women", "attainment_men",
         "trend", "comparison_period", "comparison_value", "target_effective", "gender_gap_pp", "gender_gap_flag", "masked",
         "masked_women", "masked_men", "is_demo", "source",
         "trend_women", "trend_men", "comparison_period_women", "comparison_period_men", "comparison_value_women", "comparison_value_men",
+        "comparison_decimals", "comparison_decimals_women", "comparison_decimals_men",
     )
     spread = evaluation.spread_for(unit_id=unit_id, period=p.id).select(
         "measure_id", "spread_min", "spread_max", "units_meeting_target", "units_with_value", "spread_is_demo"

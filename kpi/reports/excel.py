@@ -18,7 +18,7 @@ from kpi.model.verdicts import ATTAINMENT_LABELS, TREND_LABELS
 from kpi.reports.narrative import shows_spread, states_units_meeting
 from kpi.reports.pack import BoardPack, Progress, outcome_cell
 from kpi.reports.safety import FORMULA_STARTS, neutralise
-from kpi.texts.display import short_period
+from kpi.texts.display import comparison_decimals, short_period
 from kpi.texts.legend import DEMO_TEXT
 
 # (heading, width, kind): kind "text", "value" (the measure's own format), "int" or "flag".
@@ -99,6 +99,7 @@ def scorecard_rows(pack: BoardPack) -> list[dict[str, Any]]:
                 if entry.analysis.is_own
                 else ("Styrkort (automatisk text)" if entry.has_value else None),
                 "_decimals": int(r["decimals"]) if r["decimals"] is not None else 0,
+                "_comparison_decimals": comparison_decimals(r),
             }
         )
     return rows
@@ -139,14 +140,16 @@ def board_pack_xlsx(pack: BoardPack, progress: Progress | None = None) -> bytes:
             if value is None:
                 continue  # empty: missing or masked, never 0
             if kind == "value":
-                key = _number_format(row["Enhet"], row["_decimals"])
+                # Each figure with the decimals it was given: a published 11,7 % last year keeps its decimal.
+                decimals = row["_comparison_decimals"] if name == "Jämförelsevärde" else row["_decimals"]
+                key = _number_format(row["Enhet"], decimals)
                 if key not in formats:
                     formats[key] = book.add_format({"num_format": key, "valign": "top"})
                 # Rounded as printed: the file shows no finer ratio than the dashboard does.
                 sheet.write_number(
                     i,
                     c,
-                    round(float(value), row["_decimals"] if name != "Mål för perioden" else max(row["_decimals"], 1)),
+                    round(float(value), decimals if name != "Mål för perioden" else max(decimals, 1)),
                     formats[key],
                 )
             elif kind == "int":

@@ -40,6 +40,7 @@ import re
 from kpi.model.formatting import format_number, format_value, printed_value
 from kpi.model.periods import FULL_MONTH_NAMES, Period, parse_period
 from kpi.model.verdicts import IMPROVED, MET, NOT_ASSESSED, NOT_MET, PARTLY, UNCHANGED, WORSENED
+from kpi.texts.display import comparison_decimals
 
 
 @dataclass(frozen=True)
@@ -373,7 +374,8 @@ def _comparison_sentence(row: Mapping[str, Any], subject: str, unit: str, decima
         return _per_sex_comparison(row, subject, unit, decimals)
     if value is None:
         return ""
-    return _compared(row, value, row.get("comparison_value"), row.get("comparison_period"), row["trend"], subject, unit, decimals)
+    reference = (row.get("comparison_value"), row.get("comparison_period"), comparison_decimals(row))
+    return _compared(row, value, reference, row["trend"], subject, unit, decimals)
 
 
 def _per_sex_comparison(row: Mapping[str, Any], subject: str, unit: str, decimals: int) -> str:
@@ -388,17 +390,26 @@ def _per_sex_comparison(row: Mapping[str, Any], subject: str, unit: str, decimal
         if period is None or trend not in (IMPROVED, UNCHANGED, WORSENED):
             missing.append(label)
             continue
-        parts.append(_compared(row, value, reference, period, trend, f"{subject} för {label}", unit, decimals))
+        parts.append(_compared(row, value, (reference, period, comparison_decimals(row, suffix)), trend, f"{subject} för {label}", unit, decimals))
     if missing and not parts:
-        return _compared(row, 0.0, None, None, "saknas", subject, unit, decimals)  # the one sentence saying why
+        return _compared(row, 0.0, (None, None, decimals), "saknas", subject, unit, decimals)  # the one sentence saying why
     if missing:
         parts.append(f"För {missing[0]} saknas jämförelse.")
     return " ".join(parts)
 
 
 def _compared(
-    row: Mapping[str, Any], value: float, reference: float | None, period: str | None, trend: str, subject: str, unit: str, decimals: int
+    row: Mapping[str, Any],
+    value: float,
+    compared_with: tuple[float | None, str | None, int],
+    trend: str,
+    subject: str,
+    unit: str,
+    decimals: int,
 ) -> str:
+    """The comparison sentence; ``compared_with`` is the comparison's value, period and decimals
+    (its own: a published 11,7 % keeps its decimal beside this year's 15 %)."""
+    reference, period, reference_decimals = compared_with
     judged = trend in (IMPROVED, UNCHANGED, WORSENED)
     if reference is None and period is not None and judged:
         # The comparison value is masked (too few): the verdict in the table stands, the number is not given.
@@ -409,21 +420,25 @@ def _compared(
             return f"Jämförelse saknas: det finns inget tidigare värde i demodata att jämföra {noun} med, och demodata jämförs inte med publicerade värden."
         return f"Jämförelse saknas: det finns inget tidigare publicerat värde att jämföra {noun} med, och publicerade värden jämförs inte med demodata."
     when = _when(row["period"], period, row.get("accumulation"))
-    lead = f"Jämfört med {when} ({format_value(reference, unit, decimals)})"
-    change = _change(value, reference, unit, decimals)
+    lead = f"Jämfört med {when} ({format_value(reference, unit, reference_decimals)})"
+    change = _change(value, reference, unit, decimals, reference_decimals)
     state = "oförändrat" if noun in _NEUTER else "oförändrad"
     if change is None:
         return f"{lead} är {subject} {state}."
-    verb = "ökat" if printed_value(value, decimals) > printed_value(reference, decimals) else "minskat"
+    verb = "ökat" if printed_value(value, decimals) > printed_value(reference, reference_decimals) else "minskat"
     if trend == UNCHANGED:
-        return f"{lead} har {subject} {verb} med {change}, vilket räknas som oförändrat (inom {_band_text(row, unit, reference, decimals)})."
+        band = _band_text(row, unit, reference, max(decimals, reference_decimals))
+        return f"{lead} har {subject} {verb} med {change}, vilket räknas som oförändrat (inom {band})."
     verdict = "en förbättring" if trend == IMPROVED else "en försämring"
     return f"{lead} har {subject} {verb} med {change}, {verdict}."
 
 
-def _change(value: float, reference: float, unit: str, decimals: int) -> str | None:
-    """The size of the change, from the values as printed; ``None`` when they print the same."""
-    shown_value, shown_reference = printed_value(value, decimals), printed_value(reference, decimals)
+def _change(value: float, reference: float, unit: str, decimals: int, reference_decimals: int | None = None) -> str | None:
+    """The size of the change, from the values as printed (each with its own decimals); ``None``
+    when they print the same."""
+    other = decimals if reference_decimals is None else reference_decimals
+    shown_value, shown_reference = printed_value(value, decimals), printed_value(reference, other)
+    decimals = max(decimals, other)
     difference = printed_value(shown_value - shown_reference, decimals)
     if difference == 0:
         return None

@@ -8,6 +8,7 @@ the same everywhere. Values never become 0 here: missing reads "uppgift saknas",
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -94,12 +95,20 @@ def outcome_text(row: dict[str, Any], sex: str = "T") -> str:
     return f"{text} ({DEMO_TEXT.lower()})" if row.get("is_demo") and text not in (MISSING_TEXT, MASKED_TEXT) else text
 
 
+def comparison_decimals(row: Mapping[str, Any], suffix: str = "") -> int:
+    """The decimals the comparison value was given with (a published 11,7 % keeps its decimal
+    beside this year's 15 %); the value's own where the row does not say."""
+    own = row.get(f"comparison_decimals{suffix}")
+    if own is not None:
+        return int(own)
+    return int(row["decimals"]) if row.get("decimals") is not None else 0
+
+
 def comparison_text(row: dict[str, Any]) -> str:
     """'84 % i DÅ08 2021', or 'ingen jämförelse'."""
     if row.get("comparison_period") is None or row.get("comparison_value") is None:
         return "ingen jämförelse"
-    decimals = int(row["decimals"]) if row.get("decimals") is not None else 0
-    return f"{format_value(row['comparison_value'], row['unit'], decimals)} i {short_period(row['comparison_period'])}"
+    return f"{format_value(row['comparison_value'], row['unit'], comparison_decimals(row))} i {short_period(row['comparison_period'])}"
 
 
 def scorecard_table(card: pl.DataFrame, sex: str = "T", not_applicable: frozenset[str] = frozenset()) -> pl.DataFrame:
@@ -152,16 +161,18 @@ def gap_to_target_text(value: float | None, target: float | None, unit: str, dec
     return f"{format_number(abs(value - target) / abs(target) * 100, 0)}\u00a0% {side} målet"
 
 
-def change_text(value: float | None, comparison: float | None, unit: str, decimals: int) -> str:
+def change_text(value: float | None, comparison: float | None, unit: str, decimals: int, comparison_decimals: int | None = None) -> str:
     """The change against the comparison value: '−1,0 procentenheter', '−16 %', '−0,7 mnkr'.
-    From the two values as printed with ``decimals`` (as the verdicts are judged): 91 % against
-    91 % is no change, whatever the unrounded values were."""
+    From the two values as printed, each with its own decimals (``comparison_decimals``, else
+    ``decimals``), as the verdicts are judged: 91 % against 91 % is no change, whatever the
+    unrounded values were, and 15 % against a published 11,7 % is +3,3 procentenheter."""
     if value is None or comparison is None:
         return MISSING_TEXT
-    value, comparison = printed_value(value, decimals), printed_value(comparison, decimals)
+    other = decimals if comparison_decimals is None else comparison_decimals
+    value, comparison = printed_value(value, decimals), printed_value(comparison, other)
     if unit == "%":
         return format_points(value - comparison, 1)
-    absolute = _difference(value, comparison, unit, decimals)
+    absolute = _difference(value, comparison, unit, max(decimals, other))
     if absolute is not None:
         sign = "+" if value > comparison else ("\u2212" if value < comparison else "")
         return f"{sign}{absolute}"
@@ -237,7 +248,7 @@ def attention_table(frame: pl.DataFrame, sex: str = "T") -> pl.DataFrame:
                 "Periodens utfall": outcome_text(r, sex),
                 "Mål": r["target"] or "–",
                 "Avstånd": _distance_text(r, decimals),
-                "Förändring": f"{change_text(r['value'], r['comparison_value'], r['unit'], decimals)} mot {short_period(r['comparison_period'])}"
+                "Förändring": f"{change_text(r['value'], r['comparison_value'], r['unit'], decimals, comparison_decimals(r))} mot {short_period(r['comparison_period'])}"
                 if r["comparison_period"] is not None
                 else MISSING_TEXT,
                 "Måluppfyllelse": ATTAINMENT[r["attainment"]].text,

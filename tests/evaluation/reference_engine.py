@@ -313,6 +313,7 @@ def _lookup(values: pl.DataFrame, frame: pl.DataFrame, period_col: str, prefix: 
         pl.col("period").alias(period_col),
         pl.col("value").alias(f"{prefix}_value"),
         pl.col("is_demo").alias(f"{prefix}_is_demo"),
+        pl.col("decimals").alias(f"{prefix}_decimals"),
     )
     return frame.join(right, on=["measure_id", "unit_id", "sex", period_col], how="left")
 
@@ -359,11 +360,17 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int], loo
         .then(pl.col("_prev_kind_value"))
         .alias("comparison_value"),
         pl.when(prev_year_ok).then(pl.col("_prev_year_is_demo")).when(prev_kind_ok).then(pl.col("_prev_kind_is_demo")).alias("comparison_is_demo"),
+        # The comparison's own decimals (a published 11,7 % keeps its decimal beside 15 %).
+        pl.when(prev_year_ok)
+        .then(pl.coalesce("_prev_year_decimals", "decimals"))
+        .when(prev_kind_ok)
+        .then(pl.coalesce("_prev_kind_decimals", "decimals"))
+        .alias("comparison_decimals"),
     )
     # Judged on the values as printed (issue 20's rule, shared with the engine).
     frame = frame.with_columns(
         printed(pl.col("value"), pl.col("decimals")).alias("_shown"),
-        printed(pl.col("comparison_value"), pl.col("decimals")).alias("_shown_cmp"),
+        printed(pl.col("comparison_value"), pl.col("comparison_decimals")).alias("_shown_cmp"),
     )
     delta = pl.col("_shown") - pl.col("_shown_cmp")
     frame = frame.with_columns(
@@ -410,7 +417,7 @@ def evaluate(values: pl.DataFrame, measures: pl.DataFrame, years: list[int], loo
             * pl.when(pl.col("base_period").str.ends_with("ÅR") & (pl.col("accumulation") == "accumulated")).then(pro_rata).otherwise(1.0)
         )
         .when((pl.col("target_kind") == "direction") & _comparable("_ref"))
-        .then(printed(pl.col("_ref_value"), pl.col("decimals")))
+        .then(printed(pl.col("_ref_value"), pl.coalesce("_ref_decimals", "decimals")))
         .alias("target_effective")
     )
 
@@ -505,6 +512,7 @@ def mask_small_numbers(long: pl.DataFrame, threshold: int, hidden: pl.DataFrame 
         pl.when(hide).then(None).otherwise(pl.col("numerator")).alias("numerator"),
         pl.when(hide).then(None).otherwise(pl.col("denominator")).alias("denominator"),
         pl.when(pl.col("_comparison_masked").fill_null(False) | hide).then(None).otherwise(pl.col("comparison_value")).alias("comparison_value"),
+        pl.when(pl.col("_comparison_masked").fill_null(False) | hide).then(None).otherwise(pl.col("comparison_decimals")).alias("comparison_decimals"),
         # issue 19: a masked cell's own verdicts are not shown.
         pl.when(hide).then(None).otherwise(pl.col("comparison_period")).alias("comparison_period"),
         pl.when(hide).then(None).otherwise(pl.col("comparison_is_demo")).alias("comparison_is_demo"),
@@ -513,7 +521,7 @@ def mask_small_numbers(long: pl.DataFrame, threshold: int, hidden: pl.DataFrame 
     ).drop("_comparison_masked", "_target_source_masked")
 
 
-_PER_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "masked", "numerator", "denominator", "decimals", "is_demo", "target_effective"]
+_PER_SEX = ["value", "attainment", "trend", "comparison_period", "comparison_value", "comparison_decimals", "masked", "numerator", "denominator", "decimals", "is_demo", "target_effective"]
 
 
 def wide_by_sex(long: pl.DataFrame, settings: Settings) -> pl.DataFrame:
