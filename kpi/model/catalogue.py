@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kpi.model.errors import CatalogueError
 
@@ -162,9 +162,56 @@ class Baseline(Strict):
 # --- the tree ------------------------------------------------------------------------------
 
 
+# --- what a text calls a measure -------------------------------------------------------------
+
+SUBJECT_MAX_LENGTH = 60
+_DETERMINERS = {"den": False, "det": True}  # "den totala kostnaden", "det ekonomiska resultatet": neuter?
+
+
+def check_subject(subject: str) -> str:
+    """A measure's ``subject`` as the analysis text names it ("Sjukfrånvaron är 7,6 procent"):
+    a short singular noun phrase in definite form, in lower case (it is put inside sentences).
+
+    The head noun is the first word, or a determiner ("den"/"det") leads the phrase; a definite
+    singular noun ends in -n (common gender: "andelen", "sjukfrånvaron") or -t (neuter:
+    "antalet", "kontinuitetsindexet"). "Kontinuitetsindex", "andel" or a plural in -na fail; an
+    indefinite noun that happens to end so ("lön") or a neuter plural ("talen") is the editor's to catch.
+    """
+    if not subject.strip():
+        raise ValueError("subject får inte vara tomt")
+    if subject != subject.strip() or "  " in subject:
+        raise ValueError("subject får inte ha mellanslag först, sist eller två i rad")
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        raise ValueError(f"subject får vara högst {SUBJECT_MAX_LENGTH} tecken (texten läses i en mening)")
+    if not subject[0].islower():
+        raise ValueError("subject ska börja med liten bokstav (det står inne i meningar)")
+    if subject[-1] in ".,;:":
+        raise ValueError("subject ska inte sluta med skiljetecken")
+    head = subject.split(" ")[0]
+    if head not in _DETERMINERS and not head.endswith(("n", "t")):
+        raise ValueError(
+            f"subject ska vara en bestämd form i singular ('andelen …', 'antalet …', 'sjukfrånvaron'); "
+            f"'{head}' slutar inte på -n eller -t"
+        )
+    return subject
+
+
+def subject_is_neuter(subject: str) -> bool:
+    """Whether the subject's head noun is neuter, so an adjective after it takes -t: "antalet är
+    oförändrat", "kontinuitetsindexet är oförändrat", but "andelen är oförändrad". Read from the
+    definite ending of the head noun (``check_subject``), or from a leading "den"/"det"."""
+    head = subject.split(" ")[0]
+    if head in _DETERMINERS:
+        return _DETERMINERS[head]
+    return head.endswith("t")
+
+
 class Measure(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=3)
+    # What the analysis text calls the measure: "sjukfrånvaron", "andelen digitala vårdbesök".
+    # None: named by its unit ("andelen", "antalet", "utfallet", "indexvärdet").
+    subject: str | None = None
     report_row: str | None = None  # when one printed row is split into several measures
     unit: MeasureUnit
     value_kind: ValueKind
@@ -181,6 +228,11 @@ class Measure(Strict):
     decimals: int = Field(default=0, ge=0, le=2)
     source: str = Field(min_length=3)
     note: str | None = None
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, subject: str | None) -> str | None:
+        return None if subject is None else check_subject(subject)
 
     @model_validator(mode="after")
     def _consistent(self) -> Measure:

@@ -4,9 +4,14 @@
 men), the target and whether it is met, the change against the comparison period, and the spread
 between units. For example::
 
-    Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört
-    med samma period 2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det
-    26 procentenheter mellan enheterna (73–99 %).
+    Andelen medicinska bedömningar inom tre dagar är 92 procent (kvinnor 92 %, män 92 %). Målet
+    100 procent är ej uppfyllt. Jämfört med samma period 2021 (92 %) är andelen medicinska
+    bedömningar inom tre dagar oförändrad. Under januari–augusti 2022 skiljer det 26
+    procentenheter mellan enheterna (73–99 %).
+
+The measure is named by the row's ``subject`` (the catalogue's, ``kpi.model.catalogue.check_subject``),
+or, without one, by its unit ("Andelen", "Antalet"); adjectives agree with the subject's head noun
+("oförändrad"/"oförändrat", ``subject_is_neuter``).
 
 Every statement is checked against its own row, so no text says what its row contradicts:
 
@@ -37,6 +42,7 @@ from typing import Any
 
 import re
 
+from kpi.model.catalogue import subject_is_neuter
 from kpi.model.formatting import format_number, format_value, printed_value
 from kpi.model.periods import FULL_MONTH_NAMES, Period, parse_period
 from kpi.model.verdicts import IMPROVED, MET, NOT_ASSESSED, NOT_MET, PARTLY, UNCHANGED, WORSENED
@@ -59,10 +65,10 @@ UNIT_NOUNS = {
     "tandvårdsklinik": UnitNoun("tandvårdsklinik", "tandvårdskliniker", "tandvårdsklinikerna"),
 }
 
-# The subject of the sentences, by the measure's unit: "Andelen är …", "Antalet har ökat …".
+# The subject of the sentences where the catalogue names none (a measure's ``subject``,
+# "Sjukfrånvaron är …"), by the measure's unit: "Andelen är …", "Antalet har ökat …".
 _SUBJECT = {"%": "andelen", "antal": "antalet", "mnkr": "utfallet", "kr": "utfallet", "index": "indexvärdet"}
 _TREND_WORDS = {IMPROVED: "förbättrad", UNCHANGED: "oförändrad", WORSENED: "försämrad"}
-_NEUTER = {"antalet", "utfallet", "indexvärdet", "värdet"}  # "oförändrat", not "oförändrad"
 _ATTAINMENT_WORDS = {MET: "uppfyllt", PARTLY: "delvis uppfyllt", NOT_MET: "ej uppfyllt", NOT_ASSESSED: "inte bedömt"}
 _SEX_PHRASE = {"K": "för kvinnor", "M": "för män"}
 _DEMO = "demodata (genererade, inte publicerade)"
@@ -116,14 +122,14 @@ def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = U
     """
     unit = row["unit"]
     decimals = int(row["decimals"]) if row.get("decimals") is not None else 0
-    subject = _SUBJECT.get(unit, "värdet")
+    subject = row.get("subject") or _SUBJECT.get(unit, "värdet")
     has_value = row["value"] is not None or row.get("value_women") is not None or row.get("value_men") is not None
     if not applies and not has_value and not row.get("masked"):
         where = "" if units is UNITS else f"; det följs upp på {units.plural}"
         return f"Styrmåttet rapporteras inte av enheten{where}."
     sentences = [_value_sentence(row, subject, unit, decimals, sex)]
     if sex == "T" and has_value:
-        sentences.append(_gender_sentence(row, decimals))
+        sentences.append(_gender_sentence(row, subject, decimals))
     if has_value:
         sentences.append(_target_sentence(row, subject, unit, decimals, sex))
         if not _target_says_no_comparison(row):
@@ -137,7 +143,7 @@ def analysis_text(row: Mapping[str, Any], *, sex: str = "T", units: UnitNoun = U
     elif value_is_demo:
         sentences.append(f"Värdena är {_DEMO}.")
     elif spread_is_demo:
-        sentences.append(f"{units.definite_plural.capitalize()}s värden är {_DEMO}.")
+        sentences.append(f"{_first_upper(units.definite_plural)}s värden är {_DEMO}.")
     return " ".join(s for s in sentences if s)
 
 
@@ -195,7 +201,7 @@ def _when(period: str, comparison: str, accumulation: str | None) -> str:
 
 
 def _value_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: int, sex: str) -> str:
-    Subject = subject.capitalize()
+    Subject = _first_upper(subject)
     for_sex = f" {_SEX_PHRASE[sex]}" if sex in _SEX_PHRASE else ""
     if sex in _SEX_PHRASE and not row.get("split_by_sex"):
         return "Styrmåttet är inte uppdelat på kön."
@@ -250,6 +256,19 @@ def _decimals_for(value: float, decimals: int) -> int:
     if float(value).is_integer():
         return 0
     return max(decimals, 1 if abs(value) >= 1 else 2)
+
+
+def _first_upper(text: str) -> str:
+    """The first letter in upper case and nothing else: 'antalet insatser från Företagshälsan'
+    keeps its capital F ('str.capitalize' would lower it)."""
+    return text[:1].upper() + text[1:]
+
+
+def _head(subject: str) -> str:
+    """The subject's head noun, for where the whole phrase would be heavy ('att jämföra andelen
+    med'); a phrase led by 'den'/'det' ('den totala kostnaden') has no one-word head and is kept."""
+    head = subject.split(" ")[0]
+    return subject if head in ("den", "det") else head
 
 
 def _sign(difference: float) -> str:
@@ -311,9 +330,15 @@ def _target_in_words(row: Mapping[str, Any], text: str, unit: str, decimals: int
         return f"Målet, högst {target}," if row.get("direction") == -1 else f"Målet {target}"
     if kind == "direction" and re.match(r"(?i)(öka|minska)\b", text):
         return f"Målet att {text[0].lower()}{text[1:]}"
-    if kind == "band" and unit in ("mnkr", "kr") and re.fullmatch(r"\+/-\s*0\s*(mnkr|kr)", text):
+    if _balanced_budget(row, unit):
         return f"Målet, en budget i balans (±0 {unit}),"
     return f"Målet ”{text}”"
+
+
+def _balanced_budget(row: Mapping[str, Any], unit: str) -> bool:
+    """A budget in balance as the target ('+/-0 mnkr'): the value is a surplus or a deficit."""
+    text = (row.get("target") or "").strip()
+    return row.get("target_kind") == "band" and unit in ("mnkr", "kr") and re.fullmatch(r"\+/-\s*0\s*(mnkr|kr)", text) is not None
 
 
 def _no_target_sentence(text: str, period: Period) -> str:
@@ -414,7 +439,7 @@ def _compared(
     if reference is None and period is not None and judged:
         # The comparison value is masked (too few): the verdict in the table stands, the number is not given.
         return f"Jämförelsevärdet för {_when(row['period'], period, row.get('accumulation'))} är skyddat (för få); utvecklingen bedöms som {_TREND_WORDS[trend]}."
-    noun = subject.split(" ")[0]
+    noun = _head(subject)
     if reference is None or period is None or not judged:
         if row.get("is_demo"):
             return f"Jämförelse saknas: det finns inget tidigare värde i demodata att jämföra {noun} med, och demodata jämförs inte med publicerade värden."
@@ -422,10 +447,16 @@ def _compared(
     when = _when(row["period"], period, row.get("accumulation"))
     lead = f"Jämfört med {when} ({format_value(reference, unit, reference_decimals)})"
     change = _change(value, reference, unit, decimals, reference_decimals)
-    state = "oförändrat" if noun in _NEUTER else "oförändrad"
+    state = "oförändrat" if subject_is_neuter(subject) else "oförändrad"
     if change is None:
         return f"{lead} är {subject} {state}."
-    verb = "ökat" if printed_value(value, decimals) > printed_value(reference, reference_decimals) else "minskat"
+    shown_value, shown_reference = printed_value(value, decimals), printed_value(reference, reference_decimals)
+    verb = "ökat" if shown_value > shown_reference else "minskat"
+    if _balanced_budget(row, unit) and (shown_value < 0) == (shown_reference < 0) and shown_value != 0 and shown_reference != 0:
+        # As the reports say it: from −12 to −31 mnkr the deficit has grown; "the deviation has
+        # decreased, a deterioration" would read as a contradiction.
+        subject = "underskottet" if shown_value < 0 else "överskottet"
+        verb = "ökat" if abs(shown_value) > abs(shown_reference) else "minskat"
     if trend == UNCHANGED:
         band = _band_text(row, unit, reference, max(decimals, reference_decimals))
         return f"{lead} har {subject} {verb} med {change}, vilket räknas som oförändrat (inom {band})."
@@ -490,7 +521,7 @@ def _spread_sentence(row: Mapping[str, Any], unit: str, decimals: int, units: Un
     return " ".join(sentences)
 
 
-def _gender_sentence(row: Mapping[str, Any], decimals: int) -> str:
+def _gender_sentence(row: Mapping[str, Any], subject: str, decimals: int) -> str:
     """The flagged gap between women and men, computed from the values as printed."""
     women, men = row.get("value_women"), row.get("value_men")
     if not row.get("gender_gap_flag") or women is None or men is None:
@@ -501,4 +532,5 @@ def _gender_sentence(row: Mapping[str, Any], decimals: int) -> str:
     amount = format_number(abs(gap), decimals)
     noun = "procentenhet" if amount == "1" else "procentenheter"
     higher = "kvinnor" if gap > 0 else "män"
-    return f"Andelen är {amount} {noun} högre för {higher}, en skillnad mellan kvinnor och män som bör följas upp."
+    sentence = f"{_first_upper(subject)} är {amount} {noun} högre för {higher}"
+    return f"{sentence}, en skillnad mellan kvinnor och män som bör följas upp."

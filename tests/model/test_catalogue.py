@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kpi.model.catalogue import PERSPECTIVES, load_catalogue
+from kpi.model.catalogue import PERSPECTIVES, SUBJECT_MAX_LENGTH, check_subject, load_catalogue, subject_is_neuter
 from kpi.model.errors import CatalogueError
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "catalogue" / "2022.yaml"
@@ -92,3 +92,55 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
 def test_models_are_frozen(catalogue) -> None:
     with pytest.raises(Exception):
         catalogue.measure("med_telefon_samma_dag").unit = "antal"  # type: ignore[misc]
+
+
+# --- the subject: what the analysis text calls the measure ------------------------------------------
+
+
+def test_every_measure_names_its_subject(catalogue) -> None:
+    """Every measure of the bundled catalogue has a subject that the validator accepts, short
+    enough for "X har ökat med 2,0 procentenheter"."""
+    for measure in catalogue.measures():
+        assert measure.subject is not None, measure.id
+        assert check_subject(measure.subject) == measure.subject
+        assert len(measure.subject) <= SUBJECT_MAX_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("subject", "neuter"),
+    [
+        ("andelen", False),
+        ("sjukfrånvaron", False),
+        ("budgetavvikelsen", False),
+        ("andelen patienter med fast vårdkontakt", False),
+        ("kostnaden per DRG-poäng", False),
+        ("antalet", True),
+        ("antalet besök på filialer och servicepunkter", True),
+        ("kontinuitetsindexet", True),
+        ("resultatet", True),
+        ("den totala kostnaden", False),
+        ("det ekonomiska resultatet", True),
+    ],
+)
+def test_agreement_follows_the_head_noun(subject: str, neuter: bool) -> None:
+    assert subject_is_neuter(check_subject(subject)) is neuter
+
+
+@pytest.mark.parametrize(
+    ("subject", "message"),
+    [
+        ("", "får inte vara tomt"),
+        ("Sjukfrånvaron", "liten bokstav"),
+        ("kontinuitetsindex", "bestämd form"),
+        ("andel digitala vårdbesök", "bestämd form"),
+        ("kostnaderna för ytterfall", "bestämd form"),
+        ("sjukfrånvaron.", "skiljetecken"),
+        (" sjukfrånvaron", "mellanslag"),
+        ("andelen " + "mycket " * 10 + "långa", "högst 60 tecken"),
+    ],
+)
+def test_a_subject_that_does_not_read_fails_naming_the_measure(tmp_path: Path, subject: str, message: str) -> None:
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(_broken(tmp_path, lambda r: _first_measure(r).update(subject=subject)))
+    assert "styrmått 'med_telefon_samma_dag'" in str(error.value) and "fält 'subject'" in str(error.value)
+    assert message in str(error.value)

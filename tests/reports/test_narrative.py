@@ -53,11 +53,18 @@ def row(**changes: Any) -> dict[str, Any]:
 
 CASES = [
     pytest.param(
+        row(subject="andelen medicinska bedömningar inom tre dagar"),
+        "Andelen medicinska bedömningar inom tre dagar är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej "
+        "uppfyllt. Jämfört med samma period 2021 (92 %) är andelen medicinska bedömningar inom tre dagar oförändrad. "
+        "Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna (73–99 %).",
+        id="not-met-the-issue-example",
+    ),
+    pytest.param(
         row(),
         "Andelen är 92 procent (kvinnor 92 %, män 92 %). Målet 100 procent är ej uppfyllt. Jämfört med samma period "
         "2021 (92 %) är andelen oförändrad. Under januari–augusti 2022 skiljer det 26 procentenheter mellan enheterna "
         "(73–99 %).",
-        id="not-met-the-issue-example",
+        id="without-a-subject-the-unit-names-it",
     ),
     pytest.param(
         row(
@@ -148,9 +155,11 @@ CASES = [
             spread_max=50.0,
             units_meeting_target=0,
             units_with_value=4,
+            subject="andelen utskrivningsklara mer än ett dygn",
         ),
-        "Andelen är 36 procent. Målet, högst 7 procent, är ej uppfyllt. Jämfört med samma period 2021 (40 %) har "
-        "andelen minskat med 4 procentenheter, en förbättring. Under januari–augusti 2022 skiljer det 25 procentenheter"
+        "Andelen utskrivningsklara mer än ett dygn är 36 procent. Målet, högst 7 procent, är ej uppfyllt. Jämfört med "
+        "samma period 2021 (40 %) har andelen utskrivningsklara mer än ett dygn minskat med 4 procentenheter, en "
+        "förbättring. Under januari–augusti 2022 skiljer det 25 procentenheter"
         " mellan enheterna (25–50 %). Ingen av de 4 enheterna når målet.",
         id="lower-is-better",
     ),
@@ -176,10 +185,12 @@ CASES = [
             spread_max=24.6,
             units_with_value=4,
             units_meeting_target=0,
+            subject="andelen oplanerade återinskrivningar inom 30 dagar",
         ),
-        "Andelen är 17,1 procent för kvinnor och 20,5 procent för män; någon total anges inte. Målet för kvinnor, högst"
-        " 16 procent, är ej uppfyllt; målet för män, högst 17,2 procent, är delvis uppfyllt. Jämförelse saknas: det "
-        "finns inget tidigare publicerat värde att jämföra andelen med, och publicerade värden jämförs inte med "
+        "Andelen oplanerade återinskrivningar inom 30 dagar är 17,1 procent för kvinnor och 20,5 procent för män; någon "
+        "total anges inte. Målet för kvinnor, högst 16 procent, är ej uppfyllt; målet för män, högst 17,2 procent, är "
+        "delvis uppfyllt. Jämförelse saknas: det finns inget tidigare publicerat värde att jämföra andelen med, och "
+        "publicerade värden jämförs inte med "
         "demodata. Under januari–augusti 2022 skiljer det 10,0 procentenheter mellan enheterna (14,6–24,6 %). Ingen av "
         "de 4 enheterna når målet.",
         id="per-sex-target",
@@ -201,9 +212,10 @@ CASES = [
             spread_min=None,
             spread_max=None,
             units_with_value=None,
+            subject="antalet slutförda triage på Digitalen",
         ),
-        "Antalet är 29 191. Årsmålet 43 000 motsvarar 28 667 för perioden och är uppfyllt. Jämfört med samma period 2021 (19 600) "
-        "har antalet ökat med 49 %, en förbättring.",
+        "Antalet slutförda triage på Digitalen är 29 191. Årsmålet 43 000 motsvarar 28 667 för perioden och är uppfyllt. "
+        "Jämfört med samma period 2021 (19 600) har antalet slutförda triage på Digitalen ökat med 49 %, en förbättring.",
         id="annual-volume-count-in-percent",
     ),
     pytest.param(
@@ -223,9 +235,11 @@ CASES = [
             spread_min=None,
             spread_max=None,
             units_with_value=None,
+            subject="antalet vårdrelaterade fallskador hos äldre",
         ),
-        "Antalet är 8. Målet ”Minska med 50% jämfört med 2020” motsvarar högst 1,3 för perioden och är ej uppfyllt. "
-        "Jämfört med samma period 2021 (7) har antalet ökat med 1, en försämring.",
+        "Antalet vårdrelaterade fallskador hos äldre är 8. Målet ”Minska med 50% jämfört med 2020” motsvarar högst 1,3 "
+        "för perioden och är ej uppfyllt. Jämfört med samma period 2021 (7) har antalet vårdrelaterade fallskador hos "
+        "äldre ökat med 1, en försämring.",
         id="small-count-changes-in-count",
     ),
     pytest.param(
@@ -285,9 +299,11 @@ CASES = [
             spread_max=None,
             units_meeting_target=10,
             units_with_value=44,
+            subject="budgetavvikelsen",
         ),
-        "Utfallet är −31 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period 2021 (−12 "
-        "mnkr) har utfallet minskat med 19 mnkr, en försämring. Under januari–augusti 2022 når 10 av 44 enheter målet.",
+        "Budgetavvikelsen är −31 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period "
+        "2021 (−12 mnkr) har underskottet ökat med 19 mnkr, en försämring. Under januari–augusti 2022 når 10 av 44 "
+        "enheter målet.",
         id="budget-amount",
     ),
     pytest.param(
@@ -486,15 +502,16 @@ ISSUE_20_CASES = [
         id="not-assessable-then-no-units-meeting-the-target",
     ),
     pytest.param(
-        row(**BUDGET, value=-0.6, comparison_value=-1.4, trend="oforandrad", attainment="ej_uppfyllt", units_with_value=None),
-        "Utfallet är −1 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period 2021 (−1 mnkr) är "
-        "utfallet oförändrat.",
+        row(**BUDGET, value=-0.6, comparison_value=-1.4, trend="oforandrad", attainment="ej_uppfyllt", units_with_value=None,
+            subject="budgetavvikelsen"),
+        "Budgetavvikelsen är −1 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period 2021 "
+        "(−1 mnkr) är budgetavvikelsen oförändrad.",
         id="equal-printed-values-claim-no-change",
     ),
     pytest.param(
         row(**BUDGET, decimals=2, value=0.03, comparison_value=0.02, trend="oforandrad", attainment="uppfyllt", units_with_value=None),
         "Utfallet är 0,03 mnkr. Målet, en budget i balans (±0 mnkr), är uppfyllt. Jämfört med samma period 2021 (0,02 mnkr) har "
-        "utfallet ökat med 0,01 mnkr, vilket räknas som oförändrat (inom ±0,01 mnkr).",
+        "överskottet ökat med 0,01 mnkr, vilket räknas som oförändrat (inom ±0,01 mnkr).",
         id="a-trivial-amount-is-no-improvement",
     ),
     pytest.param(
@@ -528,17 +545,20 @@ ISSUE_20_CASES = [
         id="a-whole-year-compares-with-the-year",
     ),
     pytest.param(
-        row(**MINSKA, value=8.2, comparison_value=8.7, trend="oforandrad", attainment="ej_uppfyllt", period="2022-DÅ04", comparison_period="2021-DÅ04"),
-        "Andelen är 8,2 procent. Målet att minska är ej uppfyllt: förändringen ligger inom det som räknas som "
-        "oförändrat. Jämfört med samma period 2021 (8,7 %) har andelen minskat med 0,5 procentenheter, vilket räknas "
-        "som oförändrat (inom ±0,5 procentenheter).",
+        row(**MINSKA, value=8.2, comparison_value=8.7, trend="oforandrad", attainment="ej_uppfyllt", period="2022-DÅ04",
+            comparison_period="2021-DÅ04", subject="sjukfrånvaron"),
+        "Sjukfrånvaron är 8,2 procent. Målet att minska är ej uppfyllt: förändringen ligger inom det som räknas som "
+        "oförändrat. Jämfört med samma period 2021 (8,7 %) har sjukfrånvaron minskat med 0,5 procentenheter, vilket "
+        "räknas som oförändrat (inom ±0,5 procentenheter).",
         id="minska-not-met-inside-the-band-says-the-change-and-the-band",
     ),
     pytest.param(
         row(value=6.4, value_women=None, value_men=None, decimals=1, target="35%", target_value=35.0, target_effective=35.0,
-            attainment="delvis", trend="forbattrad", comparison_value=4.0, spread_min=None, partial_band=0.05),
-        "Andelen är 6,4 procent. Målet 35 procent är delvis uppfyllt, eftersom andelen har förbättrats jämfört med "
-        "samma period 2021. Jämfört med samma period 2021 (4,0 %) har andelen ökat med 2,4 procentenheter, en "
+            attainment="delvis", trend="forbattrad", comparison_value=4.0, spread_min=None, partial_band=0.05,
+            subject="andelen 40-åringar som deltagit i hälsosamtal"),
+        "Andelen 40-åringar som deltagit i hälsosamtal är 6,4 procent. Målet 35 procent är delvis uppfyllt, eftersom "
+        "andelen 40-åringar som deltagit i hälsosamtal har förbättrats jämfört med samma period 2021. Jämfört med "
+        "samma period 2021 (4,0 %) har andelen 40-åringar som deltagit i hälsosamtal ökat med 2,4 procentenheter, en "
         "förbättring.",
         id="partly-says-it-is-because-the-value-improved",
     ),
@@ -581,3 +601,111 @@ def test_the_text_tells_the_truth_at_every_edge(scorecard_row: dict[str, Any], e
 def test_a_measure_the_unit_does_not_report_says_so() -> None:
     text = analysis_text(row(value=None, value_women=None, value_men=None, units_with_value=None), units=UNIT_NOUNS["hälsocentral"], applies=False)
     assert text == "Styrmåttet rapporteras inte av enheten; det följs upp på hälsocentraler."
+
+
+# --- the subject: what is measured, named as the catalogue names it -------------------------------
+
+NO_SPREAD = {"value_women": None, "value_men": None, "spread_min": None, "units_with_value": None}
+
+SUBJECT_CASES = [
+    pytest.param(
+        row(**NO_SPREAD, subject="sjukfrånvaron", value=7.6, comparison_value=7.6, decimals=1, target="Minska",
+            target_kind="direction", target_value=None, direction=-1, attainment="ej_uppfyllt"),
+        "Sjukfrånvaron är 7,6 procent. Målet att minska är ej uppfyllt: förändringen ligger inom det som räknas som "
+        "oförändrat. Jämfört med samma period 2021 (7,6 %) är sjukfrånvaron oförändrad.",
+        id="common-gender-oförändrad",
+    ),
+    pytest.param(
+        row(**NO_SPREAD, subject="kontinuitetsindexet", unit="index", decimals=2, value=0.45, comparison_value=0.45,
+            target="", target_kind="none", target_value=None, attainment="ej_bedomd"),
+        "Kontinuitetsindexet är 0,45. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2021 (0,45) är "
+        "kontinuitetsindexet oförändrat.",
+        id="neuter-oförändrat",
+    ),
+    pytest.param(
+        row(**NO_SPREAD, subject="antalet besök på filialer och servicepunkter", unit="antal", value=3150.0,
+            comparison_value=3150.0, split_by_sex=False, target="Öka", target_kind="direction", target_value=None,
+            attainment="ej_uppfyllt"),
+        "Antalet besök på filialer och servicepunkter är 3 150. Målet att öka är ej uppfyllt: förändringen ligger inom "
+        "det som räknas som oförändrat. Jämfört med samma period 2021 (3 150) är antalet besök på filialer och "
+        "servicepunkter oförändrat.",
+        id="a-long-neuter-subject-agrees-with-its-head",
+    ),
+    pytest.param(
+        row(**NO_SPREAD, subject="antalet insatser från Företagshälsan", unit="antal", value=12.0, comparison_value=9.0,
+            split_by_sex=False, target="", target_kind="none", target_value=None, attainment="ej_bedomd", trend="forbattrad"),
+        "Antalet insatser från Företagshälsan är 12. Styrmåttet har inget mål som bedöms. Jämfört med samma period 2021 "
+        "(9) har antalet insatser från Företagshälsan ökat med 3, en förbättring.",
+        id="only-the-first-letter-is-capitalised",
+    ),
+    pytest.param(
+        row(**(ONLY_SEXES | {"comparison_period_men": None, "trend_men": "saknas"}), spread_min=None,
+            subject="andelen oplanerade återinskrivningar inom 30 dagar"),
+        "Andelen oplanerade återinskrivningar inom 30 dagar är 43 procent för kvinnor och 54 procent för män; någon "
+        "total anges inte. Målet 100 procent är ej uppfyllt. Jämfört med samma period 2021 (40 %) har andelen "
+        "oplanerade återinskrivningar inom 30 dagar för kvinnor ökat med 3 procentenheter, en förbättring. För män "
+        "saknas jämförelse.",
+        id="per-sex-comparison-names-the-subject",
+    ),
+    pytest.param(
+        row(value=17.0, value_women=15.0, value_men=20.0, gender_gap_flag=True, spread_min=None, units_with_value=None,
+            target="40%", target_value=40.0, target_effective=40.0, trend="saknas", comparison_value=None,
+            comparison_period=None, subject="andelen digitala vårdbesök"),
+        "Andelen digitala vårdbesök är 17 procent (kvinnor 15 %, män 20 %). Andelen digitala vårdbesök är 5 "
+        "procentenheter högre för män, en skillnad mellan kvinnor och män som bör följas upp. Målet 40 procent är ej "
+        "uppfyllt. Jämförelse saknas: det finns inget tidigare publicerat värde att jämföra andelen med, och "
+        "publicerade värden jämförs inte med demodata.",
+        id="the-gender-gap-and-a-missing-comparison-name-it",
+    ),
+    pytest.param(
+        row(**NO_SPREAD, subject="sjukfrånvaron", trend="saknas", comparison_value=None, comparison_period=None),
+        "Sjukfrånvaron är 92 procent. Målet 100 procent är ej uppfyllt. Jämförelse saknas: det finns inget tidigare "
+        "publicerat värde att jämföra sjukfrånvaron med, och publicerade värden jämförs inte med demodata.",
+        id="a-one-word-subject-is-compared-whole",
+    ),
+    pytest.param(
+        row(**BUDGET, value=-31.0, comparison_value=-12.0, trend="forsamrad", attainment="ej_uppfyllt", units_with_value=None,
+            subject="budgetavvikelsen"),
+        "Budgetavvikelsen är −31 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period "
+        "2021 (−12 mnkr) har underskottet ökat med 19 mnkr, en försämring.",
+        id="a-growing-deficit",
+    ),
+    pytest.param(
+        row(**BUDGET, value=4.0, comparison_value=9.0, trend="forsamrad", attainment="uppfyllt", units_with_value=None,
+            subject="budgetavvikelsen"),
+        "Budgetavvikelsen är 4 mnkr. Målet, en budget i balans (±0 mnkr), är uppfyllt. Jämfört med samma period 2021 "
+        "(9 mnkr) har överskottet minskat med 5 mnkr, en försämring.",
+        id="a-shrinking-surplus",
+    ),
+    pytest.param(
+        row(**BUDGET, value=-3.0, comparison_value=5.0, trend="forsamrad", attainment="ej_uppfyllt", units_with_value=None,
+            subject="budgetavvikelsen"),
+        "Budgetavvikelsen är −3 mnkr. Målet, en budget i balans (±0 mnkr), är ej uppfyllt. Jämfört med samma period 2021 "
+        "(5 mnkr) har budgetavvikelsen minskat med 8 mnkr, en försämring.",
+        id="from-surplus-to-deficit-the-deviation-itself",
+    ),
+]
+
+
+@pytest.mark.parametrize(("scorecard_row", "expected"), SUBJECT_CASES)
+def test_the_text_names_what_is_measured(scorecard_row: dict[str, Any], expected: str) -> None:
+    assert plain(analysis_text(scorecard_row)) == expected
+
+
+def test_a_chosen_sex_follows_the_subject() -> None:
+    text = plain(analysis_text(row(value_women=None, value_men=None, subject="sjukfrånvaron"), sex="K"))
+    assert text.startswith("Sjukfrånvaron för kvinnor är 92 procent. Målet 100 procent är ej uppfyllt. Jämfört med samma "
+                           "period 2021 (92 %) är sjukfrånvaron oförändrad.")  # fmt: skip
+
+
+def test_every_bundled_subject_reads_as_a_sentence() -> None:
+    """Every catalogue subject in the three sentence frames the text uses, first letter up only."""
+    from pathlib import Path
+
+    from kpi.model.catalogue import load_catalogue
+
+    catalogue = load_catalogue(Path(__file__).resolve().parents[2] / "data" / "catalogue" / "2022.yaml")
+    for measure in catalogue.measures():
+        text = plain(analysis_text(row(subject=measure.subject, value_women=None, value_men=None, spread_min=None)))
+        assert text.startswith(f"{measure.subject[0].upper()}{measure.subject[1:]} är 92 procent."), measure.id
+        assert f"är {measure.subject} oförändra" in text, measure.id

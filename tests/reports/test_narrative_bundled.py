@@ -21,7 +21,9 @@ from kpi.reports.pack import unit_noun
 from kpi.texts.display import comparison_decimals
 
 MONTHS = ("2022-08",)
-CHANGE = re.compile(r"Jämfört med [^(]+ \(([^)]+)\) har (\w+)(?: för (?:kvinnor|män))? (ökat|minskat) med ")
+# The subject may be several words ("andelen digitala vårdbesök"); group 2 is checked to be the row's.
+CHANGE = re.compile(r"Jämfört med [^(]+ \(([^)]+)\) har ([^.]+?)(?: för (?:kvinnor|män))? (ökat|minskat) med ")
+FALLBACK_SUBJECT = {"%": "andelen", "antal": "antalet", "mnkr": "utfallet", "kr": "utfallet", "index": "indexvärdet"}
 
 
 def _texts(bundled: Any) -> Iterator[tuple[str, str, str, dict[str, Any], str]]:
@@ -30,10 +32,14 @@ def _texts(bundled: Any) -> Iterator[tuple[str, str, str, dict[str, Any], str]]:
     periods = [f"{y}-{k}" for y in years for k in ("DÅ04", "DÅ08", "ÅR")] + list(MONTHS)
     for period in periods:
         p = parse_period(period)
-        reported_by = {m.id: tuple(t.value for t in m.reported_by) for m in dataset.catalogues.for_year(p.year).measures()}
+        measures = list(dataset.catalogues.for_year(p.year).measures())
+        reported_by = {m.id: tuple(t.value for t in m.reported_by) for m in measures}
+        # What the text calls each measure: the catalogue's subject, unless the row carries its own.
+        subjects = {m.id: m.subject for m in measures}
         for unit_id in dataset.units["unit_id"].to_list():
             for sex in ("T", "K", "M"):
                 for r in scorecard(evaluation, View(unit_id, p, sex)).iter_rows(named=True):
+                    r = {"subject": subjects.get(r["measure_id"]), **r}
                     yield unit_id, period, sex, r, analysis_text(r, sex=sex, units=unit_noun(reported_by.get(r["measure_id"], ())))
 
 
@@ -77,12 +83,21 @@ def _problems(unit_id: str, sex: str, r: dict[str, Any], text: str) -> list[str]
                 problems.append("a change claimed between equal printed values")
             elif format_value(r["comparison_value"], r["unit"], cd) != match.group(1):
                 problems.append("the comparison value is not the row's")
+            subject = r["subject"] or FALLBACK_SUBJECT[r["unit"]]
+            if r["comparison_value"] is not None and match.group(2) != subject:
+                # A budget in balance names a deficit or a surplus that grew or shrank, where both values have that sign.
+                v, c = printed_value(r["value"], d), printed_value(r["comparison_value"], comparison_decimals(r))
+                named = {"underskottet": v < 0 and c < 0, "överskottet": v > 0 and c > 0}
+                if not (r["target_kind"] == "band" and named.get(match.group(2))):
+                    problems.append(f"the change is said of {match.group(2)!r}, not of the measure ({subject!r})")
         words = {IMPROVED: "en förbättring", WORSENED: "en försämring"}
         for trend, word in words.items():
             if word in text and r["trend"] != trend and "Jämförelsevärdet" not in text:
                 problems.append(f"{word!r} but the row's trend is {r['trend']}")
-        if "oförändrad" in text and "Jämfört med" in text and r["trend"] != UNCHANGED:
-            problems.append(f"oförändrad but the row's trend is {r['trend']}")
+        said_unchanged = bool(re.search(r"Jämfört med [^.]+ är [^.]+ oförändra[dt]\.", text))  # either gender
+        said_unchanged |= "oförändrad" in text and "Jämfört med" in text
+        if said_unchanged and r["trend"] != UNCHANGED:
+            problems.append(f"oförändrad/oförändrat but the row's trend is {r['trend']}")
         if r["trend"] in (IMPROVED, WORSENED) and r["comparison_value"] is not None and not claimed:
             problems.append("the row's trend is not said")
     return problems
