@@ -23,7 +23,8 @@ left. This is repeated until no relation has exactly one masked member. Since si
 still combine (a total minus another total), a linear-algebra check follows per connected set of
 masked cells: a masked cell is safe only if some solution of the shown relations changes it
 (the null space of the masked cells' system has a component on it); a cell that is pinned down
-gets one more suppression in its tightest relation, and both steps run again.
+gets one more suppression in its tightest relation (several far-apart pinned cells per round),
+and both steps run again.
 
 Everything is decided once, for the report periods and the months together, per measure and year
 (the relations never cross a year or a measure), and only for measure-years with a primary masked
@@ -206,12 +207,18 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
         fixed = determined(masked, rels)
         if not fixed:
             return masked
-        grown = False
+        # One more cell per fixed cell, in key order, but none for a cell that shares a relation
+        # with a cell masked in this round: that one often frees it (and its neighbours), so
+        # they wait for the next check. Cells far apart are covered in the same round; a block
+        # with many small counts needs a few eliminations instead of one per added cell.
+        grown: set[int] = set()
         for k in sorted(fixed):
-            if k in fixed and (extra := nearest_cover(k)) is not None:
-                masked.update(with_sexes(extra))
-                grown = True
-                break  # one at a time: one more masked cell often frees several
+            if any(x in grown for i in of_cell.get(k, []) for x in rels[i].members):
+                continue
+            if (extra := nearest_cover(k)) is not None:
+                added = with_sexes(extra)
+                masked.update(added)
+                grown.update(added)
         if not grown:
             return masked  # nothing around it is shown any more (never seen)
     return masked
