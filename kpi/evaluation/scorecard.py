@@ -260,10 +260,12 @@ SCORECARD_COLUMNS = [
 
 
 # What the written analysis needs beside the table's columns (not in the command line's records):
-# how the value accumulates (the months a spread covers), the bands a verdict was judged with,
+# what it calls the measure (the catalogue's subject, "sjukfrånvaron"), how the value accumulates
+# (the months a spread covers), the bands a verdict was judged with,
 # and each sex's comparison where only women and men are given; and a band target's edges, which
 # "Längst från målet" measures a miss from (kpi.evaluation.overview).
 CONTEXT_COLUMNS = [
+    "subject",
     "band_lower",
     "band_upper",
     "accumulation",
@@ -297,7 +299,7 @@ def scorecard(evaluation: Evaluation, view: View) -> pl.DataFrame:
         evaluation.measures.filter(pl.col("year") == p.year)
         .with_row_index("_order")
         .select(
-            "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "unit", "follow_up",
+            "_order", "measure_id", "perspective", "strategic_goal", "success_factor", "measure", "subject", "unit", "follow_up",
             pl.col("target_text").str.replace_all(PERCENT_AFTER_NUMBER, PERCENT_SPACED).alias("target"), "measure_source", "direction", "value_kind", "split_by_sex",
             "target_kind", "target_value", "target_women", "target_men", "band_lower", "band_upper",
             "accumulation", "neutral_band", "neutral_is_absolute", "partial_band",

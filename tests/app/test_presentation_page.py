@@ -121,7 +121,7 @@ def test_the_measure_page_shows_the_analysts_comment_and_the_generated_text_besi
 def test_the_measure_page_writes_the_analysis_where_none_is_written() -> None:
     app = open_app(MEASURE_PAGE, matt="med_digitala_vardbesok", tab="Analys och åtgärder")
     shown = texts(app)
-    assert f"Andelen är 14{NBSP}procent. Målet 40{NBSP}procent är ej uppfyllt." in shown
+    assert f"Andelen digitala vårdbesök är 14{NBSP}procent. Målet 40{NBSP}procent är ej uppfyllt." in shown
     assert "ingen egen analys är skriven för Division Nära DÅ08 2022" in shown
 
 

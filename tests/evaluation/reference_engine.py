@@ -245,6 +245,7 @@ def measure_table(catalogues: CatalogueSet, years: list[int], settings: Settings
                 "strategic_goal": perspective.strategic_goal,
                 "success_factor": factor.name,
                 "measure": m.name,
+                "subject": m.subject,
                 "unit": m.unit.value,
                 "value_kind": m.value_kind.value,
                 "direction": 1 if m.direction.value == "higher" else -1,
@@ -299,6 +300,7 @@ def measure_table(catalogues: CatalogueSet, years: list[int], settings: Settings
             "band_lower": pl.Float64,
             "band_upper": pl.Float64,
             "measure_decimals": pl.Int8,
+            "subject": pl.String,
         },
         infer_schema_length=None,
     )
