@@ -35,6 +35,6 @@ if current_access().may(Action.MANAGE_ACCESS):
     st.caption(
         "Approllerna i Entra ID och vad de ger i Styrkort, ur den granskade filen access.toml. Vilka personer som har en "
         "approll bestäms i Entra ID (Företagsprogram → Användare och grupper)."
-        + (" Lokalt läge är på: utan inloggning har alla alla roller." if config.local_mode else "")
+        + (" Lokalt läge är på: utan inloggning har den lokala användaren alla roller." if config.local_mode else "")
     )
     st.dataframe(data.grants_table(), hide_index=True, width="stretch")
