@@ -296,7 +296,7 @@ def _target_sentence(row: Mapping[str, Any], subject: str, unit: str, decimals: 
     if kind == "relative_change" and row.get("target_effective") is not None and attainment != NOT_ASSESSED:
         effective = row["target_effective"]
         bound = "högst" if lower else "minst"
-        return f"Målet ”{text}” motsvarar {bound} {_prose(effective, unit, _decimals_for(effective, decimals))} för perioden och är {word}{_why(row, subject, decimals)}."
+        return f"{named} motsvarar {bound} {_prose(effective, unit, _decimals_for(effective, decimals))} för perioden och är {word}{_why(row, subject, decimals)}."
     if attainment == NOT_ASSESSED:
         if _target_says_no_comparison(row):
             # One sentence for both: the target and the trend lack the same value.
@@ -323,13 +323,23 @@ def _target_says_no_comparison(row: Mapping[str, Any]) -> bool:
 
 
 def _target_in_words(row: Mapping[str, Any], text: str, unit: str, decimals: int) -> str:
-    """'Målet 95 %', 'Målet, högst 7 %,', 'Målet att minska', 'Målet, en budget i balans (±0 mnkr),'."""
+    """'Målet 95 %', 'Målet, högst 7 %,', 'Målet att minska', 'Målet att minska med 50 procent jämfört
+    med 2020', 'Målet, en budget i balans (±0 mnkr),'."""
     kind = row.get("target_kind")
     if kind == "level" and row.get("target_value") is not None:
         target = _prose(row["target_value"], unit, _decimals_for(row["target_value"], decimals))
         return f"Målet, högst {target}," if row.get("direction") == -1 else f"Målet {target}"
     if kind == "direction" and re.match(r"(?i)(öka|minska)\b", text):
         return f"Målet att {text[0].lower()}{text[1:]}"
+    change = re.fullmatch(r"(?i)(.*?)\s*\b(öka|minska)\s+med\s+(\d+(?:[.,]\d+)?)\s*%\s*(.*)", text)
+    if kind == "relative_change" and change:
+        # '[På regionnivå] Minska med 50% jämfört med 2020' in prose: 'Målet att [på regionnivå]
+        # minska med 50 procent jämfört med 2020'.
+        where, verb, size, rest = (g.strip() for g in change.groups())
+        where = f"{where[:1].lower()}{where[1:]} " if where else ""
+        return f"Målet att {where}{verb.lower()} med {size.replace('.', ',')} procent" + (f" {rest}" if rest else "")
+    if kind == "direction" and re.match(r"(?i)förbättrat värde", text):
+        return "Målet, ett förbättrat värde jämfört med senaste mätningen,"
     if _balanced_budget(row, unit):
         return f"Målet, en budget i balans (±0 {unit}),"
     return f"Målet ”{text}”"

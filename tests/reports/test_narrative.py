@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kpi.reports.narrative import UNIT_NOUNS, analysis_for, analysis_text
+from kpi.reports.narrative import UNIT_NOUNS, _target_in_words, analysis_for, analysis_text
 
 
 def plain(text: str) -> str:
@@ -237,7 +237,7 @@ CASES = [
             units_with_value=None,
             subject="antalet vårdrelaterade fallskador hos äldre",
         ),
-        "Antalet vårdrelaterade fallskador hos äldre är 8. Målet ”Minska med 50% jämfört med 2020” motsvarar högst 1,3 "
+        "Antalet vårdrelaterade fallskador hos äldre är 8. Målet att minska med 50 procent jämfört med 2020 motsvarar högst 1,3 "
         "för perioden och är ej uppfyllt. Jämfört med samma period 2021 (7) har antalet vårdrelaterade fallskador hos "
         "äldre ökat med 1, en försämring.",
         id="small-count-changes-in-count",
@@ -709,3 +709,19 @@ def test_every_bundled_subject_reads_as_a_sentence() -> None:
         text = plain(analysis_text(row(subject=measure.subject, value_women=None, value_men=None, spread_min=None)))
         assert text.startswith(f"{measure.subject[0].upper()}{measure.subject[1:]} är 92 procent."), measure.id
         assert f"är {measure.subject} oförändra" in text, measure.id
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "unit", "expected"),
+    [
+        ("relative_change", "Minska med 50% jämfört med 2020", "antal", "Målet att minska med 50 procent jämfört med 2020"),
+        ("relative_change", "På regionnivå Minska med 50% jämfört med 2020", "antal", "Målet att på regionnivå minska med 50 procent jämfört med 2020"),
+        ("relative_change", "Öka med 2,5 % jämfört med 2021", "%", "Målet att öka med 2,5 procent jämfört med 2021"),
+        ("direction", "Förbättrat värde från senaste mätning", "index", "Målet, ett förbättrat värde jämfört med senaste mätningen,"),
+        ("direction", "Minska", "%", "Målet att minska"),
+        ("band", "+/-0 mnkr", "mnkr", "Målet, en budget i balans (±0 mnkr),"),
+        ("relative_change", "Halvera till 2030", "antal", "Målet ”Halvera till 2030”"),  # no size to put in words: quoted
+    ],
+)
+def test_targets_are_written_in_words(kind: str, text: str, unit: str, expected: str) -> None:
+    assert _target_in_words({"target_kind": kind, "target": text}, text, unit, 0) == expected
