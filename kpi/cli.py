@@ -166,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_ROUNDED = ("value", "value_women", "value_men", "comparison_value", "gender_gap_pp", "spread_min", "spread_max")
+_ROUNDED = ("value", "value_women", "value_men", "gender_gap_pp", "spread_min", "spread_max")  # comparison_value: its own decimals
 _RECORD_FIELDS = [c for c in SCORECARD_COLUMNS if c != "decimals"]
 
 

@@ -474,12 +474,11 @@ def _compared(
     return f"{lead} har {subject} {verb} med {change}, {verdict}."
 
 
-def _change(value: float, reference: float, unit: str, decimals: int, reference_decimals: int | None = None) -> str | None:
+def _change(value: float, reference: float, unit: str, decimals: int, reference_decimals: int) -> str | None:
     """The size of the change, from the values as printed (each with its own decimals); ``None``
     when they print the same."""
-    other = decimals if reference_decimals is None else reference_decimals
-    shown_value, shown_reference = printed_value(value, decimals), printed_value(reference, other)
-    decimals = max(decimals, other)
+    shown_value, shown_reference = printed_value(value, decimals), printed_value(reference, reference_decimals)
+    decimals = max(decimals, reference_decimals)
     difference = printed_value(shown_value - shown_reference, decimals)
     if difference == 0:
         return None
