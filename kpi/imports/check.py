@@ -122,9 +122,9 @@ class CheckContext:
                 self.measure_by_name.setdefault(m.name.casefold(), m.id)
         self.action_ids = {a.id for y in catalogues.years for a in catalogues.for_year(y).actions}
         self.all_measures = catalogues.all_measure_ids()
-        self.period_checks: dict[tuple[str | None, str | None, Period], str] = {}
-        # Remembered per combination: a file repeats the same measures, units and periods many times.
-        self.outcome_periods: dict[tuple[str | None, str | None, str], tuple[str, str]] = {}
+        # Why a period cannot be used for a measure, or for a unit ("" when it can), remembered per
+        # pair (measure or unit, year, kind, month): a file repeats the same ones many times.
+        self.period_checks: dict[tuple[str | None, str | None, int, str, int | None], str] = {}
         self._measure_at: dict[tuple[str | None, str | None], Measure | None] = {}
 
     def measures(self, year: int) -> dict[str, Measure]:
@@ -275,6 +275,29 @@ def _period_verdict(ctx: CheckContext, measure_id: str | None, unit_id: str | No
     return ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _period_of_text(text: str) -> tuple[Period, str] | str:
+    """``_period`` for a cell's text, remembered (a file repeats its periods): the period and its
+    id, or what was expected instead."""
+    try:
+        return _with_id(_period(text))
+    except ValueError as error:
+        return str(error)
+
+
+def _with_id(period: Period) -> tuple[Period, str]:
+    return period, period.id
+
+
+def _remembered_verdict(ctx: CheckContext, measure_id: str | None, unit_id: str | None, period: Period) -> str:
+    """``_period_verdict`` for a measure (or a unit) and a period, remembered per pair."""
+    key = (measure_id, unit_id, period.year, period.kind, period.month)
+    verdict = ctx.period_checks.get(key)
+    if verdict is None:
+        verdict = ctx.period_checks[key] = _period_verdict(ctx, measure_id, unit_id, period)
+    return verdict
+
+
 def _period_allowed(ctx: CheckContext, measure_id: str | None, unit_id: str | None, period: Period) -> None:
     if measure_id is not None:
         measure = _measure_in_year(ctx, measure_id, period.year)
@@ -341,22 +364,14 @@ class OutcomeRow(_MeasureAtUnit):
     @field_validator("period", mode="plain")
     @classmethod
     def _period(cls, value: Any, info: ValidationInfo) -> str:
-        ctx = _ctx(info)
-        data = info.data
-        remembered = (data.get("measure_id"), data.get("unit_id"), value) if isinstance(value, str) else None
-        if remembered is not None and remembered in ctx.outcome_periods:
-            period_id, verdict = ctx.outcome_periods[remembered]
-        else:
-            period = _period(value)
-            period_id, verdict = period.id, ""
-            for key in ((data.get("measure_id"), None, period), (None, data.get("unit_id"), period)):
-                verdict = ctx.period_checks.get(key)
-                if verdict is None:
-                    verdict = ctx.period_checks[key] = _period_verdict(ctx, *key)
-                if verdict:
-                    break
-            if remembered is not None:
-                ctx.outcome_periods[remembered] = (period_id, verdict)
+        found = _period_of_text(value) if type(value) is str else _with_id(_period(value))
+        if type(found) is str:
+            raise ValueError(found)  # the text is no period
+        period, period_id = found
+        ctx, data = _ctx(info), info.data
+        verdict = _remembered_verdict(ctx, data.get("measure_id"), None, period)
+        if not verdict:
+            verdict = _remembered_verdict(ctx, None, data.get("unit_id"), period)
         if verdict:
             raise ValueError(verdict)
         return period_id
