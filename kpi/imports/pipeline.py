@@ -48,7 +48,8 @@ import hashlib
 import json
 import logging
 import operator
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,13 +206,15 @@ def prepare(
 
 def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, settings: Settings) -> Plan:
     sha = hashlib.sha256(content).hexdigest()
+    store = Store(data_dir / "store")
+    ahead = _Ahead(lambda: _stored_ahead(data_dir, store))
     try:
         raw = read_file(name, content, limits_from(settings), mapping)
     except ImportFileError as exc:
+        ahead.wait()  # its own error, if any, does not matter: the file is refused
         return Plan(name, sha, [Problem(name, 0, "filen", "", str(exc))])
-    store = Store(data_dir / "store")
-    catalogues = load_catalogues(data_dir / "catalogue")
-    checked = check_file(raw, CheckContext(catalogues, store.read("units")))
+    catalogues, units, outcomes = ahead.result()
+    checked = check_file(raw, CheckContext(catalogues, units))
     plan = Plan(name, sha, checked.problems, row_count=raw.row_count, not_read=raw.not_read)
     if not checked.ok:
         return plan
@@ -224,13 +227,11 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
         if not rows:
             continue
         table = SHEET_TABLES[sheet]
-        plan.versions[table] = store.version(table)
+        plan.versions[table], current = outcomes if table == "observations" else (store.version(table), store.read(table))
         incoming = _frame(table, rows, catalogues)
         if from_kolada:
             incoming = incoming.with_columns(pl.col("source").alias("_default_source"), pl.lit(None, pl.String).alias("source"))
-        changes = compare(
-            store.read(table), incoming, table, default_source=f"Inläsning av {name}", missing_is_explicit=not from_kolada
-        )
+        changes = compare(current, incoming, table, default_source=f"Inläsning av {name}", missing_is_explicit=not from_kolada)
         refused += _refusals(sheet_label(raw, sheet), table, changes, catalogues, from_kolada=from_kolada)
         if table == "targets":
             refused += _target_texts(sheet_label(raw, sheet), changes, catalogues)
@@ -249,6 +250,41 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
     if refused:  # rows that would contradict what is stored: nothing of the file can be written
         return Plan(name, sha, refused, row_count=raw.row_count, not_read=plan.not_read)
     return plan
+
+
+def _stored_ahead(data_dir: Path, store: Store) -> tuple[CatalogueSet, pl.DataFrame, tuple[int, pl.DataFrame]]:
+    """What the check and the preview read whatever the file holds: the catalogues, the units and
+    the stored outcomes with their version (the version first: a write in between makes the
+    preview stale, never wrong)."""
+    return load_catalogues(data_dir / "catalogue"), store.read("units"), (store.version("observations"), store.read("observations"))
+
+
+class _Ahead:
+    """A call run in a thread while the file is read: a workbook is read in a child process, and
+    Polars and Delta Lake release the interpreter while they read, so the reading costs the upload
+    no time. ``result`` waits and returns its value or raises its error, where the caller would
+    have made the call itself."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                self._box["value"] = call()
+            except BaseException as error:  # noqa: BLE001 -- raised again by result(), in the caller's thread
+                self._box["error"] = error
+
+        self._thread = threading.Thread(target=run, name="import: stored tables", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if "error" in self._box:
+            raise self._box["error"]
+        return self._box["value"]
 
 
 @contextlib.contextmanager
