@@ -1,7 +1,8 @@
 """The program the isolated workbook reader runs: ``python -m kpi.imports.child``.
 
 It reads one request from the parent (``kpi.imports.isolate``) on stdin, lowers its own memory
-and time limits, reads the workbook with ``kpi.imports.read.read_xlsx`` and answers on stdout.
+and time limits, reads the workbook with ``kpi.imports.read.read_xlsx_unfinished`` and answers
+on stdout; the server reads the template sheets' rows from the answer (``finish_workbook``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import os
 import pickle
 import sys
 
-from kpi.imports.isolate import _EXIT_MEMORY, _address_space_for, _lower_limits, _packed
+from kpi.imports.isolate import _EXIT_MEMORY, _address_space_for, _lower_limits
 from kpi.imports.raw import ImportFileError
-from kpi.imports.read import read_xlsx
+from kpi.imports.read import read_xlsx_unfinished
 
 
 def main() -> int:
@@ -29,8 +30,8 @@ def main() -> int:
     gc.disable()  # the reader makes millions of objects and no cycles (as pipeline._no_gc_pauses)
     try:
         try:
-            raw = read_xlsx(name, content, limits, records=False, overlap=_address_space_for() if overlap else None)
-            answer: tuple[str, object] = ("ok", _packed(raw))
+            read = read_xlsx_unfinished(name, content, limits, overlap=_address_space_for() if overlap else None)
+            answer: tuple[str, object] = ("ok", read)
         except ImportFileError as exc:
             answer = ("error", str(exc))
         del content

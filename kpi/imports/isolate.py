@@ -15,8 +15,10 @@ lowers its own limits before it touches the file:
 * no core dump (``RLIMIT_CORE`` 0): a child that aborts must not write its memory to disk.
 
 The parent writes one pickle, (file name, content, limits, memory, seconds, overlap), to the
-child's stdin; the child answers with one pickle on stdout: ("ok", RawFile with its rows packed
-as value lists) or ("error", Swedish message). The parent unpickles only the classes a RawFile is
+child's stdin; the child answers with one pickle on stdout: ("ok", (the RawFile without its
+template sheets, and each template sheet's cell values as calamine gave them)) or ("error",
+Swedish message); the server reads the template sheets from those values (``finish_workbook``),
+so the rows travel once, as lists, and become the checker's dicts in one step. The parent unpickles only the classes a RawFile is
 made of (``_AnswerUnpickler``), so even a child that went wrong cannot make the server run code.
 A child that dies, is killed by a limit or does not answer in time becomes an ``ImportFileError``
 in Swedish, never an exception in the server.
@@ -49,9 +51,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
-from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile, RawSheet
+from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile
 
 TIME_LIMIT = 60  # seconds: 200 000 rows take a few seconds
 _BASE_MEMORY = 1_000_000_000  # the interpreter, calamine, the zip and the parsed XML's bookkeeping
@@ -110,35 +111,25 @@ def read_workbook_isolated(name: str, content: bytes, limits: Limits) -> RawFile
     raise ImportFileError(UNREADABLE.format(name=name))
 
 
-# A sheet's rows travel as one tuple of values per row under a single tuple of column names:
-# 100 000 dicts would repeat every key and cost the pickler a memo entry for each.
-_Packed = tuple[RawFile, list[tuple[str, tuple[str, ...], list[int], list[Any]]]]
-
-
-def _packed(raw: RawFile) -> _Packed:
-    """The RawFile with its rows moved out of the sheets, as (sheet, columns, row numbers, values);
-    read with ``records=False``, each row is already its list of values in ``sheet.fields``."""
-    sheets = []
-    for key, sheet in raw.sheets.items():
-        sheets.append((key, sheet.fields, [n for n, _ in sheet.rows], [values for _, values in sheet.rows]))
-        sheet.rows, sheet.fields = [], ()
-    return raw, sheets
-
-
 def _unpacked(payload: object) -> RawFile:
-    """The RawFile again, checking the shape of what came from the child."""
-    raw, sheets = payload  # type: ignore[misc]
-    if not isinstance(raw, RawFile):
+    """The RawFile again, from the child's ``read_xlsx_unfinished``, its shape checked before the
+    template sheets are read (``finish_workbook``)."""
+    raw, unfinished = payload  # type: ignore[misc]
+    if not isinstance(raw, RawFile) or not isinstance(unfinished, list):
         raise TypeError("not a RawFile")
-    for key, fields, numbers, values in sheets:
-        raw.sheets[key].rows = [(n, dict(zip(fields, v, strict=True))) for n, v in zip(numbers, values, strict=True)]
-    return raw
+    for part in unfinished:
+        if not (isinstance(part, tuple) and len(part) == 7 and isinstance(part[2], list)):
+            raise TypeError("not a sheet of the RawFile")
+        if not all(isinstance(row, list) for row in part[2]):
+            raise TypeError("not rows of cell values")
+    from kpi.imports.read import finish_workbook  # here: the reader runs this module's reads
+
+    return finish_workbook(raw, unfinished)
 
 
 # What a RawFile is made of: its dataclasses and the date and time types of cell values.
 _ANSWER_CLASSES: dict[tuple[str, str], type] = {
     ("kpi.imports.raw", "RawFile"): RawFile,
-    ("kpi.imports.raw", "RawSheet"): RawSheet,
     ("kpi.imports.raw", "Cell"): Cell,
     ("datetime", "datetime"): datetime.datetime,
     ("datetime", "date"): datetime.date,

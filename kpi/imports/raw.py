@@ -41,7 +41,6 @@ class RawSheet:
     header_row: int = 0
     columns: dict[int, str] = field(default_factory=dict)  # column index → the template's column name
     not_read: list[str] = field(default_factory=list)  # rows not read, and why (Swedish sentences)
-    fields: tuple[str, ...] = ()  # set when rows hold value lists in this order, not dicts (see read_xlsx)
 
 
 @dataclass

@@ -251,7 +251,6 @@ def _sheet_from_rows(
     *,
     delimiter: str | None = None,
     refused: set[int] | frozenset[int] = frozenset(),
-    records: bool = True,
     widths: dict[int, int] | None = None,
 ) -> RawSheet:
     """Header detection, unknown and missing columns, rows above the header, rows that do not fit
@@ -339,9 +338,7 @@ def _sheet_from_rows(
             continue  # empty rows between blocks are allowed
         if refused and row_number in refused:
             continue
-        rows_out.append((row_number, dict(zip(fields, mapped)) if records else mapped))
-    if not records:
-        out.fields = tuple(fields)
+        rows_out.append((row_number, dict(zip(fields, mapped))))
     out.problems = _capped(out.problems)
     return out
 
@@ -432,25 +429,30 @@ _PERCENT_FORMATS = {"9", "10"}  # Excel's built-in 0 % and 0,00 %
 
 
 def read_xlsx(
-    name: str,
-    content: bytes,
-    limits: Limits,
-    *,
-    records: bool = True,
-    overlap: Callable[[int], AbstractContextManager[None]] | None = None,
+    name: str, content: bytes, limits: Limits, *, overlap: Callable[[int], AbstractContextManager[None]] | None = None
 ) -> RawFile:
     """Values through calamine (Rust, fast); formulas, error values and percent formats found by
     streaming the XML first, which also refuses a sheet reaching beyond the limits before calamine
-    allocates it. Meant to run in the child process (``kpi.imports.child``, started by ``kpi.imports.isolate``).
+    allocates it. In the server it runs in a child process, in two halves: ``read_xlsx_unfinished``
+    in the child (``kpi.imports.child``, started by ``kpi.imports.isolate``), ``finish_workbook``
+    in the server.
 
     A cell holding a formula is reported and its cached result ignored: nothing in the file is
     ever calculated. A number formatted as percent (0,92 shown as 92 %) is read as 92 %.
+    """
+    return finish_workbook(*read_xlsx_unfinished(name, content, limits, overlap=overlap))
 
-    ``records=False`` leaves each row as a list of values in the order of ``RawSheet.fields`` (the
-    child's compact form). ``overlap``, given by the child, lets calamine parse a large sheet while
-    it is scanned: ``overlap(xml_bytes)`` is a context that lowers the process's address space to
-    what a sheet of that size can need, so calamine cannot allocate for cells the scan has not yet
-    seen; a sheet it refuses still never reaches calamine's result (see ``_scanned_values``).
+
+def read_xlsx_unfinished(
+    name: str, content: bytes, limits: Limits, *, overlap: Callable[[int], AbstractContextManager[None]] | None = None
+) -> tuple[RawFile, list[Unfinished]]:
+    """``read_xlsx`` up to the template sheets' rows: the file with its other sheets decided, and
+    each template sheet's cell values for ``finish_workbook``.
+
+    ``overlap``, given by the child, lets calamine parse a large sheet while it is scanned:
+    ``overlap(xml_bytes)`` is a context that lowers the process's address space to what a sheet
+    of that size can need, so calamine cannot allocate for cells the scan has not yet seen; a sheet
+    it refuses still never reaches calamine's result (see ``_scanned_values``).
     """
     from python_calamine import CalamineWorkbook
 
@@ -556,7 +558,7 @@ def read_xlsx(
             " ".join([f"Arbetsboken {name} har inget av bladen {', '.join(SHEETS)} (den har {present}). Använd mallen.", *hints])
         )
 
-    sheets: dict[str, RawSheet] = {}
+    unfinished: list[Unfinished] = []
     total = 0
     for sheet in SHEETS:
         if sheet not in template:
@@ -582,19 +584,37 @@ def read_xlsx(
         for row_number, col, _ in formulas + scan.errors:  # reported below; never read
             if row_number <= len(rows) and col < len(rows[row_number - 1][1]):
                 rows[row_number - 1][1][col] = None
-        raw_sheet = _sheet_from_rows(sheet, rows, actual, records=records)
-        raw_sheet.formula_rows = {row for row, _, _ in formulas} | {row for row, _, _ in scan.errors}
-        sheets[sheet] = raw_sheet
-        problems += _capped(
+        unfinished.append((sheet, actual, values, formulas, scan.errors, scan.more, scan.more_row))
+    return RawFile(name, "xlsx", {}, problems, skipped), unfinished
+
+
+# A template sheet as the workbook's reader leaves it for ``finish_workbook``: (template sheet,
+# the sheet's own name, its rows of cell values with formula and error cells emptied, formula
+# cells (row, column, text), error cells (row, column, value), and how many of those were not
+# kept, from which row). Plain values only: the child process sends it as it is.
+Unfinished = tuple[str, str, list[list[Any]], list[tuple[int, int, str]], list[tuple[int, int, str]], int, int]
+
+
+def finish_workbook(raw: RawFile, unfinished: list[Unfinished]) -> RawFile:
+    """The template sheets of ``read_xlsx(finish=False)`` read into ``raw``: header, columns and
+    rows as for a CSV file, and the formula and error cells named by their column.
+
+    Done by the process that checks the rows (the server), not by the workbook's child: the rows
+    then travel once, as the lists calamine made, and become the checker's dicts in one step."""
+    for sheet, actual, values, formulas, errors, more, more_row in unfinished:
+        raw_sheet = _sheet_from_rows(sheet, list(enumerate(values, start=1)), actual)
+        raw_sheet.formula_rows = {row for row, _, _ in formulas} | {row for row, _, _ in errors}
+        raw.sheets[sheet] = raw_sheet
+        raw.problems += _capped(
             [
                 Cell(actual, row, _column_label(raw_sheet, row, col), found, expected)
                 for row, col, found, expected in [(r, c, f, _FORMULA_EXPECTED) for r, c, f in formulas]
-                + [(r, c, e, _ERROR_EXPECTED) for r, c, e in scan.errors]
+                + [(r, c, e, _ERROR_EXPECTED) for r, c, e in errors]
             ],
-            scan.more,
-            scan.more_row,
+            more,
+            more_row,
         )
-    return RawFile(name, "xlsx", sheets, problems, skipped)
+    return raw
 
 
 _OVERLAP_FROM = 1_000_000  # bytes of sheet XML: a smaller sheet is scanned before calamine starts on it

@@ -470,6 +470,9 @@ def test_a_child_out_of_time_becomes_a_swedish_message(monkeypatch: pytest.Monke
     assert LIMIT_MESSAGE.match(str(refused.value)), str(refused.value)
 
 
+RAW_FILE = "import pickle, sys; from kpi.imports.raw import RawFile; raw = RawFile('mall.xlsx', 'xlsx', {})"
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -478,8 +481,12 @@ def test_a_child_out_of_time_becomes_a_swedish_message(monkeypatch: pytest.Monke
         [sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'not a pickle')"],  # a garbled answer
         [sys.executable, "-c", "import pickle, sys; sys.stdout.buffer.write(pickle.dumps(('ok', print)))"],  # a foreign one
         [sys.executable, "-c", "raise SystemExit(1)"],
+        *(  # the classes of a RawFile, in a shape the reader never sends
+            [sys.executable, "-c", f"{RAW_FILE}; sys.stdout.buffer.write(pickle.dumps(('ok', {answer})))"]
+            for answer in ("(raw, 'Utfall')", "(raw, [('Utfall', 'Utfall', 'A1')])", "(raw, [('Utfall', 'Utfall', [1, 2], [], [], 0, 0)])")
+        ),
     ],
-    ids=["killed", "aborted", "garbled", "foreign-object", "failed"],
+    ids=["killed", "aborted", "garbled", "foreign-object", "failed", "no-sheet-list", "short-sheet", "rows-not-lists"],
 )
 def test_whatever_becomes_of_the_child_the_server_gets_a_swedish_message(
     command: list[str], monkeypatch: pytest.MonkeyPatch
