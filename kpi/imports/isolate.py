@@ -51,6 +51,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from kpi.imports.raw import UNREADABLE, Cell, ImportFileError, Limits, RawFile
 
@@ -83,8 +84,9 @@ def limit_message(name: str, memory: int, seconds: float) -> str:
     )
 
 
-def read_workbook_isolated(name: str, content: bytes, limits: Limits) -> RawFile:
-    """``read_xlsx`` in a child process with memory and time limits; any failure is an ImportFileError."""
+def read_workbook_isolated(name: str, content: bytes, limits: Limits) -> tuple[RawFile, list[Any]]:
+    """``read_xlsx_unfinished`` in a child process with memory and time limits; any failure is an
+    ImportFileError. The caller finishes the answer with ``kpi.imports.read.finish_workbook``."""
     memory, seconds = memory_limit(limits), TIME_LIMIT
     done = _run(name, content, limits, memory, seconds, overlap=True)
     if done.returncode in (-signal.SIGABRT, _EXIT_MEMORY):
@@ -111,20 +113,35 @@ def read_workbook_isolated(name: str, content: bytes, limits: Limits) -> RawFile
     raise ImportFileError(UNREADABLE.format(name=name))
 
 
-def _unpacked(payload: object) -> RawFile:
-    """The RawFile again, from the child's ``read_xlsx_unfinished``, its shape checked before the
-    template sheets are read (``finish_workbook``)."""
+def _unpacked(payload: object) -> tuple[RawFile, list[Any]]:
+    """The child's ``read_xlsx_unfinished``, its shape checked before the template sheets are read
+    (``finish_workbook``)."""
     raw, unfinished = payload  # type: ignore[misc]
     if not isinstance(raw, RawFile) or not isinstance(unfinished, list):
         raise TypeError("not a RawFile")
     for part in unfinished:
-        if not (isinstance(part, tuple) and len(part) == 7 and isinstance(part[2], list)):
+        if not (isinstance(part, tuple) and len(part) == 7):
             raise TypeError("not a sheet of the RawFile")
-        if not all(isinstance(row, list) for row in part[2]):
+        sheet, actual, values, formulas, errors, more, more_row = part
+        if not (isinstance(sheet, str) and isinstance(actual, str) and type(more) is int and type(more_row) is int):
+            raise TypeError("not a sheet of the RawFile")
+        if not (isinstance(values, list) and all(type(row) is list for row in values)):
             raise TypeError("not rows of cell values")
-    from kpi.imports.read import finish_workbook  # here: the reader runs this module's reads
+        for cells in (formulas, errors):
+            if not (isinstance(cells, list) and all(_is_cell_spot(c) for c in cells)):
+                raise TypeError("not cells of the sheet")
+    return raw, unfinished
 
-    return finish_workbook(raw, unfinished)
+
+def _is_cell_spot(spot: object) -> bool:
+    """(row, column, text): a formula or an error cell as the reader reports it."""
+    return (
+        isinstance(spot, tuple)
+        and len(spot) == 3
+        and type(spot[0]) is int
+        and type(spot[1]) is int
+        and isinstance(spot[2], str)
+    )
 
 
 # What a RawFile is made of: its dataclasses and the date and time types of cell values.

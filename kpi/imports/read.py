@@ -139,7 +139,7 @@ def read_file(name: str, content: bytes, limits: Limits, mapping: bytes | None =
                 f"Filen {name} är en zip-fil (som en Excel-arbetsbok), inte en textfil: filändelsen {suffix} stämmer inte. "
                 "Är det mallen, byt filändelsen till .xlsx och försök igen."
             )
-        raw = read_workbook_isolated(name, content, limits)
+        raw = finish_workbook(*read_workbook_isolated(name, content, limits))
     elif content[:8] == _OLE:
         raise ImportFileError(_ole_message(name, content, suffix))
     elif suffix in _WORKBOOK_SUFFIXES:
@@ -584,7 +584,8 @@ def read_xlsx_unfinished(
         for row_number, col, _ in formulas + scan.errors:  # reported below; never read
             if row_number <= len(rows) and col < len(rows[row_number - 1][1]):
                 rows[row_number - 1][1][col] = None
-        unfinished.append((sheet, actual, values, formulas, scan.errors, scan.more, scan.more_row))
+        errors = [(row, col, found) for row, col, found in scan.errors]
+        unfinished.append((sheet, actual, values, formulas, errors, scan.more, scan.more_row))
     return RawFile(name, "xlsx", {}, problems, skipped), unfinished
 
 

@@ -483,10 +483,19 @@ RAW_FILE = "import pickle, sys; from kpi.imports.raw import RawFile; raw = RawFi
         [sys.executable, "-c", "raise SystemExit(1)"],
         *(  # the classes of a RawFile, in a shape the reader never sends
             [sys.executable, "-c", f"{RAW_FILE}; sys.stdout.buffer.write(pickle.dumps(('ok', {answer})))"]
-            for answer in ("(raw, 'Utfall')", "(raw, [('Utfall', 'Utfall', 'A1')])", "(raw, [('Utfall', 'Utfall', [1, 2], [], [], 0, 0)])")
+            for answer in (
+                "(raw, 'Utfall')",
+                "(raw, [('Utfall', 'Utfall', 'A1')])",
+                "(raw, [('Utfall', 'Utfall', [1, 2], [], [], 0, 0)])",
+                "(raw, [('Utfall', 'Utfall', [[1, 2]], [('A', 1, '=1')], [], 0, 0)])",
+                "(raw, [('Utfall', 'Utfall', [[1, 2]], [], [], '1', 0)])",
+            )
         ),
     ],
-    ids=["killed", "aborted", "garbled", "foreign-object", "failed", "no-sheet-list", "short-sheet", "rows-not-lists"],
+    ids=[
+        *("killed", "aborted", "garbled", "foreign-object", "failed"),
+        *("no-sheet-list", "short-sheet", "rows-not-lists", "formula-spot", "count-not-int"),
+    ],
 )
 def test_whatever_becomes_of_the_child_the_server_gets_a_swedish_message(
     command: list[str], monkeypatch: pytest.MonkeyPatch
