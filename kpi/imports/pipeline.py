@@ -79,6 +79,7 @@ from kpi.store.journal import (
     log_text,
     recover,
     roll_back,
+    settle,
 )
 
 # Sheet → store table, in the order they are written.
@@ -206,14 +207,13 @@ def prepare(
 
 def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, settings: Settings) -> Plan:
     sha = hashlib.sha256(content).hexdigest()
-    store = Store(data_dir / "store")
-    ahead = _Ahead(lambda: _stored_ahead(data_dir, store))
+    ahead = _Ahead(lambda: _stored_ahead(data_dir))
     try:
         raw = read_file(name, content, limits_from(settings), mapping)
     except ImportFileError as exc:
         ahead.wait()  # its own error, if any, does not matter: the file is refused
         return Plan(name, sha, [Problem(name, 0, "filen", "", str(exc))])
-    catalogues, units, outcomes = ahead.result()
+    store, catalogues, units, outcomes = ahead.result()
     checked = check_file(raw, CheckContext(catalogues, units))
     plan = Plan(name, sha, checked.problems, row_count=raw.row_count, not_read=raw.not_read)
     if not checked.ok:
@@ -252,11 +252,14 @@ def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, s
     return plan
 
 
-def _stored_ahead(data_dir: Path, store: Store) -> tuple[CatalogueSet, pl.DataFrame, tuple[int, pl.DataFrame]]:
-    """What the check and the preview read whatever the file holds: the catalogues, the units and
-    the stored outcomes with their version (the version first: a write in between makes the
-    preview stale, never wrong)."""
-    return load_catalogues(data_dir / "catalogue"), store.read("units"), (store.version("observations"), store.read("observations"))
+def _stored_ahead(data_dir: Path) -> tuple[Store, CatalogueSet, pl.DataFrame, tuple[int, pl.DataFrame]]:
+    """What the check and the preview read whatever the file holds: the store to read the others
+    through, the catalogues, the units and the stored outcomes with their version (the version
+    first: a write in between makes the preview stale, never wrong). The store is settled first,
+    as for every read: an import whose process died is rolled back, one still running in another
+    process is read around (the preview then shows the data before it)."""
+    store = settle(Store(data_dir / "store")).store
+    return store, load_catalogues(data_dir / "catalogue"), store.read("units"), (store.version("observations"), store.read("observations"))
 
 
 class _Ahead:

@@ -10,7 +10,8 @@ read around, at the table versions before it.
 The kill is simulated as in tests/imports/test_import.py: ``Store.write`` raises at a chosen
 write and the dying process rolls nothing back. Generated cases: every kill point of an import
 (after the journal entry, after each table, before the final log entry) and of an undo, times
-every kind of reader (the dashboard's load, ``validate``, the command line, the next import).
+every kind of reader (the dashboard's load, an import's preview, ``validate``, the command line,
+the next import).
 A second process that really holds the lock, and one really importing, check the concurrency.
 """
 
@@ -133,8 +134,17 @@ def reader_cli_imports(data: Path) -> float | None:
     return stored_value(Store(data / "store"))
 
 
+def reader_preview(data: Path) -> float | None:
+    plan = pipeline.prepare(data, "b.csv", csv_file(VALUE))
+    assert plan.ok, plan.problems
+    settled = stored_value(Store(data / "store"))
+    assert plan.changes["observations"]["old_value"].to_list() == [settled]  # compared with the settled figures
+    return settled
+
+
 READERS: dict[str, Callable[[Path], float | None]] = {
     "load_dataset": reader_load,
+    "preview": reader_preview,
     "validate": reader_validate,
     "scorecard": reader_cli_scorecard,
     "imports": reader_cli_imports,
