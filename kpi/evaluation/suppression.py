@@ -34,6 +34,7 @@ A cell masked to protect another reads "skyddat (för få)" like the cell it pro
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass
 from functools import cache
@@ -152,6 +153,9 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
     for i, r in enumerate(rels):
         for k in r.members:
             of_cell.setdefault(k, []).append(i)
+    system = FreeCells(rels)
+    hidden_in = [0] * len(rels)  # masked members per relation, kept as cells are masked
+    singles: set[int] = set()  # the relations with exactly one masked member
 
     def rank(k: int) -> tuple[bool, bool, float, int]:
         return (published.get(k, False), size.get(k, 0.0) == 0, size.get(k, 0.0), k)
@@ -160,7 +164,23 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
         group = k - k % 4
         return [k] + [x for x in (group + 1, group + 2) if x != k and x in size]
 
-    masked = {x for k in masked for x in with_sexes(k)}
+    def hide(k: int) -> list[int]:
+        """Mask ``k``; the relations that now have exactly one masked member."""
+        masked.add(k)
+        became_single = []
+        for j in of_cell.get(k, []):
+            hidden_in[j] += 1
+            if hidden_in[j] == 1:
+                singles.add(j)
+                became_single.append(j)
+            elif hidden_in[j] == 2:
+                singles.discard(j)
+        return became_single
+
+    start = sorted({x for k in masked for x in with_sexes(k)})
+    masked = set()
+    for k in start:
+        hide(k)
 
     def cover(i: int) -> int | None:
         r = rels[i]
@@ -176,7 +196,7 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
         while frontier:
             around = sorted(
                 {i for c in frontier for i in of_cell.get(c, []) if i not in seen_rels},
-                key=lambda i: (sum(x in masked for x in rels[i].members), i),
+                key=lambda i: (hidden_in[i], i),
             )
             for i in around:
                 if (extra := cover(i)) is not None:
@@ -187,8 +207,7 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
         return None
 
     for _ in range(100_000):  # each round masks at least one more cell; the bound is never reached
-        hidden_in = [sum(k in masked for k in r.members) for r in rels]
-        work = deque(i for i, n in enumerate(hidden_in) if n == 1)
+        work = deque(sorted(singles))
         while work:
             i = work.popleft()
             if hidden_in[i] != 1:
@@ -197,14 +216,10 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
             if chosen is None:
                 continue
             for k in with_sexes(chosen):
-                if k in masked:
-                    continue
-                masked.add(k)
-                for j in of_cell.get(k, []):
-                    hidden_in[j] += 1
-                    if hidden_in[j] == 1:
-                        work.append(j)
-        fixed = determined(masked, rels)
+                if k not in masked:
+                    work.extend(hide(k))
+        system.add_all(masked)
+        fixed = masked - system.free
         if not fixed:
             return masked
         # One more cell per fixed cell, in key order, but none for a cell that shares a relation
@@ -217,7 +232,9 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
                 continue
             if (extra := nearest_cover(k)) is not None:
                 added = with_sexes(extra)
-                masked.update(added)
+                for x in added:
+                    if x not in masked:
+                        hide(x)
                 grown.update(added)
         if not grown:
             return masked  # nothing around it is shown any more (never seen)
@@ -227,52 +244,79 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
 _PRIME = (1 << 61) - 1  # exact arithmetic modulo a large prime: no rounding, the same on every machine
 
 
-def determined(masked: set[int], rels: list[Relation]) -> set[int]:
-    """The masked cells that the relations fix from the shown cells.
+class FreeCells:
+    """Which masked cells the relations leave free, kept up to date as more cells are masked.
 
-    Each relation is an equation over its masked cells (A·x = b, b from the shown ones). Cell x_i
-    is fixed when the unit vector e_i lies in A's row space: in the fully reduced row echelon form
-    of A that is a row with a single non-zero entry. The elimination is exact, on sparse rows,
-    modulo a large prime (a coefficient of ±1 never meets it), so the answer is deterministic.
+    Each relation is an equation over its masked cells (A·x = b, b from the shown ones); cell i is
+    free when some solution changes it, i.e. when A's null space has a component on it. The null
+    space is spanned by the circuits of A's columns: so the columns are added one at a time (as the
+    cells are masked) and reduced against an echelon basis of the earlier ones, and a column that
+    reduces to zero closes a circuit, whose cells are all free. Masking a cell only adds a column,
+    so a free cell stays free and nothing is reduced twice: one elimination for the whole
+    suppression instead of one per round. The arithmetic is exact, on sparse vectors, modulo a
+    large prime (a coefficient of ±1 never meets it), so the answer is deterministic and does not
+    depend on the order the cells come in.
     """
-    pivots: dict[int, dict[int, int]] = {}  # pivot column -> its row (pivot entry 1, no other pivot column)
-    holds: dict[int, set[int]] = {}  # column -> pivot columns whose rows hold it
-    for r in _order(rels):
-        row: dict[int, int] = {}
-        if r.total in masked:
-            row[r.total] = 1
-        for k in r.parts:
-            if k in masked:
-                row[k] = (row.get(k, 0) - 1) % _PRIME
-        if not row:
-            continue
-        for c in [c for c in row if c in pivots]:
-            factor = row.get(c, 0)
-            if factor:
-                for k, v in pivots[c].items():
-                    row[k] = (row.get(k, 0) - factor * v) % _PRIME
-        row = {k: v for k, v in row.items() if v}
-        if not row:
-            continue
-        pivot = min(row)
-        if row[pivot] != 1:  # the entries are mostly ±1
-            inverse = _PRIME - 1 if row[pivot] == _PRIME - 1 else pow(row[pivot], _PRIME - 2, _PRIME)
-            row = {k: v * inverse % _PRIME for k, v in row.items()}
-        for other in list(holds.get(pivot, ())):
-            target = pivots[other]
-            factor = target[pivot]
-            for k, v in row.items():
-                value = (target.get(k, 0) - factor * v) % _PRIME
+
+    def __init__(self, rels: list[Relation]) -> None:
+        self._columns: dict[int, dict[int, int]] = {}  # cell -> {relation: coefficient}
+        for i, r in enumerate(rels):
+            column = self._columns.setdefault(r.total, {})
+            column[i] = (column.get(i, 0) + 1) % _PRIME
+            for k in r.parts:
+                column = self._columns.setdefault(k, {})
+                column[i] = (column.get(i, 0) - 1) % _PRIME
+        self._basis: dict[int, tuple[dict[int, int], dict[int, int]]] = {}  # pivot -> (vector, its cells)
+        self._added: set[int] = set()
+        self.free: set[int] = set()
+
+    def add_all(self, cells: set[int]) -> None:
+        for k in sorted(cells - self._added):
+            self.add(k)
+
+    def add(self, cell: int) -> None:
+        """Add a masked cell's column: its vector over the relations and, beside it, the cells
+        whose columns make it up (at first only the cell itself)."""
+        self._added.add(cell)
+        vector = {i: v for i, v in self._columns.get(cell, {}).items() if v}
+        cells = {cell: 1}
+        queue = sorted(vector)
+        heapq.heapify(queue)
+        while queue:
+            row = heapq.heappop(queue)
+            factor = vector.get(row)
+            if not factor:
+                continue  # cancelled on the way
+            basis = self._basis.get(row)
+            if basis is None:  # a new pivot: the lowest relation left (every basis vector starts at its pivot)
+                inverse = _PRIME - 1 if factor == _PRIME - 1 else pow(factor, _PRIME - 2, _PRIME)
+                self._basis[row] = (
+                    {k: v * inverse % _PRIME for k, v in vector.items()},
+                    {k: v * inverse % _PRIME for k, v in cells.items()},
+                )
+                return
+            for k, v in basis[0].items():
+                value = (vector.get(k, 0) - factor * v) % _PRIME
                 if value:
-                    target[k] = value
-                    holds.setdefault(k, set()).add(other)
+                    if k not in vector:
+                        heapq.heappush(queue, k)
+                    vector[k] = value
                 else:
-                    target.pop(k, None)
-                    holds.get(k, set()).discard(other)
-        pivots[pivot] = row
-        for k in row:
-            holds.setdefault(k, set()).add(pivot)
-    return {c for c, row in pivots.items() if len(row) == 1}
+                    vector.pop(k, None)
+            for k, v in basis[1].items():
+                value = (cells.get(k, 0) - factor * v) % _PRIME
+                if value:
+                    cells[k] = value
+                else:
+                    cells.pop(k, None)
+        self.free.update(cells)  # the column is a combination of these: a circuit
+
+
+def determined(masked: set[int], rels: list[Relation]) -> set[int]:
+    """The masked cells that the relations fix from the shown cells (``FreeCells``)."""
+    system = FreeCells(_order(rels))
+    system.add_all(masked)
+    return masked - system.free
 
 
 def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> pl.Series:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from kpi.cli import run as cli
 from kpi.evaluation.comparison import unit_grid
-from kpi.evaluation.suppression import Relation, determined, time_templates
+from kpi.evaluation.suppression import FreeCells, Relation, determined, time_templates
 from kpi.model.periods import parse_period
 from kpi.model.settings import Settings
 from kpi.model.view import View
@@ -211,6 +211,30 @@ def test_report_periods_are_written_as_sums_of_months_and_shorter_periods() -> N
 )
 def test_the_exact_check_finds_cells_fixed_by_relations_together(masked: set[int], relations: list[Relation], fixed: set[int]) -> None:
     assert determined(masked, relations) == fixed
+
+
+@st.composite
+def systems(draw: st.DrawFn) -> tuple[list[Relation], list[int]]:
+    """Random relations over a few cells, and the order in which the cells get masked."""
+    n = draw(st.integers(2, 14))
+    rels = []
+    for _ in range(draw(st.integers(1, 12))):
+        members = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=5, unique=True))
+        rels.append(Relation(members[0], tuple(sorted(members[1:]))))
+    order = draw(st.permutations(range(n)))
+    return rels, order[: draw(st.integers(1, n))]
+
+
+@PROPERTY
+@given(systems())
+def test_the_cells_kept_free_as_they_are_masked_one_by_one_agree_with_a_rank_check(system) -> None:
+    rels, order = system
+    free = FreeCells(sorted(set(rels), key=lambda r: (r.total, r.parts)))
+    as_pairs = [(r.total, list(r.parts)) for r in rels]
+    for n in range(1, len(order) + 1):
+        free.add(order[n - 1])  # masking a cell adds it, and only it, to the system
+        masked = set(order[:n])
+        assert masked - free.free == fixed_by_rank(as_pairs, masked) == determined(masked, rels)
 
 
 # --- the bundled data, through the command line and a view --------------------------------------
