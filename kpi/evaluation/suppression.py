@@ -33,10 +33,11 @@ still be any of at least `threshold` whole numbers, as 0–4 at threshold 5: the
 interval of the statistical offices. The interval is what a reader gets by applying the
 relations one at a time, again and again, with every figure at least 0 (bound propagation,
 ``intervals``); a cell whose interval is narrower gets one more suppression, a large enough shown
-member of the relation that bounds it most tightly (a demo figure before a published one), and
-all steps run again. The exact interval over all relations at once (a linear programme) can be
-narrower where relations form cycles, and a share's numerator is not bounded: both are left
-open.
+member of the relation that bounds it most tightly, and all steps run again. A figure from the
+region's printed report is never masked for this (anyone can read it there, so hiding it here
+would keep nothing from a reader): where only such figures bound a cell, its interval stays
+narrow. Also left open: the exact interval over all relations at once (a linear programme) can be
+narrower where relations form cycles, and a share's numerator is not bounded.
 
 Everything is decided once, for the report periods and the months together, per measure and year
 (the relations never cross a year or a measure), and only for measure-years with a primary masked
@@ -231,18 +232,23 @@ def complete(
         return None
 
     def helpful(k: int, deficit: int) -> Callable[[int], int | None]:
+        def can_widen(x: int) -> bool:
+            # A zero widens nothing; a published figure is in the region's printed report for
+            # anyone to read, so masking it here would keep nothing from a reader.
+            return x not in masked and x != k and size.get(x, 0.0) > 0 and not published.get(x, False)
+
         def pick(i: int) -> int | None:
             """The shown member of relation ``i`` (not ``k``) to mask for a ``k`` that is
             ``deficit`` too narrow: the parts before the total; among them, the first in ``rank``'s
-            order that is large enough alone (a zero widens nothing), else the largest."""
+            order that is large enough alone, else the largest."""
             r = rels[i]
-            shown = [x for x in r.parts if x not in masked and x != k and size.get(x, 0.0) > 0]
+            shown = [x for x in r.parts if can_widen(x)]
             if not shown:
-                return r.total if r.total not in masked and r.total != k and size.get(r.total, 0.0) > 0 else None
+                return r.total if can_widen(r.total) else None
             enough = [x for x in shown if size[x] >= deficit]
             if enough:
                 return min(enough, key=rank)
-            return max(shown, key=lambda x: (not published.get(x, False), size[x], -x))
+            return max(shown, key=lambda x: (size[x], -x))
 
         return pick
 
@@ -256,12 +262,12 @@ def complete(
         for k in narrow:
             if any(x in grown for i in of_cell.get(k, []) for x in rels[i].members):
                 continue
-            # In the relations around it, tightest first; a figure from a report only where no
-            # demo figure around it would do.
+            # In the relations around it, tightest first, else further out.
             tightest = sorted(of_cell.get(k, []), key=lambda i: (_bound(rels[i], k, masked, low, high, size), i))
             pick = helpful(k, int(width - (high[k] - low[k])))
-            around = [(published.get(x, False), n, x) for n, i in enumerate(tightest) if (x := pick(i)) is not None]
-            extra = min(around)[2] if around else nearest_cover(k, pick)
+            extra = next((x for i in tightest if (x := pick(i)) is not None), None)
+            if extra is None:
+                extra = nearest_cover(k, pick)
             if extra is not None:
                 added = with_sexes(extra)
                 for x in added:

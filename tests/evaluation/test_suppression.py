@@ -280,9 +280,14 @@ def test_two_small_siblings_under_a_shown_total_get_a_third_masked_so_neither_is
     rels = [Relation(0, (4, 8, 12))]
     assert complete({8, 12}, rels, size, {}) == {8, 12}
     assert complete({8, 12}, rels, size, {}, sensitive={8, 12}, width=4) == {4, 8, 12}
-    # A figure from a report goes only when no demo figure around would do.
-    size = {0: 9.0, 4: 4.0, 8: 1.0, 12: 1.0, 16: 3.0}
-    assert complete({8, 12}, [Relation(0, (4, 8, 12, 16))], size, {16: True}, sensitive={8, 12}, width=4) == {4, 8, 12}
+    # The smallest shown part that is enough alone (here 3 of the 2 missing, not 4), but never a
+    # figure from the region's printed report (anyone can read it there), nor a zero.
+    size = {0: 9.0, 4: 4.0, 8: 1.0, 12: 1.0, 16: 3.0, 20: 0.0}
+    rels = [Relation(0, (4, 8, 12, 16, 20))]
+    assert complete({8, 12}, rels, size, {}, sensitive={8, 12}, width=4) == {8, 12, 16}
+    assert complete({8, 12}, rels, size, {16: True}, sensitive={8, 12}, width=4) == {4, 8, 12}
+    assert complete({8, 12}, rels, size, {4: True, 16: True}, sensitive={8, 12}, width=4) == {0, 8, 12}  # the total, when no part will do
+    assert complete({8, 12}, rels, size, {0: True, 4: True, 16: True}, sensitive={8, 12}, width=4) == {8, 12}  # stays 0–2
 
 
 # --- the bundled data, through the command line and a view --------------------------------------
