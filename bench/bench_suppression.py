@@ -5,7 +5,9 @@ bundled data and of a generated region with many small counts (``tests/evaluatio
 scale 1, seed 1: the data set of the slow equivalence test). Then ``pattern`` runs on exactly
 those inputs, alternately from the working tree and from ``--before`` (the module as it was at
 that commit, read with ``git show``), and prints the CPU seconds of each run and how the masked
-sets differ. Asserts nothing.
+sets differ, and the CPU seconds of the whole step in the evaluation (``suppressed_keys``: the
+months of the measures with small numbers rolled up for every unit, then ``pattern``). Asserts
+nothing.
 
     python bench/bench_suppression.py                      # before = 977c73c, 2 rounds
     python bench/bench_suppression.py --before HEAD~1 --rounds 3 --data bundled
@@ -31,16 +33,24 @@ from kpi.evaluation import suppression  # noqa: E402
 from kpi.evaluation.scorecard import evaluate_dataset, load_dataset  # noqa: E402
 
 
-def inputs(which: str) -> tuple[object, ...]:
-    """The arguments ``pattern`` is called with when ``which`` (bundled, generated) is evaluated."""
+def inputs(which: str) -> tuple[tuple[object, ...], float]:
+    """The arguments ``pattern`` is called with when ``which`` (bundled, generated) is evaluated,
+    and the CPU seconds of the whole ``suppressed_keys`` (the months rolled up too) in that run."""
     seen: list[tuple[object, ...]] = []
-    original = engine.pattern
+    original, whole = engine.pattern, engine.suppressed_keys
+    spent: list[float] = []
 
     def spy(*args: object) -> object:
         seen.append(args)
         return original(*args)
 
-    engine.pattern = spy
+    def timed(*args: object) -> object:
+        start = time.process_time()
+        out = whole(*args)
+        spent.append(time.process_time() - start)
+        return out
+
+    engine.pattern, engine.suppressed_keys = spy, timed
     try:
         if which == "bundled":
             dataset = load_dataset(ROOT / "data")
@@ -50,8 +60,8 @@ def inputs(which: str) -> tuple[object, ...]:
             dataset = generated_dataset(1, seed=1)
         evaluate_dataset(dataset)
     finally:
-        engine.pattern = original
-    return seen[0]
+        engine.pattern, engine.suppressed_keys = original, whole
+    return seen[0], spent[0]
 
 
 def module_at(revision: str) -> ModuleType:
@@ -75,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     before = module_at(args.before)
     for which in args.data.split(","):
-        arguments = inputs(which)
+        arguments, whole = inputs(which)
         seconds: dict[str, list[float]] = {"before": [], "now": []}
         masked: dict[str, set[int]] = {}
         for _ in range(args.rounds):
@@ -86,7 +96,11 @@ def main() -> None:
                 masked[name] = set(keys.to_list())
         gained, lost = masked["now"] - masked["before"], masked["before"] - masked["now"]
         line = ", ".join(f"{n} {' / '.join(f'{s:.2f}' for s in v)} s (median {statistics.median(v):.2f})" for n, v in seconds.items())
-        print(f"{which}: CPU {line}; masked {len(masked['before'])} before, {len(masked['now'])} now (+{len(gained)} −{len(lost)})", flush=True)
+        print(
+            f"{which}: CPU {line}; masked {len(masked['before'])} before, {len(masked['now'])} now (+{len(gained)} −{len(lost)}); "
+            f"suppressed_keys now, months rolled up included: {whole:.2f} s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
