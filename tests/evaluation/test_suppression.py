@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from kpi.cli import run as cli
 from kpi.evaluation.comparison import unit_grid
 from kpi.evaluation.suppression import FreeCells, Relation, complete, determined, time_templates
+from kpi.evaluation.suppression import intervals as engine_intervals
 from kpi.model.periods import parse_period
 from kpi.model.settings import Settings
 from kpi.model.view import View
@@ -271,6 +272,24 @@ def test_the_cells_kept_free_as_they_are_masked_one_by_one_agree_with_a_rank_che
         free.add(order[n - 1])  # masking a cell adds it, and only it, to the system
         masked = set(order[:n])
         assert masked - free.free == fixed_by_rank(as_pairs, masked) == determined(masked, rels)
+
+
+@PROPERTY
+@given(systems(), st.lists(st.integers(0, 9), min_size=14, max_size=14))
+def test_the_engines_intervals_are_the_ones_propagated_here(system, figures: list[int]) -> None:
+    rels, order = system
+    # Figures that make every relation hold: a total is its parts' sum, in key order (a cell that
+    # is a total in two relations keeps the first), and only relations that hold are kept.
+    size = {k: float(v) for k, v in enumerate(figures)}
+    for r in sorted(set(rels), key=lambda r: (r.total, r.parts)):
+        if all(p < r.total for p in r.parts):
+            size[r.total] = sum(size[p] for p in r.parts)
+    rels = [r for r in rels if size[r.total] == sum(size[p] for p in r.parts)]
+    masked = set(order)
+    low, high = engine_intervals(masked, sorted(set(rels), key=lambda r: (r.total, r.parts)), size)
+    ours = intervals([(r.total, list(r.parts)) for r in rels], masked, size)
+    for c in masked:
+        assert (low[c], high[c]) == ours.get(c, (0.0, math.inf)), c
 
 
 def test_two_small_siblings_under_a_shown_total_get_a_third_masked_so_neither_is_narrowed_down() -> None:
