@@ -20,11 +20,24 @@ the one statistical offices call suppression of the next smallest cell: as long 
 has exactly one masked member, mask one more member of it: the smallest shown *part* (published
 figures last, zeros after other values, then by size, ties by key), the total only when no part is
 left. This is repeated until no relation has exactly one masked member. Since single relations can
-still combine (a total minus another total), a linear-algebra check follows per connected set of
-masked cells: a masked cell is safe only if some solution of the shown relations changes it
+still combine (a total minus another total), a linear-algebra check follows: a masked cell is safe only if some solution of the shown relations changes it
 (the null space of the masked cells' system has a component on it); a cell that is pinned down
 gets one more suppression in its tightest relation (several far-apart pinned cells per round),
 and both steps run again.
+
+Not being pinned down is not enough: with counts at least 0, a shown total and parts can still
+narrow a masked cell down (a total of 6 with a shown part of 4 leaves 0–2 for two masked ones).
+So, last, each *sensitive* cell (masked for its own sake: a count of 1 … threshold−1, a share's
+denominator below the threshold) must keep an interval of at least threshold−1 (``width``), i.e.
+still be any of at least `threshold` whole numbers, as 0–4 at threshold 5: the protection
+interval of the statistical offices. The interval is what a reader gets by applying the
+relations one at a time, again and again, with every figure at least 0 (bound propagation,
+``intervals``); a cell whose interval is narrower gets one more suppression, a large enough shown
+member of the relation that bounds it most tightly, and all steps run again. A figure from the
+region's printed report is never masked for this (anyone can read it there, so hiding it here
+would keep nothing from a reader): where only such figures bound a cell, its interval stays
+narrow. Also left open: the exact interval over all relations at once (a linear programme) can be
+narrower where relations form cycles, and a share's numerator is not bounded.
 
 Everything is decided once, for the report periods and the months together, per measure and year
 (the relations never cross a year or a measure), and only for measure-years with a primary masked
@@ -34,7 +47,10 @@ A cell masked to protect another reads "skyddat (för få)" like the cell it pro
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
@@ -140,18 +156,30 @@ def _order(relations_: list[Relation]) -> list[Relation]:
     return sorted(set(relations_), key=lambda r: (r.total, r.parts))
 
 
-def complete(masked: set[int], rels: list[Relation], size: dict[int, float], published: dict[int, bool]) -> set[int]:
-    """Mask more cells of ``rels`` until none has exactly one masked member and no masked cell is
-    fixed by the shown cells through the relations together. Returns the full masked set.
+def complete(
+    masked: set[int],
+    rels: list[Relation],
+    size: dict[int, float],
+    published: dict[int, bool],
+    *,
+    sensitive: set[int] | None = None,
+    width: int = 0,
+) -> set[int]:
+    """Mask more cells of ``rels`` until none has exactly one masked member, no masked cell is
+    fixed by the shown cells through the relations together, and every ``sensitive`` cell's
+    interval (``intervals``) is at least ``width`` wide. Returns the full masked set.
 
     The cells are keys with the sex in their two lowest bits (0 total, 1 women, 2 men): a masked
     cell takes the sexes of its measure, unit and period with it (``mask``'s rule), present ones
-    only (``size`` holds every cell)."""
+    only (``size`` holds every cell's figure: a count's value, a share's denominator)."""
     rels = _order(rels)
     of_cell: dict[int, list[int]] = {}
     for i, r in enumerate(rels):
         for k in r.members:
             of_cell.setdefault(k, []).append(i)
+    system = FreeCells(rels)
+    hidden_in = [0] * len(rels)  # masked members per relation, kept as cells are masked
+    singles: set[int] = set()  # the relations with exactly one masked member
 
     def rank(k: int) -> tuple[bool, bool, float, int]:
         return (published.get(k, False), size.get(k, 0.0) == 0, size.get(k, 0.0), k)
@@ -160,7 +188,23 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
         group = k - k % 4
         return [k] + [x for x in (group + 1, group + 2) if x != k and x in size]
 
-    masked = {x for k in masked for x in with_sexes(k)}
+    def hide(k: int) -> list[int]:
+        """Mask ``k``; the relations that now have exactly one masked member."""
+        masked.add(k)
+        became_single = []
+        for j in of_cell.get(k, []):
+            hidden_in[j] += 1
+            if hidden_in[j] == 1:
+                singles.add(j)
+                became_single.append(j)
+            elif hidden_in[j] == 2:
+                singles.discard(j)
+        return became_single
+
+    start = sorted({x for k in masked for x in with_sexes(k)})
+    masked = set()
+    for k in start:
+        hide(k)
 
     def cover(i: int) -> int | None:
         r = rels[i]
@@ -169,26 +213,71 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
             return parts[0]
         return None if r.total in masked else r.total
 
-    def nearest_cover(k: int) -> int | None:
+    def nearest_cover(k: int, pick: Callable[[int], int | None] = cover) -> int | None:
         """A shown cell to mask for a fixed cell ``k``: in its tightest relation (fewest masked
-        members), or, when all of those are masked, in the nearest relation further out."""
+        members), or, when all of those are masked, in the nearest relation further out (``pick``
+        chooses the cell in a relation)."""
         seen_cells, seen_rels, frontier = {k}, set(), [k]
         while frontier:
             around = sorted(
                 {i for c in frontier for i in of_cell.get(c, []) if i not in seen_rels},
-                key=lambda i: (sum(x in masked for x in rels[i].members), i),
+                key=lambda i: (hidden_in[i], i),
             )
             for i in around:
-                if (extra := cover(i)) is not None:
+                if (extra := pick(i)) is not None:
                     return extra
             seen_rels.update(around)
             frontier = sorted({x for i in around for x in rels[i].members if x in masked and x not in seen_cells})
             seen_cells.update(frontier)
         return None
 
+    def helpful(k: int, deficit: int) -> Callable[[int], int | None]:
+        def can_widen(x: int) -> bool:
+            # A zero widens nothing; a published figure is in the region's printed report for
+            # anyone to read, so masking it here would keep nothing from a reader.
+            return x not in masked and x != k and size.get(x, 0.0) > 0 and not published.get(x, False)
+
+        def pick(i: int) -> int | None:
+            """The shown member of relation ``i`` (not ``k``) to mask for a ``k`` that is
+            ``deficit`` too narrow: the parts before the total; among them, the first in ``rank``'s
+            order that is large enough alone, else the largest."""
+            r = rels[i]
+            shown = [x for x in r.parts if can_widen(x)]
+            if not shown:
+                return r.total if can_widen(r.total) else None
+            enough = [x for x in shown if size[x] >= deficit]
+            if enough:
+                return min(enough, key=rank)
+            return max(shown, key=lambda x: (size[x], -x))
+
+        return pick
+
+    def widen(cells: set[int]) -> set[int]:
+        """Mask one more cell for each of ``cells`` whose interval is too narrow (far apart ones
+        in the same round, as for fixed cells), in the relation that bounds it most tightly; the
+        cells masked (none when every interval is wide enough)."""
+        low, high = intervals(masked, rels, size)
+        grown: set[int] = set()
+        narrow = sorted(k for k in cells if high[k] - low[k] < width)
+        for k in narrow:
+            if any(x in grown for i in of_cell.get(k, []) for x in rels[i].members):
+                continue
+            # In the relations around it, tightest first, else further out.
+            tightest = sorted(of_cell.get(k, []), key=lambda i: (_bound(rels[i], k, masked, low, high, size), i))
+            pick = helpful(k, int(width - (high[k] - low[k])))
+            extra = next((x for i in tightest if (x := pick(i)) is not None), None)
+            if extra is None:
+                extra = nearest_cover(k, pick)
+            if extra is not None:
+                added = with_sexes(extra)
+                for x in added:
+                    if x not in masked:
+                        hide(x)
+                grown.update(added)
+        return grown
+
     for _ in range(100_000):  # each round masks at least one more cell; the bound is never reached
-        hidden_in = [sum(k in masked for k in r.members) for r in rels]
-        work = deque(i for i, n in enumerate(hidden_in) if n == 1)
+        work = deque(sorted(singles))
         while work:
             i = work.popleft()
             if hidden_in[i] != 1:
@@ -197,16 +286,16 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
             if chosen is None:
                 continue
             for k in with_sexes(chosen):
-                if k in masked:
-                    continue
-                masked.add(k)
-                for j in of_cell.get(k, []):
-                    hidden_in[j] += 1
-                    if hidden_in[j] == 1:
-                        work.append(j)
-        fixed = determined(masked, rels)
+                if k not in masked:
+                    work.extend(hide(k))
+        system.add_all(masked)
+        fixed = masked - system.free
         if not fixed:
-            return masked
+            if width <= 0 or not sensitive:
+                return masked
+            if not widen(sensitive):
+                return masked  # every interval is wide enough (or nothing around is shown any more: never seen)
+            continue
         # One more cell per fixed cell, in key order, but none for a cell that shares a relation
         # with a cell masked in this round: that one often frees it (and its neighbours), so
         # they wait for the next check. Cells far apart are covered in the same round; a block
@@ -217,62 +306,155 @@ def complete(masked: set[int], rels: list[Relation], size: dict[int, float], pub
                 continue
             if (extra := nearest_cover(k)) is not None:
                 added = with_sexes(extra)
-                masked.update(added)
+                for x in added:
+                    if x not in masked:
+                        hide(x)
                 grown.update(added)
         if not grown:
             return masked  # nothing around it is shown any more (never seen)
     return masked
 
 
+def _bound(r: Relation, k: int, masked: set[int], low: dict[int, float], high: dict[int, float], size: dict[int, float]) -> float:
+    """How wide relation ``r`` alone lets member ``k`` be, given the others' intervals."""
+
+    def of(x: int) -> tuple[float, float]:
+        return (low[x], high[x]) if x in masked else (round(size.get(x, 0.0)),) * 2
+
+    if k == r.total:
+        return sum(of(x)[1] for x in r.parts) - sum(of(x)[0] for x in r.parts)
+    total_low, total_high = of(r.total)
+    others = [of(x) for x in r.parts if x != k]
+    return (total_high - sum(lo for lo, _ in others)) - max(0.0, total_low - sum(hi for _, hi in others))
+
+
+def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
+    """Each masked cell's interval (lowest, highest) as a reader can narrow it down: every figure
+    is a whole number of at least 0, and each relation bounds each of its masked members by the
+    others' bounds (a total by the sum of its parts' bounds; a part by the total's bounds less the
+    other parts' bounds), repeated until nothing changes (bound propagation; ``size``: the shown
+    figures). This is what the relations give one at a time, again and again; the exact interval
+    (a linear programme over all of them at once) can be narrower where relations form cycles."""
+    low: dict[int, float] = dict.fromkeys(masked, 0.0)
+    high: dict[int, float] = dict.fromkeys(masked, math.inf)
+    of_cell: dict[int, list[int]] = {}
+    for i, r in enumerate(rels):
+        for x in r.members:
+            if x in masked:
+                of_cell.setdefault(x, []).append(i)
+    queue = deque(sorted({i for k in masked for i in of_cell.get(k, [])}))
+    queued = set(queue)
+    while queue:
+        i = queue.popleft()
+        queued.discard(i)
+        r = rels[i]
+        members = r.members
+        bounds = [(low[x], high[x]) if x in masked else (round(size.get(x, 0.0)),) * 2 for x in members]
+        parts_low = sum(b[0] for b in bounds[1:])
+        finite_high = [b[1] for b in bounds[1:] if b[1] != math.inf]
+        open_parts = len(bounds) - 1 - len(finite_high)
+        parts_high_finite = sum(finite_high)
+        changed = []
+        for n, x in enumerate(members):
+            if x not in masked:
+                continue
+            lo, hi = bounds[n]
+            if n == 0:
+                new_lo, new_hi = parts_low, (math.inf if open_parts else parts_high_finite)
+            else:
+                total_low, total_high = bounds[0]
+                others_low = parts_low - lo
+                others_open = open_parts - (hi == math.inf)
+                others_high = math.inf if others_open else parts_high_finite - (0 if hi == math.inf else hi)
+                new_lo, new_hi = total_low - others_high, total_high - others_low
+            new_lo, new_hi = max(lo, new_lo), min(hi, new_hi)
+            if (new_lo, new_hi) != (lo, hi):
+                low[x], high[x] = new_lo, new_hi
+                changed.append(x)
+        for x in changed:
+            for j in of_cell[x]:
+                if j not in queued:
+                    queued.add(j)
+                    queue.append(j)
+    return low, high
+
+
 _PRIME = (1 << 61) - 1  # exact arithmetic modulo a large prime: no rounding, the same on every machine
 
 
-def determined(masked: set[int], rels: list[Relation]) -> set[int]:
-    """The masked cells that the relations fix from the shown cells.
+class FreeCells:
+    """Which masked cells the relations leave free, kept up to date as more cells are masked.
 
-    Each relation is an equation over its masked cells (A·x = b, b from the shown ones). Cell x_i
-    is fixed when the unit vector e_i lies in A's row space: in the fully reduced row echelon form
-    of A that is a row with a single non-zero entry. The elimination is exact, on sparse rows,
-    modulo a large prime (a coefficient of ±1 never meets it), so the answer is deterministic.
+    Each relation is an equation over its masked cells (A·x = b, b from the shown ones); cell i is
+    free when some solution changes it, i.e. when A's null space has a component on it. The null
+    space is spanned by the circuits of A's columns: so the columns are added one at a time (as the
+    cells are masked) and reduced against an echelon basis of the earlier ones, and a column that
+    reduces to zero closes a circuit, whose cells are all free. Masking a cell only adds a column,
+    so a free cell stays free and nothing is reduced twice: one elimination for the whole
+    suppression instead of one per round. The arithmetic is exact, on sparse vectors, modulo a
+    large prime (a coefficient of ±1 never meets it), so the answer is deterministic and does not
+    depend on the order the cells come in.
     """
-    pivots: dict[int, dict[int, int]] = {}  # pivot column -> its row (pivot entry 1, no other pivot column)
-    holds: dict[int, set[int]] = {}  # column -> pivot columns whose rows hold it
-    for r in _order(rels):
-        row: dict[int, int] = {}
-        if r.total in masked:
-            row[r.total] = 1
-        for k in r.parts:
-            if k in masked:
-                row[k] = (row.get(k, 0) - 1) % _PRIME
-        if not row:
-            continue
-        for c in [c for c in row if c in pivots]:
-            factor = row.get(c, 0)
-            if factor:
-                for k, v in pivots[c].items():
-                    row[k] = (row.get(k, 0) - factor * v) % _PRIME
-        row = {k: v for k, v in row.items() if v}
-        if not row:
-            continue
-        pivot = min(row)
-        if row[pivot] != 1:  # the entries are mostly ±1
-            inverse = _PRIME - 1 if row[pivot] == _PRIME - 1 else pow(row[pivot], _PRIME - 2, _PRIME)
-            row = {k: v * inverse % _PRIME for k, v in row.items()}
-        for other in list(holds.get(pivot, ())):
-            target = pivots[other]
-            factor = target[pivot]
-            for k, v in row.items():
-                value = (target.get(k, 0) - factor * v) % _PRIME
+
+    def __init__(self, rels: list[Relation]) -> None:
+        self._columns: dict[int, dict[int, int]] = {}  # cell -> {relation: coefficient}
+        for i, r in enumerate(rels):
+            column = self._columns.setdefault(r.total, {})
+            column[i] = (column.get(i, 0) + 1) % _PRIME
+            for k in r.parts:
+                column = self._columns.setdefault(k, {})
+                column[i] = (column.get(i, 0) - 1) % _PRIME
+        self._basis: dict[int, tuple[dict[int, int], dict[int, int]]] = {}  # pivot -> (vector, its cells)
+        self._added: set[int] = set()
+        self.free: set[int] = set()
+
+    def add_all(self, cells: set[int]) -> None:
+        for k in sorted(cells - self._added):
+            self.add(k)
+
+    def add(self, cell: int) -> None:
+        """Add a masked cell's column: its vector over the relations and, beside it, the cells
+        whose columns make it up (at first only the cell itself)."""
+        self._added.add(cell)
+        vector = {i: v for i, v in self._columns.get(cell, {}).items() if v}
+        cells = {cell: 1}
+        queue = sorted(vector)
+        heapq.heapify(queue)
+        while queue:
+            row = heapq.heappop(queue)
+            factor = vector.get(row)
+            if not factor:
+                continue  # cancelled on the way
+            basis = self._basis.get(row)
+            if basis is None:  # a new pivot: the lowest relation left (every basis vector starts at its pivot)
+                inverse = _PRIME - 1 if factor == _PRIME - 1 else pow(factor, _PRIME - 2, _PRIME)
+                self._basis[row] = (
+                    {k: v * inverse % _PRIME for k, v in vector.items()},
+                    {k: v * inverse % _PRIME for k, v in cells.items()},
+                )
+                return
+            for k, v in basis[0].items():
+                value = (vector.get(k, 0) - factor * v) % _PRIME
                 if value:
-                    target[k] = value
-                    holds.setdefault(k, set()).add(other)
+                    if k not in vector:
+                        heapq.heappush(queue, k)
+                    vector[k] = value
                 else:
-                    target.pop(k, None)
-                    holds.get(k, set()).discard(other)
-        pivots[pivot] = row
-        for k in row:
-            holds.setdefault(k, set()).add(pivot)
-    return {c for c, row in pivots.items() if len(row) == 1}
+                    vector.pop(k, None)
+            for k, v in basis[1].items():
+                value = (cells.get(k, 0) - factor * v) % _PRIME
+                if value:
+                    cells[k] = value
+                else:
+                    cells.pop(k, None)
+        self.free.update(cells)  # the column is a combination of these: a circuit
+
+
+def determined(masked: set[int], rels: list[Relation]) -> set[int]:
+    """The masked cells that the relations fix from the shown cells (``FreeCells``)."""
+    system = FreeCells(_order(rels))
+    system.add_all(masked)
+    return masked - system.free
 
 
 def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> pl.Series:
@@ -280,6 +462,7 @@ def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_p
     and months with CELL_COLUMNS). ``kinds``: m, value_kind, accumulation."""
     frame = cells.select(CELL_COLUMNS).join(kinds.select("m", "value_kind", "accumulation"), on="m", how="left")
     frame = frame.with_columns(primary(threshold).alias("_own"), (pl.col("p") // _SLOTS).alias("_year"))
+    frame = frame.with_columns(pl.col("_own").alias("_sensitive"))
     # Both sexes go with any masked cell of their measure, unit and period (as before).
     groups = frame.filter(pl.col("_own")).select((pl.col("key") // 4).alias("_g")).unique()
     frame = frame.with_columns(
@@ -303,5 +486,6 @@ def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_p
         rels = relations(block, parents, n_periods)
         size = dict(zip(block["key"].to_list(), block["_size"].to_list(), strict=True))
         published = dict(zip(block["key"].to_list(), (~block["is_demo"].fill_null(False)).to_list(), strict=True))
-        masked |= complete(set(block.filter(pl.col("_own"))["key"].to_list()), rels, size, published)
+        sensitive = set(block.filter(pl.col("_sensitive"))["key"].to_list())
+        masked |= complete(set(block.filter(pl.col("_own"))["key"].to_list()), rels, size, published, sensitive=sensitive, width=threshold - 1)
     return pl.Series("key", sorted(masked), pl.Int64)

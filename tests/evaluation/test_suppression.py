@@ -11,6 +11,7 @@ table.
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from itertools import product
 
@@ -22,7 +23,8 @@ from hypothesis import strategies as st
 
 from kpi.cli import run as cli
 from kpi.evaluation.comparison import unit_grid
-from kpi.evaluation.suppression import Relation, determined, time_templates
+from kpi.evaluation.suppression import FreeCells, Relation, complete, determined, time_templates
+from kpi.evaluation.suppression import intervals as engine_intervals
 from kpi.model.periods import parse_period
 from kpi.model.settings import Settings
 from kpi.model.view import View
@@ -114,6 +116,29 @@ def shown_relations(tree: list[tuple[str, str | None]], accumulation: str, truth
     return [(t, parts) for t, parts in out if parts and holds(t, parts)]
 
 
+def intervals(relations: list[tuple[Cell, list[Cell]]], masked: set[Cell], size: dict[Cell, float]) -> dict[Cell, tuple[float, float]]:
+    """Each masked cell's range as a reader narrows it down from the shown figures, relation by
+    relation and again until nothing changes: every figure is a whole number of at least 0; a
+    total lies between its parts' lowest and highest sums; a part between the total's bounds less
+    the other parts' highest and lowest sums."""
+    bound = {c: (0.0, math.inf) if c in masked else (size[c], size[c]) for rel in relations for c in [rel[0], *rel[1]]}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            lows, highs = [bound[p][0] for p in parts], [bound[p][1] for p in parts]
+            new = {total: (sum(lows), sum(highs))}
+            for n, p in enumerate(parts):
+                other_high = sum(h for m, h in enumerate(highs) if m != n)
+                other_low = sum(lo for m, lo in enumerate(lows) if m != n)
+                new[p] = (bound[total][0] - other_high, bound[total][1] - other_low)
+            for c, (lo, hi) in new.items():
+                if c in masked and (max(lo, bound[c][0]), min(hi, bound[c][1])) != bound[c]:
+                    bound[c] = (max(lo, bound[c][0]), min(hi, bound[c][1]))
+                    changed = True
+    return {c: b for c, b in bound.items() if c in masked}
+
+
 def fixed_by_rank(relations: list[tuple[object, list[object]]], masked: set[object]) -> set[object]:
     """Masked cells the relations determine, with the shown cells known: those on which the null
     space of the masked cells' system is zero."""
@@ -160,6 +185,18 @@ def test_no_masked_cell_can_be_worked_out_from_the_shown_ones(data, threshold: i
     # All relations together: no masked cell is fixed by the shown ones.
     fixed = fixed_by_rank(relations, masked) if masked else set()
     assert not fixed, sorted(fixed)
+    # Intervals: a small count (a share's denominator) can still be any of at least `threshold`
+    # whole numbers, first per relation alone (the masked parts under a shown total add up to at
+    # least threshold - 1), then with the relations applied again and again.
+    size = {c: t[0] if kind == "count" else t[1] for c, t in truth.items()}
+    small = {c for c in masked if 0 < size[c] < threshold} if kind == "count" else {c for c in masked if size[c] < threshold}
+    for total, parts in relations:
+        hidden = [p for p in parts if p in masked]
+        if total not in masked and small & set(hidden):
+            assert size[total] - sum(size[p] for p in parts if p not in masked) >= threshold - 1, (total, parts)
+    bounds = intervals(relations, masked, size)
+    narrow = {c: bounds[c] for c in small if c in bounds and bounds[c][1] - bounds[c][0] < threshold - 1}
+    assert not narrow, narrow
     # Nothing small is shown, and a masked cell's verdicts say nothing.
     shown = present.filter(~pl.col("masked"))
     if kind == "count":
@@ -211,6 +248,65 @@ def test_report_periods_are_written_as_sums_of_months_and_shorter_periods() -> N
 )
 def test_the_exact_check_finds_cells_fixed_by_relations_together(masked: set[int], relations: list[Relation], fixed: set[int]) -> None:
     assert determined(masked, relations) == fixed
+
+
+@st.composite
+def systems(draw: st.DrawFn) -> tuple[list[Relation], list[int]]:
+    """Random relations over a few cells, and the order in which the cells get masked."""
+    n = draw(st.integers(2, 14))
+    rels = []
+    for _ in range(draw(st.integers(1, 12))):
+        members = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=5, unique=True))
+        rels.append(Relation(members[0], tuple(sorted(members[1:]))))
+    order = draw(st.permutations(range(n)))
+    return rels, order[: draw(st.integers(1, n))]
+
+
+@PROPERTY
+@given(systems())
+def test_the_cells_kept_free_as_they_are_masked_one_by_one_agree_with_a_rank_check(system) -> None:
+    rels, order = system
+    free = FreeCells(sorted(set(rels), key=lambda r: (r.total, r.parts)))
+    as_pairs = [(r.total, list(r.parts)) for r in rels]
+    for n in range(1, len(order) + 1):
+        free.add(order[n - 1])  # masking a cell adds it, and only it, to the system
+        masked = set(order[:n])
+        assert masked - free.free == fixed_by_rank(as_pairs, masked) == determined(masked, rels)
+
+
+@PROPERTY
+@given(systems(), st.lists(st.integers(0, 9), min_size=14, max_size=14))
+def test_the_engines_intervals_are_the_ones_propagated_here(system, figures: list[int]) -> None:
+    rels, order = system
+    # Figures that make every relation hold: a total is its parts' sum, in key order (a cell that
+    # is a total in two relations keeps the first), and only relations that hold are kept.
+    size = {k: float(v) for k, v in enumerate(figures)}
+    for r in sorted(set(rels), key=lambda r: (r.total, r.parts)):
+        if all(p < r.total for p in r.parts):
+            size[r.total] = sum(size[p] for p in r.parts)
+    rels = [r for r in rels if size[r.total] == sum(size[p] for p in r.parts)]
+    masked = set(order)
+    low, high = engine_intervals(masked, sorted(set(rels), key=lambda r: (r.total, r.parts)), size)
+    ours = intervals([(r.total, list(r.parts)) for r in rels], masked, size)
+    for c in masked:
+        assert (low[c], high[c]) == ours.get(c, (0.0, math.inf)), c
+
+
+def test_two_small_siblings_under_a_shown_total_get_a_third_masked_so_neither_is_narrowed_down() -> None:
+    # 6 = 4 + 1 + 1: with the two ones masked, each is 0, 1 or 2 (6 − 4 between them): at
+    # threshold 5 that says too much, so the 4 goes too and each can be anything from 0 to 6.
+    size = {0: 6.0, 4: 4.0, 8: 1.0, 12: 1.0}
+    rels = [Relation(0, (4, 8, 12))]
+    assert complete({8, 12}, rels, size, {}) == {8, 12}
+    assert complete({8, 12}, rels, size, {}, sensitive={8, 12}, width=4) == {4, 8, 12}
+    # The smallest shown part that is enough alone (here 3 of the 2 missing, not 4), but never a
+    # figure from the region's printed report (anyone can read it there), nor a zero.
+    size = {0: 9.0, 4: 4.0, 8: 1.0, 12: 1.0, 16: 3.0, 20: 0.0}
+    rels = [Relation(0, (4, 8, 12, 16, 20))]
+    assert complete({8, 12}, rels, size, {}, sensitive={8, 12}, width=4) == {8, 12, 16}
+    assert complete({8, 12}, rels, size, {16: True}, sensitive={8, 12}, width=4) == {4, 8, 12}
+    assert complete({8, 12}, rels, size, {4: True, 16: True}, sensitive={8, 12}, width=4) == {0, 8, 12}  # the total, when no part will do
+    assert complete({8, 12}, rels, size, {0: True, 4: True, 16: True}, sensitive={8, 12}, width=4) == {8, 12}  # stays 0–2
 
 
 # --- the bundled data, through the command line and a view --------------------------------------
