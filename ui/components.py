@@ -7,12 +7,13 @@ import html
 import pyarrow as pa
 import streamlit as st
 
-from kpi.signals.variation import VARIATION_HEADING, VARIATION_HELP
+from kpi.signals.variation import VARIATION_HEADING
 from kpi.texts.display import SCORECARD_HEADINGS, funnel_reading_text, rules_text, spc_reading_text
 from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
 from ui import data
 from ui.filters import Filters
-from ui.navigation import MEASURE_PAGE, request_open
+from ui.navigation import MEASURE_PAGE, follow_request, request_open
+from ui.tables import measure_table
 
 
 # A card's value in large type that is not a heading: a heading would put every figure in the
@@ -97,13 +98,6 @@ def attainment_counts_text(counts: dict[str, int]) -> str:
     return " · ".join(f"{ATTAINMENT[s].symbol} {counts.get(s, 0)} {ATTAINMENT[s].word}" for s in ATTAINMENT_ORDER)
 
 
-# Pixel widths chosen so the report's seven columns fit a 1280 px screen with the sidebar open.
-_WIDTHS: dict[str, str | int] = {
-    "Framgångsfaktor": 100, "Styrmått": 245, "Mål": 65, "Uppföljningsperiod": 90, "Periodens utfall": 165,
-    "Måluppfyllelse": 120, "Utveckling": 110, "Variation": 152, "Jämförelse": 140, "Källa": 300,
-}  # fmt: skip
-ROW_HEIGHT = 35
-COLUMN_HELP = {VARIATION_HEADING: VARIATION_HELP}
 
 
 # Caption text (labels of the cards, context lines) in a full-opacity grey that reads at 5,3:1 or more on white,
@@ -125,34 +119,18 @@ def page_style() -> None:
     )
 
 
-def measure_dataframe(
-    table: pa.Table, *, key: str, columns: list[str], widths: dict[str, str | int] | None = None, labels: dict[str, str] | None = None
-) -> None:
-    """A table with one measure per row (``measure_id`` hidden); selecting a row opens the
-    measure's detail view with the current filters. The table is Arrow (``ui.data``): Streamlit
-    sends an Arrow table as it is, while a Polars frame would go through pandas on every run."""
-
-    def open_selected() -> None:
-        selected = st.session_state[key].selection.rows
-        if selected:
-            request_open(MEASURE_PAGE, measure_id=table.column("measure_id")[selected[0]].as_py())
-
-    widths, labels = widths or {}, labels or {}
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        height=ROW_HEIGHT * (table.num_rows + 1) + 3,  # every row visible: no scrolling inside the table
-        column_order=columns,
-        column_config={c: st.column_config.TextColumn(labels.get(c, c), width=widths.get(c, "small"), help=COLUMN_HELP.get(c)) for c in columns},
-        on_select=open_selected,
-        selection_mode="single-row",
-        key=key,
-    )
+def measure_list(table: pa.Table, *, key: str, columns: list[str], caption: str, labels: dict[str, str] | None = None) -> None:
+    """A table with one measure per row (``ui.tables``): a click, Enter or Space on a measure's
+    name opens its detail view with the current filters. The table is Arrow (``ui.data``), cached
+    once for every session."""
+    opened = measure_table(table, key=key, columns=columns, caption=caption, labels=labels)
+    if opened is not None:
+        request_open(MEASURE_PAGE, measure_id=opened)
+        follow_request()
 
 
-def scorecard_dataframe(table: pa.Table, *, key: str, labels: dict[str, str] | None = None) -> None:
-    """The scorecard table in the report's column order; selecting a row opens that measure."""
+def scorecard_list(table: pa.Table, *, key: str, caption: str, labels: dict[str, str] | None = None) -> None:
+    """The scorecard table in the report's column order; a measure's name opens it."""
     headings = list(SCORECARD_HEADINGS)
     headings.insert(headings.index("Utveckling") + 1, VARIATION_HEADING)
-    measure_dataframe(table, key=key, columns=[c for c in headings if c in table.column_names], widths=_WIDTHS, labels=labels)
+    measure_list(table, key=key, columns=[c for c in headings if c in table.column_names], caption=caption, labels=labels)
