@@ -106,7 +106,7 @@ def attainment_counts_text(counts: dict[str, int]) -> str:
 CAPTION_GREY = "#646361"
 
 # A strong focus ring on what the keyboard reaches (WCAG 2.4.7): Streamlit's own is a faint shadow
-# on links and none on some buttons. #0063a0 is 6,4:1 on white and 6,1:1 on the sidebar's #f8f8f7,
+# on links and none on some buttons. #0063a0 is 6,4:1 on white and 6,0:1 on the sidebar's #f8f8f7,
 # well above the 3:1 a focus indicator needs. Only on keyboard focus (:focus-visible), not on a click.
 FOCUS_RING = "#0063a0"
 FOCUSABLE = ",".join(
