@@ -54,12 +54,13 @@ for title, kind, nothing, key, columns in ATTENTION:
         st.caption(nothing)
     else:
         table, heading = shown
-        measure_list(table, key=key, columns=columns, caption=title, labels={VARIATION_HEADING: heading})
+        measure_list(table, filters.view, key=key, columns=columns, caption=title, labels={VARIATION_HEADING: heading})
 st.caption(
     "Klicka på ett styrmåtts namn (eller tryck Enter) för att öppna det. Längst från målet: avståndet i procent av målet, störst först "
     "(för mål per kön det kön som är längst från sitt mål); mål som bara säger ”Öka” eller ”Minska” är inte med. "
     "Ett underskott mot ett mål på 0, som budgetresultatet, står alltid först, i mnkr. "
     "Förändringen räknas i procentenheter för andelar, i mnkr för belopp och i procent för antal (i antal när talet är litet). "
+    "Linjen under utfallet: samma rapport de senaste åren (öppen ring: demodata). "
     "Variation: om månadsvärdena fram till periodens slut visar vanlig variation eller en särskild orsak, enligt styrdiagram."
 )
 spc_expander()

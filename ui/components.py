@@ -7,13 +7,14 @@ import html
 import pyarrow as pa
 import streamlit as st
 
+from kpi.model.view import View
 from kpi.signals.variation import VARIATION_HEADING
 from kpi.texts.display import SCORECARD_HEADINGS, funnel_reading_text, rules_text, spc_reading_text
 from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
 from ui import data
 from ui.filters import Filters
 from ui.navigation import MEASURE_PAGE, follow_request, request_open
-from ui.tables import measure_table
+from ui.tables import measure_table, sparkline
 
 
 # A card's value in large type that is not a heading: a heading would put every figure in the
@@ -130,18 +131,23 @@ def page_style() -> None:
     )
 
 
-def measure_list(table: pa.Table, *, key: str, columns: list[str], caption: str, labels: dict[str, str] | None = None) -> None:
-    """A table with one measure per row (``ui.tables``): a click, Enter or Space on a measure's
-    name opens its detail view with the current filters. The table is Arrow (``ui.data``), cached
-    once for every session."""
-    opened = measure_table(table, key=key, columns=columns, caption=caption, labels=labels)
+OUTCOME = "Periodens utfall"  # the sparkline is drawn under the period's value
+
+
+def measure_list(table: pa.Table, view: View, *, key: str, columns: list[str], caption: str, labels: dict[str, str] | None = None) -> None:
+    """A table with one measure per row (``ui.tables``), a sparkline of its last periods under the
+    period's value; a click, Enter or Space on a measure's name opens its detail view with the current
+    filters. The table is Arrow (``ui.data``), cached once for every session."""
+    recent = data.recent_values_for(view, tuple(table.column("measure_id").to_pylist()))
+    lines = [sparkline(values, demo, text) for values, demo, text in recent]
+    opened = measure_table(table, key=key, columns=columns, caption=caption, labels=labels, below=(OUTCOME, lines))
     if opened is not None:
         request_open(MEASURE_PAGE, measure_id=opened)
         follow_request()
 
 
-def scorecard_list(table: pa.Table, *, key: str, caption: str, labels: dict[str, str] | None = None) -> None:
+def scorecard_list(table: pa.Table, view: View, *, key: str, caption: str, labels: dict[str, str] | None = None) -> None:
     """The scorecard table in the report's column order; a measure's name opens it."""
     headings = list(SCORECARD_HEADINGS)
     headings.insert(headings.index("Utveckling") + 1, VARIATION_HEADING)
-    measure_list(table, key=key, columns=[c for c in headings if c in table.column_names], caption=caption, labels=labels)
+    measure_list(table, view, key=key, columns=[c for c in headings if c in table.column_names], caption=caption, labels=labels)

@@ -28,9 +28,10 @@ def render_perspective(name: str, filters: Filters) -> None:
     st.markdown(attainment_bar(counts), unsafe_allow_html=True)
     st.caption(attainment_counts_text(counts))
     demo_notice(has_demo)
-    scorecard_list(table, key=f"p_{name.lower()}_table", caption=f"Styrmått i perspektivet {name}", labels={VARIATION_HEADING: heading})
+    scorecard_list(table, filters.view, key=f"p_{name.lower()}_table", caption=f"Styrmått i perspektivet {name}", labels={VARIATION_HEADING: heading})
     st.caption(
         "Klicka på ett styrmåtts namn (eller tryck Enter) för att öppna det med utveckling över tid, styrdiagram, kvinnor och män och jämförelse mellan enheter. "
+        "Linjen under utfallet: samma rapport de senaste åren (öppen ring: demodata). "
         "Variation: om månadsvärdena fram till periodens slut visar vanlig variation eller en särskild orsak (styrdiagram)."
     )
     rules_expander(filters)

@@ -163,6 +163,8 @@ def test_the_medborgare_table_shows_published_values_with_symbol_and_word() -> N
     assert phone["Måluppfyllelse"] == "✗ ej uppfyllt" and phone["Utveckling"] == "↘ försämrad"
     assert phone["Jämförelse"] == f"82{NBSP}% i DÅ08 2021"
     assert phone["Källa"] == "Division Nära, bilaga till delårsrapport per augusti 2022, Medborgare-tabellen rad 542–546 (jan–aug 2022)"
+    # The line under the value: the same report each year up to this one (2020's value is demo data).
+    assert phone["Över tid"] == f"DÅ08 2019–DÅ08 2022: 87{NBSP}%, 81,8{NBSP}%, 82{NBSP}%, 81{NBSP}% (demodata)"
     assessed = table_row(app, "Styrmått", "Andel medicinsk bedömning")
     assert assessed["Periodens utfall"] == f"92{NBSP}% (K 92{NBSP}%, M 92{NBSP}%)"
     assert not app.info  # nothing shown is demo data

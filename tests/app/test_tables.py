@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from tests.app.shown_tables import read_table
-from ui.tables import measure_link, table_markup
+from ui.tables import measure_link, sparkline, table_markup
 
 LONG = "Andel som deltagit vid hälsosamtal i primärvård av 40-, 50-, 60-åringar i befolkningen – 50-åringar"
 TABLE = pa.table({
@@ -41,3 +41,20 @@ def test_success_factors_are_group_rows_and_every_text_is_escaped() -> None:
     assert "&lt;snabb&gt;" in shown and "Kort &amp; gott" in shown and "<snabb>" not in shown
     # A verdict's symbol stays with its word, a number's digit groups together.
     assert '<span class="styrkort-nowrap">↘ försämrad</span>' in shown and '<span class="styrkort-nowrap">43 000</span> på helår' in shown
+
+
+def test_a_sparkline_breaks_at_a_missing_value_rings_demo_values_and_is_named() -> None:
+    line = sparkline([80.0, 82.0, None, 79.0, 81.0], [False, True, False, False, False], "DÅ08 2018–DÅ08 2022: …")
+    assert line.count("<polyline") == 2  # a gap, never a drop to 0
+    assert line.count('class="styrkort-spark-demo"') == 1 and line.count('class="styrkort-spark-last"') == 1
+    assert 'role="img" aria-label="DÅ08 2018–DÅ08 2022: …"' in line and "<title>DÅ08 2018–DÅ08 2022: …</title>" in line
+    assert sparkline([81.0], [False], "DÅ08 2022: 81 %") == ""  # one value is the cell's own: no line
+
+
+def test_the_sparkline_is_drawn_under_the_period_s_value() -> None:
+    lines = [sparkline([1.0, 2.0], [False, False], f"linje {i}") for i in range(3)]
+    frame = read_table(
+        table_markup(TABLE, columns=["Styrmått", "Mål"], caption="Medborgare", params=PARAMS, below=("Mål", lines))
+    )
+    assert frame["Över tid"].tolist() == ["linje 0", "linje 1", "linje 2"]
+    assert frame["Mål"].tolist() == ["43 000 på helår", "35 %", "–"]  # the cell's text is still its own
