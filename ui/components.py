@@ -89,7 +89,8 @@ def attainment_bar(counts: dict[str, int]) -> str:
             continue
         badge = ATTAINMENT[state]
         parts.append(
-            f'<div title="{n} {badge.word}" style="flex:{n / total:.4f};background:{badge.colour};color:#111;'
+            # A part is never narrower than its label ("✗ 1" beside "– 10" was cut to "✗").
+            f'<div title="{n} {badge.word}" style="flex:{n / total:.4f} 1 0;min-width:{1.6 + 0.6 * len(str(n)):.1f}em;background:{badge.colour};color:#111;'
             f'padding:2px 4px;text-align:center;font-weight:600;white-space:nowrap;overflow:hidden">{badge.symbol} {n}</div>'
         )
     return f'<div style="display:flex;gap:2px;border-radius:4px;overflow:hidden;font-size:0.95rem">{"".join(parts)}</div>'
