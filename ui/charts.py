@@ -163,13 +163,14 @@ def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int) -> go.Figure:
 
 def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float | None, room: float = 1.18) -> go.Figure:
     """Sorted horizontal bars, one per unit with a value, coloured by attainment; the target as a
-    vertical line; the selected unit in bold. Each bar's symbol and value stand in one column to
-    the right of every bar end and of the target line, so the line never runs through a label."""
+    vertical line; the selected unit in bold. Each bar's symbol and value stand in the figure's
+    right margin, one column at any width: never under the target line, never cut on a phone.
+    (``room`` is kept for callers; the margin is sized from the labels.)"""
     shown = units.filter(pl.col("value").is_not_null() & ~pl.col("masked")).sort("value")
     rows = shown.to_dicts()
     names = [f"<b>{r['name']}</b>" if r["selected"] else r["name"] for r in rows]
     values = [r["value"] for r in rows]
-    hover = [f"{r['name']}: {_fmt(r['value'], unit, decimals)}, {ATTAINMENT[r['attainment']].word}" + (" (demodata)" if r["is_demo"] else "") for r in rows]
+    labels = [f"{ATTAINMENT[r['attainment']].symbol} {_fmt(r['value'], unit, decimals)}" + (" demo" if r["is_demo"] else "") for r in rows]
     fig = go.Figure(
         go.Bar(
             x=values,
@@ -177,38 +178,24 @@ def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float
             orientation="h",
             marker={"color": [ATTAINMENT[r["attainment"]].colour for r in rows], "pattern": {"shape": ["/" if r["is_demo"] else "" for r in rows], "fgcolor": "white", "size": 6}},
             customdata=[r["unit_id"] for r in rows],
-            hovertext=hover,
+            hovertext=[
+                f"{r['name']}: {_fmt(r['value'], unit, decimals)}, {ATTAINMENT[r['attainment']].word}" + (" (demodata)" if r["is_demo"] else "") for r in rows
+            ],
             hovertemplate="%{hovertext}<extra></extra>",
             showlegend=False,
         )
     )
-    top = max(values + [target or 0, 0]) if rows else 0
-    low = min(values + [0]) if rows else 0
-    span = (top - low) or 1
-    labels_at = top + span * 0.03
-    if rows:
-        fig.add_trace(
-            go.Scatter(
-                x=[labels_at] * len(rows),
-                y=names,
-                mode="text",
-                text=[f"{ATTAINMENT[r['attainment']].symbol} {_fmt(r['value'], unit, decimals)}" + (" demo" if r["is_demo"] else "") for r in rows],
-                textposition="middle right",
-                textfont={"size": 13},
-                cliponaxis=False,
-                customdata=[r["unit_id"] for r in rows],  # a click on the label opens the unit too
-                hovertext=hover,
-                hovertemplate="%{hovertext}<extra></extra>",
-                showlegend=False,
-            )
-        )
+    for name, label in zip(names, labels):
+        fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=8, y=name, yref="y", text=label, showarrow=False, font={"size": 13})
     if target is not None:
         fig.add_vline(x=target, line={"color": TARGET_COLOUR, "dash": "dash", "width": 2})
         fig.add_annotation(x=target, y=1, yref="paper", text=f"mål {_fmt(target, unit, decimals)}", showarrow=False, yanchor="bottom", font={"size": 12})
     fig.update_yaxes(type="category", automargin=True)
-    # Room to the right for the label column ("✓ 98,9 % demo"); more in a half-width column.
-    fig.update_xaxes(range=[low, labels_at + span * (room - 1)] if rows else None)
+    top = max(values + [target or 0, 0]) if rows else 0
+    low = min(values + [0]) if rows else 0
+    fig.update_xaxes(range=[low, top + ((top - low) or 1) * 0.04] if rows else None)
     fig = _layout(fig, height=max(220, 34 * len(rows) + 80), unit=unit, horizontal=True)
+    fig.update_layout(margin={"r": 16 + int(max((len(label) for label in labels), default=0) * 13 * 0.6)})
     if unit == "%" and rows:
         ticks = [v for v in (0, 25, 50, 75, 100) if v <= max(top, 1) * 1.05]  # no "150 %" for a share
         fig.update_xaxes(tickvals=ticks, ticktext=[f"{v}\u00a0%" for v in ticks])
@@ -499,12 +486,13 @@ _LABEL_SPOTS = (
 
 
 def place_labels(
-    points: list[tuple[float, float]], texts: list[str], *, width: float = 420, height: float = 300, font: float = 13
+    points: list[tuple[float, float]], texts: list[str], *, width: float = 280, height: float = 260, font: float = 13
 ) -> list[str]:
     """A textposition per point so that names neither overlap each other nor leave the plot.
 
-    ``points`` are positions as shares (0–1) of the plot's width and height; label sizes are
-    estimated from the text's length in the chart's font (0,6 em a letter). Each label takes the
+    ``points`` are positions as shares (0–1) of the plot's width and height (a phone's, 280 px, by
+    default: wider plots only spread the names more); label sizes are estimated from the text's
+    length in the chart's font (0,6 em a letter). Each label takes the
     first spot, in ``_LABEL_SPOTS`` order, whose box stays inside the plot and clear of every
     label placed before it and of every point; where none is clear, the one that overlaps least."""
     placed: list[tuple[float, float, float, float]] = []

@@ -53,12 +53,12 @@ def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(b
     bars = fig.data[0]
     assert len(bars.x) == 5  # the two dental areas have no value: not drawn as 0
     assert list(bars.x) == sorted(bars.x)
-    labels = fig.data[1]
-    assert all(text.endswith("demo") for text in labels.text)
+    labels = [a for a in fig.layout.annotations if not a.text.startswith("mål")]
+    assert len(labels) == 5 and all(a.text.endswith("demo") for a in labels)
     assert fig.layout.shapes[0].x0 == 95.0
-    # The labels stand in one column right of every bar end and of the target line: the line never crosses one.
-    assert len(set(labels.x)) == 1 and labels.x[0] > max([*bars.x, 95.0])
-    assert list(labels.customdata) == list(bars.customdata)  # a click on a label opens that unit too
+    # The labels stand in the right margin, outside the plot at any width: the target line never crosses one.
+    assert {(a.xref, a.x, a.xanchor) for a in labels} == {("paper", 1, "left")}
+    assert fig.layout.margin.r >= len("◐ 92 % demo") * 13 * 0.5
 
 
 def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
@@ -182,9 +182,9 @@ def test_funnel_names_do_not_overlap_or_leave_the_plot() -> None:
     for (x, y), name, spot in zip(points, names, spots):
         w, h = len(name) * 13 * 0.6, 13 * 1.2
         left, bottom, right, top = dict(charts._LABEL_SPOTS)[spot]
-        boxes.append((x * 420 + left * w, y * 300 + bottom * h, x * 420 + right * w, y * 300 + top * h))
+        boxes.append((x * 280 + left * w, y * 260 + bottom * h, x * 280 + right * w, y * 260 + top * h))
     for i, a in enumerate(boxes):
-        assert a[0] >= 0 and a[2] <= 420, (names[i], spots[i])  # inside the plot
+        assert a[0] >= 0 and a[2] <= 280, (names[i], spots[i])  # inside the plot, even a phone's
         for b in boxes[i + 1 :]:
             assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (names[i], spots)
     assert spots[2].endswith("left")  # the unit at the right edge is named to its left
