@@ -121,7 +121,13 @@ SCRIPT = r"""
     };
   }
   if (!window.styrkortDocument) {
-    window.styrkortDocument = new MutationObserver(all);
+    // At most once a frame: a chart adds hundreds of nodes, and each mutation batch would run it again.
+    let pending = false;
+    window.styrkortDocument = new MutationObserver(() => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; all(); });
+    });
     window.styrkortDocument.observe(document.body, {childList: true, subtree: true, characterData: true});
   }
 })();
