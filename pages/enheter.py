@@ -8,6 +8,7 @@ from kpi.evaluation.comparison import measures_with_values
 from kpi.model.catalogue import PERSPECTIVES
 from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER
 from ui import data, figures
+from ui.charts import grid_min_width
 from ui.components import demo_notice, heading
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
@@ -37,13 +38,17 @@ else:
             unit_id, measure_id = points[0]["customdata"]
             request_open(MEASURE_PAGE, measure_id=measure_id, unit_id=unit_id)
 
-    st.plotly_chart(
-        figures.grid(tuple(shown), filters.view),
-        config={"displayModeBar": False},
-        key="e_grid",
-        on_select=open_cell,
-        selection_mode="points",
-    )
+    # A grid of units × measures cannot shrink to a phone: below its readable width it scrolls
+    # sideways instead of squeezing every value into a sliver.
+    st.html(f"<style>.st-key-e_grid_scroll{{overflow-x:auto}} .st-key-e_grid_box{{min-width:{grid_min_width(len(shown))}px}}</style>")
+    with st.container(key="e_grid_scroll"), st.container(key="e_grid_box"):
+        st.plotly_chart(
+            figures.grid(tuple(shown), filters.view),
+            config={"displayModeBar": False},
+            key="e_grid",
+            on_select=open_cell,
+            selection_mode="points",
+        )
     legend = " · ".join(f"{ATTAINMENT[s].symbol} {ATTAINMENT[s].word}" for s in ATTAINMENT_ORDER)
     st.caption(
         f"{legend} · * demodata · K/M: bedömt per kön, totalt anges ej · tom cell: enheten rapporterar inte måttet · "

@@ -7,7 +7,7 @@ import streamlit as st
 from kpi.signals.variation import VARIATION_HEADING
 from kpi.texts.legend import ATTAINMENT
 from ui import data
-from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_dataframe, spc_expander
+from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_list, spc_expander
 from ui.exports import export_popover
 from ui.filters import current
 from ui.navigation import PERSPECTIVE_PAGES, PRESENTATION_PAGE
@@ -43,23 +43,24 @@ st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()
 
 ATTENTION = (
     ("Längst från målet", "furthest", "Inga styrmått missar sitt mål i det här urvalet.", "o_gap",
-     {"Perspektiv": 90, "Styrmått": 180, "Periodens utfall": 130, "Mål": 75, "Avstånd": 145, "Måluppfyllelse": 105, "Variation": 152}),
+     ["Perspektiv", "Styrmått", "Periodens utfall", "Mål", "Avstånd", "Måluppfyllelse", "Variation"]),
     ("Störst försämring", "worsened", "Inga styrmått har försämrats mot jämförelseperioden i det här urvalet.", "o_change",
-     {"Perspektiv": 90, "Styrmått": 210, "Periodens utfall": 130, "Förändring": 190, "Utveckling": 105, "Variation": 152}),
+     ["Perspektiv", "Styrmått", "Periodens utfall", "Förändring", "Utveckling", "Variation"]),
 )  # fmt: skip
-for title, kind, nothing, key, widths in ATTENTION:
+for title, kind, nothing, key, columns in ATTENTION:
     st.subheader(title, anchor=False)
     shown = data.attention_for(filters.view, kind)
     if shown is None:
         st.caption(nothing)
     else:
         table, heading = shown
-        measure_dataframe(table, key=key, columns=list(widths), widths=widths, labels={VARIATION_HEADING: heading})
+        measure_list(table, filters.view, key=key, columns=columns, caption=title, labels={VARIATION_HEADING: heading})
 st.caption(
-    "Välj en rad för att öppna styrmåttet. Längst från målet: avståndet i procent av målet, störst först "
+    "Klicka på ett styrmåtts namn (eller tryck Enter) för att öppna det. Längst från målet: avståndet i procent av målet, störst först "
     "(för mål per kön det kön som är längst från sitt mål); mål som bara säger ”Öka” eller ”Minska” är inte med. "
     "Ett underskott mot ett mål på 0, som budgetresultatet, står alltid först, i mnkr. "
     "Förändringen räknas i procentenheter för andelar, i mnkr för belopp och i procent för antal (i antal när talet är litet). "
+    "Linjen under utfallet: samma rapport de senaste åren (öppen ring: demodata). "
     "Variation: om månadsvärdena fram till periodens slut visar vanlig variation eller en särskild orsak, enligt styrdiagram."
 )
 spc_expander()

@@ -162,21 +162,21 @@ def sex_figure(series: pl.DataFrame, *, unit: str, decimals: int) -> go.Figure:
 
 
 def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float | None, room: float = 1.18) -> go.Figure:
-    """Sorted horizontal bars, one per unit with a value, coloured by attainment with the symbol
-    in the label; the target as a vertical line; the selected unit in bold."""
+    """Sorted horizontal bars, one per unit with a value, coloured by attainment; the target as a
+    vertical line; the selected unit in bold. Each bar's symbol and value stand in the figure's
+    right margin, one column at any width: never under the target line, never cut on a phone.
+    (``room`` is kept for callers; the margin is sized from the labels.)"""
     shown = units.filter(pl.col("value").is_not_null() & ~pl.col("masked")).sort("value")
     rows = shown.to_dicts()
     names = [f"<b>{r['name']}</b>" if r["selected"] else r["name"] for r in rows]
+    values = [r["value"] for r in rows]
+    labels = [f"{ATTAINMENT[r['attainment']].symbol} {_fmt(r['value'], unit, decimals)}" + (" demo" if r["is_demo"] else "") for r in rows]
     fig = go.Figure(
         go.Bar(
-            x=[r["value"] for r in rows],
+            x=values,
             y=names,
             orientation="h",
             marker={"color": [ATTAINMENT[r["attainment"]].colour for r in rows], "pattern": {"shape": ["/" if r["is_demo"] else "" for r in rows], "fgcolor": "white", "size": 6}},
-            text=[f"{ATTAINMENT[r['attainment']].symbol} {_fmt(r['value'], unit, decimals)}" + (" demo" if r["is_demo"] else "") for r in rows],
-            textposition=["inside" if r["value"] < 0 else "outside" for r in rows],
-            insidetextanchor="start",
-            cliponaxis=False,
             customdata=[r["unit_id"] for r in rows],
             hovertext=[
                 f"{r['name']}: {_fmt(r['value'], unit, decimals)}, {ATTAINMENT[r['attainment']].word}" + (" (demodata)" if r["is_demo"] else "") for r in rows
@@ -185,14 +185,17 @@ def units_figure(units: pl.DataFrame, *, unit: str, decimals: int, target: float
             showlegend=False,
         )
     )
+    for name, label in zip(names, labels):
+        fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=8, y=name, yref="y", text=label, showarrow=False, font={"size": 13})
     if target is not None:
         fig.add_vline(x=target, line={"color": TARGET_COLOUR, "dash": "dash", "width": 2})
         fig.add_annotation(x=target, y=1, yref="paper", text=f"mål {_fmt(target, unit, decimals)}", showarrow=False, yanchor="bottom", font={"size": 12})
     fig.update_yaxes(type="category", automargin=True)
-    # Room to the right for the label beside the longest bar ("✓ 98,9 % demo"); more in a half-width column.
-    top = max([r["value"] for r in rows] + [target or 0]) if rows else 0
-    fig.update_xaxes(range=[0, top * room] if rows and unit != "mnkr" else None)
+    top = max(values + [target or 0, 0]) if rows else 0
+    low = min(values + [0]) if rows else 0
+    fig.update_xaxes(range=[low, top + ((top - low) or 1) * 0.04] if rows else None)
     fig = _layout(fig, height=max(220, 34 * len(rows) + 80), unit=unit, horizontal=True)
+    fig.update_layout(margin={"r": 16 + int(max((len(label) for label in labels), default=0) * 13 * 0.6)})
     if unit == "%" and rows:
         ticks = [v for v in (0, 25, 50, 75, 100) if v <= max(top, 1) * 1.05]  # no "150 %" for a share
         fig.update_xaxes(tickvals=ticks, ticktext=[f"{v}\u00a0%" for v in ticks])
@@ -261,7 +264,7 @@ def grid_figure(
             y=list(range(len(unit_rows))),
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 12, "color": "black"},
+            textfont={"size": 12 if len(measure_ids) <= 8 else 11, "color": "black"},
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             colorscale=scale,
@@ -274,23 +277,48 @@ def grid_figure(
         )
     )
     fig.update_yaxes(autorange="reversed", tickvals=list(range(len(unit_rows))), ticktext=y_labels, automargin=True, showgrid=False, zeroline=False)
+    headings = [_short(measures[m][0]) for m in measure_ids]
     fig.update_xaxes(
-        side="top", tickvals=list(range(len(measure_ids))), ticktext=[_short(measures[m][0]) for m in measure_ids],
-        tickangle=-30, automargin=True, showgrid=False, zeroline=False,
+        side="top", tickvals=list(range(len(measure_ids))), ticktext=headings,
+        tickangle=-HEADING_ANGLE, automargin=True, showgrid=False, zeroline=False,
     )  # fmt: skip
     fig.update_layout(
-        separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 170), margin={"l": 40, "r": 10, "t": 10, "b": 10},
+        separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 190), margin={"l": 40, "r": _slanted_room(headings, angle=HEADING_ANGLE), "t": 10, "b": 10},
         font={"family": FONT, "size": 13}, plot_bgcolor="white",
     )  # fmt: skip
     return fig
 
 
+def grid_min_width(columns: int) -> int:
+    """The narrowest the heatmap reads at: the unit names, about 50 px a column ("✗ 13,6 %*" in
+    11 px type) and the last headings' room; eleven columns fit the main area at 1280 px."""
+    return 250 + 50 * columns + 110
+
+
+def _slanted_room(headings: list[str], font: float = 13, angle: float = 60) -> int:
+    """The right margin the last columns' slanted headings need: Plotly hides a tick label that
+    reaches past the figure, so without it the last column labels went missing."""
+    longest = max((len(heading) for heading in headings[-2:]), default=0)
+    return int(longest * font * 0.5 * math.cos(math.radians(angle)))  # from the last column's middle: no extra padding needed
+
+
+# Column headings of the heatmap slant steeply: at 60° neighbouring headings stand apart even in
+# narrow columns, and the last one reaches half as far right as at 30°.
+HEADING_ANGLE = 60
+
+
 def _short(text: str, width: int = 44) -> str:
     """A measure name short enough for a slanted column heading, keeping its distinguishing end
-    ('… 40-åringar'); the hover has the full name."""
+    ('… 40-åringar'), cut between words; the hover has the full name."""
     if len(text) <= width:
         return text
-    return f"{text[: width - 16].rstrip()} … {text[-13:].lstrip()}"
+    head, tail = text[: width - 16], text[-13:]
+    if " " in head and not text[len(head)].isspace():
+        head = head[: head.rfind(" ")]
+    if not text[-14].isspace():  # the tail starts inside a word: the whole word if short, else the next one
+        whole = text[text.rfind(" ", 0, len(text) - 13) + 1 :]
+        tail = whole if len(whole) <= 18 else tail[tail.find(" ") + 1 :] if " " in tail else tail
+    return f"{head.rstrip()} … {tail.lstrip()}"
 
 
 def line_chart_figure(chart: LineChart, *, height: int, font_size: int = 18) -> go.Figure:
@@ -443,6 +471,56 @@ _READING_STYLE = {
 }
 
 
+# Where a point's name may stand, in order of preference: (Plotly's textposition, the label's box
+# from the point in pixels: left, bottom, right, top as multiples of the label's width and height).
+_LABEL_SPOTS = (
+    ("top center", (-0.5, 0.35, 0.5, 1.35)),
+    ("bottom center", (-0.5, -1.35, 0.5, -0.35)),
+    ("top right", (0.05, 0.35, 1.05, 1.35)),
+    ("top left", (-1.05, 0.35, -0.05, 1.35)),
+    ("bottom right", (0.05, -1.35, 1.05, -0.35)),
+    ("bottom left", (-1.05, -1.35, -0.05, -0.35)),
+    ("middle right", (0.08, -0.5, 1.08, 0.5)),
+    ("middle left", (-1.08, -0.5, -0.08, 0.5)),
+)
+
+
+def place_labels(
+    points: list[tuple[float, float]], texts: list[str], *, width: float = 280, height: float = 260, font: float = 13
+) -> list[str]:
+    """A textposition per point so that names neither overlap each other nor leave the plot.
+
+    ``points`` are positions as shares (0–1) of the plot's width and height (a phone's, 280 px, by
+    default: wider plots only spread the names more); label sizes are estimated from the text's
+    length in the chart's font (0,6 em a letter). Each label takes the
+    first spot, in ``_LABEL_SPOTS`` order, whose box stays inside the plot and clear of every
+    label placed before it and of every point; where none is clear, the one that overlaps least."""
+    placed: list[tuple[float, float, float, float]] = []
+    markers = [(x * width - 6, y * height - 6, x * width + 6, y * height + 6) for x, y in points]
+    chosen = []
+
+    def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    for index, ((x, y), text) in enumerate(zip(points, texts)):
+        if not text:
+            chosen.append("top center")
+            continue
+        w, h = len(text) * font * 0.6, font * 1.2
+        best, best_cost = _LABEL_SPOTS[0][0], float("inf")
+        for name, (left, bottom, right, top) in _LABEL_SPOTS:
+            box = (x * width + left * w, y * height + bottom * h, x * width + right * w, y * height + top * h)
+            outside = max(0.0, -box[0]) + max(0.0, box[2] - width) + max(0.0, -box[1]) + max(0.0, box[3] - height)
+            cost = outside * h * 10 + sum(overlap(box, other) for other in placed) + sum(overlap(box, m) for i, m in enumerate(markers) if i != index)
+            if cost < best_cost:
+                best, best_cost, best_box = name, cost, box
+            if cost == 0:
+                break
+        chosen.append(best)
+        placed.append(best_box)
+    return chosen
+
+
 def funnel_figure(funnel: Funnel, *, unit: str, decimals: int, selected: str | None, height: int = 420) -> go.Figure:
     """Each unit's share against its denominator, with the overall share and its 95 % and
     99,8 % limits as a funnel; units marked by their reading (shape and colour), demo ones open."""
@@ -464,6 +542,22 @@ def funnel_figure(funnel: Funnel, *, unit: str, decimals: int, selected: str | N
     )  # fmt: skip
     points = funnel.points.to_dicts()
     few = len(points) <= 10  # few enough to name every point
+    # Names placed apart (place_labels), in shares of the plot: x on the log axis, y on the values
+    # and the funnel's limits, as the axes are drawn.
+    log_n = [math.log10(v) for v in n if v and v > 0] + [math.log10(r["denominator"]) for r in points if r["denominator"]]
+    lows = [v for c in ("lower_998",) for v in curve[c].to_list() if v is not None] + [r["value"] for r in points if r["value"] is not None]
+    highs = [v for c in ("upper_998",) for v in curve[c].to_list() if v is not None] + [r["value"] for r in points if r["value"] is not None]
+    x_low, x_high = (min(log_n), max(log_n)) if log_n else (0.0, 1.0)
+    y_low, y_high = (min(lows), max(highs)) if lows and highs else (0.0, 1.0)
+    share = {
+        r["unit_id"]: (
+            (math.log10(r["denominator"]) - x_low) / ((x_high - x_low) or 1) if r["denominator"] else 0.5,
+            (r["value"] - y_low) / ((y_high - y_low) or 1) if r["value"] is not None else 0.5,
+        )
+        for r in points
+    }
+    named = [r for r in points if few or r["unit_id"] == selected]
+    spots = dict(zip((r["unit_id"] for r in named), place_labels([share[r["unit_id"]] for r in named], [r["name"] for r in named])))
     for reading, (symbol, colour, name) in _READING_STYLE.items():
         chosen = [r for r in points if r["reading"] == reading]
         if not chosen:
@@ -471,7 +565,8 @@ def funnel_figure(funnel: Funnel, *, unit: str, decimals: int, selected: str | N
         fig.add_trace(
             go.Scatter(
                 x=[r["denominator"] for r in chosen], y=[r["value"] for r in chosen], mode="markers+text", name=name,
-                text=[r["name"] if few or r["unit_id"] == selected else "" for r in chosen], textposition="top center",
+                text=[r["name"] if few or r["unit_id"] == selected else "" for r in chosen],
+                textposition=[spots.get(r["unit_id"], "top center") for r in chosen],
                 marker={
                     "symbol": [f"{symbol}-open" if r["is_demo"] else symbol for r in chosen],
                     "size": [16 if r["unit_id"] == selected else 11 for r in chosen], "color": colour, "line": {"width": 2, "color": colour},

@@ -25,7 +25,7 @@ from kpi.evaluation.comparison import compared_units, unit_grid
 from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_rows, perspective_summary
 from kpi.evaluation.scope import Scope, scoped_dataset, scoped_evaluation
 from kpi.evaluation.scorecard import Dataset, Evaluation, default_period, load_dataset, scorecard
-from kpi.evaluation.series import SeriesKind, measure_series
+from kpi.evaluation.series import SeriesKind, measure_series, recent_values
 from kpi.model.access import AccessConfig, load_access_config
 from kpi.model.catalogue import Catalogue
 from kpi.model.organisation import TreeUnit, reporting_types_below, tree_order
@@ -37,7 +37,7 @@ from kpi.signals.funnel import Funnel
 from kpi.signals.spc import SpcOptions
 from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel, with_variation
 from kpi.store import location
-from kpi.texts.display import attention_table, scorecard_table
+from kpi.texts.display import attention_table, recent_values_text, scorecard_table
 
 ENTRIES = 512
 P = ParamSpec("P")
@@ -280,6 +280,25 @@ def perspective_table_for(scope: Scope, perspective: str, view: View) -> tuple[p
     not_applicable = frozenset(m.id for m in catalogue(view.period.year).measures() if not types & {t.value for t in m.reported_by})
     table, heading = with_variation(scorecard_table(rows, view.sex, not_applicable), variation_for(view))
     return table.to_arrow(), heading, bool(rows["is_demo"].any())
+
+
+@per_scope
+@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+def recent_values_for(scope: Scope, view: View, measure_ids: tuple[str, ...]) -> tuple[tuple[list[float | None], list[bool], str], ...]:
+    """Per measure (in the order given) the values of its sparkline, oldest first, whether each is
+    demo data, and the line in words (``kpi.evaluation.series.recent_values``)."""
+    frame = recent_values(evaluation_in(scope), list(measure_ids), view.unit_id, view.period, view.sex)
+    by_measure = {m: rows for (m,), rows in frame.partition_by("measure_id", as_dict=True).items()} if frame.height else {}
+    units = measure_units()
+    shown = []
+    for measure_id in measure_ids:
+        rows = by_measure.get(measure_id)
+        periods, values, demo, decimals = (
+            (rows["period"].to_list(), rows["value"].to_list(), rows["is_demo"].to_list(), rows["decimals"].to_list()) if rows is not None else ([], [], [], [])
+        )
+        text = recent_values_text(periods, values, units.get(measure_id, ""), decimals, demo=any(demo))
+        shown.append((values, demo, text))
+    return tuple(shown)
 
 
 @per_scope

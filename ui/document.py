@@ -29,15 +29,33 @@ ENGLISH_NAMES = {
     "Fullscreen": "Helskärm",
     "Close fullscreen": "Stäng helskärm",
     "file upload": "Välj fil",
+    "Add files": "Lägg till filer",
 }
-SCRIPT = """
+# Streamlit's English texts that are read on the page (not names): the file uploader's and the title
+# of the message for an unknown address. Sizes ("274.0B", "25MB per file") and the message itself
+# are rewritten by pattern in SCRIPT.
+ENGLISH_TEXTS = {
+    "Drag and drop file here": "Dra och släpp en fil här",
+    "Drag and drop a file here": "Dra och släpp en fil här",
+    "Drag and drop files here": "Dra och släpp filer här",
+    "Upload": "Välj fil",
+    "Browse files": "Välj fil",
+    "Page not found": "Sidan finns inte",
+    "add icon": "lägg till",
+}
+SCRIPT = r"""
 (() => {
   const names = %s;
+  const texts = %s;
+  const size = (text) => text.replace(/\b(\d+(?:\.\d+)?)\s?(B|KB|MB|GB)\b/g, (_, number, unit) =>
+    `${Number(number).toLocaleString("sv-SE", {maximumFractionDigits: 1})}\u00a0${unit === "KB" ? "kB" : unit}`);
   const fix = () => {
     if (document.documentElement.lang !== "sv") document.documentElement.lang = "sv";
     for (const element of document.querySelectorAll("[aria-label]")) {
       const name = element.getAttribute("aria-label");
-      const swedish = names[name] ?? (name.startsWith("Help for ") ? "Hjälp om " + name.slice(9) : null);
+      const swedish = names[name] ?? (name.startsWith("Help for ") ? "Hjälp om " + name.slice(9)
+        : name.startsWith("Remove ") ? "Ta bort " + name.slice(7)
+        : element.matches('[data-testid="stFileChip"]') ? size(name) : null);
       if (swedish) element.setAttribute("aria-label", swedish);
     }
     for (const link of document.querySelectorAll("a")) {
@@ -57,13 +75,63 @@ SCRIPT = """
       }
     }
   };
-  fix();
+  // Streamlit's own English texts that a person reads: the file uploader and the message for an
+  // unknown address. Only these places are searched, so a page's own text is never touched.
+  const translate = (text) => {
+    const trimmed = text.trim();
+    if (texts[trimmed]) return texts[trimmed];
+    const missing = trimmed.match(/^(?:You have requested page \/(.*), but no corresponding file was found in the app's pages\/ directory|The page that you have requested does not seem to exist)\. Running the app's main page\.$/);
+    if (missing) return (missing[1] ? `Sidan /${missing[1]} finns inte i Styrkort.` : "Sidan finns inte i Styrkort.") + " Startsidan visas i stället.";
+    if (/\bper file$/.test(trimmed)) return size(trimmed.replace(/per file$/, "per fil"));
+    if (/^\d+(?:\.\d+)?(B|KB|MB|GB)$/.test(trimmed)) return size(trimmed);
+    return null;
+  };
+  // The overview's own address, /oversikt, is the main page, which Streamlit serves at / only: it
+  // says "Page not found" and then shows the main page, the overview. A page loaded at /oversikt
+  // (the address of the document, which Streamlit changes afterwards) closes that message unread.
+  const loaded = new URL(performance.getEntriesByType("navigation")[0]?.name || location.href).pathname;
+  const swedish = () => {
+    if (loaded.endsWith("/oversikt") && !window.styrkortOverviewFound) {
+      const dialog = document.querySelector('[role="dialog"]');
+      const close = dialog && /Page not found|Sidan finns inte/.test(dialog.textContent) && dialog.querySelector("button[aria-label]");
+      if (close) {
+        window.styrkortOverviewFound = true;
+        close.click();
+      }
+    }
+    for (const place of document.querySelectorAll('[data-testid="stFileUploader"], [role="dialog"]')) {
+      const walker = document.createTreeWalker(place, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = translate(node.textContent);
+        if (text !== null && text !== node.textContent) node.textContent = text;
+      }
+    }
+  };
+  const all = () => { fix(); swedish(); };
+  all();
+  // One history entry per view: Streamlit adds one for every change of the address, also for each
+  // filter a run writes to it (4–7 Back presses per view). A change within the same view replaces
+  // the entry; opening another view (another path) adds one.
+  if (!window.styrkortHistory) {
+    window.styrkortHistory = history.pushState;
+    history.pushState = function (state, title, url) {
+      const target = url == null ? location : new URL(url, location.href);
+      if (target.pathname === location.pathname) return history.replaceState(state, title, url);
+      return window.styrkortHistory.call(history, state, title, url);
+    };
+  }
   if (!window.styrkortDocument) {
-    window.styrkortDocument = new MutationObserver(fix);
-    window.styrkortDocument.observe(document.body, {childList: true, subtree: true});
+    // At most once a frame: a chart adds hundreds of nodes, and each mutation batch would run it again.
+    let pending = false;
+    window.styrkortDocument = new MutationObserver(() => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; all(); });
+    });
+    window.styrkortDocument.observe(document.body, {childList: true, subtree: true, characterData: true});
   }
 })();
-""" % json.dumps(ENGLISH_NAMES, ensure_ascii=False)
+""" % (json.dumps(ENGLISH_NAMES, ensure_ascii=False), json.dumps(ENGLISH_TEXTS, ensure_ascii=False))
 
 
 def document_semantics(where: DeltaGenerator) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi.signals.variation import VARIATION_HEADING
 from ui import data
-from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_dataframe, spc_expander
+from ui.components import attainment_bar, attainment_counts_text, demo_notice, rules_expander, scorecard_list, spc_expander
 from ui.exports import export_popover
 from ui.filters import Filters
 
@@ -28,9 +28,10 @@ def render_perspective(name: str, filters: Filters) -> None:
     st.markdown(attainment_bar(counts), unsafe_allow_html=True)
     st.caption(attainment_counts_text(counts))
     demo_notice(has_demo)
-    scorecard_dataframe(table, key=f"p_{name.lower()}_table", labels={VARIATION_HEADING: heading})
+    scorecard_list(table, filters.view, key=f"p_{name.lower()}_table", caption=f"Styrmått i perspektivet {name}", labels={VARIATION_HEADING: heading})
     st.caption(
-        "Välj en rad för att öppna styrmåttet med utveckling över tid, styrdiagram, kvinnor och män och jämförelse mellan enheter. "
+        "Klicka på ett styrmåtts namn (eller tryck Enter) för att öppna det med utveckling över tid, styrdiagram, kvinnor och män och jämförelse mellan enheter. "
+        "Linjen under utfallet: samma rapport de senaste åren (öppen ring: demodata). "
         "Variation: om månadsvärdena fram till periodens slut visar vanlig variation eller en särskild orsak (styrdiagram)."
     )
     rules_expander(filters)

@@ -40,6 +40,10 @@ header[data-testid="stHeader"], [data-testid="stToolbar"] {display:none !importa
 .pr-text {font-size:1.2vw; line-height:1.45; margin-top:0.4vw}
 .pr-counter {font-size:1.2vw; text-align:center; padding-top:0.35vw; color:#5F6B76}
 .pr-head {font-size:1.0vw; color:#5F6B76; padding-top:0.5vw}
+.pr-attention {margin-top:1.4vw}
+.pr-attention h4 {font-size:1.6vw; font-weight:700; margin:0 0 0.5vw 0; padding:0; color:#1F2933}
+.pr-attention ol {margin:0; padding-left:2.2vw}
+.pr-attention li {font-size:1.35vw; line-height:1.45; margin:0 0 0.35vw 0}
 </style>
 """
 

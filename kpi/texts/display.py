@@ -146,6 +146,16 @@ def _difference(value: float, reference: float, unit: str, decimals: int) -> str
     return None
 
 
+def recent_values_text(periods: list[str], values: list[float | None], unit: str, decimals: list[int | None], *, demo: bool = False) -> str:
+    """A table's sparkline in words: 'DÅ08 2019–DÅ08 2022: 87 %, 81,8 %, 82 %, 81 %', each value
+    with its own decimals as the tables print it (a masked value reads 'skyddat')."""
+    if not periods:
+        return "inga värden"
+    span = short_period(periods[0]) if len(periods) == 1 else f"{short_period(periods[0])}–{short_period(periods[-1])}"
+    shown = ", ".join(format_value(v, unit, d or 0) if v is not None else "skyddat" for v, d in zip(values, decimals))
+    return f"{span}: {shown}" + (" (demodata)" if demo else "")
+
+
 def gap_to_target_text(value: float | None, target: float | None, unit: str, decimals: int, direction: int) -> str:
     """How far from the target: '14,0 procentenheter under målet', '30 % under målet',
     '31 mnkr under målet'."""

@@ -68,8 +68,8 @@ def texts(app: AppTest) -> str:
 
 
 def shown_figures(app: AppTest) -> int:
-    """How many figure-bearing elements the page drew (tables, metrics, charts)."""
-    return len(app.main.dataframe) + len(app.main.table) + len(app.main.metric) + len(app.main.get("plotly_chart"))
+    """How many figure-bearing elements the page drew (tables, measure tables, metrics, charts)."""
+    return len(app.main.dataframe) + len(app.main.table) + len(app.main.metric) + len(app.main.get("plotly_chart")) + len(app.main.get("bidi_component"))
 
 
 # role, organisation in the link, whether it is shown

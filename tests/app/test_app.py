@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.shown_tables import shown_tables
 from ui.components import value_text
 from ui.navigation import ACTIONS_PAGE, IMPORT_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, PRESENTATION_PAGE, UNITS_PAGE
 
@@ -58,7 +59,7 @@ def card_values(app: AppTest) -> list[str]:
 
 
 def table_row(app: AppTest, column: str, starts: str, index: int = 0) -> dict[str, str]:
-    table = app.dataframe[index].value
+    table = shown_tables(app)[index]
     return table[table[column].str.startswith(starts)].iloc[0].to_dict()
 
 
@@ -123,14 +124,14 @@ def test_overview_shows_five_tiles_with_counts_and_the_measures_that_need_attent
     assert "Ett livskraftigt län" in shown and "Långsiktigt hållbar ekonomi" in shown
     # Fall injuries are not judged against "half of 2020" (2020's count is masked): 14 and 30 (issue 19).
     assert "Alla perspektiv: ✓ 5 uppfyllt · ◐ 0 delvis uppfyllt · ✗ 14 ej uppfyllt · – 30 ej bedömd" in shown
-    furthest = app.dataframe[0].value
+    furthest = shown_tables(app)[0]
     # The budget deficit (−31 mnkr against +/-0) first, then 36 % against at most 7 %, by the share shown.
     # Fall injuries (8 against "half of 2020") are not listed: 2020's count is masked, so the target
     # computed from it is hidden too and has no distance to rank by.
     assert furthest["Styrmått"].iloc[0].startswith("Alla divisioner och regiongemensamt bedriver verksamhet inom budget")
     assert furthest["Styrmått"].iloc[1].startswith("Andel av vårdtillfällen där patienter varit utskrivningsklara")
     assert furthest["Avstånd"].iloc[:2].tolist() == [f"31{NBSP}mnkr under målet", f"414{NBSP}% över målet"]
-    worst = app.dataframe[1].value
+    worst = shown_tables(app)[1]
     # Hired staff cost 11,7 → 15 %: each printed with its own decimals (11,7 → 15), as the verdict is judged.
     assert worst["Förändring"].iloc[0].startswith("+3,3 procentenheter")
 
@@ -145,9 +146,11 @@ def test_overview_shows_five_tiles_with_counts_and_the_measures_that_need_attent
 def test_each_perspective_page_lists_its_measures_in_the_report_columns(perspective: str, rows: int, first: str | None) -> None:
     app = open_app(PERSPECTIVE_PAGES[perspective])
     assert app.title[0].value == perspective
-    table = app.dataframe[0].value
+    table = shown_tables(app)[0]
     assert len(table) == rows
+    # The success factor is a group row above its measures, as in the report; the other columns in the report's order.
     assert list(table.columns)[1:8] == ["Framgångsfaktor", "Styrmått", "Mål", "Uppföljningsperiod", "Periodens utfall", "Måluppfyllelse", "Utveckling"]
+    assert table["Framgångsfaktor"].str.len().min() > 0
     if first:
         assert table["Styrmått"].iloc[0].startswith(first)
     assert "Strategiskt mål:" in texts(app)
@@ -160,6 +163,8 @@ def test_the_medborgare_table_shows_published_values_with_symbol_and_word() -> N
     assert phone["Måluppfyllelse"] == "✗ ej uppfyllt" and phone["Utveckling"] == "↘ försämrad"
     assert phone["Jämförelse"] == f"82{NBSP}% i DÅ08 2021"
     assert phone["Källa"] == "Division Nära, bilaga till delårsrapport per augusti 2022, Medborgare-tabellen rad 542–546 (jan–aug 2022)"
+    # The line under the value: the same report each year up to this one (2020's value is demo data).
+    assert phone["Över tid"] == f"DÅ08 2019–DÅ08 2022: 87{NBSP}%, 81,8{NBSP}%, 82{NBSP}%, 81{NBSP}% (demodata)"
     assessed = table_row(app, "Styrmått", "Andel medicinsk bedömning")
     assert assessed["Periodens utfall"] == f"92{NBSP}% (K 92{NBSP}%, M 92{NBSP}%)"
     assert not app.info  # nothing shown is demo data
@@ -187,7 +192,7 @@ def test_choosing_women_shows_their_values_and_says_where_there_is_no_split() ->
 
 def test_missing_values_read_uppgift_saknas_and_unassessed_read_ej_bedomd() -> None:
     app = open_app(PERSPECTIVE_PAGES["Medarbetare"])
-    table = app.dataframe[0].value
+    table = shown_tables(app)[0]
     missing = table[table["Periodens utfall"] == "uppgift saknas"]
     assert len(missing) > 0
     assert set(missing["Måluppfyllelse"]) == {"– ej bedömd"}

@@ -53,8 +53,12 @@ def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(b
     bars = fig.data[0]
     assert len(bars.x) == 5  # the two dental areas have no value: not drawn as 0
     assert list(bars.x) == sorted(bars.x)
-    assert all(text.endswith("demo") for text in bars.text)
+    labels = [a for a in fig.layout.annotations if not a.text.startswith("mål")]
+    assert len(labels) == 5 and all(a.text.endswith("demo") for a in labels)
     assert fig.layout.shapes[0].x0 == 95.0
+    # The labels stand in the right margin, outside the plot at any width: the target line never crosses one.
+    assert {(a.xref, a.x, a.xanchor) for a in labels} == {("paper", 1, "left")}
+    assert fig.layout.margin.r >= len("◐ 92 % demo") * 13 * 0.5
 
 
 def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
@@ -158,3 +162,29 @@ def test_control_chart_draws_no_limits_where_none_exist() -> None:
     assert points["lower"].is_null().all() and points["upper"].is_null().all()
     names = [t.name for t in charts.spc_figure(chart, unit="%", decimals=0).data]
     assert "Styrgränser" not in names and "Mittlinje" not in names
+
+
+def test_heatmap_headings_leave_room_for_the_last_columns() -> None:
+    """Plotly hides a slanted heading that reaches past the figure: the last columns lost theirs."""
+    headings = [charts._short(name) for name in ("Kort", "Antal patienter som fått fråga om våld i nära relation")]
+    assert headings == ["Kort", "Antal patienter som fått … nära relation"]  # cut between words
+    room = charts._slanted_room(headings)
+    assert room >= int(len(headings[1]) * 13 * 0.5 * 0.5)  # the slanted heading's reach to the right (cos 60° = 0,5)
+    assert charts._slanted_room(["Kort", "Kort"]) < room
+
+
+def test_funnel_names_do_not_overlap_or_leave_the_plot() -> None:
+    # Two units side by side at almost the same height, one at the right edge (the screenshot's collisions).
+    points = [(0.55, 0.75), (0.62, 0.78), (1.0, 0.3), (0.1, 0.6)]
+    names = ["VO Primärvård Gällivare", "VO Östra Norrbotten", "VO Luleå/Boden", "VO Piteå tätort"]
+    spots = charts.place_labels(points, names)
+    boxes = []
+    for (x, y), name, spot in zip(points, names, spots):
+        w, h = len(name) * 13 * 0.6, 13 * 1.2
+        left, bottom, right, top = dict(charts._LABEL_SPOTS)[spot]
+        boxes.append((x * 280 + left * w, y * 260 + bottom * h, x * 280 + right * w, y * 260 + top * h))
+    for i, a in enumerate(boxes):
+        assert a[0] >= 0 and a[2] <= 280, (names[i], spots[i])  # inside the plot, even a phone's
+        for b in boxes[i + 1 :]:
+            assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (names[i], spots)
+    assert spots[2].endswith("left")  # the unit at the right edge is named to its left

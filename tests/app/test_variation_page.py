@@ -3,6 +3,7 @@ and the variation column of the overview and the perspective tables."""
 
 from __future__ import annotations
 
+from tests.app.shown_tables import shown_tables
 from tests.app.test_app import NBSP, open_app, open_tab, texts
 from ui.components import value_markup
 
@@ -91,18 +92,20 @@ def test_a_share_has_no_forecast_and_a_full_year_neither() -> None:
 
 def test_the_perspective_table_has_a_variation_column_labelled_demo() -> None:
     app = open_app("pages/medborgare.py")
-    table = app.dataframe[0].value
+    table = shown_tables(app)[0]
     assert "Variation" in table.columns
     phone = table[table["Styrmått"].str.startswith("Telefon-TeleQ")].iloc[0]
     assert phone["Variation"] == "⊖ försämring"
     assert set(table["Variation"]) <= {"⊖ försämring", "⊕ förbättring", "∿ vanlig variation", "· för få månader", "–"}
     assert table[table["Styrmått"].str.startswith("Kontinuitetsindex")].iloc[0]["Variation"] == "–"  # not monthly
-    assert "Variation (demodata)" in app.dataframe[0].proto.columns  # every verdict shown is from demo months
+    assert "Variation (demodata)" in table.attrs["headings"]  # every verdict shown is from demo months
 
 
 def test_the_overview_lists_carry_the_variation_column() -> None:
     app = open_app()
-    for frame in app.dataframe[:2]:
-        assert "Variation" in frame.value.columns
-        assert frame.value["Variation"].str.len().min() > 0
+    frames = shown_tables(app)
+    assert len(frames) == 2
+    for frame in frames:
+        assert "Variation" in frame.columns
+        assert frame["Variation"].str.len().min() > 0
     assert "Så läser du styrdiagram och variation" in [e.label for e in app.expander]

@@ -79,21 +79,3 @@ def test_projector_and_narrow_window(server: str, browser: object, width: int, h
         name = "oversikt" if not path else "styrmatt"
         page.screenshot(path=str(SHOTS / f"{name}_{width}.png"), full_page=True)  # type: ignore[attr-defined]
         page.close()  # type: ignore[attr-defined]
-
-
-def test_selecting_a_row_of_a_perspective_table_opens_that_measure(server: str, browser: object) -> None:
-    """The tables are sent as Arrow (ui.components.measure_dataframe): the selected row still names its measure."""
-    page = open_page(browser, f"{server}/medborgare?org=vo_pitea")
-    wait_for_text(page, "Strategiskt mål:")
-    settle(page)
-    table = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
-    table.wait_for(timeout=30_000)
-    box = table.bounding_box()
-    # The glide grid draws on a canvas: click the selection cell of the sixth row (Telefon-TeleQ).
-    page.mouse.click(box["x"] + 16, box["y"] + 35 * 6 + 17)  # type: ignore[attr-defined]
-    page.wait_for_url("**/styrmatt?**", timeout=60_000)  # type: ignore[attr-defined]
-    wait_for_text(page, "Telefon-TeleQ")
-    settle(page)
-    no_error_on(page)
-    assert "org=vo_pitea" in page.url and "matt=med_telefon_samma_dag" in page.url  # type: ignore[attr-defined]
-    page.close()  # type: ignore[attr-defined]

@@ -85,13 +85,13 @@ def test_the_variation_column_is_in_view_on_the_overview(server: str, browser: o
     wait_for_text(page, "Längst från målet")
     settle(page)
     no_error_on(page)
-    headings = page.locator('th[role="columnheader"]', has_text="Variation (demodata)")  # type: ignore[attr-defined]
+    headings = page.locator('table.styrkort-table th[data-column="Variation"]', has_text="Variation (demodata)")  # type: ignore[attr-defined]
     headings.first.wait_for(state="attached", timeout=30_000)
     headings.nth(1).wait_for(state="attached", timeout=30_000)
-    # The tables are drawn on a canvas: no horizontal scrolling means every column, Variation last, is in view.
-    scrollers = page.locator('[data-testid="stDataFrame"] .dvn-scroller')  # type: ignore[attr-defined]
-    assert scrollers.count() == 2
+    # The lists are HTML tables (ui/tables.py): no horizontal overflow means every column, Variation last, is in view.
+    tables = page.locator("table.styrkort-table")  # type: ignore[attr-defined]
+    assert tables.count() == 2
     for i in range(2):
-        overflow = scrollers.nth(i).evaluate("e => e.scrollWidth - e.clientWidth")
-        assert overflow <= 1, f"table {i} scrolls sideways by {overflow} px"
+        overflow = tables.nth(i).evaluate("e => e.scrollWidth - e.parentElement.clientWidth")
+        assert overflow <= 1, f"table {i} is wider than the page by {overflow} px"
     page.close()  # type: ignore[attr-defined]
