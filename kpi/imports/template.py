@@ -15,6 +15,7 @@ import xlsxwriter
 
 from kpi.model.catalogue import Catalogue
 from kpi.model.periods import periods_for_years
+from kpi.texts.spreadsheet import FORMULA_STARTS
 
 OUTCOME_COLUMNS = ["styrmått", "enhet", "period", "kön", "värde", "täljare", "nämnare", "källa"]
 TARGET_COLUMNS = ["år", "styrmått", "mål (text)", "målvärde", "mål kvinnor", "mål män"]
@@ -57,6 +58,10 @@ def build_template(catalogue: Catalogue, units: pl.DataFrame, years: list[int]) 
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
     bold = book.add_format({"bold": True, "bg_color": "#DCE6F0", "border": 1})
     text = book.add_format({"num_format": "@"})
+    # A catalogue text that starts like a formula is shown as text and never runs: Excel's quote
+    # prefix, which keeps the value itself as it is (an id or a name picked from the list must
+    # read back exactly).
+    quoted = book.add_format({"quote_prefix": True})
 
     sheet = book.add_worksheet("Instruktioner")
     sheet.set_column(0, 0, 120)
@@ -100,6 +105,6 @@ def build_template(catalogue: Catalogue, units: pl.DataFrame, years: list[int]) 
         lists.write_string(0, col, name, bold)
         lists.set_column(col, col, 48 if "namn" in name or "mål" in name else 22)
         for row, value in enumerate(values, start=1):
-            lists.write_string(row, col, value)
+            lists.write_string(row, col, value, quoted if value.startswith(FORMULA_STARTS) else None)
     book.close()
     return buffer.getvalue()

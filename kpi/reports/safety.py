@@ -7,7 +7,9 @@ run as a formula.
 
 from __future__ import annotations
 
-FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
+from kpi.texts.spreadsheet import FORMULA_STARTS
+
+__all__ = ["FORMULA_STARTS", "neutralise"]
 
 
 def neutralise(text: str) -> str:
