@@ -51,11 +51,8 @@ def recent_values(evaluation: Evaluation, measure_ids: list[str], unit_id: str, 
     if not measure_ids:
         return pl.DataFrame(schema={"measure_id": pl.String, "period": pl.String, "value": pl.Float64, "is_demo": pl.Boolean, "decimals": pl.Int64})
     value, masked, demo, decimals = SEX_COLUMNS[sex]
-    rows = (
-        evaluation.wide_for(measure_ids=measure_ids, unit_id=unit_id, months=period.kind == "månad")
-        .filter(pl.col("period_kind") == period.kind)
-        .filter((pl.col("year") < period.year) | ((pl.col("year") == period.year) & (pl.col("end_month") <= period.end_month)))
-    )
+    wide = evaluation.wide_for(measure_ids=measure_ids, unit_id=unit_id, months=period.kind == "månad")
+    rows = up_to(wide.filter(pl.col("period_kind") == period.kind), period)
     split = pl.col("split_by_sex").fill_null(False) | (sex == "T")
     return (
         rows.select(

@@ -48,8 +48,8 @@ import hashlib
 import json
 import logging
 import operator
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,13 +207,15 @@ def prepare(
 
 def _prepare(data_dir: Path, name: str, content: bytes, mapping: bytes | None, settings: Settings) -> Plan:
     sha = hashlib.sha256(content).hexdigest()
-    ahead = _Ahead(lambda: _stored_ahead(data_dir))
-    try:
-        raw = read_file(name, content, limits_from(settings), mapping)
-    except ImportFileError as exc:
-        ahead.wait()  # its own error, if any, does not matter: the file is refused
-        return Plan(name, sha, [Problem(name, 0, "filen", "", str(exc))])
-    store, catalogues, units, outcomes = ahead.result()
+    # What is stored is read in a thread while the file is read: a workbook is read in a child
+    # process, and Polars and Delta Lake release the interpreter, so the upload does not wait for it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="styrkort-import") as pool:
+        ahead = pool.submit(_stored_ahead, data_dir)
+        try:
+            raw = read_file(name, content, limits_from(settings), mapping)
+        except ImportFileError as exc:  # the read ahead's own error, if any, does not matter then
+            return Plan(name, sha, [Problem(name, 0, "filen", "", str(exc))])
+        store, catalogues, units, outcomes = ahead.result()
     checked = check_file(raw, CheckContext(catalogues, units))
     plan = Plan(name, sha, checked.problems, row_count=raw.row_count, not_read=raw.not_read)
     if not checked.ok:
@@ -260,34 +262,6 @@ def _stored_ahead(data_dir: Path) -> tuple[Store, CatalogueSet, pl.DataFrame, tu
     process is read around (the preview then shows the data before it)."""
     store = settle(Store(data_dir / "store")).store
     return store, load_catalogues(data_dir / "catalogue"), store.read("units"), (store.version("observations"), store.read("observations"))
-
-
-class _Ahead:
-    """A call run in a thread while the file is read: a workbook is read in a child process, and
-    Polars and Delta Lake release the interpreter while they read, so the reading costs the upload
-    no time. ``result`` waits and returns its value or raises its error, where the caller would
-    have made the call itself."""
-
-    def __init__(self, call: Callable[[], Any]) -> None:
-        self._box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                self._box["value"] = call()
-            except BaseException as error:  # noqa: BLE001 -- raised again by result(), in the caller's thread
-                self._box["error"] = error
-
-        self._thread = threading.Thread(target=run, name="import: stored tables", daemon=True)
-        self._thread.start()
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def result(self) -> Any:
-        self._thread.join()
-        if "error" in self._box:
-            raise self._box["error"]
-        return self._box["value"]
 
 
 @contextlib.contextmanager
