@@ -178,6 +178,9 @@ def complete(
         for k in r.members:
             of_cell.setdefault(k, []).append(i)
     system = FreeCells(rels)
+    groups = _Groups()  # the masked cells, grouped as the relations link them (for the intervals)
+    low: dict[int, float] = {}
+    high: dict[int, float] = {}
     hidden_in = [0] * len(rels)  # masked members per relation, kept as cells are masked
     singles: set[int] = set()  # the relations with exactly one masked member
 
@@ -191,8 +194,10 @@ def complete(
     def hide(k: int) -> list[int]:
         """Mask ``k``; the relations that now have exactly one masked member."""
         masked.add(k)
+        groups.add(k)
         became_single = []
         for j in of_cell.get(k, []):
+            groups.join(k, j)
             hidden_in[j] += 1
             if hidden_in[j] == 1:
                 singles.add(j)
@@ -256,7 +261,13 @@ def complete(
         """Mask one more cell for each of ``cells`` whose interval is too narrow (far apart ones
         in the same round, as for fixed cells), in the relation that bounds it most tightly; the
         cells masked (none when every interval is wide enough)."""
-        low, high = intervals(masked, rels, size)
+        # Only the groups that gained a cell since the last time are propagated again: the
+        # relations never link two groups, so the others' intervals are as they were.
+        for cells_ in groups.changed():
+            around = sorted({i for c in cells_ for i in of_cell.get(c, [])})
+            group_low, group_high = _propagate(set(cells_), [rels[i] for i in around], size)
+            low.update(group_low)
+            high.update(group_high)
         grown: set[int] = set()
         narrow = sorted(k for k in cells if high[k] - low[k] < width)
         for k in narrow:
@@ -335,6 +346,10 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
     other parts' bounds), repeated until nothing changes (bound propagation; ``size``: the shown
     figures). This is what the relations give one at a time, again and again; the exact interval
     (a linear programme over all of them at once) can be narrower where relations form cycles."""
+    return _propagate(masked, rels, size)
+
+
+def _propagate(masked: set[int], rels: list[Relation], size: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
     low: dict[int, float] = dict.fromkeys(masked, 0.0)
     high: dict[int, float] = dict.fromkeys(masked, math.inf)
     of_cell: dict[int, list[int]] = {}
@@ -377,6 +392,49 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
                     queued.add(j)
                     queue.append(j)
     return low, high
+
+
+class _Groups:
+    """The masked cells split into groups that no relation links (union–find, kept as cells are
+    masked: groups only ever merge). Bound propagation in one group never reads another's cells,
+    so only a group that gained a cell needs propagating again."""
+
+    def __init__(self) -> None:
+        self._parent: dict[int, int] = {}
+        self._cells: dict[int, list[int]] = {}  # root -> the group's cells
+        self._first: dict[int, int] = {}  # relation -> its first masked member
+        self._changed: set[int] = set()
+
+    def add(self, cell: int) -> None:
+        self._parent[cell] = cell
+        self._cells[cell] = [cell]
+        self._changed.add(cell)
+
+    def _root(self, cell: int) -> int:
+        root = cell
+        while self._parent[root] != root:
+            root = self._parent[root]
+        while self._parent[cell] != root:  # path compression
+            self._parent[cell], cell = root, self._parent[cell]
+        return root
+
+    def join(self, cell: int, relation: int) -> None:
+        """``cell`` (just added) is a masked member of ``relation``: same group as the others."""
+        first = self._first.setdefault(relation, cell)
+        a, b = self._root(cell), self._root(first)
+        if a == b:
+            return
+        if len(self._cells[a]) < len(self._cells[b]):
+            a, b = b, a
+        self._parent[b] = a
+        self._cells[a].extend(self._cells.pop(b))
+        self._changed.add(a)
+
+    def changed(self) -> list[list[int]]:
+        """The groups that gained a cell since the last call (each once)."""
+        roots = sorted({self._root(c) for c in self._changed})
+        self._changed.clear()
+        return [self._cells[r] for r in roots]
 
 
 _PRIME = (1 << 61) - 1  # exact arithmetic modulo a large prime: no rounding, the same on every machine
