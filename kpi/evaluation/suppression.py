@@ -352,38 +352,47 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
 def _propagate(masked: set[int], rels: list[Relation], size: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
     low: dict[int, float] = dict.fromkeys(masked, 0.0)
     high: dict[int, float] = dict.fromkeys(masked, math.inf)
+    inf = math.inf
+    # Per relation, once: whether its total is masked, the shown total, the shown parts' sum and
+    # the masked parts (the shown figures never change while propagating).
+    shape: list[tuple[bool, float, float, list[int]]] = []
     of_cell: dict[int, list[int]] = {}
     for i, r in enumerate(rels):
-        for x in r.members:
-            if x in masked:
-                of_cell.setdefault(x, []).append(i)
+        total_masked = r.total in masked
+        hidden_parts = [x for x in r.parts if x in masked]
+        shown_sum = sum(round(size.get(x, 0.0)) for x in r.parts if x not in masked)
+        shape.append((total_masked, 0.0 if total_masked else round(size.get(r.total, 0.0)), shown_sum, hidden_parts))
+        for x in (r.total, *hidden_parts) if total_masked else hidden_parts:
+            of_cell.setdefault(x, []).append(i)
     queue = deque(sorted({i for k in masked for i in of_cell.get(k, [])}))
     queued = set(queue)
     while queue:
         i = queue.popleft()
         queued.discard(i)
-        r = rels[i]
-        members = r.members
-        bounds = [(low[x], high[x]) if x in masked else (round(size.get(x, 0.0)),) * 2 for x in members]
-        parts_low = sum(b[0] for b in bounds[1:])
-        finite_high = [b[1] for b in bounds[1:] if b[1] != math.inf]
-        open_parts = len(bounds) - 1 - len(finite_high)
-        parts_high_finite = sum(finite_high)
-        changed = []
-        for n, x in enumerate(members):
-            if x not in masked:
-                continue
-            lo, hi = bounds[n]
-            if n == 0:
-                new_lo, new_hi = parts_low, (math.inf if open_parts else parts_high_finite)
+        total_masked, total_value, shown_sum, hidden_parts = shape[i]
+        total = rels[i].total
+        total_low, total_high = (low[total], high[total]) if total_masked else (total_value, total_value)
+        parts_low = shown_sum + sum(low[x] for x in hidden_parts)
+        open_parts = 0
+        parts_high = shown_sum
+        for x in hidden_parts:
+            h = high[x]
+            if h == inf:
+                open_parts += 1
             else:
-                total_low, total_high = bounds[0]
-                others_low = parts_low - lo
-                others_open = open_parts - (hi == math.inf)
-                others_high = math.inf if others_open else parts_high_finite - (0 if hi == math.inf else hi)
-                new_lo, new_hi = total_low - others_high, total_high - others_low
-            new_lo, new_hi = max(lo, new_lo), min(hi, new_hi)
-            if (new_lo, new_hi) != (lo, hi):
+                parts_high += h
+        changed = []
+        if total_masked:
+            new_lo, new_hi = max(total_low, parts_low), min(total_high, inf if open_parts else parts_high)
+            if new_lo != total_low or new_hi != total_high:
+                low[total], high[total] = new_lo, new_hi
+                changed.append(total)
+        for x in hidden_parts:
+            lo, hi = low[x], high[x]
+            others_low = parts_low - lo
+            others_high = inf if open_parts - (hi == inf) else parts_high - (0 if hi == inf else hi)
+            new_lo, new_hi = max(lo, total_low - others_high), min(hi, total_high - others_low)
+            if new_lo != lo or new_hi != hi:
                 low[x], high[x] = new_lo, new_hi
                 changed.append(x)
         for x in changed:
