@@ -120,36 +120,55 @@ def relations(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> lis
     area's ÅR may hold fewer units than its months) gives nothing away and is left out. Counts,
     numerators and denominators are whole numbers: a relation holds when it adds up within ½.
     """
-    additive = dict(zip(cells["key"].to_list(), cells["additive"].to_list(), strict=True))
-    figures = dict(zip(cells["key"].to_list(), zip(cells["_a"].to_list(), cells["_b"].to_list(), strict=True), strict=True))
-    out: list[Relation] = []
+    found = relation_table(cells, parents, n_periods)
+    return [Relation(total, tuple(parts)) for total, parts in zip(found["total"].to_list(), found["parts"].to_list(), strict=True)]
 
-    def add(total: int, parts: list[int]) -> None:
-        present = [k for k in parts if k in additive]
-        if not (present and additive.get(total) and all(additive[k] for k in present)):
-            return
-        a, b = figures[total]
-        if abs(a - sum(figures[k][0] for k in present)) <= 0.5 and abs(b - sum(figures[k][1] for k in present)) <= 0.5:
-            out.append(Relation(total, tuple(sorted(present))))
 
-    children: dict[int, list[int]] = {}
-    for u, parent in parents.select("u", "parent").iter_rows():
-        children.setdefault(parent, []).append(u)
-    templates = time_templates()
+def relation_table(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> pl.DataFrame:
+    """``relations`` as a table (total, parts: the sorted present parts' keys), built with joins
+    over all of ``cells`` at once rather than cell by cell."""
     unit_step = n_periods * 4
-    for key, m, u, p, s, accumulation in cells.select("key", "m", "u", "p", "s", "accumulation").iter_rows():
-        if s == 0:
-            add(key, [key + 1, key + 2])
-        if u in children:
-            base = key - u * unit_step
-            add(key, [base + c * unit_step for c in sorted(children[u])])
-        slot = p % _SLOTS
-        if slot >= 12 and accumulation in templates:
-            year_key = key - slot * 4
-            for total, parts in templates[accumulation]:
-                if total == slot:
-                    add(key, [year_key + part * 4 for part in parts])
-    return out
+    base = cells.select("key", "u", "p", "s", "accumulation")
+    # Each candidate relation is an id and its members (total and parts) in long form.
+    sexes = base.filter(pl.col("s") == 0).select(
+        pl.lit(0, pl.Int64).alias("kind"), pl.col("key").alias("total"), pl.lit(0, pl.Int64).alias("variant"),
+        pl.concat_list(pl.col("key") + 1, pl.col("key") + 2).alias("part"),
+    )
+    # A unit's cell is a part of its parent's cell (same measure, period and sex).
+    units = base.join(parents.select("u", "parent").drop_nulls(), on="u", how="inner").select(
+        pl.lit(1, pl.Int64).alias("kind"), (pl.col("key") + (pl.col("parent") - pl.col("u")) * unit_step).alias("total"),
+        pl.lit(0, pl.Int64).alias("variant"), pl.concat_list(pl.col("key")).alias("part"),
+    )
+    template_rows = [
+        (str(accumulation), n, total, [part for part in parts])
+        for accumulation, listed in time_templates().items()
+        for n, (total, parts) in enumerate(listed)
+    ]
+    templates = pl.DataFrame(template_rows, schema={"accumulation": pl.String, "variant": pl.Int64, "slot": pl.Int64, "slots": pl.List(pl.Int64)}, orient="row")
+    times = (
+        base.with_columns((pl.col("p") % _SLOTS).cast(pl.Int64).alias("slot"), pl.col("accumulation").cast(pl.String))
+        .filter(pl.col("slot") >= 12)
+        .join(templates, on=["accumulation", "slot"], how="inner")
+        .select(
+            pl.lit(2, pl.Int64).alias("kind"), pl.col("key").alias("total"), "variant",
+            (pl.col("slots") * 4 + (pl.col("key") - pl.col("slot") * 4)).alias("part"),
+        )
+    )
+    figures = cells.select("key", pl.col("additive").fill_null(False), "_a", "_b")
+    candidates = pl.concat([sexes, units, times]).explode("part")
+    present = candidates.join(figures, left_on="part", right_on="key", how="inner")
+    grouped = present.group_by("kind", "total", "variant").agg(
+        pl.col("part").sort().alias("parts"), pl.col("additive").all().alias("_all"), pl.col("_a").sum().alias("_sa"), pl.col("_b").sum().alias("_sb"),
+    )
+    return (
+        grouped.join(figures, left_on="total", right_on="key", how="inner")
+        .filter(
+            pl.col("_all") & pl.col("additive")
+            & ((pl.col("_a") - pl.col("_sa")).abs() <= 0.5) & ((pl.col("_b") - pl.col("_sb")).abs() <= 0.5)
+        )
+        .select("total", "parts")
+        .sort("total", "parts")
+    )  # fmt: skip
 
 
 def _order(relations_: list[Relation]) -> list[Relation]:
@@ -548,11 +567,22 @@ def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_p
         pl.when(pl.col("value_kind") == "share").then(pl.col("numerator")).otherwise(pl.col("value")).fill_null(0.0).alias("_a"),
         pl.when(pl.col("value_kind") == "share").then(pl.col("denominator")).otherwise(0.0).fill_null(0.0).alias("_b"),
     )
+    # Relations never cross a measure-year (a block): found once for all blocks, then split.
+    found = relation_table(frame, parents, n_periods).join(frame.select("key", "m", "_year"), left_on="total", right_on="key", how="inner")
+    rels_of: dict[tuple[int, int], list[Relation]] = {}
+    for m, year, total, parts in found.select("m", "_year", "total", "parts").iter_rows():
+        rels_of.setdefault((m, year), []).append(Relation(total, tuple(parts)))
+    keys = frame["key"].to_list()
+    size = dict(zip(keys, frame["_size"].to_list(), strict=True))
+    published = dict(zip(keys, (~frame["is_demo"].fill_null(False)).to_list(), strict=True))
+    own_of: dict[tuple[int, int], set[int]] = {}
+    sensitive_of: dict[tuple[int, int], set[int]] = {}
+    for key, m, year, own, sensitive in zip(keys, frame["m"].to_list(), frame["_year"].to_list(), frame["_own"].to_list(), frame["_sensitive"].to_list(), strict=True):
+        if own:
+            own_of.setdefault((m, year), set()).add(key)
+        if sensitive:
+            sensitive_of.setdefault((m, year), set()).add(key)
     masked: set[int] = set()
-    for _, block in frame.partition_by("m", "_year", as_dict=True, maintain_order=True).items():
-        rels = relations(block, parents, n_periods)
-        size = dict(zip(block["key"].to_list(), block["_size"].to_list(), strict=True))
-        published = dict(zip(block["key"].to_list(), (~block["is_demo"].fill_null(False)).to_list(), strict=True))
-        sensitive = set(block.filter(pl.col("_sensitive"))["key"].to_list())
-        masked |= complete(set(block.filter(pl.col("_own"))["key"].to_list()), rels, size, published, sensitive=sensitive, width=threshold - 1)
+    for block, own in own_of.items():
+        masked |= complete(own, rels_of.get(block, []), size, published, sensitive=sensitive_of.get(block, set()), width=threshold - 1)
     return pl.Series("key", sorted(masked), pl.Int64)
