@@ -196,7 +196,7 @@ def complete(
     for i, r in enumerate(rels):
         for k in r.members:
             of_cell.setdefault(k, []).append(i)
-    system = FreeCells(rels)
+    system = FreeCells(rels, of_cell)
     groups = _Groups()  # the masked cells, grouped as the relations link them (for the intervals)
     low: dict[int, float] = {}
     high: dict[int, float] = {}
@@ -482,14 +482,14 @@ class FreeCells:
     depend on the order the cells come in.
     """
 
-    def __init__(self, rels: list[Relation]) -> None:
-        self._columns: dict[int, dict[int, int]] = {}  # cell -> {relation: coefficient}
-        for i, r in enumerate(rels):
-            column = self._columns.setdefault(r.total, {})
-            column[i] = (column.get(i, 0) + 1) % _PRIME
-            for k in r.parts:
-                column = self._columns.setdefault(k, {})
-                column[i] = (column.get(i, 0) - 1) % _PRIME
+    def __init__(self, rels: list[Relation], of_cell: dict[int, list[int]] | None = None) -> None:
+        self._rels = rels
+        if of_cell is None:
+            of_cell = {}
+            for i, r in enumerate(rels):
+                for k in r.members:
+                    of_cell.setdefault(k, []).append(i)
+        self._of_cell = of_cell  # cell -> the relations it is a member of (a column is made when the cell is added)
         self._basis: dict[int, tuple[dict[int, int], dict[int, int]]] = {}  # pivot -> (vector, its cells)
         self._added: set[int] = set()
         self.free: set[int] = set()
@@ -502,7 +502,8 @@ class FreeCells:
         """Add a masked cell's column: its vector over the relations and, beside it, the cells
         whose columns make it up (at first only the cell itself)."""
         self._added.add(cell)
-        vector = {i: v for i, v in self._columns.get(cell, {}).items() if v}
+        # The cell's column: +1 in a relation it is the total of, −1 where it is a part.
+        vector = {i: 1 if self._rels[i].total == cell else _PRIME - 1 for i in self._of_cell.get(cell, ())}
         cells = {cell: 1}
         queue = sorted(vector)
         heapq.heapify(queue)
