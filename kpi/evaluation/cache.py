@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 KPI_DIR = Path(__file__).resolve().parents[1]
 TABLES = ("long", "wide", "spread", "measures", "report_lookup")
 _STORED = (*TABLES, "suppressed", "units")
+BLOCKS = "suppression_blocks"  # the masking per measure-year, for the next evaluation (optional)
 
 
 def evaluation_key(data_dir: Path, dataset: Dataset | None = None, *, settings: Settings | None = None) -> str:
@@ -96,9 +97,10 @@ def cached_evaluation(dataset: Dataset, data_dir: Path, cache_dir: Path | None =
     if found is not None:
         return found[0]
     key = evaluation_key(data_dir, dataset)
-    damaged = ((cache_dir or data_dir / "cache") / key).is_dir()  # there, but it could not be read
-    evaluation = evaluate_dataset(dataset)
-    _store(evaluation, dataset.units, cache_dir or data_dir / "cache", key, replace=damaged)
+    cache_dir = cache_dir or data_dir / "cache"
+    damaged = (cache_dir / key).is_dir()  # there, but it could not be read
+    evaluation = evaluate_dataset(dataset, known_blocks(cache_dir, but=key))
+    _store(evaluation, dataset.units, cache_dir, key, replace=damaged)
     return evaluation
 
 
@@ -110,7 +112,33 @@ def materialise(data_dir: Path, cache_dir: Path | None = None) -> Path | None:
     key = evaluation_key(data_dir, dataset)
     if (cache_dir / key).is_dir():
         return cache_dir / key
-    return _store(evaluate_dataset(dataset), dataset.units, cache_dir, key)
+    return _store(evaluate_dataset(dataset, known_blocks(cache_dir, but=key)), dataset.units, cache_dir, key)
+
+
+def known_blocks(cache_dir: Path, *, but: str | None = None) -> dict[str, list[int]] | None:
+    """The masking decided per measure-year by the stored artefact (the previous version of the
+    store, before a write), for the next evaluation to reuse where a measure-year is unchanged:
+    an import of one period decides only the measure-years it touched again. Each decision is keyed
+    by a digest of everything it depends on (``kpi.evaluation.suppression.decide``), so a stale or
+    foreign entry is never used; an unreadable one is ignored."""
+    try:
+        folders = [f for f in cache_dir.iterdir() if f.is_dir() and not f.name.startswith(".") and f.name != but]
+    except OSError:
+        return None
+    for folder in sorted(folders, key=_modified, reverse=True):
+        try:
+            blocks = pl.read_parquet(folder / f"{BLOCKS}.parquet")
+            return dict(zip(blocks["digest"].to_list(), blocks["keys"].to_list(), strict=True))
+        except Exception:  # noqa: BLE001 - only a speed-up: evaluate every block instead
+            continue
+    return None
+
+
+def _modified(folder: Path) -> float:
+    try:
+        return folder.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _staging_in_use(folder: Path, seconds: float = 600) -> bool:
@@ -132,6 +160,8 @@ def _store(evaluation: Evaluation, units: pl.DataFrame, cache_dir: Path, key: st
         "measures": evaluation.measures, "report_lookup": evaluation.report_lookup,
         "suppressed": evaluation.suppressed.to_frame("key"), "units": units,
     }  # fmt: skip
+    if evaluation.suppression_blocks is not None:
+        tables[BLOCKS] = evaluation.suppression_blocks
     target = cache_dir / key
     staging: Path | None = None
     try:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from kpi.evaluation.rules import combine_sexes, neutral_band, printed, same_origin
-from kpi.evaluation.suppression import pattern, primary
+from kpi.evaluation.suppression import BLOCK_SCHEMA, Decision, decide, primary
 from kpi.model.catalogue import REPORTING_UNIT_TYPES
 from kpi.model.periods import month_windows, period_table
 from kpi.model.settings import Settings
@@ -823,9 +823,10 @@ _SPREAD_SCHEMA = {
 _NO_KEYS = pl.Series("key", [], pl.Int64)
 
 
-def suppressed_keys(prepared: Prepared, report_values: pl.DataFrame, threshold: int) -> pl.Series:
+def suppressed_keys(prepared: Prepared, report_values: pl.DataFrame, threshold: int, known: dict[str, list[int]] | None = None) -> Decision:
     """The keys of every masked cell, report periods and months together (primary masking and
-    secondary suppression, ``kpi.evaluation.suppression``), decided once for the data set.
+    secondary suppression, ``kpi.evaluation.suppression``), decided once for the data set;
+    ``known``: earlier decisions per measure-year (``Decision.blocks``) to reuse where unchanged.
 
     Only measures with a small number somewhere take part; their months are resolved for all
     units here (a unit's months hold its small numbers even where its report periods do not).
@@ -836,23 +837,25 @@ def suppressed_keys(prepared: Prepared, report_values: pl.DataFrame, threshold: 
         prepared.obs.select("m", "value", "denominator"),
     ]).join(kinds, on="m", how="inner").filter(primary(threshold))["m"].unique()  # fmt: skip
     if small.is_empty():
-        return _NO_KEYS
+        return Decision(_NO_KEYS, pl.DataFrame(schema=BLOCK_SCHEMA))
     codes, tree = prepared.codes, prepared.tree
     obs = prepared.obs.filter(pl.col("m").is_in(small.implode()) & _is_month(pl.col("p")))
     months = resolve(obs, tree, prepared.kinds, codes, months=True)
     cells = pl.concat([report_values.filter(pl.col("m").is_in(small.implode())), months])
-    return pattern(cells, prepared.kinds, tree.parent, codes.n_periods, threshold)
+    return decide(cells, prepared.kinds, tree.parent, codes.n_periods, threshold, known)
 
 
-def evaluate_reports(prepared: Prepared, settings: Settings) -> tuple[Evaluated, pl.DataFrame, pl.Series]:
+def evaluate_reports(
+    prepared: Prepared, settings: Settings, known: dict[str, list[int]] | None = None
+) -> tuple[Evaluated, pl.DataFrame, Decision]:
     """The report periods (DÅ04, DÅ08, ÅR) of every measure × unit × sex, evaluated; the
-    look-up table the months need from them (key, value, is_demo, masked); and the keys of every
-    masked cell, months included (``suppressed_keys``)."""
+    look-up table the months need from them (key, value, is_demo, masked); and the masked cells,
+    months included (``suppressed_keys``; ``known`` as there)."""
     codes = prepared.codes
     values = resolve(prepared.obs, prepared.tree, prepared.kinds, codes, months=False)
-    suppressed = suppressed_keys(prepared, values, settings.mask_threshold)
-    evaluated, lookup = _tables(values, prepared, settings, suppressed=suppressed)
-    return evaluated, lookup, suppressed
+    decision = suppressed_keys(prepared, values, settings.mask_threshold, known)
+    evaluated, lookup = _tables(values, prepared, settings, suppressed=decision.keys)
+    return evaluated, lookup, decision
 
 
 KEEP = 256  # month requests kept per process (a series is a few hundred rows; an organisation a few thousand)

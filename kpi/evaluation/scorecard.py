@@ -73,6 +73,7 @@ class Evaluation:
         months: MonthEngine | None = None,
         report_lookup: pl.DataFrame | None = None,
         suppressed: pl.Series | None = None,
+        suppression_blocks: pl.DataFrame | None = None,
     ) -> None:
         # Without ``months`` the three tables hold every period; with it, the report periods only.
         self.reports = Evaluated(long=long, wide=wide, spread=spread)
@@ -80,6 +81,7 @@ class Evaluation:
         self.months = months
         self.report_lookup = report_lookup
         self.suppressed = suppressed  # keys of every masked cell, months included (kpi.evaluation.suppression)
+        self.suppression_blocks = suppression_blocks  # how they were decided, per measure-year (for the next evaluation)
 
     # --- every row ------------------------------------------------------------------------------
 
@@ -193,14 +195,19 @@ def load_dataset(
     )
 
 
-def evaluate_dataset(dataset: Dataset) -> Evaluation:
-    """Every measure × unit × report period × sex evaluated now; the months when asked for."""
+def evaluate_dataset(dataset: Dataset, known: dict[str, list[int]] | None = None) -> Evaluation:
+    """Every measure × unit × report period × sex evaluated now; the months when asked for.
+    ``known``: the masking decided by an earlier evaluation, per measure-year
+    (``Evaluation.suppression_blocks``), reused where a measure-year is unchanged."""
     years = dataset.years
     measures = measure_table(dataset.catalogues, years, dataset.settings)
     prepared = Prepared.of(dataset.observations, dataset.units, measures, years)
-    reports, lookup, suppressed = evaluate_reports(prepared, dataset.settings)
-    months = MonthEngine(prepared, dataset.settings, lookup, suppressed)
-    return Evaluation(reports.long, reports.wide, reports.spread, measures, months=months, report_lookup=lookup, suppressed=suppressed)
+    reports, lookup, decision = evaluate_reports(prepared, dataset.settings, known)
+    months = MonthEngine(prepared, dataset.settings, lookup, decision.keys)
+    return Evaluation(
+        reports.long, reports.wide, reports.spread, measures, months=months, report_lookup=lookup, suppressed=decision.keys,
+        suppression_blocks=decision.blocks,
+    )  # fmt: skip
 
 
 def find_unit(units: pl.DataFrame, name_or_id: str) -> str:

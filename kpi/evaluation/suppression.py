@@ -47,6 +47,7 @@ A cell masked to protect another reads "skyddat (för få)" like the cell it pro
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 from collections import deque
@@ -54,6 +55,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
+from pathlib import Path
 
 import polars as pl
 
@@ -547,6 +549,34 @@ def determined(masked: set[int], rels: list[Relation]) -> set[int]:
 def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> pl.Series:
     """The keys of every masked cell (primary and secondary) among ``cells`` (coded report periods
     and months with CELL_COLUMNS). ``kinds``: m, value_kind, accumulation."""
+    return decide(cells, kinds, parents, n_periods, threshold).keys
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The masked cells (``keys``) and, per measure-year that took part, what decided them:
+    ``blocks`` has the block's ``digest`` (of everything the decision depends on) and its masked
+    ``keys``, so that a later evaluation can take an unchanged block's cells as they are."""
+
+    keys: pl.Series
+    blocks: pl.DataFrame
+
+
+BLOCK_SCHEMA = {"digest": pl.String, "keys": pl.List(pl.Int64)}
+# What a block's decision depends on besides its cells and relations: this module's rules, the
+# threshold, and Polars' row hash (which may change between Polars versions).
+_RULES = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+_SEED = 20261203
+_BLOCK_COLUMNS = ["key", "_size", "_a", "_b", "additive", "is_demo", "_own", "_sensitive"]
+
+
+def decide(
+    cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int, known: dict[str, list[int]] | None = None
+) -> Decision:
+    """``pattern``, reusing ``known`` (digest → masked keys, from an earlier evaluation's
+    ``Decision.blocks``) for every measure-year whose cells, relations and rules are unchanged:
+    after an import of one period only the measure-years it touched are decided again."""
+    none = Decision(pl.Series("key", [], pl.Int64), pl.DataFrame(schema=BLOCK_SCHEMA))
     frame = cells.select(CELL_COLUMNS).join(kinds.select("m", "value_kind", "accumulation"), on="m", how="left")
     frame = frame.with_columns(primary(threshold).alias("_own"), (pl.col("p") // _SLOTS).alias("_year"))
     frame = frame.with_columns(pl.col("_own").alias("_sensitive"))
@@ -557,7 +587,7 @@ def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_p
     )
     blocks = frame.filter(pl.col("_own")).select("m", "_year").unique()
     if blocks.is_empty():
-        return pl.Series("key", [], pl.Int64)
+        return none
     frame = frame.join(blocks, on=["m", "_year"], how="semi").with_columns(
         (
             ((pl.col("value_kind") == "count") & pl.col("value").is_not_null())
@@ -570,20 +600,60 @@ def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_p
     )
     # Relations never cross a measure-year (a block): found once for all blocks, then split.
     found = relation_table(frame, parents, n_periods).join(frame.select("key", "m", "_year"), left_on="total", right_on="key", how="inner")
-    rels_of: dict[tuple[int, int], list[Relation]] = {}
-    for m, year, total, parts in found.select("m", "_year", "total", "parts").iter_rows():
-        rels_of.setdefault((m, year), []).append(Relation(total, tuple(parts)))
-    keys = frame["key"].to_list()
-    size = dict(zip(keys, frame["_size"].to_list(), strict=True))
-    published = dict(zip(keys, (~frame["is_demo"].fill_null(False)).to_list(), strict=True))
-    own_of: dict[tuple[int, int], set[int]] = {}
-    sensitive_of: dict[tuple[int, int], set[int]] = {}
-    for key, m, year, own, sensitive in zip(keys, frame["m"].to_list(), frame["_year"].to_list(), frame["_own"].to_list(), frame["_sensitive"].to_list(), strict=True):
-        if own:
-            own_of.setdefault((m, year), set()).add(key)
-        if sensitive:
-            sensitive_of.setdefault((m, year), set()).add(key)
+    digests = _digests(frame, found, threshold)
     masked: set[int] = set()
-    for block, own in own_of.items():
-        masked |= complete(own, rels_of.get(block, []), size, published, sensitive=sensitive_of.get(block, set()), width=threshold - 1)
-    return pl.Series("key", sorted(masked), pl.Int64)
+    decided: dict[str, list[int]] = {}
+    todo = []
+    for block, digest in digests.items():
+        if known is not None and digest in known:
+            decided[digest] = list(known[digest])
+            masked.update(known[digest])
+        else:
+            todo.append(block)
+    if todo:
+        # Only the measure-years to decide again are taken into Python.
+        wanted = pl.DataFrame(todo, schema={"m": frame["m"].dtype, "_year": frame["_year"].dtype}, orient="row")
+        frame = frame.join(wanted, on=["m", "_year"], how="semi")
+        found = found.join(wanted, on=["m", "_year"], how="semi")
+        rels_of: dict[tuple[int, int], list[Relation]] = {}
+        for m, year, total, parts in found.select("m", "_year", "total", "parts").iter_rows():
+            rels_of.setdefault((m, year), []).append(Relation(total, tuple(parts)))
+        keys = frame["key"].to_list()
+        size = dict(zip(keys, frame["_size"].to_list(), strict=True))
+        published = dict(zip(keys, (~frame["is_demo"].fill_null(False)).to_list(), strict=True))
+        own_of: dict[tuple[int, int], set[int]] = {}
+        sensitive_of: dict[tuple[int, int], set[int]] = {}
+        columns = (frame[c].to_list() for c in ("m", "_year", "_own", "_sensitive"))
+        for key, m, year, own, sensitive in zip(keys, *columns, strict=True):
+            if own:
+                own_of.setdefault((m, year), set()).add(key)
+            if sensitive:
+                sensitive_of.setdefault((m, year), set()).add(key)
+        for block in todo:
+            block_keys = sorted(complete(own_of[block], rels_of.get(block, []), size, published, sensitive=sensitive_of.get(block, set()), width=threshold - 1))
+            decided[digests[block]] = block_keys
+            masked.update(block_keys)
+    return Decision(
+        pl.Series("key", sorted(masked), pl.Int64),
+        pl.DataFrame({"digest": list(decided), "keys": list(decided.values())}, schema=BLOCK_SCHEMA),
+    )
+
+
+def _digests(frame: pl.DataFrame, found: pl.DataFrame, threshold: int) -> dict[tuple[int, int], str]:
+    """Per measure-year, a digest of its cells (every figure and flag the decision reads, keys
+    included), its relations, the threshold and these rules: equal digests, equal decisions. Each
+    row is hashed and a block's hashes are sorted, so the row order does not matter."""
+    rows = frame.select("m", "_year", frame.select(_BLOCK_COLUMNS).hash_rows(seed=_SEED).alias("_h"))
+    relations_ = found.select("m", "_year", found.select("total", "parts").hash_rows(seed=_SEED).alias("_h"))
+    by_block = rows.group_by("m", "_year").agg(pl.col("_h").sort().alias("cells")).join(
+        relations_.group_by("m", "_year").agg(pl.col("_h").sort().alias("relations")), on=["m", "_year"], how="left"
+    )
+    prefix = f"{_RULES}|{pl.__version__}|{threshold}|".encode()
+    out: dict[tuple[int, int], str] = {}
+    for m, year, cell_hashes, relation_hashes in by_block.iter_rows():
+        digest = hashlib.blake2b(prefix, digest_size=20)
+        digest.update(repr(cell_hashes).encode())
+        digest.update(b"|")
+        digest.update(repr(relation_hashes or []).encode())
+        out[(m, year)] = digest.hexdigest()
+    return out
