@@ -598,9 +598,7 @@ def decide(
         pl.when(pl.col("value_kind") == "share").then(pl.col("numerator")).otherwise(pl.col("value")).fill_null(0.0).alias("_a"),
         pl.when(pl.col("value_kind") == "share").then(pl.col("denominator")).otherwise(0.0).fill_null(0.0).alias("_b"),
     )
-    # Relations never cross a measure-year (a block): found once for all blocks, then split.
-    found = relation_table(frame, parents, n_periods).join(frame.select("key", "m", "_year"), left_on="total", right_on="key", how="inner")
-    digests = _digests(frame, found, threshold)
+    digests = _digests(frame, parents, n_periods, threshold)
     masked: set[int] = set()
     decided: dict[str, list[int]] = {}
     todo = []
@@ -614,7 +612,8 @@ def decide(
         # Only the measure-years to decide again are taken into Python.
         wanted = pl.DataFrame(todo, schema={"m": frame["m"].dtype, "_year": frame["_year"].dtype}, orient="row")
         frame = frame.join(wanted, on=["m", "_year"], how="semi")
-        found = found.join(wanted, on=["m", "_year"], how="semi")
+        # Relations never cross a measure-year (a block): found once for all blocks, then split.
+        found = relation_table(frame, parents, n_periods).join(frame.select("key", "m", "_year"), left_on="total", right_on="key", how="inner")
         rels_of: dict[tuple[int, int], list[Relation]] = {}
         for m, year, total, parts in found.select("m", "_year", "total", "parts").iter_rows():
             rels_of.setdefault((m, year), []).append(Relation(total, tuple(parts)))
@@ -639,21 +638,21 @@ def decide(
     )
 
 
-def _digests(frame: pl.DataFrame, found: pl.DataFrame, threshold: int) -> dict[tuple[int, int], str]:
-    """Per measure-year, a digest of its cells (every figure and flag the decision reads, keys
-    included), its relations, the threshold and these rules: equal digests, equal decisions. Each
-    row is hashed and a block's hashes are sorted, so the row order does not matter."""
-    rows = frame.select("m", "_year", frame.select(_BLOCK_COLUMNS).hash_rows(seed=_SEED).alias("_h"))
-    relations_ = found.select("m", "_year", found.select("total", "parts").hash_rows(seed=_SEED).alias("_h"))
-    by_block = rows.group_by("m", "_year").agg(pl.col("_h").sort().alias("cells")).join(
-        relations_.group_by("m", "_year").agg(pl.col("_h").sort().alias("relations")), on=["m", "_year"], how="left"
-    )
-    prefix = f"{_RULES}|{pl.__version__}|{threshold}|".encode()
+def _digests(frame: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> dict[tuple[int, int], str]:
+    """Per measure-year, a digest of everything its decision depends on: its cells (every figure
+    and flag the decision reads, keys and accumulation included) and what makes the relations
+    among them (the unit tree, the period coding, the report periods' months), the threshold and
+    these rules. Equal digests, equal decisions. Each row is hashed and a block's hashes are sorted,
+    so the row order does not matter."""
+    rows = frame.select("m", "_year", frame.select(*_BLOCK_COLUMNS, pl.col("accumulation").cast(pl.String)).hash_rows(seed=_SEED).alias("_h"))
+    by_block = rows.group_by("m", "_year").agg(pl.col("_h").sort().alias("cells"))
+    tree = parents.select("u", "parent").sort("u", "parent")
+    prefix = hashlib.blake2b(digest_size=20)
+    for part in (_RULES, pl.__version__, threshold, n_periods, time_templates(), tree.rows()):
+        prefix.update(repr(part).encode() + b"|")
     out: dict[tuple[int, int], str] = {}
-    for m, year, cell_hashes, relation_hashes in by_block.iter_rows():
-        digest = hashlib.blake2b(prefix, digest_size=20)
+    for m, year, cell_hashes in by_block.iter_rows():
+        digest = prefix.copy()
         digest.update(repr(cell_hashes).encode())
-        digest.update(b"|")
-        digest.update(repr(relation_hashes or []).encode())
         out[(m, year)] = digest.hexdigest()
     return out

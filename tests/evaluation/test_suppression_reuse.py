@@ -104,3 +104,17 @@ def test_an_unreadable_stored_decision_is_ignored(tmp_path: Path) -> None:
     (folder / f"{BLOCKS}.parquet").write_bytes(b"not parquet")
     assert known_blocks(tmp_path / "cache") is None
     assert known_blocks(tmp_path / "missing") is None
+
+
+def test_a_decision_made_under_another_unit_tree_is_never_reused(bundled, decided) -> None:
+    dataset, fresh = bundled
+    units = dataset.units
+    # Move one health centre to another area: the same cells, other relations.
+    centre = units.filter(pl.col("parent_id").str.starts_with("vo_"))["unit_id"][0]
+    here = units.filter(pl.col("unit_id") == centre)["parent_id"][0]
+    elsewhere = units.filter(pl.col("unit_id").str.starts_with("vo_") & (pl.col("unit_id") != here))["unit_id"][0]
+    moved = dataclasses.replace(dataset, units=units.with_columns(pl.when(pl.col("unit_id") == centre).then(pl.lit(elsewhere)).otherwise(pl.col("parent_id")).alias("parent_id")))
+    decided.clear()
+    reused = evaluate_dataset(moved, known_of(fresh))
+    assert len(decided) == len(fresh.suppression_blocks)
+    assert reused.suppressed.to_list() == evaluate_dataset(moved).suppressed.to_list()
