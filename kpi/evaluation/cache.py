@@ -5,7 +5,10 @@ store table (its Delta log), the settings and the source of ``kpi/`` itself. Any
 new key: a stale artefact is never read, and a missing or damaged one is evaluated again and
 rewritten. The artefact holds the report periods evaluated (``long``, ``wide``, ``spread``), the
 catalogue rows (``measures``), what the months need from the report periods (``report_lookup``),
-the keys of every masked cell, months included (``suppressed``), and the unit tree (``units``); the months are evaluated from the observations when a view asks.
+the keys of every masked cell, months included (``suppressed``), how they were decided per
+measure-year (``suppression_blocks``, which the next evaluation reuses where a measure-year is
+unchanged: ``known_blocks``), and the unit tree (``units``); the months are evaluated from the
+observations when a view asks.
 
 Every write of the store refreshes it (``materialise``: ``python -m kpi build-data``, an import,
 an undo), so the dashboard, the command line and the exports read it instead of evaluating.
