@@ -142,7 +142,7 @@ def relation_table(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -
         pl.lit(0, pl.Int64).alias("variant"), pl.concat_list(pl.col("key")).alias("part"),
     )
     template_rows = [
-        (str(accumulation), n, total, [part for part in parts])
+        (str(accumulation), n, total, list(parts))
         for accumulation, listed in time_templates().items()
         for n, (total, parts) in enumerate(listed)
     ]
@@ -371,6 +371,7 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
 
 
 def _propagate(masked: set[int], rels: list[Relation], size: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
+    """``intervals`` over ``rels`` (the relations around a group of masked cells, or all)."""
     low: dict[int, float] = dict.fromkeys(masked, 0.0)
     high: dict[int, float] = dict.fromkeys(masked, math.inf)
     inf = math.inf
