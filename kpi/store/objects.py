@@ -294,12 +294,12 @@ class Lease:
             # Deleted only while it is still ours: read it back (S3 has no conditional delete for
             # every provider), and leave a lease someone has taken over alone.
             with contextlib.suppress(Exception):
-                current = _read_lease(self.location)
+                current = read_lease(self.location)
                 if current is not None and current[0].get("owner") == self.owner:
                     obstore.delete(client(self.location), LEASE_NAME)
 
 
-def _read_lease(location: ObjectLocation) -> tuple[dict[str, Any], str] | None:
+def read_lease(location: ObjectLocation) -> tuple[dict[str, Any], str] | None:
     """The lease object's content and ETag, or None when there is none."""
     import obstore
 
@@ -327,7 +327,7 @@ def try_lease(location: ObjectLocation, holder: str, seconds: float) -> Lease:
     from obstore.exceptions import AlreadyExistsError, PreconditionError
 
     lease = Lease(location, uuid.uuid4().hex, holder, seconds, etag="")
-    found = _read_lease(location)
+    found = read_lease(location)
     try:
         if found is None:
             result = obstore.put(client(location), LEASE_NAME, lease.body(), mode="create")
@@ -339,7 +339,7 @@ def try_lease(location: ObjectLocation, holder: str, seconds: float) -> Lease:
             result = obstore.put(client(location), LEASE_NAME, lease.body(), mode={"e_tag": etag})
     except (AlreadyExistsError, PreconditionError):
         # Someone else created or took it between our read and our write.
-        again = _read_lease(location)
+        again = read_lease(location)
         raise LeaseBusy(str((again[0].get("holder") if again else None) or "någon annan")) from None
     lease.etag = str(result["e_tag"])
     return lease
