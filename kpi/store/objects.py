@@ -228,12 +228,12 @@ class Lease:
     seconds: float
     etag: str
     lost: bool = False
+    valid_until: float = 0.0  # by this process's clock: the expiry it last wrote successfully
     _stop: threading.Event = field(default_factory=threading.Event)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
 
-    def body(self) -> bytes:
-        expires = time.time() + self.seconds
+    def body(self, expires: float) -> bytes:
         return json.dumps(
             {
                 "owner": self.owner,
@@ -252,24 +252,23 @@ class Lease:
         with self._guard:
             if self.lost:
                 return
+            expires = time.time() + self.seconds
             try:
-                result = obstore.put(client(self.location), LEASE_NAME, self.body(), mode={"e_tag": self.etag})
+                result = obstore.put(client(self.location), LEASE_NAME, self.body(expires), mode={"e_tag": self.etag})
             except PreconditionError:
                 self.lost = True
                 _log.error("Styrkort: the import lease on %s was taken over by another process", self.location.uri)
                 return
             self.etag = str(result["e_tag"])
+            self.valid_until = expires
 
     def _keep(self) -> None:
-        interval = max(self.seconds / 3, 0.05)
-        deadline = time.time() + self.seconds
-        while not self._stop.wait(interval):
+        while not self._stop.wait(max(self.seconds / 3, 0.05)):
             try:
                 self.renew()
-                deadline = time.time() + self.seconds
             except Exception:  # noqa: BLE001 - a passing network error: try again until the lease would expire
                 _log.warning("Styrkort: could not renew the import lease on %s", self.location.uri, exc_info=True)
-                if time.time() >= deadline:
+                if time.time() >= self.valid_until:
                     self.lost = True
             if self.lost:
                 return
@@ -327,21 +326,23 @@ def try_lease(location: ObjectLocation, holder: str, seconds: float) -> Lease:
     from obstore.exceptions import AlreadyExistsError, PreconditionError
 
     lease = Lease(location, uuid.uuid4().hex, holder, seconds, etag="")
+    expires = time.time() + seconds
     found = read_lease(location)
     try:
         if found is None:
-            result = obstore.put(client(location), LEASE_NAME, lease.body(), mode="create")
+            result = obstore.put(client(location), LEASE_NAME, lease.body(expires), mode="create")
         else:
             content, etag = found
             if float(content.get("expires", 0) or 0) > time.time():
                 raise LeaseBusy(str(content.get("holder") or "någon annan"))
             _log.warning("Styrkort: taking over the expired import lease of %s", content.get("holder"))
-            result = obstore.put(client(location), LEASE_NAME, lease.body(), mode={"e_tag": etag})
+            result = obstore.put(client(location), LEASE_NAME, lease.body(expires), mode={"e_tag": etag})
     except (AlreadyExistsError, PreconditionError):
         # Someone else created or took it between our read and our write.
         again = read_lease(location)
         raise LeaseBusy(str((again[0].get("holder") if again else None) or "någon annan")) from None
     lease.etag = str(result["e_tag"])
+    lease.valid_until = expires
     return lease
 
 
@@ -366,10 +367,12 @@ _held: dict[ObjectLocation, Lease] = {}
 
 
 def check_lease(location: ObjectLocation) -> None:
-    """Before a write: refuse it when this process held the store's lease and lost it (it expired
-    while the process stood still, and another may be rolling this import back)."""
+    """Before a write: refuse it when this process held the store's lease and lost it: another
+    took it over, or it was not renewed before it expired (the process stood still, or the store
+    could not be reached), so another may be rolling this import back. A commit already sent
+    cannot be called back; the rollback after it puts the tables right."""
     lease = _held.get(location)
-    if lease is not None and lease.lost:
+    if lease is not None and (lease.lost or time.time() >= lease.valid_until):
         raise StoreError(
             "Inläsningens lås i objektlagringen gick förlorat (det förnyades inte i tid och en annan process kan ha tagit "
             "över). Inget mer skrivs; det som hann skrivas återställs av nästa läsning. Läs in filen igen."

@@ -36,6 +36,7 @@ import pytest
 from kpi.cli import run
 from kpi.evaluation.cache import store_fingerprint
 from kpi.imports import pipeline
+from kpi.model.errors import StoreError
 from kpi.store import journal, objects
 from kpi.store.bundled import copy_data
 from kpi.store.delta import Store, store_for
@@ -373,6 +374,30 @@ def test_a_killed_importer_is_read_around_until_its_lease_expires_then_rolled_ba
     assert pipeline.imports(reader)["status"].to_list() == ["avbruten"]
     assert Store(store_uri).version("observations") == before + 2  # the rollback is a new version; history keeps the attempt
     assert objects.read_lease(location) is None  # the reader let its own lease go
+
+
+def test_a_write_under_a_lease_another_has_taken_over_is_refused(store_uri: str) -> None:
+    import obstore
+
+    location = objects.parse_location(store_uri)
+    lease = objects.take_lease(location, "Anna, fil.csv", 0.6, 0)
+    try:
+        # Another machine took it over, as it may once it finds the lease expired (this process
+        # stood still, or its clock is behind): the next renewal here finds the lease changed.
+        _, etag = objects.read_lease(location)  # type: ignore[misc]
+        taken = json.dumps({"owner": "någon annan", "holder": "Bo, återställning", "expires": time.time() + 60})
+        obstore.put(objects.client(location), objects.LEASE_NAME, taken.encode(), mode={"e_tag": etag})
+        deadline = time.monotonic() + 60
+        while not lease.lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lease.lost
+        before = Store(store_uri).version("comments")
+        with pytest.raises(StoreError, match="Inläsningens lås i objektlagringen gick förlorat"):
+            Store(store_uri).write("comments", Store(store_uri).read("comments").head(1), message="efter låset")
+        assert Store(store_uri).version("comments") == before
+    finally:
+        lease.release()
+    assert objects.read_lease(location)[0]["holder"] == "Bo, återställning"  # type: ignore[index]  # left to its new owner
 
 
 # --- failures in Swedish -------------------------------------------------------------------------
