@@ -1,4 +1,5 @@
-"""The versioned data store: Delta Lake tables (Parquet files plus a transaction log) in ``data/``.
+"""The versioned data store: Delta Lake tables (Parquet files plus a transaction log) in ``data/``,
+or in S3-compatible object storage when ``STYRKORT_STORE`` names a place there (``kpi.store.objects``).
 
 Every write is one atomic Delta commit. Nothing is overwritten in place: a corrected value is a
 MERGE that makes a new table version, and every earlier version stays readable. Each commit

@@ -11,8 +11,9 @@ empty prefix gives the bundled store; an import through the command line is seen
 another data directory; two imports started at once in two processes both land one after the
 other, or one is refused with the Swedish busy message, and nothing is lost; an importer killed
 half-way keeps its lease until it expires (readers read around it meanwhile), then the next
-reader rolls it back; an unreachable endpoint, wrong credentials and a missing bucket are Swedish
-messages. Marked ``s3``.
+reader rolls it back; a write under a lease another has taken over is refused; an unreachable
+endpoint, wrong credentials and a missing bucket are Swedish messages on the command line, and an
+unreachable one on the dashboard. Marked ``s3``.
 """
 
 from __future__ import annotations
@@ -427,3 +428,14 @@ def test_a_store_that_cannot_be_reached_is_a_swedish_message(
         error = capsys.readouterr().err
         assert error.startswith("Fel: ") and expected in error, error
         assert "Traceback" not in error and "Error performing" not in error
+
+
+def test_the_dashboard_names_an_unreachable_store_in_swedish(store_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("STYRKORT_DATA", str(machine(tmp_path, "server-a")))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not app.exception
+    [shown] = [e.value for e in app.error]
+    assert shown.startswith("Styrkortet kunde inte visas. Tabellen ") and "objektlagringen (S3) svarar inte" in shown
