@@ -217,6 +217,9 @@ def test_an_import_through_the_command_line_is_seen_by_a_reader_on_another_machi
     log = pipeline.imports(reader)
     assert log["user"].to_list() == ["Anna Analytiker"] and log["status"].to_list() == ["inläst"]
     assert "utfall.csv (Anna Analytiker)" in Store(store_uri).history("observations")["message"][-1]
+    # And back: an undo on the second machine is seen on the first.
+    assert "är ångrad" in pipeline.undo(reader, user="Bo")
+    assert figure(writer, "hc_hortlax") is None and pipeline.imports(writer)["status"].to_list() == ["ångrad"]
 
 
 # An import through the command line that says when it first finds the lease taken.
