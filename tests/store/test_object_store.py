@@ -70,13 +70,18 @@ def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # The server logs every request: into a file, since a pipe nobody reads would fill and stop it.
+    return tmp_path_factory.mktemp("s3") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def s3(server_log: Path) -> Iterator[dict[str, str]]:
     """A moto server on a free loopback port, with a user, a key and the bucket; yields the
     connection environment (without STYRKORT_STORE)."""
     boto3 = pytest.importorskip("boto3")
     port = _free_port()
-    # The server logs every request: into a file, since a pipe nobody reads would fill and stop it.
-    log = tmp_path_factory.mktemp("s3") / "server.log"
+    log = server_log
     # The first three requests (user, policy, key) are made without credentials; every later one
     # is checked against IAM, so a wrong key is refused.
     with log.open("wb") as output:
@@ -180,6 +185,16 @@ def test_the_scorecard_from_object_storage_is_the_local_one(
     for table in ("observations", "imports", "units"):
         assert Store(store_uri).history(table).equals(Store(local / "store").history(table))
     assert Store(store_uri).version("observations") == Store(local / "store").version("observations")
+
+
+def test_every_commit_is_a_conditional_put(store_uri: str, server_log: Path) -> None:
+    """deltalake writes each version's commit file only if it is absent (If-None-Match: *), which
+    S3 enforces: of two writers of one version, one gets 412 and commits after the other."""
+    Store(store_uri).write("comments", Store(store_uri).read("comments").head(1).with_columns(pl.lit("Ny").alias("text")), message="prov")
+    prefix = store_uri.removeprefix("s3:/")
+    commits = [line.split() for line in server_log.read_text(errors="replace").splitlines() if line.startswith(f"commit {prefix}/")]
+    assert any("/comments/_delta_log/" in path for _, path, _ in commits)
+    assert {condition for _, _, condition in commits} == {"If-None-Match=*"}
 
 
 def test_build_data_fills_an_empty_prefix_with_the_bundled_store(s3: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
