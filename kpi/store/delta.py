@@ -283,6 +283,22 @@ _REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# What S3 (its error codes) and the HTTP client (object_store's reqwest) say, by failure kind.
+_OBJECT_STORE_WORDS = {
+    "no-bucket": ("nosuchbucket", "bucket does not exist"),
+    "credentials": (
+        "invalidaccesskeyid",
+        "signaturedoesnotmatch",
+        "accessdenied",
+        "lacked the necessary privileges",
+        "unauthenticated",
+        "expiredtoken",
+        "invalidtoken",
+    ),
+    "unreachable": ("error sending request", "connection refused", "dns error", "timed out", "connection reset", "tcp connect error"),
+}
+
+
 def _is_panic(error: BaseException) -> bool:
     # pyo3 makes one PanicException class per extension module (deltalake's, polars', pyarrow's),
     # all subclasses of BaseException and none importable, so it is known by its name.
@@ -311,12 +327,9 @@ def failure_kind(error: BaseException) -> str:
     lowered = text.casefold()
     codes |= {int(n) for n in re.findall(r"os error (\d+)", text)}
     # Object storage first: its texts hold words ("not found", "permission") that mean other things on a disk.
-    if "nosuchbucket" in lowered or "bucket does not exist" in lowered:
-        return "no-bucket"
-    if any(word in lowered for word in ("invalidaccesskeyid", "signaturedoesnotmatch", "accessdenied", "lacked the necessary privileges", "unauthenticated", "expiredtoken", "invalidtoken")):
-        return "credentials"
-    if any(word in lowered for word in ("error sending request", "connection refused", "dns error", "timed out", "connection reset", "tcp connect error")):
-        return "unreachable"
+    for kind, words in _OBJECT_STORE_WORDS.items():
+        if any(word in lowered for word in words):
+            return kind
     if codes & {errno.ENOSPC, errno.EDQUOT} or "no space left" in lowered:
         return "full"
     if errno.EROFS in codes or "read-only file system" in lowered:

@@ -362,7 +362,7 @@ def test_a_killed_importer_is_read_around_until_its_lease_expires_then_rolled_ba
     store_uri: str, s3: dict[str, str], tmp_path: Path
 ) -> None:
     writer, reader = machine(tmp_path, "server-a"), machine(tmp_path, "server-b")
-    _settings(writer, import_lease_seconds=2)
+    _settings(writer, import_lease_seconds=4)  # renewed every 1.3 s while it lives
     before = Store(store_uri).version("observations")
     importer = subprocess.Popen(
         [sys.executable, "-c", DYING, str(writer), str(one_figure(tmp_path, "hc_hortlax", "77"))],
