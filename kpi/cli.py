@@ -142,6 +142,11 @@ def _parser() -> argparse.ArgumentParser:
     history = commands.add_parser("history", help="visa versionerna av en tabell")
     history.add_argument("table", metavar="tabell", choices=["observations", "units", "comments", "actions", "targets", "imports"])
 
+    copy = commands.add_parser(
+        "copy-store", help="kopiera en lagring med hela historiken till den tomma platsen i STYRKORT_STORE (objektlagring)"
+    )
+    copy.add_argument("source", type=Path, nargs="?", metavar="KATALOG", help="lagringen att kopiera (standard: datakatalogens store/)")
+
     load = commands.add_parser(
         "import", help="läs in utfall, mål, kommentarer och åtgärder från mallen (xlsx), CSV eller Kolada-JSON"
     )
@@ -432,6 +437,8 @@ def _run(args: argparse.Namespace) -> int:
                 f"Skrev mallen {args.out} för katalogen {year} ({len(list(catalogues.for_year(year).measures()))} styrmått, {units.height} enheter)."
             )
             return 0
+        if args.command == "copy-store":
+            return _copy_store(args)
         if args.command == "history":
             for row in store_for(args.data).history(args.table).iter_rows(named=True):
                 # A commit message names who imported which file: one line each, whatever was typed.
@@ -445,6 +452,34 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # output piped into head and closed early
         return 0
     return 2
+
+
+def _copy_store(args: argparse.Namespace) -> int:
+    """A store in a directory, history and import log included, into the empty place in object
+    storage that STYRKORT_STORE names: how a deployment on one machine moves to several."""
+    from kpi.store import objects
+    from kpi.store.delta import TABLES, Store, failure
+
+    target = store_for(args.data)
+    if target.location is None:
+        print(f"Fel: ange målet i objektlagring med {objects.STORE_VARIABLE}=s3://hink/prefix.", file=sys.stderr)
+        return 2
+    source = Path(args.source or args.data / "store")
+    if not any(Store(source).exists(t) for t in TABLES):
+        print(f"Fel: {source} har inga tabeller att kopiera (ange lagringens katalog, t.ex. /srv/styrkort/data/store).", file=sys.stderr)
+        return 2
+    # Under the source's own import lock, with an unfinished import there rolled back first, so
+    # the copy is of a store at rest.
+    with journal.import_lock(source, 0, "kopiering till objektlagring"):
+        journal.recover(Store(source))
+        try:
+            count = objects.upload_directory(source, target.location)
+        except StyrkortError:
+            raise
+        except Exception as error:  # unreachable, refused, no bucket: in Swedish
+            raise failure(TABLES["imports"], str(target.root), "skriva", error) from error
+    print(f"Kopierade {count} filer från {source} till {target.root}.")
+    return 0
 
 
 def _evaluation_for_scorecard(data_dir: Path, as_of: object) -> tuple[Evaluation, pl.DataFrame]:

@@ -205,6 +205,25 @@ def test_build_data_fills_an_empty_prefix_with_the_bundled_store(s3: dict[str, s
     assert Store(uri).read("observations").sort(keys).equals(Store(DATA / "store").read("observations").sort(keys))
 
 
+def test_copy_store_moves_a_local_store_with_its_history_into_an_empty_prefix(
+    s3: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = f"s3://{BUCKET}/flytt-{uuid.uuid4().hex[:8]}"
+    for name, value in {**s3, objects.STORE_VARIABLE: uri}.items():
+        monkeypatch.setenv(name, value)
+    local = tmp_path / "lokal"
+    shutil.copytree(DATA / "store", local / "store")
+    data = machine(tmp_path, "server-a")
+    capsys.readouterr()
+    assert run(["--data", str(data), "copy-store", str(local / "store")]) == 0
+    assert capsys.readouterr().out.startswith(f"Kopierade 12 filer från {local / 'store'} till {uri}.")
+    assert Store(uri).history("observations").equals(Store(local / "store").history("observations"))
+    # Never over a store that is there already.
+    assert run(["--data", str(data), "copy-store", str(local / "store")]) == 2
+    error = capsys.readouterr().err
+    assert f"{uri} har redan tabellen" in error and "Traceback" not in error
+
+
 # --- importing -----------------------------------------------------------------------------------
 
 
