@@ -169,7 +169,7 @@ def client(location: ObjectLocation) -> Any:
 
 
 def list_names(location: ObjectLocation, folder: str) -> list[tuple[str, str]]:
-    """(name, ETag) of every object directly in ``folder`` (relative to the prefix)."""
+    """(last part of the name, ETag) of every object under ``folder`` (relative to the prefix)."""
     import obstore
 
     found = []
@@ -191,20 +191,12 @@ def upload_directory(local: Path, location: ObjectLocation) -> int:
                 f"{location.uri} har redan tabellen {table}: en lagringsplats fylls bara när den är tom. "
                 "Välj ett annat prefix i STYRKORT_STORE."
             )
-    count = 0
-    for path in sorted(local.rglob("*")):
-        if not path.is_file() or path.name.startswith("."):
-            continue
-        # The commit files last, table by table: a reader never sees a commit before its data files.
-        if "_delta_log" in path.parts:
-            continue
+    # Hidden files (the import lock, a rebuild's staging) are not part of the store.
+    files = [p for p in sorted(local.rglob("*")) if p.is_file() and not any(part.startswith(".") for part in p.relative_to(local).parts)]
+    # Data files first, commit files after them: a reader never finds a commit whose files are missing.
+    for path in sorted(files, key=lambda p: "_delta_log" in p.parts):
         obstore.put(store, path.relative_to(local).as_posix(), path.read_bytes(), mode="create")
-        count += 1
-    for path in sorted(local.glob("*/_delta_log/*")):
-        if path.is_file():
-            obstore.put(store, path.relative_to(local).as_posix(), path.read_bytes(), mode="create")
-            count += 1
-    return count
+    return len(files)
 
 
 # --- the lease ------------------------------------------------------------------------------------
