@@ -30,7 +30,7 @@ from kpi.model.periods import parse_period
 from kpi.model.verdicts import ATTAINMENT_LABELS, TREND_LABELS
 from kpi.model.view import SEX_CODES, View
 from kpi.store import journal, location
-from kpi.store.delta import Store, native_output_to_log
+from kpi.store.delta import native_output_to_log, store_for
 from kpi.store.journal import log_text
 from kpi.texts.display import SCORECARD_HEADINGS, comparison_decimals
 
@@ -141,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="visa versionerna av en tabell")
     history.add_argument("table", metavar="tabell", choices=["observations", "units", "comments", "actions", "targets", "imports"])
+
+    copy = commands.add_parser(
+        "copy-store", help="kopiera en lagring med hela historiken till den tomma platsen i STYRKORT_STORE (objektlagring)"
+    )
+    copy.add_argument("source", type=Path, nargs="?", metavar="KATALOG", help="lagringen att kopiera (standard: datakatalogens store/)")
 
     load = commands.add_parser(
         "import", help="läs in utfall, mål, kommentarer och åtgärder från mallen (xlsx), CSV eller Kolada-JSON"
@@ -312,7 +317,7 @@ def _details() -> str:
 def _settle(data_dir: Path) -> None:
     """Before a command reads or writes: roll back an import or undo whose process died (and say
     so), or note one that is running in another process (the command then reads around it)."""
-    settled = journal.settle(Store(data_dir / "store"))
+    settled = journal.settle(store_for(data_dir))
     for u in settled.recovered:
         print(f"Obs: {u.describe()} avbröts innan den var klar; det som hann skrivas är nu återställt.", file=sys.stderr)
     for u in settled.stuck:
@@ -391,9 +396,13 @@ def _run(args: argparse.Namespace) -> int:
             print("Inga fel hittades." if not problems else f"{len(problems)} fel hittades.")
             return 1 if problems else 0
         if args.command == "build-data":
-            from kpi.store.bundled import rebuild_store
+            from kpi.store.bundled import build_into_object_store, rebuild_store
             from kpi.store.delta import Store
 
+            shared = store_for(args.data)
+            if args.out is None and shared.location is not None:  # STYRKORT_STORE: a place in object storage
+                print(build_into_object_store(args.data, shared).message)
+                return 0
             target = args.out or args.data / "store"
             made = Store(target).read("imports")
             if not made.is_empty() and not args.force:
@@ -413,11 +422,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "template":
             from kpi.imports.template import build_template, template_years
             from kpi.model.catalogue import load_catalogues
-            from kpi.store.delta import Store
-
             catalogues = load_catalogues(args.data / "catalogue")
             year = args.year or max(catalogues.years)
-            store = Store(args.data / "store")
+            store = store_for(args.data)
             units = store.read("units")
             in_data = {int(y) for y in store.read("observations")["period"].str.slice(0, 4).unique().to_list()}
             years = template_years(in_data, year)
@@ -430,10 +437,10 @@ def _run(args: argparse.Namespace) -> int:
                 f"Skrev mallen {args.out} för katalogen {year} ({len(list(catalogues.for_year(year).measures()))} styrmått, {units.height} enheter)."
             )
             return 0
+        if args.command == "copy-store":
+            return _copy_store(args)
         if args.command == "history":
-            from kpi.store.delta import Store
-
-            for row in Store(args.data / "store").history(args.table).iter_rows(named=True):
+            for row in store_for(args.data).history(args.table).iter_rows(named=True):
                 # A commit message names who imported which file: one line each, whatever was typed.
                 print(f"version {row['version']}  {row['as_of'][:10]}  {row['operation']:<6}  {log_text(row['message'], 400)}")
             return 0
@@ -445,6 +452,34 @@ def _run(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # output piped into head and closed early
         return 0
     return 2
+
+
+def _copy_store(args: argparse.Namespace) -> int:
+    """A store in a directory, history and import log included, into the empty place in object
+    storage that STYRKORT_STORE names: how a deployment on one machine moves to several."""
+    from kpi.store import objects
+    from kpi.store.delta import TABLES, Store, failure
+
+    target = store_for(args.data)
+    if target.location is None:
+        print(f"Fel: ange målet i objektlagring med {objects.STORE_VARIABLE}=s3://hink/prefix.", file=sys.stderr)
+        return 2
+    source = Path(args.source or args.data / "store")
+    if not any(Store(source).exists(t) for t in TABLES):
+        print(f"Fel: {source} har inga tabeller att kopiera (ange lagringens katalog, t.ex. /srv/styrkort/data/store).", file=sys.stderr)
+        return 2
+    # Under the source's own import lock, with an unfinished import there rolled back first, so
+    # the copy is of a store at rest.
+    with journal.import_lock(source, 0, "kopiering till objektlagring"):
+        journal.recover(Store(source))
+        try:
+            count = objects.upload_directory(source, target.location)
+        except StyrkortError:
+            raise
+        except Exception as error:  # unreachable, refused, no bucket: in Swedish
+            raise failure(TABLES["imports"], str(target.root), "skriva", error) from error
+    print(f"Kopierade {count} filer från {source} till {target.root}.")
+    return 0
 
 
 def _evaluation_for_scorecard(data_dir: Path, as_of: object) -> tuple[Evaluation, pl.DataFrame]:
@@ -536,7 +571,6 @@ def _import_commands(args: argparse.Namespace) -> int:
         return 0
     from kpi.evaluation.scorecard import find_unit
     from kpi.model.catalogue import load_catalogues
-    from kpi.store.delta import Store
 
     period = parse_period(args.period)
     catalogues = load_catalogues(args.data / "catalogue")
@@ -544,7 +578,7 @@ def _import_commands(args: argparse.Namespace) -> int:
     if args.measure not in known:
         print(f"Fel: styrmåttet '{args.measure}' finns inte i katalogen. Styrmåttens id står i data/catalogue/.", file=sys.stderr)
         return 2
-    unit_id = find_unit(Store(args.data / "store").read("units"), args.org)
+    unit_id = find_unit(store_for(args.data).read("units"), args.org)
     history = pipeline.value_history(args.data, args.measure, unit_id, period.id, SEX_CODES[args.kon])
     if history.is_empty():
         print(

@@ -8,6 +8,7 @@ loop"); so there is one, here, and the browser and proxy tests share it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,10 @@ import pytest
 from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset, load_dataset
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+
+# A deployment's STYRKORT_STORE in the shell that runs the tests would send every test's reads and
+# writes to that bucket; the object-storage tests set their own (tests/store/test_object_store.py).
+os.environ.pop("STYRKORT_STORE", None)
 
 
 @pytest.fixture(scope="session")

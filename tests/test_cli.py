@@ -95,7 +95,7 @@ def test_as_of_reads_the_tables_as_reported() -> None:
 ENGLISH = ("usage:", "options:", "positional arguments", "show this help", "required", "invalid choice", "error:")
 
 
-@pytest.mark.parametrize("command", [(), ("scorecard",), ("export",), ("import",), ("value-history",), ("build-data",), ("history",)])
+@pytest.mark.parametrize("command", [(), ("scorecard",), ("export",), ("import",), ("value-history",), ("build-data",), ("history",), ("copy-store",)])
 def test_help_is_swedish_throughout(command: tuple[str, ...]) -> None:
     result = kpi(*command, "--help")
     assert result.returncode == 0

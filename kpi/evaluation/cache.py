@@ -30,6 +30,9 @@ import polars as pl
 from kpi.evaluation.engine import MonthEngine, Prepared
 from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset, load_dataset
 from kpi.model.settings import Settings
+from kpi.store.delta import TABLES as STORE_TABLES
+from kpi.store.delta import library_errors, store_for
+from kpi.store.objects import list_names
 
 log = logging.getLogger(__name__)
 KPI_DIR = Path(__file__).resolve().parents[1]
@@ -55,8 +58,19 @@ def evaluation_key(data_dir: Path, dataset: Dataset | None = None, *, settings: 
 def store_fingerprint(data_dir: Path) -> str:
     """Which commits every store table has, by their content: changes with any write (an import,
     an undo, a rebuild). Names alone are not enough: a rebuilt store has commits named as before
-    (version 0, 1, …) but other contents and times."""
+    (version 0, 1, …) but other contents and times. For a store in object storage
+    (``STYRKORT_STORE``) the same, from a listing of each table's log."""
     digest = hashlib.sha256()
+    store = store_for(data_dir)
+    if store.location is not None:
+        # Object storage: one listing per table, and each commit file's ETag (a digest of its
+        # content) stands for its bytes, so nothing is downloaded on a dashboard run.
+        for table in sorted(STORE_TABLES):
+            with library_errors(STORE_TABLES[table], store.path(table), "läsa"):
+                for name, etag in sorted(list_names(store.location, f"{table}/_delta_log")):
+                    if name.endswith(".json"):
+                        digest.update(f"{table}/{name} {etag}\n".encode())
+        return digest.hexdigest()[:32]
     for log_dir in sorted((data_dir / "store").glob("*/_delta_log")):
         for commit in sorted(log_dir.glob("*.json")):
             digest.update(f"{log_dir.parent.name}/{commit.name}\n".encode())

@@ -25,7 +25,7 @@ from kpi.model.periods import Period, parse_period
 from kpi.model.settings import Settings, load_settings
 from kpi.model.view import View
 from kpi.store import journal, location
-from kpi.store.delta import Store, shown_path
+from kpi.store.delta import Store, shown_path, store_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = location.BUNDLED_DATA_DIR  # the bundled data/; where to read is location.data_dir()
@@ -171,7 +171,7 @@ def load_dataset(
             "eller STYRKORT_DATA."
         )
     catalogues = load_catalogues(data_dir / "catalogue")
-    store = Store(data_dir / "store")
+    store = store_for(data_dir)
     if not store.exists("units"):
         # Without the unit tree every organisation would be "unknown": say what is really missing.
         raise StoreError(

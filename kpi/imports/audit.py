@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from kpi.imports.pipeline import imports, log_table
-from kpi.store.delta import Store
+from kpi.store.delta import Store, store_for
 
 _WITH_UNITS = ("observations", "comments")
 
@@ -32,7 +32,7 @@ def _changed_units(store: Store, table: str, before: int, after: int) -> set[str
 def units_touched(data_dir: Path, versions_before: str, versions_after: str) -> tuple[str, ...]:
     """The units whose observations or comments a write changed, sorted; () for none (targets,
     actions) or when the versions cannot be read (a vacuumed history)."""
-    store = Store(data_dir / "store")
+    store = store_for(data_dir)
     before, after = json.loads(versions_before or "{}"), json.loads(versions_after or "{}")
     found: set[str] = set()
     for table in _WITH_UNITS:

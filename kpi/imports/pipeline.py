@@ -64,7 +64,7 @@ from kpi.model.catalogue import CatalogueSet, imported_target, load_catalogues
 from kpi.model.errors import StoreError, StyrkortError
 from kpi.model.formatting import format_number, format_value
 from kpi.model.settings import Settings, load_settings
-from kpi.store.delta import TABLES, Store
+from kpi.store.delta import TABLES, Store, store_for
 from kpi.texts.small_counts import small_count_warning
 from kpi.store.journal import (
     FILE_NAME_LIMIT,
@@ -183,7 +183,7 @@ class ImportRecord:
 
 def store_versions(data_dir: Path) -> tuple[int, ...]:
     """The version of every table an import writes: a preview made at other versions is stale."""
-    store = Store(data_dir / "store")
+    store = store_for(data_dir)
     return tuple(store.version(t) for t in (*SHEET_TABLES.values(), "imports"))
 
 
@@ -260,7 +260,7 @@ def _stored_ahead(data_dir: Path) -> tuple[Store, CatalogueSet, pl.DataFrame, tu
     first: a write in between makes the preview stale, never wrong). The store is settled first,
     as for every read: an import whose process died is rolled back, one still running in another
     process is read around (the preview then shows the data before it)."""
-    store = settle(Store(data_dir / "store")).store
+    store = settle(store_for(data_dir)).store
     return store, load_catalogues(data_dir / "catalogue"), store.read("units"), (store.version("observations"), store.read("observations"))
 
 
@@ -604,8 +604,10 @@ def apply(
     user = log_text(user) or _default_user()
     file_name = log_text(plan.file_name, FILE_NAME_LIMIT) or "namnlös fil"
     moment = now or datetime.now(UTC)
-    store = Store(data_dir / "store")
-    with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, {file_name}"):
+    store = store_for(data_dir)
+    with import_lock(
+        store.root, settings.import_lock_wait_seconds, f"{user}, {file_name}", lease_seconds=settings.import_lease_seconds
+    ):
         recover(store)
         import_id = _new_import_id(store, moment, plan.file_sha256)
         message = f"Inläsning {import_id}: {file_name} ({user})"
@@ -684,15 +686,17 @@ def undoable(log: pl.DataFrame) -> pl.DataFrame:
 
 def imports(data_dir: Path) -> pl.DataFrame:
     """The import log, newest first."""
-    return Store(data_dir / "store").read("imports").sort("imported_at", descending=True)
+    return store_for(data_dir).read("imports").sort("imported_at", descending=True)
 
 
 def undo(data_dir: Path, import_id: str | None = None, *, user: str | None = None, settings: Settings | None = None) -> str:
     """Undo one import (default: the newest not yet undone) as new versions; returns a Swedish receipt."""
     settings = settings or load_settings(data_dir / "styrkort.toml")
     user = log_text(user) or _default_user()
-    store = Store(data_dir / "store")
-    with import_lock(store.root, settings.import_lock_wait_seconds, f"{user}, ångra"):
+    store = store_for(data_dir)
+    with import_lock(
+        store.root, settings.import_lock_wait_seconds, f"{user}, ångra", lease_seconds=settings.import_lease_seconds
+    ):
         recover(store)
         log = imports(data_dir)
         active = undoable(log)
@@ -764,7 +768,7 @@ _HISTORY_SCHEMA = {
 
 def value_history(data_dir: Path, measure_id: str, unit_id: str, period: str, sex: str = "T") -> pl.DataFrame:
     """Every version of one value, oldest first: version, date, value (and its decimals), source, the commit's message."""
-    store = Store(data_dir / "store")
+    store = store_for(data_dir)
     if not store.exists("observations"):
         return pl.DataFrame(schema=_HISTORY_SCHEMA)
     key = (

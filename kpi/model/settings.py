@@ -51,6 +51,14 @@ class Settings(BaseModel):
     import_lock_wait_seconds: float = Field(
         15.0, ge=0, description="Så länge en inläsning väntar på en annan som pågår innan den avbryts."
     )
+    import_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description=(
+            "Lagring i objektlagring (STYRKORT_STORE): så länge inläsningens lås gäller utan att förnyas. En inläsning "
+            "vars process har dött hindrar andra och rullas tillbaka först när låset har gått ut."
+        ),
+    )
 
 
 def load_settings(path: Path | None) -> Settings:

@@ -25,7 +25,7 @@ import polars as pl
 from kpi.model.catalogue import CatalogueSet, load_catalogues
 from kpi.model.errors import StoreError
 from kpi.model.periods import canonical
-from kpi.store import demo
+from kpi.store import demo, objects
 from kpi.store.delta import TABLES, Store, directory_failure, shown_path
 
 DEMO_AS_OF = datetime(2026, 1, 15, tzinfo=UTC)
@@ -141,6 +141,33 @@ def rebuild_store(data_dir: Path, *, target: Path | None = None, scale: int = 1,
         return BuildResult(Store(store_dir), changed=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_into_object_store(data_dir: Path, store: Store, *, scale: int = 1, years: range = demo.DEMO_YEARS) -> BuildResult:
+    """The bundled store for a place in object storage (``STYRKORT_STORE``): built in a local
+    staging directory and uploaded, history and all, when the place is empty; left alone when it
+    holds the same content already. A place that holds another store is refused: objects cannot
+    be swapped in at once as a directory can, and a half-replaced store must never be read."""
+    assert store.location is not None
+    with tempfile.TemporaryDirectory(prefix="styrkort-bygge-") as staging:
+        built = write_store(data_dir, Path(staging) / "store", scale=scale, years=years)
+        present = [t for t in TABLES if store.exists(t)]
+        if present:
+            if same_content(store, built):
+                return BuildResult(store, changed=False)
+            raise StoreError(
+                f"{store.root} har redan en annan lagring ({', '.join(present)}). I objektlagring byggs bara en tom plats; "
+                "välj ett nytt prefix i STYRKORT_STORE, eller töm prefixet först om det är meningen att allt där ska bort."
+            )
+        try:
+            objects.upload_directory(Path(staging) / "store", store.location)
+        except StoreError:
+            raise
+        except Exception as error:  # worded in Swedish like every storage failure
+            from kpi.store.delta import failure
+
+            raise failure(TABLES["observations"], store.root, "skriva", error) from error
+    return BuildResult(store, changed=True)
 
 
 def write_store(data_dir: Path, store_dir: Path, *, scale: int = 1, years: range = demo.DEMO_YEARS) -> Store:

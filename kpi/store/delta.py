@@ -1,4 +1,5 @@
-"""The versioned data store: Delta Lake tables (Parquet files plus a transaction log) in ``data/``.
+"""The versioned data store: Delta Lake tables (Parquet files plus a transaction log) in ``data/``,
+or in S3-compatible object storage when ``STYRKORT_STORE`` names a place there (``kpi.store.objects``).
 
 Every write is one atomic Delta commit. Nothing is overwritten in place: a corrected value is a
 MERGE that makes a new table version, and every earlier version stays readable. Each commit
@@ -45,6 +46,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from kpi.model.errors import StoreError, StyrkortError
+from kpi.store import objects
 
 _log = logging.getLogger("styrkort.store")
 
@@ -252,6 +254,21 @@ _REASONS: dict[str, tuple[str, str]] = {
         "en datafil (Parquet) i tabellen är skadad",
         "Återställ datakatalogen från säkerhetskopian.",
     ),
+    "unreachable": (
+        "objektlagringen (S3) svarar inte",
+        "Kontrollera AWS_ENDPOINT_URL och att servern nås från den här datorn (nätverk, brandvägg, proxy), och försök igen.",
+    ),
+    "credentials": (
+        "objektlagringen (S3) godtar inte inloggningsuppgifterna",
+        (
+            "Kontrollera AWS_ACCESS_KEY_ID och AWS_SECRET_ACCESS_KEY (och AWS_SESSION_TOKEN om en sådan används), och att "
+            "nyckeln har läs- och skrivrätt till hinken."
+        ),
+    ),
+    "no-bucket": (
+        "hinken finns inte i objektlagringen (S3)",
+        "Kontrollera hinkens namn i STYRKORT_STORE (och AWS_ENDPOINT_URL), eller skapa hinken.",
+    ),
     "panic": (
         "lagringsbiblioteket avbröts av ett internt fel",
         (
@@ -263,6 +280,22 @@ _REASONS: dict[str, tuple[str, str]] = {
         "ett oväntat fel i lagringen",
         "Försök igen. Står felet kvar: kontakta förvaltningen av Styrkort (tekniska detaljer finns i loggen).",
     ),
+}
+
+
+# What S3 (its error codes) and the HTTP client (object_store's reqwest) say, by failure kind.
+_OBJECT_STORE_WORDS = {
+    "no-bucket": ("nosuchbucket", "bucket does not exist"),
+    "credentials": (
+        "invalidaccesskeyid",
+        "signaturedoesnotmatch",
+        "accessdenied",
+        "lacked the necessary privileges",
+        "unauthenticated",
+        "expiredtoken",
+        "invalidtoken",
+    ),
+    "unreachable": ("error sending request", "connection refused", "dns error", "timed out", "connection reset", "tcp connect error"),
 }
 
 
@@ -293,6 +326,10 @@ def failure_kind(error: BaseException) -> str:
     text = " ".join(texts)
     lowered = text.casefold()
     codes |= {int(n) for n in re.findall(r"os error (\d+)", text)}
+    # Object storage first: its texts hold words ("not found", "permission") that mean other things on a disk.
+    for kind, words in _OBJECT_STORE_WORDS.items():
+        if any(word in lowered for word in words):
+            return kind
     if codes & {errno.ENOSPC, errno.EDQUOT} or "no space left" in lowered:
         return "full"
     if errno.EROFS in codes or "read-only file system" in lowered:
@@ -316,7 +353,7 @@ def failure_kind(error: BaseException) -> str:
     return "other"
 
 
-def failure(spec: TableSpec, where: Path, doing: Doing, error: BaseException, *, changed: bool = False) -> StoreError:
+def failure(spec: TableSpec, where: Path | str, doing: Doing, error: BaseException, *, changed: bool = False) -> StoreError:
     """The Swedish StoreError for a failed read or write of one table; the library's text is logged."""
     _log.warning("Styrkort: could not %s %s (%s)", "read" if doing == "läsa" else "write", where, spec.name, exc_info=error)
     reason, remedy = _REASONS[failure_kind(error)]
@@ -394,7 +431,7 @@ def _stderr_diverted() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _library(spec: TableSpec, where: Path, doing: Doing, changed: object = None) -> Iterator[None]:
+def library_errors(spec: TableSpec, where: Path | str, doing: Doing, changed: object = None) -> Iterator[None]:
     """Around every call into deltalake: its failures become a Swedish StoreError.
 
     A pyo3 PanicException is a BaseException, so it is caught by name; an interrupt (Ctrl-C,
@@ -424,26 +461,39 @@ _HISTORY_SCHEMA = {"version": pl.Int64, "as_of": pl.String, "message": pl.String
 
 
 class Store:
-    """Delta tables under one directory: ``<root>/<table>/``.
+    """Delta tables under one directory, ``<root>/<table>/``, or under one place in object
+    storage, ``s3://bucket/prefix/<table>`` (``kpi.store.objects``).
 
     ``pinned`` reads some tables as they stood at a given version (-1: before they existed) when
     no version or date is asked for: how a reader sees the tables while another process is in the
     middle of an import (``kpi.store.journal``). Writing ignores it.
     """
 
-    def __init__(self, root: Path, pinned: Mapping[str, int] | None = None) -> None:
-        self.root = Path(root)
+    def __init__(self, root: Path | str, pinned: Mapping[str, int] | None = None) -> None:
+        self.location = objects.parse_location(root) if objects.is_object_uri(root) else None
+        self.root: Path | str = self.location.uri if self.location else Path(root)
         self.pinned: dict[str, int] = dict(pinned or {})
 
     def pinned_to(self, versions: Mapping[str, int]) -> Store:
         return Store(self.root, {**self.pinned, **versions})
 
-    def path(self, table: str) -> Path:
-        return self.root / TABLES[table].name
+    def path(self, table: str) -> Path | str:
+        """The table's directory, or its URI in object storage."""
+        if self.location:
+            return self.location.table_uri(TABLES[table].name)
+        return Path(self.root) / TABLES[table].name
+
+    def _options(self) -> dict[str, str] | None:
+        """deltalake's storage_options: the connection for object storage, none for a directory."""
+        return objects.storage_options() if self.location else None
 
     def exists(self, table: str) -> bool:
         """Whether the table has a commit (a first write that failed leaves at most an empty log)."""
-        log = self.path(table) / "_delta_log"
+        if self.location:
+            with library_errors(TABLES[table], self.path(table), "läsa"):
+                names = [name for name, _ in objects.list_names(self.location, f"{TABLES[table].name}/_delta_log")]
+            return any(_COMMIT_FILE.match(n) or _CHECKPOINT_FILE.match(n) for n in names)
+        log = Path(self.path(table)) / "_delta_log"
         try:
             names = os.listdir(log)
         except (FileNotFoundError, NotADirectoryError):
@@ -454,7 +504,9 @@ class Store:
 
     def _uri(self, table: str, *, writing: bool) -> str:
         """The table's path as handed to deltalake, after refusing what it cannot represent."""
-        path = self.path(table)
+        if self.location:  # checked when the location was parsed
+            return str(self.path(table))
+        path = Path(self.path(table))
         problem = path_problem(path, writing=writing)
         if problem:
             raise StoreError(
@@ -481,8 +533,8 @@ class Store:
         if version is not None and version < 0:
             return empty(spec)
         uri = self._uri(table, writing=False)
-        with _library(spec, self.path(table), "läsa"):
-            frame = pl.from_arrow(DeltaTable(uri, version=version).to_pyarrow_table())
+        with library_errors(spec, self.path(table), "läsa"):
+            frame = pl.from_arrow(DeltaTable(uri, version=version, storage_options=self._options()).to_pyarrow_table())
         assert isinstance(frame, pl.DataFrame)
         return conform(spec, frame)
 
@@ -497,23 +549,21 @@ class Store:
         spec = TABLES[table]
         if not self.exists(table):
             return pl.DataFrame(schema=_HISTORY_SCHEMA)
-        self._uri(table, writing=False)
-        log = self.path(table) / "_delta_log"
+        uri = self._uri(table, writing=False)
+        if self.location:
+            # No directory to read: deltalake's own history, which reads the same commit files
+            # (the # and ? that empty it on a disk are refused in an object-storage prefix).
+            with library_errors(spec, uri, "läsa"):
+                commits = DeltaTable(uri, storage_options=self._options()).history()
+            return pl.DataFrame([_history_row(int(info["version"]), info) for info in commits], schema=_HISTORY_SCHEMA).sort("version")
+        log = Path(self.path(table)) / "_delta_log"
         rows = []
-        with _library(spec, log, "läsa"):
+        with library_errors(spec, log, "läsa"):
             for name in sorted(os.listdir(log)):
                 found = _COMMIT_FILE.match(name)
                 if not found:
                     continue
-                info = _commit_info(log / name)
-                rows.append(
-                    {
-                        "version": int(found.group(1)),
-                        "as_of": str(info.get(_META_AS_OF) or _timestamp_iso(info.get("timestamp"))),
-                        "message": str(info.get(_META_MESSAGE) or ""),
-                        "operation": str(info.get("operation", "")),
-                    }
-                )
+                rows.append(_history_row(int(found.group(1)), _commit_info(log / name)))
         return pl.DataFrame(rows, schema=_HISTORY_SCHEMA).sort("version")
 
     def version(self, table: str) -> int:
@@ -526,8 +576,8 @@ class Store:
         if not self.exists(table):
             return -1
         uri = self._uri(table, writing=False)
-        with _library(TABLES[table], self.path(table), "läsa"):
-            return int(DeltaTable(uri).version())
+        with library_errors(TABLES[table], self.path(table), "läsa"):
+            return int(DeltaTable(uri, storage_options=self._options()).version())
 
     def version_as_of(self, table: str, moment: date | datetime) -> int | None:
         cutoff = moment.isoformat() if isinstance(moment, datetime) else f"{moment.isoformat()}T23:59:59.999999+00:00"
@@ -539,8 +589,8 @@ class Store:
     def schema_json(self, table: str) -> str:
         """The Delta schema as stored (column names, types and nullability), for comparing two stores."""
         uri = self._uri(table, writing=False)
-        with _library(TABLES[table], self.path(table), "läsa"):
-            return str(DeltaTable(uri).schema().to_json())
+        with library_errors(TABLES[table], self.path(table), "läsa"):
+            return str(DeltaTable(uri, storage_options=self._options()).schema().to_json())
 
     # --- writing ------------------------------------------------------------------------
 
@@ -571,19 +621,23 @@ class Store:
             raise StoreError(f"Samma nyckel förekommer flera gånger i {spec.label}: {key}.")
         properties = CommitProperties(custom_metadata={_META_AS_OF: moment.isoformat(), _META_MESSAGE: message})
         target = self._uri(table, writing=True)
-        with _library(spec, self.root, "skriva"):
-            self.root.mkdir(parents=True, exist_ok=True)
+        options = self._options()
+        if not self.location:
+            with library_errors(spec, self.root, "skriva"):
+                Path(self.root).mkdir(parents=True, exist_ok=True)
         self._check_writable(table)
         existed = self.exists(table)
         before = self._current_version(table)
-        with _library(spec, self.path(table), "skriva", changed=lambda: self._current_version(table) != before):
+        with library_errors(spec, self.path(table), "skriva", changed=lambda: self._current_version(table) != before):
             if replace or not existed:
-                write_deltalake(target, data, mode="overwrite" if existed else "error", commit_properties=properties)
+                write_deltalake(
+                    target, data, mode="overwrite" if existed else "error", commit_properties=properties, storage_options=options
+                )
             else:
                 compared = [c for c in spec.schema if c not in spec.keys and c != "recorded_at"]
                 changed = " OR ".join(f"NOT (s.{c} <=> t.{c})" for c in compared)
                 (
-                    DeltaTable(target)
+                    DeltaTable(target, storage_options=options)
                     .merge(
                         data,
                         predicate=" AND ".join(f"s.{k} = t.{k}" for k in spec.keys),
@@ -595,7 +649,7 @@ class Store:
                     .when_not_matched_insert_all()
                     .execute()
                 )
-            return int(DeltaTable(target).version())
+            return int(DeltaTable(target, storage_options=options).version())
 
     def delete(self, table: str, predicate: str, *, message: str, as_of: datetime | None = None) -> int:
         """Remove rows matching a Delta SQL predicate as a new version (they stay in history)."""
@@ -605,16 +659,24 @@ class Store:
         target = self._uri(table, writing=True)
         self._check_writable(table)
         before = self._current_version(table)
-        with _library(spec, self.path(table), "skriva", changed=lambda: self._current_version(table) != before):
-            handle = DeltaTable(target)
+        with library_errors(spec, self.path(table), "skriva", changed=lambda: self._current_version(table) != before):
+            handle = DeltaTable(target, storage_options=self._options())
             handle.delete(predicate, commit_properties=properties)
             return int(handle.version())
 
     def _check_writable(self, table: str) -> None:
         """Try to create a file where the write will: a read-only or forbidden directory is named
-        in Swedish before the library starts (and before it can panic half-way through)."""
+        in Swedish before the library starts (and before it can panic half-way through).
+
+        In object storage there is no directory to try: a write made under an import lease that
+        this process has lost is refused instead (``objects.check_lease``); access problems come
+        back from the write itself, in Swedish."""
         spec = TABLES[table]
-        for directory in (self.root, self.path(table), self.path(table) / "_delta_log"):
+        if self.location:
+            objects.check_lease(self.location)
+            return
+        root, path = Path(self.root), Path(self.path(table))
+        for directory in (root, path, path / "_delta_log"):
             if not directory.is_dir():
                 continue
             try:
@@ -634,7 +696,24 @@ def _commit_info(path: Path) -> dict[str, object]:
     return {}
 
 
+def _history_row(version: int, info: Mapping[str, object]) -> dict[str, object]:
+    """One row of :meth:`Store.history` from a commit's ``commitInfo``."""
+    return {
+        "version": version,
+        "as_of": str(info.get(_META_AS_OF) or _timestamp_iso(info.get("timestamp"))),
+        "message": str(info.get(_META_MESSAGE) or ""),
+        "operation": str(info.get("operation", "")),
+    }
+
+
 def _timestamp_iso(millis: object) -> str:
     if isinstance(millis, int | float):
         return datetime.fromtimestamp(millis / 1000, UTC).isoformat()
     return ""
+
+
+def store_for(data_dir: Path) -> Store:
+    """The store of a data directory: the place in object storage that ``STYRKORT_STORE`` names
+    (shared by servers on several machines), else the directory's own ``store/``."""
+    remote = objects.configured_store()
+    return Store(remote) if remote else Store(Path(data_dir) / "store")

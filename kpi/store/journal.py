@@ -8,7 +8,8 @@ read and write**: by the import and the undo under the lock, and by every reader
 load, every command, ``validate``) through :func:`read_consistently`. It lives in ``kpi.store`` so
 that the evaluation layer can use it without importing ``kpi.imports``.
 
-Concurrency: an import holds an ``flock`` on ``store/.import.lock`` for as long as it runs. A
+Concurrency: an import holds an ``flock`` on ``store/.import.lock`` for as long as it runs (in
+object storage: a lease, ``kpi.store.objects``, with the same roles below: held means alive). A
 reader that finds an unfinished entry takes that lock without waiting. If it gets it, nobody is
 writing, so the entry belongs to a dead process and is rolled back (under the lock). If the lock
 is held, the import or undo is alive in another process (or thread): nothing is rolled back, and
@@ -41,7 +42,8 @@ from typing import IO, Literal, TypeVar
 import polars as pl
 
 from kpi.model.errors import StoreError
-from kpi.store.delta import TABLES, Store, shown_path
+from kpi.store import objects
+from kpi.store.delta import TABLES, Store, failure, shown_path
 
 # The import log's statuses: being written, written, being undone, undone, rolled back after a crash.
 STATUS_WRITING, STATUS_DONE, STATUS_UNDOING, STATUS_UNDONE, STATUS_ABORTED = "pågår", "inläst", "ångras", "ångrad", "avbruten"
@@ -106,9 +108,26 @@ def _holder(handle: IO[str]) -> str:
     return log_text(handle.read(), NAME_LIMIT + FILE_NAME_LIMIT + 20) or "någon annan"
 
 
+def _busy(holder: str) -> ImportBusyError:
+    return ImportBusyError(f"En annan inläsning pågår ({holder}). Inget har ändrats; försök igen om en stund.")
+
+
+# How long an import lease in object storage lives without being renewed (it is renewed every
+# third of this): a killed importer blocks others, and is taken for alive by readers, this long.
+LEASE_SECONDS = 60.0
+
+
 @contextlib.contextmanager
-def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
-    """An exclusive lock on the store for one import or undo; waits, then fails with a Swedish message."""
+def import_lock(root: Path | str, wait_seconds: float, holder: str, *, lease_seconds: float = LEASE_SECONDS) -> Iterator[None]:
+    """An exclusive lock on the store for one import or undo; waits, then fails with a Swedish message.
+
+    A directory: an flock, released by the system when the process dies. Object storage: a
+    lease that expires ``lease_seconds`` after the process stops renewing it."""
+    if objects.is_object_uri(root):
+        with _object_lock(str(root), wait_seconds, log_text(f"{holder}, startad {_clock()}", 400), lease_seconds):
+            yield
+        return
+    root = Path(root)
     try:
         handle = _open_lock(root)
     except OSError as exc:
@@ -126,16 +145,14 @@ def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
                 break
             except OSError:
                 if time.monotonic() >= deadline:
-                    raise ImportBusyError(
-                        f"En annan inläsning pågår ({_holder(handle)}). Inget har ändrats; försök igen om en stund."
-                    ) from None
+                    raise _busy(_holder(handle)) from None
                 time.sleep(0.05)
         # The note of who holds the lock is for the message of the one who waits; a full disk
         # must not stop the import here (its own writes will say so, in Swedish).
         with contextlib.suppress(OSError):
             handle.seek(0)
             handle.truncate()
-            handle.write(log_text(f"{holder}, startad {datetime.now(UTC).astimezone().strftime('%H:%M:%S')}", 400))
+            handle.write(log_text(f"{holder}, startad {_clock()}", 400))
             handle.flush()
         yield
     finally:
@@ -148,14 +165,46 @@ def import_lock(root: Path, wait_seconds: float, holder: str) -> Iterator[None]:
             handle.close()
 
 
+def _clock() -> str:
+    return datetime.now(UTC).astimezone().strftime("%H:%M:%S")
+
+
+def _store_failure(root: str, error: BaseException) -> StoreError:
+    return failure(TABLES["imports"], root, "skriva", error)
+
+
+@contextlib.contextmanager
+def _object_lock(root: str, wait_seconds: float, holder: str, lease_seconds: float) -> Iterator[None]:
+    try:
+        lease = objects.take_lease(objects.parse_location(root), holder, lease_seconds, wait_seconds)
+    except objects.LeaseBusy as busy:
+        raise _busy(log_text(busy.holder, NAME_LIMIT + FILE_NAME_LIMIT + 20)) from None
+    except StoreError:
+        raise
+    except Exception as error:  # unreachable, refused, no bucket: in Swedish
+        raise _store_failure(root, error) from error
+    try:
+        yield
+    finally:
+        lease.release()
+
+
 LockState = Literal["taken", "busy", "unavailable"]
 
 
 @contextlib.contextmanager
-def lock_if_free(root: Path) -> Iterator[tuple[LockState, str]]:
+def lock_if_free(root: Path | str) -> Iterator[tuple[LockState, str]]:
     """The import lock without waiting: ("taken", ""), ("busy", who holds it) when an import or
     undo is running, or ("unavailable", why) when the lock file cannot be opened (a read-only
-    data directory: nobody can be writing there, but nothing can be rolled back either)."""
+    data directory: nobody can be writing there, but nothing can be rolled back either).
+
+    In object storage "busy" means a live lease: its holder is taken for alive until the lease
+    expires, and only then is its unfinished import rolled back (under a lease of our own)."""
+    if objects.is_object_uri(root):
+        with _object_lock_if_free(str(root)) as state:
+            yield state
+        return
+    root = Path(root)
     try:
         handle = _open_lock(root)
     except OSError as exc:
@@ -174,6 +223,23 @@ def lock_if_free(root: Path) -> Iterator[tuple[LockState, str]]:
                 _unlock(handle)
     finally:
         handle.close()
+
+
+@contextlib.contextmanager
+def _object_lock_if_free(root: str) -> Iterator[tuple[LockState, str]]:
+    location = objects.parse_location(root)
+    try:
+        lease = objects.try_lease(location, log_text(f"återställning, startad {_clock()}", 400), LEASE_SECONDS)
+    except objects.LeaseBusy as busy:
+        yield "busy", log_text(busy.holder, NAME_LIMIT + FILE_NAME_LIMIT + 20)
+        return
+    except Exception as error:  # unreachable, refused, no bucket: in Swedish
+        raise _store_failure(root, error) from error
+    lease.start()
+    try:
+        yield "taken", ""
+    finally:
+        lease.release()
 
 
 def _lock(handle: IO[str]) -> None:

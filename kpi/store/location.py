@@ -5,6 +5,10 @@ beats the bundled ``data/`` beside the code. The dashboard has no ``--data``, so
 ``STYRKORT_DATA`` or the bundled directory; a command run in the same environment therefore reads
 and writes the directory the dashboard shows. Before this rule the command line ignored
 ``STYRKORT_DATA`` and wrote into the checkout's ``data/`` while the app read elsewhere.
+
+The tables themselves may live elsewhere: ``STYRKORT_STORE=s3://bucket/prefix`` puts them in
+object storage (``kpi.store.delta.store_for``), while the catalogue, the settings and the cache
+stay in the data directory.
 """
 
 from __future__ import annotations

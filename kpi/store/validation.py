@@ -12,7 +12,7 @@ from kpi.model.changes import load_changes
 from kpi.model.errors import CatalogueError, StoreError
 from kpi.model.periods import REPORT_KINDS
 from kpi.store import journal
-from kpi.store.delta import TABLES, Store, shown_path
+from kpi.store.delta import TABLES, shown_path, store_for
 
 _PERIOD_RE = r"^\d{4}-(DÅ04|DÅ08|ÅR|0[1-9]|1[0-2])$"
 
@@ -129,7 +129,7 @@ def validate_all(data_dir: Path) -> list[Problem]:
     except CatalogueError as exc:
         return [Problem("katalog", "", str(exc))]
     problems = validate_changes(catalogues, data_dir / "catalogue" / "changes.yaml")
-    store = Store(data_dir / "store")
+    store = store_for(data_dir)
     names = ("units", "observations", "comments", "actions")
     try:
         tables, settled = journal.read_consistently(store, lambda s: {name: s.read(name) for name in names})
