@@ -6,6 +6,8 @@ records the wish in a callback and the frame follows it at the start of the next
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 PERSPECTIVE_PAGES = {
@@ -41,6 +43,25 @@ def menu(pages: dict[str, list[st.Page]]) -> st.Page:
     """
     st.set_option("client.showSidebarNavigation", True)
     return st.navigation(pages)
+
+
+_SESSION_PAGES = "_pages"
+
+
+def session_pages(menu_key: tuple[bool, ...], build: Callable[[], dict[str, list[st.Page]]]) -> dict[str, list[st.Page]]:
+    """The menu's ``st.Page`` objects, made by ``build`` once per session and menu.
+
+    Making a page resolves its file's path on disk, a system call per directory, for each of the
+    dozen pages on every run: about 5 % of the interpreter's time per run under load (py-spy). They
+    are kept per session, not per process: ``st.navigation`` marks the page it chose as runnable on
+    the object itself, and two sessions running at once would race on that mark. ``menu_key`` names
+    what the menu depends on (the person's roles), so a changed role gets its own menu.
+    """
+    kept = st.session_state.get(_SESSION_PAGES)
+    if kept is None or kept[0] != menu_key:
+        kept = (menu_key, build())
+        st.session_state[_SESSION_PAGES] = kept
+    return kept[1]
 
 
 def request_open(page: str, *, measure_id: str | None = None, unit_id: str | None = None) -> None:
