@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -21,7 +21,7 @@ import streamlit as st
 
 from kpi.evaluation.actions import actions_table, comment_for
 from kpi.evaluation.cache import cached_evaluation, store_fingerprint
-from kpi.evaluation.comparison import compared_units, unit_grid
+from kpi.evaluation.comparison import compared_units, measures_with_values, unit_grid
 from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_rows, perspective_summary
 from kpi.evaluation.scope import Scope, scoped_dataset, scoped_evaluation
 from kpi.evaluation.scorecard import Dataset, Evaluation, default_period, load_dataset, scorecard
@@ -37,7 +37,8 @@ from kpi.signals.funnel import Funnel
 from kpi.signals.spc import SpcOptions
 from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel, with_variation
 from kpi.store import location
-from kpi.texts.display import attention_table, recent_values_text, scorecard_table
+from kpi.texts.display import attention_table, measure_row, recent_values_text, scorecard_table
+from ui.tables import sparkline, table_markup
 
 ENTRIES = 512
 P = ParamSpec("P")
@@ -317,12 +318,41 @@ def recent_values_for(scope: Scope, view: View, measure_ids: tuple[str, ...]) ->
     return tuple(shown)
 
 
+# An Arrow table is keyed by its identity: the tables above are cached objects, never changed, and
+# the entry keeps its table alive, so no other table can have that identity while the entry exists.
+_BY_IDENTITY = HASH_FUNCS | {pa.Table: id}
+
+
+@per_scope
+@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False, hash_funcs=_BY_IDENTITY)
+def measure_list_markup(
+    scope: Scope, table: pa.Table, view: View, columns: tuple[str, ...], caption: str,
+    labels: tuple[tuple[str, str], ...], params: tuple[tuple[str, str], ...], sparkline_column: str,
+) -> tuple[pa.Table, str]:  # fmt: skip
+    """The HTML of a measure list (``ui.tables.table_markup``) with each measure's sparkline under
+    ``sparkline_column``, made once per table and view: building it was about 5 % of a run under
+    load (py-spy). Returns the table too: holding it is what keeps its identity unique."""
+    recent = recent_values_for(view, tuple(table.column("measure_id").to_pylist()))
+    lines = [sparkline(values, demo, text) for values, demo, text in recent]
+    markup = table_markup(table, columns=columns, caption=caption, params=dict(params), labels=dict(labels), below=(sparkline_column, lines))
+    return table, markup
+
+
 @per_scope
 @st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def shows_demo(scope: Scope, view: View) -> bool:
     """Whether a value the scorecard shows for ``view`` is demo data (the overview's notice)."""
     card = scorecard_for(view)
     return bool((card["is_demo"] & card["value"].is_not_null()).any())
+
+
+@per_scope
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
+def measure_row_for(scope: Scope, view: View, measure_id: str) -> dict[str, Any]:
+    """One measure's row of the view's scorecard (Styrmått's cards): a small dict per run instead of
+    the whole scorecard and a Polars filter (each Polars call waits for the interpreter lock again
+    under load)."""
+    return measure_row(scorecard_for(view), measure_id)
 
 
 @per_scope
@@ -337,6 +367,14 @@ def board_pack_for(scope: Scope, view: View) -> BoardPack:
 def series_for(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind) -> pl.DataFrame:
     scope.require(unit_id, unit_names().get(unit_id))
     return measure_series(evaluation_in(scope), measure_id, unit_id, kind)
+
+
+@per_scope
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
+def series_has_demo(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind) -> bool:
+    """Whether a value of the measure's series is demo data (Styrmått's notice)."""
+    series = series_for(measure_id, unit_id, kind)
+    return bool(series["is_demo"].fill_null(False).any()) if series.height else False
 
 
 def _reported_by(measure_id: str, view: View) -> tuple[str, ...]:
@@ -360,6 +398,16 @@ def reporting_types() -> dict[str, frozenset[str]]:
 def grid_for(scope: Scope, measure_ids: tuple[str, ...], view: View) -> pl.DataFrame:
     data, evaluation = dataset_in(scope), evaluation_in(scope)
     return unit_grid(evaluation, data.units, list(measure_ids), view)
+
+
+@per_scope
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
+def grid_shown(scope: Scope, measure_ids: tuple[str, ...], view: View) -> tuple[frozenset[str], bool]:
+    """Enheter: the measures of the grid that have a value for some unit (the others are left out),
+    and whether a value shown is demo data."""
+    grid = grid_for(measure_ids, view)
+    reported = measures_with_values(grid)
+    return frozenset(reported), bool((grid["is_demo"] & grid["value"].is_not_null() & grid["measure_id"].is_in(list(reported))).any())
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
