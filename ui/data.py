@@ -41,6 +41,7 @@ from kpi.texts.display import attention_table, measure_row, recent_values_text, 
 from ui.tables import sparkline, table_markup
 
 ENTRIES = 512
+TTL = 3600  # seconds; a number, not "1h": Streamlit parses a text on every call of a cached function
 P = ParamSpec("P")
 
 
@@ -160,15 +161,21 @@ def current_scope() -> Scope:
 def per_scope(cached: Callable[..., R]) -> Callable[..., R]:
     """``cached(scope, *args)`` called as ``f(*args)`` with this run's scope; views checked first."""
 
+    signature = inspect.signature(cached)
+    names = list(signature.parameters)
+
     @functools.wraps(cached)
     def call(*args: object, **kwargs: object) -> R:
         scope = current_scope()
         for value in (*args, *kwargs.values()):
             if isinstance(value, View) and not scope.can_see(value.unit_id):
                 scope.require(value.unit_id, unit_names().get(value.unit_id))  # raises, with the unit's name
-        return cached(scope, *args, **kwargs)
+        # Every argument by name, in the signature's order: Streamlit looks a positional argument's
+        # name up with inspect.signature on every call (about 2 % of a run under load).
+        given = dict(zip(names[1:], args)) | kwargs
+        return cached(**{names[0]: scope} | {name: given[name] for name in names[1:] if name in given})
 
-    call.__signature__ = inspect.signature(cached).replace(parameters=list(inspect.signature(cached).parameters.values())[1:])  # type: ignore[attr-defined]
+    call.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
     return call
 
 
@@ -274,7 +281,7 @@ ATTENTION = {"furthest": furthest_from_target, "worsened": most_worsened}
 
 
 @per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False, hash_funcs=HASH_FUNCS)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=HASH_FUNCS)
 def attention_for(scope: Scope, view: View, kind: str) -> tuple[pa.Table, str] | None:
     """The overview's list ``kind`` (``ATTENTION``) as the table it draws, with the variation column
     and its heading; None when no measure is on the list."""
@@ -286,7 +293,7 @@ def attention_for(scope: Scope, view: View, kind: str) -> tuple[pa.Table, str] |
 
 
 @per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False, hash_funcs=HASH_FUNCS)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=HASH_FUNCS)
 def perspective_table_for(scope: Scope, perspective: str, view: View) -> tuple[pa.Table, str, bool] | None:
     """One perspective's report table with the variation column: (table, the column's heading,
     whether a row is demo data); None when the catalogue has no measure in it."""
@@ -300,7 +307,7 @@ def perspective_table_for(scope: Scope, perspective: str, view: View) -> tuple[p
 
 
 @per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False, hash_funcs=HASH_FUNCS)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=HASH_FUNCS)
 def recent_values_for(scope: Scope, view: View, measure_ids: tuple[str, ...]) -> tuple[tuple[list[float | None], list[bool], str], ...]:
     """Per measure (in the order given) the values of its sparkline, oldest first, whether each is
     demo data, and the line in words (``kpi.evaluation.series.recent_values``)."""
@@ -324,7 +331,7 @@ _BY_IDENTITY = HASH_FUNCS | {pa.Table: id}
 
 
 @per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False, hash_funcs=_BY_IDENTITY)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=_BY_IDENTITY)
 def measure_list_markup(
     scope: Scope, table: pa.Table, view: View, columns: tuple[str, ...], caption: str,
     labels: tuple[tuple[str, str], ...], params: tuple[tuple[str, str], ...], sparkline_column: str,

@@ -24,7 +24,7 @@ from kpi.model.view import View
 from ui import charts, data
 
 ENTRIES = 128
-TTL = "1h"
+TTL = data.TTL  # seconds (see ui.data)
 
 
 @data.per_scope
