@@ -6,6 +6,7 @@ records the wish in a callback and the frame follows it at the start of the next
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import streamlit as st
@@ -45,23 +46,22 @@ def menu(pages: dict[str, list[st.Page]]) -> st.Page:
     return st.navigation(pages)
 
 
-_SESSION_PAGES = "_pages"
-
-
 def session_pages(menu_key: tuple[bool, ...], build: Callable[[], dict[str, list[st.Page]]]) -> dict[str, list[st.Page]]:
-    """The menu's ``st.Page`` objects, made by ``build`` once per session and menu.
+    """The menu's ``st.Page`` objects for this run: shallow copies of ones made once per process and
+    menu by ``build``.
 
     Making a page resolves its file's path on disk, a system call per directory, for each of the
-    dozen pages on every run: about 5 % of the interpreter's time per run under load (py-spy). They
-    are kept per session, not per process: ``st.navigation`` marks the page it chose as runnable on
-    the object itself, and two sessions running at once would race on that mark. ``menu_key`` names
-    what the menu depends on (the person's roles), so a changed role gets its own menu.
+    dozen pages on every run: about 5 % of the interpreter's time per run under load (py-spy). The
+    objects themselves are not shared: ``st.navigation`` marks the page it chose as runnable on the
+    object, and two sessions running at once would race on that mark; a copy costs microseconds and
+    no memory per session. ``menu_key`` names what the menu depends on (the person's roles).
     """
-    kept = st.session_state.get(_SESSION_PAGES)
-    if kept is None or kept[0] != menu_key:
-        kept = (menu_key, build())
-        st.session_state[_SESSION_PAGES] = kept
-    return kept[1]
+    return {section: [copy.copy(page) for page in pages] for section, pages in _menu_pages(menu_key, build).items()}
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _menu_pages(menu_key: tuple[bool, ...], _build: Callable[[], dict[str, list[st.Page]]]) -> dict[str, list[st.Page]]:
+    return _build()
 
 
 def request_open(page: str, *, measure_id: str | None = None, unit_id: str | None = None) -> None:
