@@ -7,6 +7,7 @@ boundary: a manager sees a Swedish message and what to do, never a traceback.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -24,9 +25,11 @@ import streamlit as st
 
 from kpi.model.errors import StyrkortError
 
-# The tab icon is our own file, served by our own server: a material icon here would be fetched
-# from fonts.gstatic.com on every page load, a third-party request from a public-sector service.
-FAVICON = Path(__file__).resolve().parent / "ui" / "favicon.png"
+# The tab icon is our own file, inlined in the page as a data URL: a material icon here would be
+# fetched from fonts.gstatic.com on every page load, a third-party request from a public-sector
+# service. The URL is made once per process; a file path would be read, hashed and registered as a
+# media file again on every run (the icon is 276 bytes).
+FAVICON = "data:image/png;base64," + base64.b64encode((Path(__file__).resolve().parent / "ui" / "favicon.png").read_bytes()).decode()
 st.set_page_config(page_title="Styrkort – Division Nära", page_icon=FAVICON, layout="wide", initial_sidebar_state="auto")
 
 log = logging.getLogger("styrkort")
@@ -50,6 +53,7 @@ try:
         follow_request,
         menu,
         page_title,
+        session_pages,
     )
 
     data.follow_store()
@@ -58,41 +62,47 @@ try:
     page_style()
     access = identity.sign_in()  # deny by default: no figure is read before this has set the scope
     follow_request()
-    # Pages for what a role may do; a page not in the menu is not reachable by its address either.
-    audit = st.Page(AUDIT_PAGE, title="Ändringslogg", icon=":material/history:", url_path="logg", default=not access.sees_figures)
-    managing = []
-    if access.may(Action.IMPORT):
-        managing.append(st.Page(IMPORT_PAGE, title="Läs in data", icon=":material/upload_file:", url_path="import"))
-    if access.may(Action.AUDIT_LOG):
-        managing.append(audit)
-    if access.sees_figures:
-        figure_pages = {
-            "Styrkort": [
-                st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
-                st.Page(PRESENTATION_PAGE, title="Presentation", icon=":material/slideshow:", url_path="presentation"),
-            ],
-            "Perspektiv": [
-                st.Page(path, title=name, icon=icon, url_path=path.removeprefix("pages/").removesuffix(".py"))
-                for (name, path), icon in zip(
-                    PERSPECTIVE_PAGES.items(),
-                    (
-                        ":material/location_city:",
-                        ":material/groups:",
-                        ":material/medical_services:",
-                        ":material/badge:",
-                        ":material/account_balance:",
-                    ),
-                )
-            ],
-            "Fördjupning": [
-                st.Page(MEASURE_PAGE, title="Styrmått", icon=":material/monitoring:", url_path="styrmatt"),
-                st.Page(UNITS_PAGE, title="Enheter", icon=":material/grid_view:", url_path="enheter"),
-                st.Page(ACTIONS_PAGE, title="Åtgärder", icon=":material/checklist:", url_path="atgarder"),
-            ],
-        }
-        pages = figure_pages | ({"Förvaltning": managing} if managing else {})
-    else:  # a förvaltare without a figure role: the log of changes, nothing else
-        pages = {"Förvaltning": managing}
+
+    def build_pages() -> dict[str, list[st.Page]]:
+        # Pages for what a role may do; a page not in the menu is not reachable by its address either.
+        audit = st.Page(AUDIT_PAGE, title="Ändringslogg", icon=":material/history:", url_path="logg", default=not access.sees_figures)
+        managing = []
+        if access.may(Action.IMPORT):
+            managing.append(st.Page(IMPORT_PAGE, title="Läs in data", icon=":material/upload_file:", url_path="import"))
+        if access.may(Action.AUDIT_LOG):
+            managing.append(audit)
+        if access.sees_figures:
+            figure_pages = {
+                "Styrkort": [
+                    st.Page(OVERVIEW_PAGE, title="Översikt", icon=":material/dashboard:", url_path="oversikt", default=True),
+                    st.Page(PRESENTATION_PAGE, title="Presentation", icon=":material/slideshow:", url_path="presentation"),
+                ],
+                "Perspektiv": [
+                    st.Page(path, title=name, icon=icon, url_path=path.removeprefix("pages/").removesuffix(".py"))
+                    for (name, path), icon in zip(
+                        PERSPECTIVE_PAGES.items(),
+                        (
+                            ":material/location_city:",
+                            ":material/groups:",
+                            ":material/medical_services:",
+                            ":material/badge:",
+                            ":material/account_balance:",
+                        ),
+                    )
+                ],
+                "Fördjupning": [
+                    st.Page(MEASURE_PAGE, title="Styrmått", icon=":material/monitoring:", url_path="styrmatt"),
+                    st.Page(UNITS_PAGE, title="Enheter", icon=":material/grid_view:", url_path="enheter"),
+                    st.Page(ACTIONS_PAGE, title="Åtgärder", icon=":material/checklist:", url_path="atgarder"),
+                ],
+            }
+            pages = figure_pages | ({"Förvaltning": managing} if managing else {})
+        else:  # a förvaltare without a figure role: the log of changes, nothing else
+            pages = {"Förvaltning": managing}
+        return pages
+
+    # Once per session and menu (see ui.navigation.session_pages): a role's menu does not change within a session.
+    pages = session_pages((access.sees_figures, access.may(Action.IMPORT), access.may(Action.AUDIT_LOG)), build_pages)
     page = menu(pages)
     page_name = page.url_path or "oversikt"
     # A title per view, naming the view first (the tab and a screen reader's first words) and the organisation.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.evaluation.comparison import measures_with_values
 from kpi.model.catalogue import PERSPECTIVES
 from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER
 from ui import data, figures
@@ -23,14 +22,13 @@ if perspective != chosen:
 
 catalogue = data.catalogue(filters.year)
 measures = [(m.id, m.name, m.unit.value, tuple(t.value for t in m.reported_by)) for p, _, m in catalogue.rows() if p.name == perspective]
-grid = data.grid_for(tuple(m[0] for m in measures), filters.view)
 # Measures nobody under the organisation reports for the period are left out of the grid.
-reported = measures_with_values(grid)
+reported, has_demo = data.grid_shown(tuple(m[0] for m in measures), filters.view)
 shown = [m for m in measures if m[0] in reported]
 if not shown:
     st.info(f"Inga styrmått i perspektivet {perspective} har värden per enhet under {filters.unit_name} för perioden.")
 else:
-    demo_notice(bool((grid["is_demo"] & grid["value"].is_not_null() & grid["measure_id"].is_in(list(reported))).any()))
+    demo_notice(has_demo)
 
     def open_cell() -> None:
         points = st.session_state["e_grid"].selection.points

@@ -11,7 +11,7 @@ from kpi.reports.narrative import analysis_for, shows_spread, states_units_meeti
 from kpi.reports.pack import unit_noun
 from kpi.signals.forecast import forecast_note, forecast_text
 from kpi.signals.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
-from kpi.texts.display import comparison_text, measure_row, outcome_text, series_tables, short_period, source_text
+from kpi.texts.display import comparison_text, outcome_text, series_tables, short_period, source_text
 from kpi.texts.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
 from ui import data, figures
 from ui.components import card_value, demo_notice, funnel_expander, spc_expander
@@ -41,8 +41,7 @@ if measure_id != chosen:
     st.rerun()
 perspective, factor, measure = next((p, f, m) for p, f, m in rows if m.id == measure_id)
 
-card = data.scorecard_for(filters.view)
-row = measure_row(card, measure_id)
+row = data.measure_row_for(filters.view, measure_id)
 unit, decimals = row["unit"], int(row["decimals"]) if row["decimals"] is not None else measure.decimals
 
 st.subheader(measure.name, anchor=False)
@@ -72,7 +71,7 @@ kinds = [filters.kind] + (["månad"] if measure.monthly and filters.kind != "må
 kind = st.session_state.get("sm_kind") if st.session_state.get("sm_kind") in kinds else kinds[0]
 series = data.series_for(measure_id, filters.unit_id, kind)
 shown_demo = bool(row["is_demo"]) and row["value"] is not None
-demo_notice(shown_demo or (bool(series["is_demo"].fill_null(False).any()) if series.height else False))
+demo_notice(shown_demo or data.series_has_demo(measure_id, filters.unit_id, kind))
 st.caption(f"Källa: {source_text(row['source'], shown_demo)}. Uppföljning: {row['follow_up'].replace(',', ', ')}.")
 
 spc_sex = filters.sex if measure.split_by_sex else "T"
@@ -154,7 +153,7 @@ def women_and_men() -> None:
         st.info("Styrmåttet är inte uppdelat på kön i rapporten (uppdelning per kön saknas).")
     else:
         c1, c2, c3 = st.columns(3)
-        full = measure_row(data.scorecard_for(filters.view_for(sex="T")), measure_id)
+        full = data.measure_row_for(filters.view_for(sex="T"), measure_id)
         by_sex_demo = " (demodata)" if full["is_demo"] and (full["value_women"] is not None or full["value_men"] is not None) else ""
         gap = full["gender_gap_pp"]
         cards = (
@@ -180,7 +179,7 @@ def units_compared() -> None:
     if not bars.drawn:
         st.info(f"Det finns inga värden per enhet under {owner_name} för den här perioden.")
     else:
-        spread = measure_row(data.scorecard_for(filters.view_for(unit_id=owner)), measure_id)
+        spread = data.measure_row_for(filters.view_for(unit_id=owner), measure_id)
         st.markdown(
             f"**Staplarna:** {bars.drawn} enheter under {owner_name}, lägst {format_value(bars.lowest, unit, decimals)}, "
             f"högst {format_value(bars.highest, unit, decimals)}."

@@ -12,9 +12,9 @@ from kpi.signals.variation import VARIATION_HEADING
 from kpi.texts.display import SCORECARD_HEADINGS, funnel_reading_text, rules_text, spc_reading_text
 from kpi.texts.legend import ATTAINMENT, ATTAINMENT_ORDER, DEMO_TEXT
 from ui import data
-from ui.filters import Filters
+from ui.filters import GLOBAL_PARAMS, Filters
 from ui.navigation import MEASURE_PAGE, follow_request, request_open
-from ui.tables import measure_table, sparkline
+from ui.tables import measure_table
 
 
 # A card's value in large type that is not a heading: a heading would put every figure in the
@@ -139,9 +139,10 @@ def measure_list(table: pa.Table, view: View, *, key: str, columns: list[str], c
     """A table with one measure per row (``ui.tables``), a sparkline of its last periods under the
     period's value; a click, Enter or Space on a measure's name opens its detail view with the current
     filters. The table is Arrow (``ui.data``), cached once for every session."""
-    recent = data.recent_values_for(view, tuple(table.column("measure_id").to_pylist()))
-    lines = [sparkline(values, demo, text) for values, demo, text in recent]
-    opened = measure_table(table, key=key, columns=columns, caption=caption, labels=labels, below=(OUTCOME, lines))
+    # The link of each measure carries the view's filters, as the address shows them.
+    params = tuple((name, st.query_params[name]) for name in GLOBAL_PARAMS if name in st.query_params)
+    _, markup = data.measure_list_markup(table, view, tuple(columns), caption, tuple((labels or {}).items()), params, OUTCOME)
+    opened = measure_table(table, key=key, markup=markup)
     if opened is not None:
         request_open(MEASURE_PAGE, measure_id=opened)
         follow_request()

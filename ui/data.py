@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -21,7 +21,7 @@ import streamlit as st
 
 from kpi.evaluation.actions import actions_table, comment_for
 from kpi.evaluation.cache import cached_evaluation, store_fingerprint
-from kpi.evaluation.comparison import compared_units, unit_grid
+from kpi.evaluation.comparison import compared_units, measures_with_values, unit_grid
 from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_rows, perspective_summary
 from kpi.evaluation.scope import Scope, scoped_dataset, scoped_evaluation
 from kpi.evaluation.scorecard import Dataset, Evaluation, default_period, load_dataset, scorecard
@@ -37,10 +37,28 @@ from kpi.signals.funnel import Funnel
 from kpi.signals.spc import SpcOptions
 from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel, with_variation
 from kpi.store import location
-from kpi.texts.display import attention_table, recent_values_text, scorecard_table
+from kpi.texts.display import attention_table, measure_row, recent_values_text, scorecard_table
+from ui.tables import sparkline, table_markup
 
 ENTRIES = 512
+TTL = 3600  # seconds; a number, not "1h": Streamlit parses a text on every call of a cached function
 P = ParamSpec("P")
+
+
+@functools.lru_cache(maxsize=256)
+def _scope_key(scope: Scope) -> str:
+    """An exact key for a scope, made once per scope (a chef's scope holds many unit ids)."""
+    if scope.visible is None:
+        return "*"
+    return "|".join(sorted(scope.visible)) + "#" + "|".join(sorted(scope.whole))
+
+
+# How the caches key their arguments. Streamlit's own hasher turns a dataclass into a dict with
+# ``dataclasses.asdict`` (a deep copy) and digests every field; for the View and the Scope that
+# every cached call takes, that was most of a cache hit's cost (about 7 % of the interpreter's time
+# under load, measured with py-spy). These keys are exact: the repr of a View or a Period holds all
+# its fields (strings, ints, None), and a scope's key lists its unit ids.
+HASH_FUNCS: dict[type, Callable[[object], object]] = {View: repr, Period: repr, Scope: _scope_key}  # type: ignore[dict-item]
 R = TypeVar("R")
 
 
@@ -143,24 +161,30 @@ def current_scope() -> Scope:
 def per_scope(cached: Callable[..., R]) -> Callable[..., R]:
     """``cached(scope, *args)`` called as ``f(*args)`` with this run's scope; views checked first."""
 
+    signature = inspect.signature(cached)
+    names = list(signature.parameters)
+
     @functools.wraps(cached)
     def call(*args: object, **kwargs: object) -> R:
         scope = current_scope()
         for value in (*args, *kwargs.values()):
-            if isinstance(value, View):
-                scope.require(value.unit_id, unit_names().get(value.unit_id))
-        return cached(scope, *args, **kwargs)
+            if isinstance(value, View) and not scope.can_see(value.unit_id):
+                scope.require(value.unit_id, unit_names().get(value.unit_id))  # raises, with the unit's name
+        # Every argument by name, in the signature's order: Streamlit looks a positional argument's
+        # name up with inspect.signature on every call (about 2 % of a run under load).
+        given = dict(zip(names[1:], args)) | kwargs
+        return cached(**{names[0]: scope} | {name: given[name] for name in names[1:] if name in given})
 
-    call.__signature__ = inspect.signature(cached).replace(parameters=list(inspect.signature(cached).parameters.values())[1:])  # type: ignore[attr-defined]
+    call.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
     return call
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=64, hash_funcs=HASH_FUNCS)
 def evaluation_in(scope: Scope) -> Evaluation:
     return scoped_evaluation(dataset_and_evaluation()[1], scope)
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=64, hash_funcs=HASH_FUNCS)
 def dataset_in(scope: Scope) -> Dataset:
     return scoped_dataset(dataset(), scope)
 
@@ -223,7 +247,7 @@ def unit_labels() -> dict[str, str]:
 
 
 @per_scope
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=64, hash_funcs=HASH_FUNCS)
 def picker_labels(scope: Scope) -> dict[str, str]:
     """The organisation picker's labels of the units in the person's scope, in tree order."""
     return {u: label for u, label in unit_labels().items() if scope.can_see(u)}
@@ -235,13 +259,13 @@ def opening_period() -> Period:
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def scorecard_for(scope: Scope, view: View) -> pl.DataFrame:
     return scorecard(evaluation_in(scope), view)
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def summary_for(scope: Scope, view: View, perspective: str | None = None) -> pl.DataFrame:
     """The verdict counts per perspective (the overview's tiles), or of one perspective."""
     card = scorecard_for(view)
@@ -257,7 +281,7 @@ ATTENTION = {"furthest": furthest_from_target, "worsened": most_worsened}
 
 
 @per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=HASH_FUNCS)
 def attention_for(scope: Scope, view: View, kind: str) -> tuple[pa.Table, str] | None:
     """The overview's list ``kind`` (``ATTENTION``) as the table it draws, with the variation column
     and its heading; None when no measure is on the list."""
@@ -269,7 +293,7 @@ def attention_for(scope: Scope, view: View, kind: str) -> tuple[pa.Table, str] |
 
 
 @per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=HASH_FUNCS)
 def perspective_table_for(scope: Scope, perspective: str, view: View) -> tuple[pa.Table, str, bool] | None:
     """One perspective's report table with the variation column: (table, the column's heading,
     whether a row is demo data); None when the catalogue has no measure in it."""
@@ -283,7 +307,7 @@ def perspective_table_for(scope: Scope, perspective: str, view: View) -> tuple[p
 
 
 @per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl="1h", show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=HASH_FUNCS)
 def recent_values_for(scope: Scope, view: View, measure_ids: tuple[str, ...]) -> tuple[tuple[list[float | None], list[bool], str], ...]:
     """Per measure (in the order given) the values of its sparkline, oldest first, whether each is
     demo data, and the line in words (``kpi.evaluation.series.recent_values``)."""
@@ -301,8 +325,28 @@ def recent_values_for(scope: Scope, view: View, measure_ids: tuple[str, ...]) ->
     return tuple(shown)
 
 
+# An Arrow table is keyed by its identity: the tables above are cached objects, never changed, and
+# the entry keeps its table alive, so no other table can have that identity while the entry exists.
+_BY_IDENTITY = HASH_FUNCS | {pa.Table: id}
+
+
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=_BY_IDENTITY)
+def measure_list_markup(
+    scope: Scope, table: pa.Table, view: View, columns: tuple[str, ...], caption: str,
+    labels: tuple[tuple[str, str], ...], params: tuple[tuple[str, str], ...], sparkline_column: str,
+) -> tuple[pa.Table, str]:  # fmt: skip
+    """The HTML of a measure list (``ui.tables.table_markup``) with each measure's sparkline under
+    ``sparkline_column``, made once per table and view: building it was about 5 % of a run under
+    load (py-spy). Returns the table too: holding it is what keeps its identity unique."""
+    recent = recent_values_for(view, tuple(table.column("measure_id").to_pylist()))
+    lines = [sparkline(values, demo, text) for values, demo, text in recent]
+    markup = table_markup(table, columns=columns, caption=caption, params=dict(params), labels=dict(labels), below=(sparkline_column, lines))
+    return table, markup
+
+
+@per_scope
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def shows_demo(scope: Scope, view: View) -> bool:
     """Whether a value the scorecard shows for ``view`` is demo data (the overview's notice)."""
     card = scorecard_for(view)
@@ -310,17 +354,34 @@ def shows_demo(scope: Scope, view: View) -> bool:
 
 
 @per_scope
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
+def measure_row_for(scope: Scope, view: View, measure_id: str) -> dict[str, Any]:
+    """One measure's row of the view's scorecard (Styrmått's cards): a small dict per run instead of
+    the whole scorecard and a Polars filter (each Polars call waits for the interpreter lock again
+    under load)."""
+    return measure_row(scorecard_for(view), measure_id)
+
+
+@per_scope
+@st.cache_data(max_entries=16, show_spinner=False, hash_funcs=HASH_FUNCS)
 def board_pack_for(scope: Scope, view: View) -> BoardPack:
     """Everything the presentation shows for one choice: tables, analyses and chart data."""
     return build_board_pack(dataset_in(scope), evaluation_in(scope), view)
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def series_for(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind) -> pl.DataFrame:
     scope.require(unit_id, unit_names().get(unit_id))
     return measure_series(evaluation_in(scope), measure_id, unit_id, kind)
+
+
+@per_scope
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
+def series_has_demo(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind) -> bool:
+    """Whether a value of the measure's series is demo data (Styrmått's notice)."""
+    series = series_for(measure_id, unit_id, kind)
+    return bool(series["is_demo"].fill_null(False).any()) if series.height else False
 
 
 def _reported_by(measure_id: str, view: View) -> tuple[str, ...]:
@@ -328,7 +389,7 @@ def _reported_by(measure_id: str, view: View) -> tuple[str, ...]:
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def compared_units_for(scope: Scope, measure_id: str, view: View) -> tuple[str, pl.DataFrame]:
     data, evaluation = dataset_in(scope), evaluation_in(scope)
     return compared_units(evaluation, data.units, measure_id, view, _reported_by(measure_id, view))
@@ -340,13 +401,23 @@ def reporting_types() -> dict[str, frozenset[str]]:
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def grid_for(scope: Scope, measure_ids: tuple[str, ...], view: View) -> pl.DataFrame:
     data, evaluation = dataset_in(scope), evaluation_in(scope)
     return unit_grid(evaluation, data.units, list(measure_ids), view)
 
 
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@per_scope
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
+def grid_shown(scope: Scope, measure_ids: tuple[str, ...], view: View) -> tuple[frozenset[str], bool]:
+    """Enheter: the measures of the grid that have a value for some unit (the others are left out),
+    and whether a value shown is demo data."""
+    grid = grid_for(measure_ids, view)
+    reported = measures_with_values(grid)
+    return frozenset(reported), bool((grid["is_demo"] & grid["value"].is_not_null() & grid["measure_id"].is_in(list(reported))).any())
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def actions_for(period: Period, perspective: str | None = None, measure_id: str | None = None) -> pl.DataFrame:
     return actions_table(catalogue(period.year), dataset().actions, period, perspective=perspective, measure_id=measure_id)
 
@@ -364,7 +435,7 @@ def spc_options() -> SpcOptions:
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def variation_for(scope: Scope, view: View) -> dict[str, tuple[str, str, bool]]:
     """Measure id → (variation, assurance, is_demo) at the period's last month, for the tables."""
     data, evaluation = dataset_in(scope), evaluation_in(scope)
@@ -373,14 +444,14 @@ def variation_for(scope: Scope, view: View) -> dict[str, tuple[str, str, bool]]:
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def measure_spc_for(scope: Scope, measure_id: str, view: View, recalculate_from: str | None) -> MeasureSpc | None:
     data, evaluation = dataset_in(scope), evaluation_in(scope)
     return measure_spc(evaluation, measure_id, view, spc_options(), data.changes, recalculate_from)
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def funnel_for(scope: Scope, measure_id: str, view: View) -> tuple[Funnel | None, str | None]:
     """The funnel beside the sorted bars, or None and why not."""
     data, evaluation = dataset_in(scope), evaluation_in(scope)
@@ -388,7 +459,7 @@ def funnel_for(scope: Scope, measure_id: str, view: View) -> tuple[Funnel | None
 
 
 @per_scope
-@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+@st.cache_data(max_entries=ENTRIES, show_spinner=False, hash_funcs=HASH_FUNCS)
 def forecast_on(scope: Scope, measure_id: str, view: View) -> Forecast | None:
     return forecast_for(evaluation_in(scope), measure_id, view)
 
@@ -396,7 +467,7 @@ def forecast_on(scope: Scope, measure_id: str, view: View) -> Forecast | None:
 # --- the log of every write (pages/logg.py) ------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner="Läser loggen …")
+@st.cache_data(max_entries=8, show_spinner="Läser loggen …", hash_funcs=HASH_FUNCS)
 def _audit_log(version: str) -> pl.DataFrame:
     from kpi.imports.audit import audit_log
 

@@ -24,11 +24,11 @@ from kpi.model.view import View
 from ui import charts, data
 
 ENTRIES = 128
-TTL = "1h"
+TTL = data.TTL  # seconds (see ui.data)
 
 
 @data.per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def trend(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, sex: str, unit: str, decimals: int, period: str, comparison_period: str | None) -> go.Figure:
     """Styrmått, *Över tid*: the measure's line with its target."""
     series = data.series_for(measure_id, unit_id, kind)
@@ -36,14 +36,14 @@ def trend(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, sex:
 
 
 @data.per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def by_sex(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, unit: str, decimals: int) -> go.Figure:
     """Styrmått, *Kvinnor och män*."""
     return charts.sex_figure(data.series_for(measure_id, unit_id, kind), unit=unit, decimals=decimals)
 
 
 @data.per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def control_chart(scope: Scope, measure_id: str, view: View, recalculate_from: str | None, *, unit: str, decimals: int) -> go.Figure | None:
     """Styrmått, *Styrdiagram*; None where there are no months to chart."""
     spc = data.measure_spc_for(measure_id, view, recalculate_from)
@@ -51,7 +51,7 @@ def control_chart(scope: Scope, measure_id: str, view: View, recalculate_from: s
 
 
 @data.per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def sorted_bars(scope: Scope, measure_id: str, view: View, *, unit: str, decimals: int, target: float | None, room: float) -> go.Figure:
     """Styrmått, *Enheter*: the units' sorted bars."""
     _, compared = data.compared_units_for(measure_id, view)
@@ -59,7 +59,7 @@ def sorted_bars(scope: Scope, measure_id: str, view: View, *, unit: str, decimal
 
 
 @data.per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def funnel(scope: Scope, measure_id: str, view: View, *, unit: str, decimals: int, selected: str | None) -> go.Figure | None:
     """Styrmått, *Enheter*: the funnel beside the bars; None where there is none."""
     found, _ = data.funnel_for(measure_id, view)
@@ -67,7 +67,7 @@ def funnel(scope: Scope, measure_id: str, view: View, *, unit: str, decimals: in
 
 
 @data.per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def grid(scope: Scope, measures: tuple[tuple[str, str, str, tuple[str, ...]], ...], view: View) -> go.Figure:
     """Enheter: units × measures; with many units the slowest figure to build. ``measures``:
     (id, name, unit, reported_by) in column order."""
@@ -78,7 +78,7 @@ def grid(scope: Scope, measures: tuple[tuple[str, str, str, tuple[str, ...]], ..
 
 
 @data.per_scope
-@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
+@st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def slide_chart(scope: Scope, view: View, measure_id: str, *, height: int) -> go.Figure | None:
     """Presentation: one measure slide's chart, as in the PDF and the PowerPoint."""
     entry = next((m for m in data.board_pack_for(view).measures if m.measure_id == measure_id), None)

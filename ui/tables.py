@@ -204,21 +204,11 @@ def table_markup(
     )
 
 
-def measure_table(
-    table: pa.Table,
-    *,
-    key: str,
-    columns: Sequence[str],
-    caption: str,
-    labels: Mapping[str, str] | None = None,
-    below: tuple[str, Sequence[str]] | None = None,
-) -> str | None:
-    """Draw ``table`` (see ``table_markup``); return the measure a link opened in this run, if any
-    (only one of this table's measures: the value comes from the browser)."""
-    from ui.filters import GLOBAL_PARAMS
-
-    params = {name: st.query_params[name] for name in GLOBAL_PARAMS if name in st.query_params}
-    markup = table_markup(table, columns=columns, caption=caption, params=params, labels=labels, below=below)
+def measure_table(table: pa.Table, *, key: str, markup: str) -> str | None:
+    """Draw ``markup``, the HTML of ``table`` (see ``table_markup``); return the measure a link
+    opened in this run, if any (only one of this table's measures: the value comes from the browser)."""
     result = _component(key=key, data={"html": markup}, on_open_change=lambda: None)
     opened = result.open
+    if opened is None:
+        return None
     return opened if opened in set(table.column("measure_id").to_pylist()) else None

@@ -57,6 +57,18 @@ def cookie_for_each_process(cluster: Cluster) -> dict[str, str]:
     return found
 
 
+def test_the_proxy_compresses_streamlits_javascript_for_a_browser_that_accepts_it(cluster: Cluster) -> None:
+    with urllib.request.urlopen(cluster.url + "/", timeout=30) as response:
+        index = response.read().decode()
+    script = index.split('src="', 1)[1].split('"', 1)[0].removeprefix(".")  # ./static/js/index.….js
+    request = urllib.request.Request(cluster.url + script, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers.get("Content-Encoding") == "gzip"
+        assert "immutable" in (response.headers.get("Cache-Control") or "")  # fetched once per browser
+    with urllib.request.urlopen(cluster.url + script, timeout=30) as response:
+        assert response.headers.get("Content-Encoding") is None  # never to a client that did not ask
+
+
 def test_a_visitor_stays_on_one_process_and_visitors_are_spread(cluster: Cluster) -> None:
     processes = {s.url.removeprefix("http://") for s in cluster.servers}
     found = cookie_for_each_process(cluster)
