@@ -11,6 +11,7 @@ import functools
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -37,6 +38,7 @@ from kpi.signals.funnel import Funnel
 from kpi.signals.spc import SpcOptions
 from kpi.signals.variation import MeasureSpc, measure_spc, scorecard_variation, unit_funnel, with_variation
 from kpi.store import location
+from kpi.store.objects import configured_store
 from kpi.texts.display import attention_table, measure_row, recent_values_text, scorecard_table
 from ui.tables import sparkline, table_markup
 
@@ -80,16 +82,27 @@ def data_dir() -> Path:
     return location.data_dir()
 
 
-_seen_store: dict[str, str] = {}
+_seen_store: dict[str, Any] = {}
+
+
+# A store in object storage is listed (one request per table) at most this often per process,
+# not on every run: a room of sessions changing filters would otherwise send a listing per run.
+OBJECT_STORE_POLL_SECONDS = 2.0
 
 
 def follow_store() -> None:
     """Once per run, before anything is read: when the store has changed since the last run (an
-    import or undo from the command line, or another server process), every cache is emptied."""
+    import or undo from the command line, or another server process), every cache is emptied. A
+    store in object storage (``STYRKORT_STORE``) is checked at most every
+    ``OBJECT_STORE_POLL_SECONDS`` per process; a directory on every run."""
+    now = time.monotonic()
+    if configured_store() and now - _seen_store.get("checked_at", -OBJECT_STORE_POLL_SECONDS) < OBJECT_STORE_POLL_SECONDS:
+        return
     fingerprint = store_fingerprint(data_dir())
     if _seen_store.get("fingerprint", fingerprint) != fingerprint:
         reload()
     _seen_store["fingerprint"] = fingerprint
+    _seen_store["checked_at"] = now
 
 
 def store_version() -> str:
