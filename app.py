@@ -101,7 +101,7 @@ try:
             pages = {"Förvaltning": managing}
         return pages
 
-    # Once per session and menu (see ui.navigation.session_pages): a role's menu does not change within a session.
+    # Made once per process and menu, copied per run (see ui.navigation.session_pages): a menu depends only on the roles.
     pages = session_pages((access.sees_figures, access.may(Action.IMPORT), access.may(Action.AUDIT_LOG)), build_pages)
     page = menu(pages)
     page_name = page.url_path or "oversikt"
