@@ -48,11 +48,13 @@ P = ParamSpec("P")
 
 
 @functools.lru_cache(maxsize=256)
-def _scope_key(scope: Scope) -> str:
-    """An exact key for a scope, made once per scope (a chef's scope holds many unit ids)."""
+def _scope_key(scope: Scope) -> tuple[object, ...]:
+    """An exact key for a scope, made once per scope (a chef's scope holds many unit ids). A tuple
+    of the sorted ids, not a joined text: no unit id, whatever characters it holds, can make two
+    scopes' keys equal and hand one person's figures to another."""
     if scope.visible is None:
-        return "*"
-    return "|".join(sorted(scope.visible)) + "#" + "|".join(sorted(scope.whole))
+        return ("*",)
+    return ("visible", tuple(sorted(scope.visible)), "whole", tuple(sorted(scope.whole)))
 
 
 # How the caches key their arguments. Streamlit's own hasher turns a dataclass into a dict with
@@ -96,13 +98,14 @@ def follow_store() -> None:
     store in object storage (``STYRKORT_STORE``) is checked at most every
     ``OBJECT_STORE_POLL_SECONDS`` per process; a directory on every run."""
     now = time.monotonic()
-    if configured_store() and now - _seen_store.get("checked_at", -OBJECT_STORE_POLL_SECONDS) < OBJECT_STORE_POLL_SECONDS:
-        return
+    if configured_store():
+        if now - _seen_store.get("checked_at", -OBJECT_STORE_POLL_SECONDS) < OBJECT_STORE_POLL_SECONDS:
+            return
+        _seen_store["checked_at"] = now  # before listing: while the store does not answer, one run in 2 s waits for it, not every run
     fingerprint = store_fingerprint(data_dir())
     if _seen_store.get("fingerprint", fingerprint) != fingerprint:
         reload()
     _seen_store["fingerprint"] = fingerprint
-    _seen_store["checked_at"] = now
 
 
 def store_version() -> str:

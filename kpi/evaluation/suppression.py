@@ -137,7 +137,7 @@ def relation_table(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -
         pl.concat_list(pl.col("key") + 1, pl.col("key") + 2).alias("part"),
     )
     # A unit's cell is a part of its parent's cell (same measure, period and sex).
-    units = base.join(parents.select("u", "parent").drop_nulls(), on="u", how="inner").select(
+    units = base.join(parents.select("u", "parent").drop_nulls().unique(), on="u", how="inner").select(
         pl.lit(1, pl.Int64).alias("kind"), (pl.col("key") + (pl.col("parent") - pl.col("u")) * unit_step).alias("total"),
         pl.lit(0, pl.Int64).alias("variant"), pl.concat_list(pl.col("key")).alias("part"),
     )
@@ -568,7 +568,9 @@ BLOCK_SCHEMA = {"digest": pl.String, "keys": pl.List(pl.Int64)}
 # threshold, and Polars' row hash (which may change between Polars versions).
 _RULES = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 _SEED = 20261203
-_BLOCK_COLUMNS = ["key", "_size", "_a", "_b", "additive", "is_demo", "_own", "_sensitive"]
+# The codes are hashed beside the key: the key packs them with the number of units, which the digest
+# does not otherwise hold.
+_BLOCK_COLUMNS = ["key", "m", "u", "p", "s", "_size", "_a", "_b", "additive", "is_demo", "_own", "_sensitive"]
 
 
 def decide(

@@ -314,9 +314,11 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def failure_kind(error: BaseException) -> str:
+def failure_kind(error: BaseException, *, remote: bool = True) -> str:
     """What went wrong, from the error's type, its errno or the library's text (which names the OS
-    error as "os error 28"): one of the keys of ``_REASONS``."""
+    error as "os error 28"): one of the keys of ``_REASONS``. ``remote``: the store is in object
+    storage; for a directory the object store's words ("timed out", "connection reset" from a
+    network disk) are not read as an S3 endpoint's failure."""
     codes: set[int] = set()
     texts: list[str] = []
     for link in _chain(error):
@@ -327,7 +329,7 @@ def failure_kind(error: BaseException) -> str:
     lowered = text.casefold()
     codes |= {int(n) for n in re.findall(r"os error (\d+)", text)}
     # Object storage first: its texts hold words ("not found", "permission") that mean other things on a disk.
-    for kind, words in _OBJECT_STORE_WORDS.items():
+    for kind, words in _OBJECT_STORE_WORDS.items() if remote else ():
         if any(word in lowered for word in words):
             return kind
     if codes & {errno.ENOSPC, errno.EDQUOT} or "no space left" in lowered:
@@ -356,7 +358,7 @@ def failure_kind(error: BaseException) -> str:
 def failure(spec: TableSpec, where: Path | str, doing: Doing, error: BaseException, *, changed: bool = False) -> StoreError:
     """The Swedish StoreError for a failed read or write of one table; the library's text is logged."""
     _log.warning("Styrkort: could not %s %s (%s)", "read" if doing == "läsa" else "write", where, spec.name, exc_info=error)
-    reason, remedy = _REASONS[failure_kind(error)]
+    reason, remedy = _REASONS[failure_kind(error, remote=objects.is_object_uri(where))]
     verb = "läsas" if doing == "läsa" else "skrivas"
     outcome = ""
     if doing == "skriva":
@@ -368,7 +370,7 @@ def directory_failure(where: Path, error: BaseException) -> StoreError:
     """The Swedish StoreError for a failed write in the data directory outside one table (a rebuild's
     staging directory and the swap of the store); the system's text is logged."""
     _log.warning("Styrkort: could not write in %s", where, exc_info=error)
-    reason, remedy = _REASONS[failure_kind(error)]
+    reason, remedy = _REASONS[failure_kind(error, remote=objects.is_object_uri(where))]
     return StoreError(f"Datakatalogen {shown_path(where)} går inte att skriva i: {reason}. Inget har ändrats. {remedy}")
 
 

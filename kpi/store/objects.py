@@ -27,6 +27,7 @@ machines' clocks must agree (NTP) to well within the lease's length.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import logging
 import os
@@ -85,19 +86,32 @@ def is_object_uri(root: object) -> bool:
     return isinstance(root, str) and root.startswith("s3://")
 
 
+def _without_credentials(text: str) -> str:
+    """``text`` as a message may show it: anything before an ``@`` in the authority (a key and a
+    secret written as s3://KEY:SECRET@bucket) is left out, since messages reach the dashboard."""
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        scheme, rest = "", text
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "…@" + authority.rsplit("@", 1)[1]
+    return f"{scheme}{separator}{authority}{slash}{path}"
+
+
 def parse_location(value: str) -> ObjectLocation:
-    """The bucket and prefix of ``s3://bucket/prefix``; anything else is refused in Swedish."""
+    """The bucket and prefix of ``s3://bucket/prefix``; anything else is refused in Swedish (the
+    value shown without any credentials written into it)."""
     text = value.strip()
     if not text.startswith("s3://"):
         raise StoreError(
-            f"{STORE_VARIABLE}={text!r} är ingen plats i objektlagring: ange s3://hink/prefix, eller ta bort variabeln "
+            f"{STORE_VARIABLE}={_without_credentials(text)!r} är ingen plats i objektlagring: ange s3://hink/prefix, eller ta bort variabeln "
             "för att använda datakatalogens store/."
         )
     bucket, _, prefix = text[len("s3://") :].partition("/")
     prefix = prefix.strip("/")
     if not _BUCKET.match(bucket):
         raise StoreError(
-            f"{STORE_VARIABLE}: hinkens namn {bucket!r} är inte giltigt (3–63 tecken: gemena bokstäver a–z, siffror, . och -)."
+            f"{STORE_VARIABLE}: hinkens namn {_without_credentials(bucket)!r} är inte giltigt (3–63 tecken: gemena bokstäver a–z, siffror, . och -)."
         )
     if not _PREFIX.match(prefix) or "//" in prefix or any(part in (".", "..") for part in prefix.split("/")):
         raise StoreError(
@@ -248,6 +262,13 @@ class Lease:
             try:
                 result = obstore.put(client(self.location), LEASE_NAME, self.body(expires), mode={"e_tag": self.etag})
             except PreconditionError:
+                # A renewal the store took but whose answer was lost (a timeout) changed the ETag
+                # too: the lease is still ours if it names us, and is renewed from its new ETag.
+                current = read_lease(self.location)
+                if current is not None and current[0].get("owner") == self.owner:
+                    self.etag = current[1]
+                    self.valid_until = float(current[0].get("expires", 0) or 0)
+                    return
                 self.lost = True
                 _log.error("Styrkort: the import lease on %s was taken over by another process", self.location.uri)
                 return
@@ -266,8 +287,10 @@ class Lease:
                 return
 
     def start(self) -> None:
-        """Renew it in a thread from now on; this process's writes check that it is not lost."""
+        """Renew it in a thread from now on; the writes of the import that took it (its thread)
+        check that it is not lost."""
         _held[self.location] = self
+        _current.set(self)
         self._thread = threading.Thread(target=self._keep, name="styrkort-lease", daemon=True)
         self._thread.start()
 
@@ -276,12 +299,14 @@ class Lease:
 
         if _held.get(self.location) is self:
             del _held[self.location]
+        if _current.get() is self:
+            _current.set(None)
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
         with self._guard:
-            if self.lost:
-                return
+            if self.lost or time.time() >= self.valid_until - min(self.seconds / 3, 5.0):
+                return  # lost, or so close to its expiry that another may take it over while we read: it lapses
             # Deleted only while it is still ours: read it back (S3 has no conditional delete for
             # every provider), and leave a lease someone has taken over alone.
             with contextlib.suppress(Exception):
@@ -354,8 +379,11 @@ def take_lease(location: ObjectLocation, holder: str, seconds: float, wait_secon
     return lease
 
 
-# The leases this process holds, by store: a write checks that its lease has not been lost.
+# The leases this process holds, by store, and the one the running import took (per thread: in a
+# server several sessions run at once, and one may take over another's lapsed lease): a write
+# checks its own import's lease, else the store's.
 _held: dict[ObjectLocation, Lease] = {}
+_current: contextvars.ContextVar[Lease | None] = contextvars.ContextVar("styrkort_import_lease", default=None)
 
 
 def check_lease(location: ObjectLocation) -> None:
@@ -363,7 +391,9 @@ def check_lease(location: ObjectLocation) -> None:
     took it over, or it was not renewed before it expired (the process stood still, or the store
     could not be reached), so another may be rolling this import back. A commit already sent
     cannot be called back; the rollback after it puts the tables right."""
-    lease = _held.get(location)
+    lease = _current.get()
+    if lease is None or lease.location != location:
+        lease = _held.get(location)
     if lease is not None and (lease.lost or time.time() >= lease.valid_until):
         raise StoreError(
             "Inläsningens lås i objektlagringen gick förlorat (det förnyades inte i tid och en annan process kan ha tagit "

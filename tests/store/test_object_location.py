@@ -85,3 +85,38 @@ def test_commits_are_always_conditional_and_never_unsafe() -> None:
 )
 def test_object_storage_failures_are_told_apart(text: str, kind: str) -> None:
     assert failure_kind(OSError(text)) == kind
+
+
+@pytest.mark.parametrize("text", ["HTTP error: operation timed out", "connection reset by peer (os error 104)", "NoSuchBucket"])
+def test_a_directory_store_never_gets_an_object_storage_reason(text: str) -> None:
+    # A network disk's timeout is not an S3 endpoint that does not answer.
+    assert failure_kind(OSError(text), remote=False) not in ("unreachable", "credentials", "no-bucket")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["s3://AKIAEXAMPLE:wJalrXUtnSECRET@styrkort-nll/prod", "s3://AKIAEXAMPLE:wJalrXUtnSECRET@bad_bucket", "https://AKIAEXAMPLE:wJalrXUtnSECRET@host/b"],
+)
+def test_a_store_address_with_a_key_in_it_is_refused_without_showing_the_key(value: str) -> None:
+    with pytest.raises(StoreError) as refused:
+        objects.parse_location(value)
+    assert "wJalrXUtnSECRET" not in str(refused.value) and "AKIAEXAMPLE" not in str(refused.value)
+
+
+def test_a_write_checks_the_lease_of_its_own_import_not_the_newest_in_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextvars
+    import time
+
+    where = objects.parse_location("s3://styrkort-nll/prod")
+    mine = objects.Lease(where, "a", "import A", 60, etag="1", lost=True, valid_until=time.time() + 60)
+    theirs = objects.Lease(where, "b", "import B", 60, etag="2", valid_until=time.time() + 60)
+    monkeypatch.setattr(objects, "_held", {where: theirs})  # another session took the lapsed lease over
+
+    def write_in(lease: objects.Lease | None) -> None:
+        objects._current.set(lease)
+        objects.check_lease(where)
+
+    with pytest.raises(StoreError):
+        contextvars.copy_context().run(write_in, mine)  # A's write: its own lease is lost
+    contextvars.copy_context().run(write_in, theirs)  # B's write goes on
+    contextvars.copy_context().run(write_in, None)  # outside any import: the store's live lease
