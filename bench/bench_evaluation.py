@@ -92,7 +92,8 @@ if engine == "styrkort":
         first_month = {"DÅ04": 1, "DÅ08": 5, "ÅR": 9}[latest[5:]]
         tertial = [latest, *(f"{latest[:4]}-{m:02d}" for m in range(first_month, first_month + 4))]
         before = evaluate_dataset(dataclasses.replace(dataset, observations=dataset.observations.filter(~pl.col("period").is_in(tertial))))
-        known = dict(zip(before.suppression_blocks["digest"].to_list(), before.suppression_blocks["keys"].to_list()))
+        from kpi.evaluation.suppression import known_from
+        known = known_from(before.suppression_blocks)
         t, c = time.perf_counter(), time.process_time()
         evaluate_dataset(dataset, known)
         extra["reevaluate_tertial_s"] = round(time.perf_counter() - t, 3)

@@ -29,6 +29,7 @@ import polars as pl
 
 from kpi.evaluation.engine import MonthEngine, Prepared
 from kpi.evaluation.scorecard import Dataset, Evaluation, evaluate_dataset, load_dataset
+from kpi.evaluation.suppression import known_from
 from kpi.model.settings import Settings
 from kpi.store.delta import TABLES as STORE_TABLES
 from kpi.store.delta import library_errors, store_for
@@ -144,8 +145,7 @@ def known_blocks(cache_dir: Path, *, but: str | None = None) -> dict[str, list[i
         return None
     for folder in sorted(folders, key=_modified, reverse=True):
         try:
-            blocks = pl.read_parquet(folder / f"{BLOCKS}.parquet")
-            return dict(zip(blocks["digest"].to_list(), blocks["keys"].to_list(), strict=True))
+            return known_from(pl.read_parquet(folder / f"{BLOCKS}.parquet"))
         except Exception:  # noqa: BLE001 - only a speed-up: evaluate every block instead
             continue
     return None

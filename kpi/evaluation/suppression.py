@@ -112,9 +112,10 @@ def time_templates() -> dict[str, list[tuple[int, tuple[int, ...]]]]:
     return out
 
 
-def relations(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> list[Relation]:
+def relation_table(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> pl.DataFrame:
     """Every additive relation among ``cells`` (coded, with ``additive``, ``_a``, ``_b`` and
-    ``accumulation``) that holds in the figures.
+    ``accumulation``) that holds in the figures, as a table: total, parts (the sorted present
+    parts' keys). Built with joins over all of ``cells`` at once.
 
     A part that is absent adds nothing (as in the roll-up). A relation whose total is not additive
     (no value, or a share without numerator and denominator), that has a part which is not, or
@@ -122,13 +123,6 @@ def relations(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> lis
     area's ÅR may hold fewer units than its months) gives nothing away and is left out. Counts,
     numerators and denominators are whole numbers: a relation holds when it adds up within ½.
     """
-    found = relation_table(cells, parents, n_periods)
-    return [Relation(total, tuple(parts)) for total, parts in zip(found["total"].to_list(), found["parts"].to_list(), strict=True)]
-
-
-def relation_table(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -> pl.DataFrame:
-    """``relations`` as a table (total, parts: the sorted present parts' keys), built with joins
-    over all of ``cells`` at once rather than cell by cell."""
     unit_step = n_periods * 4
     base = cells.select("key", "u", "p", "s", "accumulation")
     # Each candidate relation is an id and its members (total and parts) in long form.
@@ -286,7 +280,7 @@ def complete(
         # relations never link two groups, so the others' intervals are as they were.
         for cells_ in groups.changed():
             around = sorted({i for c in cells_ for i in of_cell.get(c, [])})
-            group_low, group_high = _propagate(set(cells_), [rels[i] for i in around], size)
+            group_low, group_high = intervals(set(cells_), [rels[i] for i in around], size)
             low.update(group_low)
             high.update(group_high)
         grown: set[int] = set()
@@ -367,11 +361,6 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
     other parts' bounds), repeated until nothing changes (bound propagation; ``size``: the shown
     figures). This is what the relations give one at a time, again and again; the exact interval
     (a linear programme over all of them at once) can be narrower where relations form cycles."""
-    return _propagate(masked, rels, size)
-
-
-def _propagate(masked: set[int], rels: list[Relation], size: dict[int, float]) -> tuple[dict[int, float], dict[int, float]]:
-    """``intervals`` over ``rels`` (the relations around a group of masked cells, or all)."""
     low: dict[int, float] = dict.fromkeys(masked, 0.0)
     high: dict[int, float] = dict.fromkeys(masked, math.inf)
     inf = math.inf
@@ -571,6 +560,11 @@ _SEED = 20261203
 # The codes are hashed beside the key: the key packs them with the number of units, which the digest
 # does not otherwise hold.
 _BLOCK_COLUMNS = ["key", "m", "u", "p", "s", "_size", "_a", "_b", "additive", "is_demo", "_own", "_sensitive"]
+
+
+def known_from(blocks: pl.DataFrame) -> dict[str, list[int]]:
+    """``Decision.blocks`` (as stored) as the ``known`` that ``decide`` reuses."""
+    return dict(zip(blocks["digest"].to_list(), blocks["keys"].to_list(), strict=True))
 
 
 def decide(

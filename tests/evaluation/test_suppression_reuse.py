@@ -29,7 +29,7 @@ def without(dataset: Dataset, periods: list[str]) -> Dataset:
 def known_of(evaluation: Evaluation) -> dict[str, list[int]]:
     blocks = evaluation.suppression_blocks
     assert blocks is not None
-    return dict(zip(blocks["digest"].to_list(), blocks["keys"].to_list(), strict=True))
+    return suppression.known_from(blocks)
 
 
 @pytest.fixture
