@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -42,6 +43,9 @@ def streamlit_server(
     env = dict(os.environ) | (env or {})
     if data_dir is not None:
         env["STYRKORT_DATA"] = str(data_dir)
+    # The server's log goes to a file: a pipe nobody reads fills up after 64 kB, and a server
+    # blocked on writing its log neither answers nor stops.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -57,7 +61,7 @@ def streamlit_server(
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     url = f"http://{host}:{port}"
     try:
@@ -69,11 +73,26 @@ def streamlit_server(
             except OSError:
                 time.sleep(0.5)
         else:
-            raise RuntimeError("Streamlit did not start")
+            raise RuntimeError(f"Streamlit did not start:\n{_tail(log)}")
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)
+        log.close()
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
+    """SIGTERM, and SIGKILL if the process has not ended after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(log: object, size: int = 4000) -> str:
+    log.seek(0)  # type: ignore[attr-defined]
+    return log.read().decode(errors="replace")[-size:]  # type: ignore[attr-defined]
 
 
 def open_page(browser: object, url: str, width: int = 1280, height: int = 800) -> object:
