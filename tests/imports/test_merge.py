@@ -42,7 +42,7 @@ from tests.imports.support import (
     typed,
 )
 
-EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 WRITING = settings(EXAMPLES, max_examples=15)
 KEYS = list(TABLES["observations"].keys)
 UTFALL = ["styrmått", "enhet", "period", "kön", "värde"]

@@ -26,7 +26,7 @@ from kpi.store.bundled import copy_data
 from kpi.store.delta import Store
 from tests.imports.support import DATA, assert_refused, import_file, label, problem_places, state
 
-EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 UTFALL = ["styrmått", "enhet", "period", "kön", "värde", "täljare", "nämnare", "källa"]
 MAL = ["år", "styrmått", "mål (text)", "målvärde", "mål kvinnor", "mål män"]
 KOMMENTARER = ["styrmått", "enhet", "period", "kommentar", "författare"]
