@@ -150,7 +150,7 @@ def browser_first_pages(url: str) -> dict[str, float]:
         page = context.new_page()
         started = time.perf_counter()
         page.goto(url + "/styrmatt?matt=med_telefon_samma_dag&org=hc_hortlax")
-        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=120_000)
+        page.locator(".sk-trend svg.sk-plot circle").first.wait_for(timeout=120_000)
         page.get_by_text("Periodens utfall").first.wait_for(timeout=120_000)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
         seconds = time.perf_counter() - started

@@ -13,7 +13,7 @@ from kpi.signals.forecast import forecast_note, forecast_text
 from kpi.signals.variation import assurance_explanation, funnel_summary, signal_lines, through_month, variation_explanation
 from kpi.texts.display import comparison_text, outcome_text, series_tables, short_period, source_text
 from kpi.texts.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
-from ui import data, figures
+from ui import data, figures, trend_chart
 from ui.components import card_value, demo_notice, funnel_expander, spc_expander
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
@@ -87,12 +87,11 @@ def over_time() -> None:
     if series.is_empty():
         st.info("Det finns inga värden för styrmåttet för den här organisationen.")
     else:
-        st.plotly_chart(
+        trend_chart.show(
             figures.trend(measure_id, filters.unit_id, kind, sex=spc_sex, unit=unit, decimals=decimals, period=filters.period.id, comparison_period=row["comparison_period"]),
-            config={"displayModeBar": False},
             key="sm_trend",
         )
-        st.caption("Heldragen linje: utfall; streckad: målet för perioden. Vald period har större punkt; öppen ring betyder demodata.")
+        st.caption("Heldragen linje: utfall; streckad: målet för perioden. Vald period har större punkt och sitt värde utskrivet; håll pekaren över en punkt för dess värde. Öppen ring betyder demodata.")
     forecast = data.forecast_on(measure_id, filters.view_for(sex=spc_sex))
     if forecast is not None:
         with st.container(border=True):

@@ -21,7 +21,7 @@ import streamlit as st
 from kpi.evaluation.scope import Scope
 from kpi.evaluation.series import SeriesKind
 from kpi.model.view import View
-from ui import charts, data
+from ui import charts, data, trend_chart
 
 ENTRIES = 128
 TTL = data.TTL  # seconds (see ui.data)
@@ -29,10 +29,11 @@ TTL = data.TTL  # seconds (see ui.data)
 
 @data.per_scope
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
-def trend(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, sex: str, unit: str, decimals: int, period: str, comparison_period: str | None) -> go.Figure:
-    """Styrmått, *Över tid*: the measure's line with its target."""
+def trend(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, sex: str, unit: str, decimals: int, period: str, comparison_period: str | None) -> str:
+    """Styrmått, *Över tid*: the measure's line with its target, as HTML and SVG (``trend_chart``:
+    the first chart of a measure's page draws without Plotly's JavaScript)."""
     series = data.series_for(measure_id, unit_id, kind)
-    return charts.trend_figure(series, sex=sex, unit=unit, decimals=decimals, period=period, comparison_period=comparison_period)
+    return trend_chart.trend_html(series, sex=sex, unit=unit, decimals=decimals, period=period, comparison_period=comparison_period)
 
 
 @data.per_scope

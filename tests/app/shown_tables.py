@@ -78,3 +78,8 @@ def read_table(markup: str) -> pd.DataFrame:
 def shown_tables(app: AppTest) -> list[pd.DataFrame]:
     """Every measure table on the page, in order; ``frame.attrs["headings"]`` holds the headings shown."""
     return [read_table(json.loads(e.proto.json)["html"]) for e in app.get("bidi_component") if e.proto.component_name == "styrkort_measure_table"]
+
+
+def shown_charts(app: AppTest) -> list[str]:
+    """The markup of every server-drawn chart (``ui.trend_chart``) on the page."""
+    return [json.loads(e.proto.json)["html"] for e in app.get("bidi_component") if e.proto.component_name == "styrkort_chart"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.shown_tables import shown_tables
+from tests.app.shown_tables import shown_charts, shown_tables
 from ui.components import value_text
 from ui.navigation import ACTIONS_PAGE, IMPORT_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, PRESENTATION_PAGE, UNITS_PAGE
 
@@ -216,9 +216,9 @@ def test_measure_detail_shows_target_verdicts_units_and_downloads() -> None:
 def test_measure_detail_draws_only_the_open_tab() -> None:
     """A run builds the figures of the tab in view, not of all six (the page's cost under load)."""
     app = open_app("pages/styrmatt.py", matt="med_telefon_samma_dag")
-    assert len(app.get("plotly_chart")) == 1  # Över tid: the trend
+    assert len(shown_charts(app)) == 1 and not app.get("plotly_chart")  # Över tid: the trend, drawn on the server
     assert "**Staplarna:**" not in texts(app) and not app.get("download_button")
-    assert len(open_tab(app, "Enheter").get("plotly_chart")) == 2  # the sorted bars and the funnel
+    assert len(open_tab(app, "Enheter").get("plotly_chart")) == 2 and not shown_charts(app)  # the sorted bars and the funnel
     assert "**Staplarna:** 5 enheter under Division Nära" in texts(app)
     assert len(open_tab(app, "Analys och åtgärder").get("plotly_chart")) == 0
     # The open tab stays open when the organisation changes.

@@ -5,45 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from kpi.evaluation.comparison import compared_units, unit_grid
-from kpi.evaluation.series import measure_series
 from kpi.model.view import View
 from ui import charts
 
 NBSP = "\u00a0"
-
-
-def test_trend_figure_marks_demo_points_and_uses_swedish_numbers(bundled) -> None:
-    _, evaluation = bundled
-    series = measure_series(evaluation, "med_telefon_samma_dag", "div_nara", "DÅ08")
-    fig = charts.trend_figure(series, sex="T", unit="%", decimals=0, period="2022-DÅ08", comparison_period="2021-DÅ08")
-    values, target = fig.data[0], fig.data[1]
-    assert fig.layout.separators == f",{NBSP}"
-    assert fig.layout.yaxis.tickformat == ",~f" and fig.layout.yaxis.ticksuffix == f"{NBSP}%"
-    by_period = dict(zip(values.x, values.text))
-    assert by_period["DÅ08<br>2022"] == f"DÅ08 2022: 81{NBSP}%"
-    assert by_period["DÅ08<br>2023"].endswith("(demodata)")
-    symbols = dict(zip(values.x, values.marker.symbol))
-    assert symbols["DÅ08<br>2022"] == "circle" and symbols["DÅ08<br>2023"] == "circle-open"
-    assert set(target.y) == {95.0}
-    assert any(trace.name == "Demodata (öppen ring)" for trace in fig.data)
-
-
-def test_trend_figure_leaves_gaps_for_missing_values() -> None:
-    series = pl.DataFrame(
-        {
-            "period": ["2021-DÅ08", "2022-DÅ08"],
-            "value": [None, 5.0],
-            "value_women": [None, None],
-            "value_men": [None, None],
-            "target_effective": [None, None],
-            "is_demo": [False, False],
-            "masked": [False, False],
-        }
-    )
-    fig = charts.trend_figure(series, sex="T", unit="antal", decimals=0, period="2022-DÅ08", comparison_period=None)
-    assert list(fig.data[0].y) == [None, 5.0]
-    assert fig.data[0].text[0] == "DÅ08 2021: uppgift saknas"
-    assert len(fig.data) == 1  # no target line without a target
 
 
 def test_units_figure_draws_only_units_with_values_sorted_with_the_target_line(bundled) -> None:
@@ -83,16 +48,6 @@ def test_grid_columns_stay_apart_when_shortened_names_agree(bundled) -> None:
     names = {m: ("Andel som deltagit vid hälsosamtal i primärvård av 40-, 50-, 60-åringar i befolkningen – " + m[-2:] + "-åringar", "%", ("hälsocentral",)) for m in ids}
     fig = charts.grid_figure(grid, names, {}, {u: frozenset({"hälsocentral"}) for u in grid["unit_id"].to_list()})
     assert len(set(fig.layout.xaxis.ticktext)) == 2 and list(fig.data[0].x) == [0, 1]
-
-
-def test_periods_printed_only_by_sex_draw_women_and_men(bundled) -> None:
-    _, evaluation = bundled
-    series = measure_series(evaluation, "ver_palliativ_strategi", "div_nara", "DÅ08")
-    fig = charts.trend_figure(series, sex="T", unit="%", decimals=0, period="2022-DÅ08", comparison_period=None)
-    names = [trace.name for trace in fig.data]
-    assert {"Totalt", "Kvinnor", "Män"} <= set(names)
-    women = next(t for t in fig.data if t.name == "Kvinnor")
-    assert dict(zip(women.x, women.y))["DÅ08<br>2022"] == 47.0
 
 
 def test_control_chart_breaks_its_lines_at_a_phase_and_at_masked_months(bundled) -> None:

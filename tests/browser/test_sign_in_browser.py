@@ -81,7 +81,7 @@ def test_a_chef_signs_in_sees_their_units_only_and_signs_out(browser: object, si
     page.goto(f"{signed_in_server}/styrmatt?matt=med_telefon_samma_dag&org=hc_ojebyn")  # type: ignore[attr-defined]
     wait_for_text(page, "Du har inte behörighet till Öjebyns hälsocentral")
     page.screenshot(path=str(SHOTS / "ingen_behorighet_1280.png"), full_page=True)  # type: ignore[attr-defined]
-    assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"], table.styrkort-table, .js-plotly-plot').count() == 0  # type: ignore[attr-defined]
+    assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"], table.styrkort-table, .js-plotly-plot, .styrkort-chart').count() == 0  # type: ignore[attr-defined]
 
     page.get_by_role("button", name="Logga ut").click()  # type: ignore[attr-defined]
     # The provider's end-session page (Entra signs out there too), then back to the sign-in page.
@@ -105,5 +105,5 @@ def test_management_sees_every_unit(browser: object, signed_in_server: str) -> N
 def test_a_person_without_a_role_is_told_why_and_sees_no_figures(browser: object, signed_in_server: str) -> None:
     page = _sign_in(browser, signed_in_server, "utan-roll")
     wait_for_text(page, "ingen roll i Styrkort")
-    assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"], table.styrkort-table, .js-plotly-plot').count() == 0  # type: ignore[attr-defined]
+    assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"], table.styrkort-table, .js-plotly-plot, .styrkort-chart').count() == 0  # type: ignore[attr-defined]
     page.context.close()  # type: ignore[attr-defined]
