@@ -150,7 +150,8 @@ def browser_first_pages(url: str) -> dict[str, float]:
         page = context.new_page()
         started = time.perf_counter()
         page.goto(url + "/styrmatt?matt=med_telefon_samma_dag&org=hc_hortlax")
-        page.locator(".sk-trend svg.sk-plot circle").first.wait_for(timeout=120_000)
+        # The trend chart's points: drawn on the server now; a Plotly chart's SVG for a checkout from before.
+        page.locator('.sk-trend svg.sk-plot circle, [data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=120_000)
         page.get_by_text("Periodens utfall").first.wait_for(timeout=120_000)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
         seconds = time.perf_counter() - started

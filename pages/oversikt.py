@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.signals.variation import VARIATION_HEADING
-from kpi.texts.legend import ATTAINMENT
 from ui import data
-from ui.components import attainment_bar, attainment_counts_text, demo_notice, heading, measure_list, spc_expander
+from ui.components import attainment_counts_text, demo_notice, heading, measure_list, overview_tile, spc_expander
 from ui.exports import export_popover
 from ui.filters import current
 from ui.navigation import PERSPECTIVE_PAGES, PRESENTATION_PAGE
@@ -24,18 +23,10 @@ demo_notice(data.shows_demo(filters.view))
 summary = data.summary_for(filters.view)
 tiles = st.columns(len(summary), gap="small")
 for tile, row in zip(tiles, summary.iter_rows(named=True)):
-    counts = {k: row[k] for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}
     with tile.container(border=True, height="stretch"):
-        st.markdown(f"**{row['perspective']}**")
-        st.caption(row["strategic_goal"])
-        st.markdown(attainment_bar(counts), unsafe_allow_html=True)
-        st.markdown(
-            "<div style='font-size:0.9rem;line-height:1.5'>"
-            + "<br>".join(f"{ATTAINMENT[s].symbol} <b>{counts[s]}</b> {ATTAINMENT[s].word}" for s in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd"))
-            + "</div>",
-            unsafe_allow_html=True,
-        )
-        st.caption(f"{row['measures']} styrmått" + (" · innehåller demodata" if row["has_demo"] else ""))
+        # One element for the tile's text (each element is a message and work on the server, for
+        # every person's every run): the perspective, its goal, the bar and the counts.
+        st.markdown(overview_tile(row), unsafe_allow_html=True)
         st.page_link(PERSPECTIVE_PAGES[row["perspective"]], label="Öppna", icon=":material/arrow_forward:")
 
 st.caption("Alla perspektiv: " + attainment_counts_text({k: int(summary[k].sum()) for k in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd")}))

@@ -16,7 +16,6 @@ from ui.filters import GLOBAL_PARAMS, Filters
 from ui.navigation import MEASURE_PAGE, follow_request, request_open
 from ui.tables import measure_table
 
-
 # A card's value in large type that is not a heading: a heading would put every figure in the
 # page's outline, with a "link to heading" anchor each, between a keyboard user and the tabs.
 _VALUE_OPEN = '<p class="styrkort-value" style="font-size:1.5rem;font-weight:600;line-height:1.3;margin:0 0 0.25rem 0">'
@@ -94,6 +93,24 @@ def attainment_bar(counts: dict[str, int]) -> str:
             f'padding:2px 4px;text-align:center;font-weight:600;white-space:nowrap;overflow:hidden">{badge.symbol} {n}</div>'
         )
     return f'<div style="display:flex;gap:2px;border-radius:4px;overflow:hidden;font-size:0.95rem">{"".join(parts)}</div>'
+
+
+def overview_tile(row: dict[str, object]) -> str:
+    """An overview tile's text as one piece of HTML (``summary_for``'s row): the perspective, its
+    strategic goal, the bar, the counts and how many measures (and whether demo data is among them)."""
+    counts = {k: int(row[k]) for k in ATTAINMENT_ORDER}  # type: ignore[call-overload]
+    lines = "<br>".join(f"{ATTAINMENT[s].symbol} <b>{counts[s]}</b> {ATTAINMENT[s].word}" for s in ("uppfyllt", "delvis", "ej_uppfyllt", "ej_bedomd"))
+    small = f"font-size:0.875rem;color:{CAPTION_GREY};line-height:1.4"
+    measures = f"{row['measures']} styrmått" + (" · innehåller demodata" if row["has_demo"] else "")
+    return (
+        f"<div style='display:flex;flex-direction:column;gap:0.55rem'>"
+        f"<div style='font-weight:600'>{html.escape(str(row['perspective']))}</div>"
+        f"<div style='{small}'>{html.escape(str(row['strategic_goal'] or ''))}</div>"
+        f"{attainment_bar(counts)}"
+        f"<div style='font-size:0.9rem;line-height:1.5'>{lines}</div>"
+        f"<div style='{small}'>{html.escape(measures)}</div>"
+        "</div>"
+    )
 
 
 def attainment_counts_text(counts: dict[str, int]) -> str:

@@ -120,7 +120,8 @@ def test_overview_shows_five_tiles_with_counts_and_the_measures_that_need_attent
     app = open_app()
     shown = texts(app)
     for perspective in PERSPECTIVE_PAGES:
-        assert f"**{perspective}**" in shown
+        assert f"<div style='font-weight:600'>{perspective}</div>" in shown
+    assert [link.label for link in app.get("page_link")].count("Öppna") == len(PERSPECTIVE_PAGES)
     assert "Ett livskraftigt län" in shown and "Långsiktigt hållbar ekonomi" in shown
     # Fall injuries are not judged against "half of 2020" (2020's count is masked): 14 and 30 (issue 19).
     assert "Alla perspektiv: ✓ 5 uppfyllt · ◐ 0 delvis uppfyllt · ✗ 14 ej uppfyllt · – 30 ej bedömd" in shown
