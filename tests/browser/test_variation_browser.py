@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import SHOTS, choose_option, no_error_on, open_page, settle, wait_for_text
+from tests.browser.support import SHOTS, WAIT_MS, choose_option, no_error_on, open_page, settle, wait_for_text
 
 
 def open_tab(page: object, name: str) -> None:
@@ -17,6 +17,12 @@ def open_tab(page: object, name: str) -> None:
 def legend_texts(chart: object) -> list[str]:
     """The legend entries of a Plotly chart (SVG text: textContent, not innerText)."""
     return [t.strip() for t in chart.locator(".legendtext").evaluate_all("els => els.map(e => e.textContent)")]  # type: ignore[attr-defined]
+
+
+def drawn(chart: object) -> None:
+    """Wait until Plotly has drawn ``chart``: the first Plotly chart a page shows makes the browser
+    load Plotly's code then (Styrmått's first tab has none), which can take a few seconds."""
+    chart.locator(".main-svg").first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("width", [1280, 700])
@@ -32,6 +38,7 @@ def test_the_control_chart_draws_its_lines_verdicts_and_legend(server: str, brow
     assert panel.get_by_text("särskild orsak – försämring (demodata)").count() == 1
     assert panel.get_by_text("missar målet stabilt (demodata)").count() == 1
     chart = panel.locator('[data-testid="stPlotlyChart"]').first
+    drawn(chart)
     legend = legend_texts(chart)
     for name in ("Mittlinje", "Styrgränser", "Mål 95\u00a0%", "Signal: försämring", "Demodata"):
         assert name in legend, legend
@@ -56,6 +63,7 @@ def test_recalculating_from_a_month_names_the_new_phase_in_the_chart(server: str
     settle(page)
     no_error_on(page)
     chart = page.locator('[role="tabpanel"]:visible [data-testid="stPlotlyChart"]').first  # type: ignore[attr-defined]
+    drawn(chart)
     assert chart.get_by_text("nya gränser från vald månad").count() == 1  # the phase start is named in the chart
     page.close()  # type: ignore[attr-defined]
 
@@ -70,6 +78,7 @@ def test_the_funnel_stands_beside_the_bars(server: str, browser: object) -> None
     no_error_on(page)
     panel = page.locator('[role="tabpanel"]:visible')  # type: ignore[attr-defined]
     charts = panel.locator('[data-testid="stPlotlyChart"]')
+    drawn(charts.nth(1))
     assert charts.count() == 2
     bars, funnel = charts.nth(0).bounding_box(), charts.nth(1).bounding_box()
     assert bars["x"] + bars["width"] <= funnel["x"]  # side by side
