@@ -335,7 +335,22 @@ def _printable_line(line: str) -> bool:
     return not [c for c in line if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c not in "\u200c\u200d"]
 
 
+# End to end through the command line (an import, an undo and three listings, about 12 s each): one
+# kind per way a name could forge what is printed — a line break, a terminal escape, a C1 control,
+# a bidi override. Every kind above, and any other text, goes through the same log_text, which
+# tests/store/test_log_names.py checks over generated Unicode.
+END_TO_END = ["newline", "ANSI colour and clear screen", "C1 control sequence introducer", "bidi override"]
+
+
 @pytest.mark.parametrize("kind", list(FORGERIES))
+def test_every_forged_name_is_one_printable_line_in_the_log(kind: str) -> None:
+    from kpi.store.journal import log_text
+
+    shown = log_text(FORGERIES[kind])
+    assert _printable_line(shown) and "\n" not in shown and shown.strip()
+
+
+@pytest.mark.parametrize("kind", END_TO_END)
 def test_a_name_in_the_import_log_cannot_forge_a_line(tmp_path: Path, kind: str) -> None:
     import shutil
 

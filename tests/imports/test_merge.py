@@ -43,7 +43,7 @@ from tests.imports.support import (
 )
 
 EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-WRITING = settings(EXAMPLES, max_examples=15)
+WRITING = settings(EXAMPLES, max_examples=10)
 KEYS = list(TABLES["observations"].keys)
 UTFALL = ["styrmått", "enhet", "period", "kön", "värde"]
 COUNTS = ["täljare", "nämnare"]
