@@ -497,15 +497,18 @@ class FreeCells:
         # The cell's column: +1 in a relation it is the total of, −1 where it is a part.
         vector = {i: 1 if self._rels[i].total == cell else _PRIME - 1 for i in self._of_cell.get(cell, ())}
         cells = {cell: 1}
-        queue = sorted(vector)
+        # The highest relation first: measured, not derived; from the lowest relation up the
+        # columns of four blocks of the 10× region met about eleven times as many basis entries
+        # (the generated region's a quarter more). The free cells are the same in any order.
+        queue = [-row for row in vector]
         heapq.heapify(queue)
         while queue:
-            row = heapq.heappop(queue)
+            row = -heapq.heappop(queue)
             factor = vector.get(row)
             if not factor:
                 continue  # cancelled on the way
             basis = self._basis.get(row)
-            if basis is None:  # a new pivot: the lowest relation left (every basis vector starts at its pivot)
+            if basis is None:  # a new pivot: the highest relation left (every basis vector ends at its pivot)
                 inverse = _PRIME - 1 if factor == _PRIME - 1 else pow(factor, _PRIME - 2, _PRIME)
                 self._basis[row] = (
                     {k: v * inverse % _PRIME for k, v in vector.items()},
@@ -516,7 +519,7 @@ class FreeCells:
                 value = (vector.get(k, 0) - factor * v) % _PRIME
                 if value:
                     if k not in vector:
-                        heapq.heappush(queue, k)
+                        heapq.heappush(queue, -k)
                     vector[k] = value
                 else:
                     vector.pop(k, None)
