@@ -57,6 +57,7 @@ from functools import cache
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from kpi.model.periods import month_windows
@@ -193,9 +194,7 @@ def complete(
         for k in r.members:
             of_cell.setdefault(k, []).append(i)
     system = FreeCells(rels, of_cell)
-    groups = _Groups()  # the masked cells, grouped as the relations link them (for the intervals)
-    low: dict[int, float] = {}
-    high: dict[int, float] = {}
+    propagation = _Propagation(rels, size)
     hidden_in = [0] * len(rels)  # masked members per relation, kept as cells are masked
     singles: set[int] = set()  # the relations with exactly one masked member
 
@@ -209,10 +208,8 @@ def complete(
     def hide(k: int) -> list[int]:
         """Mask ``k``; the relations that now have exactly one masked member."""
         masked.add(k)
-        groups.add(k)
         became_single = []
         for j in of_cell.get(k, []):
-            groups.join(k, j)
             hidden_in[j] += 1
             if hidden_in[j] == 1:
                 singles.add(j)
@@ -276,13 +273,7 @@ def complete(
         """Mask one more cell for each of ``cells`` whose interval is too narrow (far apart ones
         in the same round, as for fixed cells), in the relation that bounds it most tightly; the
         cells masked (none when every interval is wide enough)."""
-        # Only the groups that gained a cell since the last time are propagated again: the
-        # relations never link two groups, so the others' intervals are as they were.
-        for cells_ in groups.changed():
-            around = sorted({i for c in cells_ for i in of_cell.get(c, [])})
-            group_low, group_high = intervals(set(cells_), [rels[i] for i in around], size)
-            low.update(group_low)
-            high.update(group_high)
+        low, high = propagation.bounds(masked)
         grown: set[int] = set()
         narrow = sorted(k for k in cells if high[k] - low[k] < width)
         for k in narrow:
@@ -361,100 +352,76 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
     other parts' bounds), repeated until nothing changes (bound propagation; ``size``: the shown
     figures). This is what the relations give one at a time, again and again; the exact interval
     (a linear programme over all of them at once) can be narrower where relations form cycles."""
-    low: dict[int, float] = dict.fromkeys(masked, 0.0)
-    high: dict[int, float] = dict.fromkeys(masked, math.inf)
-    inf = math.inf
-    # Per relation, once: whether its total is masked, the shown total, the shown parts' sum and
-    # the masked parts (the shown figures never change while propagating).
-    shape: list[tuple[bool, float, float, list[int]]] = []
-    of_cell: dict[int, list[int]] = {}
-    for i, r in enumerate(rels):
-        total_masked = r.total in masked
-        hidden_parts = [x for x in r.parts if x in masked]
-        shown_sum = sum(round(size.get(x, 0.0)) for x in r.parts if x not in masked)
-        shape.append((total_masked, 0.0 if total_masked else round(size.get(r.total, 0.0)), shown_sum, hidden_parts))
-        for x in (r.total, *hidden_parts) if total_masked else hidden_parts:
-            of_cell.setdefault(x, []).append(i)
-    queue = deque(sorted({i for k in masked for i in of_cell.get(k, [])}))
-    queued = set(queue)
-    while queue:
-        i = queue.popleft()
-        queued.discard(i)
-        total_masked, total_value, shown_sum, hidden_parts = shape[i]
-        total = rels[i].total
-        total_low, total_high = (low[total], high[total]) if total_masked else (total_value, total_value)
-        parts_low = shown_sum + sum(low[x] for x in hidden_parts)
-        open_parts = 0
-        parts_high = shown_sum
-        for x in hidden_parts:
-            h = high[x]
-            if h == inf:
-                open_parts += 1
-            else:
-                parts_high += h
-        changed = []
-        if total_masked:
-            new_lo, new_hi = max(total_low, parts_low), min(total_high, inf if open_parts else parts_high)
-            if new_lo != total_low or new_hi != total_high:
-                low[total], high[total] = new_lo, new_hi
-                changed.append(total)
-        for x in hidden_parts:
-            lo, hi = low[x], high[x]
-            others_low = parts_low - lo
-            others_high = inf if open_parts - (hi == inf) else parts_high - (0 if hi == inf else hi)
-            new_lo, new_hi = max(lo, total_low - others_high), min(hi, total_high - others_low)
-            if new_lo != lo or new_hi != hi:
-                low[x], high[x] = new_lo, new_hi
-                changed.append(x)
-        for x in changed:
-            for j in of_cell[x]:
-                if j not in queued:
-                    queued.add(j)
-                    queue.append(j)
-    return low, high
+    return _Propagation(rels, size).bounds(masked)
 
 
-class _Groups:
-    """The masked cells split into groups that no relation links (union–find, kept as cells are
-    masked: groups only ever merge). Bound propagation in one group never reads another's cells,
-    so only a group that gained a cell needs propagating again."""
+class _Propagation:
+    """``intervals`` over fixed relations, for one masked set after another (``complete`` asks once
+    per round as cells are masked), with NumPy: each step applies every relation to the bounds of
+    the step before at once and keeps, per cell, the tightest bound any relation gives, until a
+    step changes nothing.
 
-    def __init__(self) -> None:
-        self._parent: dict[int, int] = {}
-        self._cells: dict[int, list[int]] = {}  # root -> the group's cells
-        self._first: dict[int, int] = {}  # relation -> its first masked member
-        self._changed: set[int] = set()
+    Every relation's step only narrows and narrows more from narrower bounds, so this ends at the
+    same bounds as applying the relations one at a time in any order (the widest bounds that no
+    relation narrows further); the figures are whole numbers, so the sums are exact in floating
+    point. Rounds start again from 0 … ∞: masking a cell can only widen the others' intervals, and
+    which of the earlier bounds still hold is not recorded. A whole block (all its groups of
+    masked cells) takes a few steps of array arithmetic where a queue of relations in Python was
+    run once per group that gained a cell."""
 
-    def add(self, cell: int) -> None:
-        self._parent[cell] = cell
-        self._cells[cell] = [cell]
-        self._changed.add(cell)
+    def __init__(self, rels: list[Relation], size: dict[int, float]) -> None:
+        cells = sorted({k for r in rels for k in r.members})
+        self._index = {k: n for n, k in enumerate(cells)}
+        lengths = np.fromiter((len(r.parts) + 1 for r in rels), np.int64, len(rels))
+        # One row per membership, a relation's total first and then its parts.
+        self._member = np.fromiter((self._index[k] for r in rels for k in r.members), np.int64, int(lengths.sum()))
+        self._relation = np.repeat(np.arange(len(rels)), lengths)
+        first = np.cumsum(lengths) - lengths
+        self._is_part = np.ones(len(self._member), bool)
+        self._is_part[first] = False
+        self._total = self._member[first]
+        self._n_relations = len(rels)
+        self._value = np.fromiter((round(size.get(k, 0.0)) for k in cells), np.float64, len(cells))
+        # The memberships sorted by cell, to take each cell's tightest bound (every cell has one).
+        self._by_cell = np.argsort(self._member, kind="stable")
+        by_cell = self._member[self._by_cell]
+        self._cell_start = np.flatnonzero(np.r_[True, by_cell[1:] != by_cell[:-1]])
 
-    def _root(self, cell: int) -> int:
-        root = cell
-        while self._parent[root] != root:
-            root = self._parent[root]
-        while self._parent[cell] != root:  # path compression
-            self._parent[cell], cell = root, self._parent[cell]
-        return root
-
-    def join(self, cell: int, relation: int) -> None:
-        """``cell`` (just added) is a masked member of ``relation``: same group as the others."""
-        first = self._first.setdefault(relation, cell)
-        a, b = self._root(cell), self._root(first)
-        if a == b:
-            return
-        if len(self._cells[a]) < len(self._cells[b]):
-            a, b = b, a
-        self._parent[b] = a
-        self._cells[a].extend(self._cells.pop(b))
-        self._changed.add(a)
-
-    def changed(self) -> list[list[int]]:
-        """The groups that gained a cell since the last call (each once)."""
-        roots = sorted({self._root(c) for c in self._changed})
-        self._changed.clear()
-        return [self._cells[r] for r in roots]
+    def bounds(self, masked: set[int]) -> tuple[dict[int, float], dict[int, float]]:
+        """Each masked cell's (lowest, highest) by bound propagation, the others' figures shown;
+        0 … ∞ for a cell in no relation."""
+        low: dict[int, float] = dict.fromkeys(masked, 0.0)
+        high: dict[int, float] = dict.fromkeys(masked, math.inf)
+        keys = sorted(k for k in masked if k in self._index)
+        if not keys:
+            return low, high
+        where = np.fromiter((self._index[k] for k in keys), np.int64, len(keys))
+        hidden = np.zeros(len(self._value), bool)
+        hidden[where] = True
+        lo = np.where(hidden, 0.0, self._value)
+        hi = np.where(hidden, math.inf, self._value)
+        member, relation, is_part, n = self._member, self._relation, self._is_part, self._n_relations
+        while True:
+            member_lo, member_hi = lo[member], hi[member]
+            is_open = is_part & np.isinf(member_hi)  # a part with no upper bound yet
+            parts_lo = np.bincount(relation, weights=np.where(is_part, member_lo, 0.0), minlength=n)[relation]
+            parts_hi = np.bincount(relation, weights=np.where(is_part & ~is_open, member_hi, 0.0), minlength=n)[relation]
+            n_open = np.bincount(relation, weights=is_open, minlength=n)[relation]
+            total_lo, total_hi = lo[self._total][relation], hi[self._total][relation]
+            others_lo = parts_lo - member_lo
+            others_hi = np.where(n_open - is_open > 0, math.inf, parts_hi - np.where(is_open, 0.0, member_hi))
+            new_lo = np.where(is_part, total_lo - others_hi, parts_lo)
+            new_hi = np.where(is_part, total_hi - others_lo, np.where(n_open > 0, math.inf, parts_hi))
+            tightest_lo = np.maximum.reduceat(new_lo[self._by_cell], self._cell_start)
+            tightest_hi = np.minimum.reduceat(new_hi[self._by_cell], self._cell_start)
+            next_lo = np.where(hidden, np.maximum(lo, tightest_lo), lo)
+            next_hi = np.where(hidden, np.minimum(hi, tightest_hi), hi)
+            if np.array_equal(next_lo, lo) and np.array_equal(next_hi, hi):
+                break
+            lo, hi = next_lo, next_hi
+        low.update(zip(keys, lo[where].tolist(), strict=True))
+        high.update(zip(keys, hi[where].tolist(), strict=True))
+        return low, high
 
 
 _PRIME = (1 << 61) - 1  # exact arithmetic modulo a large prime: no rounding, the same on every machine
