@@ -54,8 +54,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from itertools import combinations
+from itertools import chain, combinations
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -76,9 +77,9 @@ def primary(threshold: int) -> pl.Expr:
     ).fill_null(False)
 
 
-@dataclass(frozen=True)
-class Relation:
-    """total = sum of parts, over cell keys."""
+class Relation(NamedTuple):
+    """total = sum of parts, over cell keys (a named tuple: a block has hundreds of thousands, and
+    tuples hash and sort in C)."""
 
     total: int
     parts: tuple[int, ...]
@@ -169,7 +170,7 @@ def relation_table(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -
 
 
 def _order(relations_: list[Relation]) -> list[Relation]:
-    return sorted(set(relations_), key=lambda r: (r.total, r.parts))
+    return sorted(set(relations_))  # by total, then parts
 
 
 def complete(
@@ -370,37 +371,44 @@ class _Propagation:
     run once per group that gained a cell."""
 
     def __init__(self, rels: list[Relation], size: dict[int, float]) -> None:
-        cells = sorted({k for r in rels for k in r.members})
-        self._index = {k: n for n, k in enumerate(cells)}
         lengths = np.fromiter((len(r.parts) + 1 for r in rels), np.int64, len(rels))
         # One row per membership, a relation's total first and then its parts.
-        self._member = np.fromiter((self._index[k] for r in rels for k in r.members), np.int64, int(lengths.sum()))
+        keys = np.fromiter(chain.from_iterable(r.members for r in rels), np.int64, int(lengths.sum()))
+        self._cells, self._member = np.unique(keys, return_inverse=True)
         self._relation = np.repeat(np.arange(len(rels)), lengths)
         first = np.cumsum(lengths) - lengths
         self._is_part = np.ones(len(self._member), bool)
         self._is_part[first] = False
         self._total = self._member[first]
         self._n_relations = len(rels)
-        self._value = np.fromiter((round(size.get(k, 0.0)) for k in cells), np.float64, len(cells))
-        # The memberships sorted by cell, to take each cell's tightest bound (every cell has one).
-        self._by_cell = np.argsort(self._member, kind="stable")
-        by_cell = self._member[self._by_cell]
-        self._cell_start = np.flatnonzero(np.r_[True, by_cell[1:] != by_cell[:-1]])
+        self._value = np.fromiter((round(size.get(k, 0.0)) for k in self._cells.tolist()), np.float64, len(self._cells))
 
     def bounds(self, masked: set[int]) -> tuple[dict[int, float], dict[int, float]]:
         """Each masked cell's (lowest, highest) by bound propagation, the others' figures shown;
         0 … ∞ for a cell in no relation."""
         low: dict[int, float] = dict.fromkeys(masked, 0.0)
         high: dict[int, float] = dict.fromkeys(masked, math.inf)
-        keys = sorted(k for k in masked if k in self._index)
-        if not keys:
+        keys = np.fromiter(masked, np.int64, len(masked))
+        at = np.searchsorted(self._cells, keys).clip(0, max(len(self._cells) - 1, 0))
+        inside = (self._cells[at] == keys) if len(self._cells) else np.zeros(len(keys), bool)
+        keys, at = keys[inside], at[inside]
+        if not len(keys):
             return low, high
-        where = np.fromiter((self._index[k] for k in keys), np.int64, len(keys))
         hidden = np.zeros(len(self._value), bool)
-        hidden[where] = True
+        hidden[at] = True
         lo = np.where(hidden, 0.0, self._value)
         hi = np.where(hidden, math.inf, self._value)
-        member, relation, is_part, n = self._member, self._relation, self._is_part, self._n_relations
+        # Only the relations with a masked member narrow anything.
+        hidden_member = hidden[self._member]
+        n = self._n_relations
+        live = np.bincount(self._relation, weights=hidden_member, minlength=n) > 0
+        rows = np.flatnonzero(live[self._relation])
+        member, relation, is_part = self._member[rows], self._relation[rows], self._is_part[rows]
+        # The masked cells' memberships grouped by cell, to take each cell's tightest bound.
+        by_cell = np.flatnonzero(hidden_member[rows])
+        by_cell = by_cell[np.argsort(member[by_cell], kind="stable")]
+        cell_start = np.flatnonzero(np.r_[True, member[by_cell][1:] != member[by_cell][:-1]])
+        target = member[by_cell][cell_start]
         while True:
             member_lo, member_hi = lo[member], hi[member]
             is_open = is_part & np.isinf(member_hi)  # a part with no upper bound yet
@@ -412,15 +420,13 @@ class _Propagation:
             others_hi = np.where(n_open - is_open > 0, math.inf, parts_hi - np.where(is_open, 0.0, member_hi))
             new_lo = np.where(is_part, total_lo - others_hi, parts_lo)
             new_hi = np.where(is_part, total_hi - others_lo, np.where(n_open > 0, math.inf, parts_hi))
-            tightest_lo = np.maximum.reduceat(new_lo[self._by_cell], self._cell_start)
-            tightest_hi = np.minimum.reduceat(new_hi[self._by_cell], self._cell_start)
-            next_lo = np.where(hidden, np.maximum(lo, tightest_lo), lo)
-            next_hi = np.where(hidden, np.minimum(hi, tightest_hi), hi)
-            if np.array_equal(next_lo, lo) and np.array_equal(next_hi, hi):
+            next_lo = np.maximum(lo[target], np.maximum.reduceat(new_lo[by_cell], cell_start))
+            next_hi = np.minimum(hi[target], np.minimum.reduceat(new_hi[by_cell], cell_start))
+            if np.array_equal(next_lo, lo[target]) and np.array_equal(next_hi, hi[target]):
                 break
-            lo, hi = next_lo, next_hi
-        low.update(zip(keys, lo[where].tolist(), strict=True))
-        high.update(zip(keys, hi[where].tolist(), strict=True))
+            lo[target], hi[target] = next_lo, next_hi
+        low.update(zip(keys.tolist(), lo[at].tolist(), strict=True))
+        high.update(zip(keys.tolist(), hi[at].tolist(), strict=True))
         return low, high
 
 
