@@ -50,11 +50,12 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import operator
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, combinations
+from itertools import chain, combinations, islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -170,7 +171,34 @@ def relation_table(cells: pl.DataFrame, parents: pl.DataFrame, n_periods: int) -
 
 
 def _order(relations_: list[Relation]) -> list[Relation]:
-    return sorted(set(relations_))  # by total, then parts
+    """The relations once each, by total and then parts (``decide``'s come so already)."""
+    if all(map(operator.lt, relations_, islice(relations_, 1, None))):
+        return list(relations_)
+    return sorted(set(relations_))
+
+
+class _Memberships:
+    """Relations as arrays, one row per member of each relation (its total first, then its parts):
+    ``cells`` (sorted keys), ``member`` (the row's index in ``cells``), ``relation`` (the row's
+    relation) and ``first`` (each relation's first row)."""
+
+    def __init__(self, rels: list[Relation]) -> None:
+        lengths = np.fromiter((len(r.parts) + 1 for r in rels), np.int64, len(rels))
+        keys = np.fromiter(chain.from_iterable((r.total, *r.parts) for r in rels), np.int64, int(lengths.sum()))
+        self.cells, self.member = np.unique(keys, return_inverse=True)
+        self.relation = np.repeat(np.arange(len(rels)), lengths)
+        self.first = np.cumsum(lengths) - lengths
+
+    def of_cell(self) -> dict[int, list[int]]:
+        """Each cell's relations, in order."""
+        relations = self.relation[np.argsort(self.member, kind="stable")].tolist()
+        ends = np.cumsum(np.bincount(self.member, minlength=len(self.cells))).tolist()
+        out: dict[int, list[int]] = {}
+        start = 0
+        for k, end in zip(self.cells.tolist(), ends, strict=True):
+            out[k] = relations[start:end]
+            start = end
+        return out
 
 
 def complete(
@@ -190,12 +218,10 @@ def complete(
     cell takes the sexes of its measure, unit and period with it (``mask``'s rule), present ones
     only (``size`` holds every cell's figure: a count's value, a share's denominator)."""
     rels = _order(rels)
-    of_cell: dict[int, list[int]] = {}
-    for i, r in enumerate(rels):
-        for k in r.members:
-            of_cell.setdefault(k, []).append(i)
+    memberships = _Memberships(rels)
+    of_cell = memberships.of_cell()
     system = FreeCells(rels, of_cell)
-    propagation = _Propagation(rels, size)
+    propagation = _Propagation(memberships, size)
     hidden_in = [0] * len(rels)  # masked members per relation, kept as cells are masked
     singles: set[int] = set()  # the relations with exactly one masked member
 
@@ -353,7 +379,7 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
     other parts' bounds), repeated until nothing changes (bound propagation; ``size``: the shown
     figures). This is what the relations give one at a time, again and again; the exact interval
     (a linear programme over all of them at once) can be narrower where relations form cycles."""
-    return _Propagation(rels, size).bounds(masked)
+    return _Propagation(_Memberships(rels), size).bounds(masked)
 
 
 class _Propagation:
@@ -370,17 +396,12 @@ class _Propagation:
     masked cells) takes a few steps of array arithmetic where a queue of relations in Python was
     run once per group that gained a cell."""
 
-    def __init__(self, rels: list[Relation], size: dict[int, float]) -> None:
-        lengths = np.fromiter((len(r.parts) + 1 for r in rels), np.int64, len(rels))
-        # One row per membership, a relation's total first and then its parts.
-        keys = np.fromiter(chain.from_iterable(r.members for r in rels), np.int64, int(lengths.sum()))
-        self._cells, self._member = np.unique(keys, return_inverse=True)
-        self._relation = np.repeat(np.arange(len(rels)), lengths)
-        first = np.cumsum(lengths) - lengths
+    def __init__(self, memberships: _Memberships, size: dict[int, float]) -> None:
+        self._cells, self._member, self._relation = memberships.cells, memberships.member, memberships.relation
         self._is_part = np.ones(len(self._member), bool)
-        self._is_part[first] = False
-        self._total = self._member[first]
-        self._n_relations = len(rels)
+        self._is_part[memberships.first] = False
+        self._total = self._member[memberships.first]
+        self._n_relations = len(memberships.first)
         self._value = np.fromiter((round(size.get(k, 0.0)) for k in self._cells.tolist()), np.float64, len(self._cells))
 
     def bounds(self, masked: set[int]) -> tuple[dict[int, float], dict[int, float]]:
@@ -482,6 +503,9 @@ class FreeCells:
                 continue  # cancelled on the way
             basis = self._basis.get(row)
             if basis is None:  # a new pivot: the highest relation left (every basis vector ends at its pivot)
+                if factor == 1:
+                    self._basis[row] = (vector, cells)
+                    return
                 inverse = _PRIME - 1 if factor == _PRIME - 1 else pow(factor, _PRIME - 2, _PRIME)
                 self._basis[row] = (
                     {k: v * inverse % _PRIME for k, v in vector.items()},
@@ -587,20 +611,17 @@ def decide(
         frame = frame.join(wanted, on=["m", "_year"], how="semi")
         # Relations never cross a measure-year (a block): found once for all blocks, then split.
         found = relation_table(frame, parents, n_periods).join(frame.select("key", "m", "_year"), left_on="total", right_on="key", how="inner")
-        rels_of: dict[tuple[int, int], list[Relation]] = {}
-        for m, year, total, parts in found.select("m", "_year", "total", "parts").iter_rows():
-            rels_of.setdefault((m, year), []).append(Relation(total, tuple(parts)))
+        rels_of = {
+            block: list(map(Relation, rows["total"].to_list(), map(tuple, rows["parts"].to_list())))
+            for block, rows in found.sort("total", "parts").partition_by("m", "_year", as_dict=True, maintain_order=True).items()
+        }
         keys = frame["key"].to_list()
         size = dict(zip(keys, frame["_size"].to_list(), strict=True))
         published = dict(zip(keys, (~frame["is_demo"].fill_null(False)).to_list(), strict=True))
-        own_of: dict[tuple[int, int], set[int]] = {}
-        sensitive_of: dict[tuple[int, int], set[int]] = {}
-        columns = (frame[c].to_list() for c in ("m", "_year", "_own", "_sensitive"))
-        for key, m, year, own, sensitive in zip(keys, *columns, strict=True):
-            if own:
-                own_of.setdefault((m, year), set()).add(key)
-            if sensitive:
-                sensitive_of.setdefault((m, year), set()).add(key)
+        own_of, sensitive_of = (
+            {(m, year): set(cells) for m, year, cells in frame.filter(pl.col(flag)).group_by("m", "_year").agg("key").iter_rows()}
+            for flag in ("_own", "_sensitive")
+        )
         for block in todo:
             block_keys = sorted(complete(own_of[block], rels_of.get(block, []), size, published, sensitive=sensitive_of.get(block, set()), width=threshold - 1))
             decided[digests[block]] = block_keys
