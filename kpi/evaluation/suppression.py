@@ -419,18 +419,14 @@ class _Propagation:
         hidden[at] = True
         lo = np.where(hidden, 0.0, self._value)
         hi = np.where(hidden, math.inf, self._value)
-        # Only the relations with a masked member narrow anything.
-        hidden_member = hidden[self._member]
+        # At first every relation with a masked member; then only those with a member whose bound
+        # changed in the step before (the others would give the bounds they gave then).
         n = self._n_relations
-        live = np.bincount(self._relation, weights=hidden_member, minlength=n) > 0
-        rows = np.flatnonzero(live[self._relation])
-        member, relation, is_part = self._member[rows], self._relation[rows], self._is_part[rows]
-        # The masked cells' memberships grouped by cell, to take each cell's tightest bound.
-        by_cell = np.flatnonzero(hidden_member[rows])
-        by_cell = by_cell[np.argsort(member[by_cell], kind="stable")]
-        cell_start = np.flatnonzero(np.r_[True, member[by_cell][1:] != member[by_cell][:-1]])
-        target = member[by_cell][cell_start]
+        all_member, all_relation, all_part = self._member, self._relation, self._is_part
+        active = np.bincount(all_relation, weights=hidden[all_member], minlength=n) > 0
         while True:
+            rows = np.flatnonzero(active[all_relation])
+            member, relation, is_part = all_member[rows], all_relation[rows], all_part[rows]
             member_lo, member_hi = lo[member], hi[member]
             is_open = is_part & np.isinf(member_hi)  # a part with no upper bound yet
             parts_lo = np.bincount(relation, weights=np.where(is_part, member_lo, 0.0), minlength=n)[relation]
@@ -441,11 +437,22 @@ class _Propagation:
             others_hi = np.where(n_open - is_open > 0, math.inf, parts_hi - np.where(is_open, 0.0, member_hi))
             new_lo = np.where(is_part, total_lo - others_hi, parts_lo)
             new_hi = np.where(is_part, total_hi - others_lo, np.where(n_open > 0, math.inf, parts_hi))
+            # Each masked cell's tightest bound over its rows here.
+            by_cell = np.flatnonzero(hidden[member])
+            by_cell = by_cell[np.argsort(member[by_cell], kind="stable")]
+            cell = member[by_cell]
+            cell_start = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+            target = cell[cell_start]
             next_lo = np.maximum(lo[target], np.maximum.reduceat(new_lo[by_cell], cell_start))
             next_hi = np.minimum(hi[target], np.minimum.reduceat(new_hi[by_cell], cell_start))
-            if np.array_equal(next_lo, lo[target]) and np.array_equal(next_hi, hi[target]):
+            changed = (next_lo != lo[target]) | (next_hi != hi[target])
+            if not changed.any():
                 break
             lo[target], hi[target] = next_lo, next_hi
+            is_changed = np.zeros(len(lo), bool)
+            is_changed[target[changed]] = True
+            active = np.zeros(n, bool)
+            active[all_relation[is_changed[all_member]]] = True
         low.update(zip(keys.tolist(), lo[at].tolist(), strict=True))
         high.update(zip(keys.tolist(), hi[at].tolist(), strict=True))
         return low, high
