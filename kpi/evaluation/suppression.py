@@ -384,17 +384,17 @@ def intervals(masked: set[int], rels: list[Relation], size: dict[int, float]) ->
 
 class _Propagation:
     """``intervals`` over fixed relations, for one masked set after another (``complete`` asks once
-    per round as cells are masked), with NumPy: each step applies every relation to the bounds of
-    the step before at once and keeps, per cell, the tightest bound any relation gives, until a
-    step changes nothing.
+    per round as cells are masked), with NumPy: each step applies the relations to the bounds of
+    the step before, all at once (at first every relation with a masked member, then those with a
+    member whose bound changed), and keeps, per cell, the tightest bound any relation gives, until
+    a step changes nothing.
 
     Every relation's step only narrows and narrows more from narrower bounds, so this ends at the
     same bounds as applying the relations one at a time in any order (the widest bounds that no
     relation narrows further); the figures are whole numbers, so the sums are exact in floating
-    point. Rounds start again from 0 … ∞: masking a cell can only widen the others' intervals, and
-    which of the earlier bounds still hold is not recorded. A whole block (all its groups of
-    masked cells) takes a few steps of array arithmetic where a queue of relations in Python was
-    run once per group that gained a cell."""
+    point. A whole block, every group of masked cells in it, takes six to eight steps on the 10×
+    region. Each round starts again from 0 … ∞: masking a cell can only widen the others'
+    intervals, and which of the earlier bounds would still hold is not recorded."""
 
     def __init__(self, memberships: _Memberships, size: dict[int, float]) -> None:
         self._cells, self._member, self._relation = memberships.cells, memberships.member, memberships.relation
@@ -617,10 +617,13 @@ def decide(
         wanted = pl.DataFrame(todo, schema={"m": frame["m"].dtype, "_year": frame["_year"].dtype}, orient="row")
         frame = frame.join(wanted, on=["m", "_year"], how="semi")
         # Relations never cross a measure-year (a block): found once for all blocks, then split.
-        found = relation_table(frame, parents, n_periods).join(frame.select("key", "m", "_year"), left_on="total", right_on="key", how="inner")
+        # In relation_table's order (by total, then parts), which complete need not sort again.
+        found = relation_table(frame, parents, n_periods).join(
+            frame.select("key", "m", "_year"), left_on="total", right_on="key", how="inner", maintain_order="left"
+        )
         rels_of = {
             block: list(map(Relation, rows["total"].to_list(), map(tuple, rows["parts"].to_list())))
-            for block, rows in found.sort("total", "parts").partition_by("m", "_year", as_dict=True, maintain_order=True).items()
+            for block, rows in found.partition_by("m", "_year", as_dict=True, maintain_order=True).items()
         }
         keys = frame["key"].to_list()
         size = dict(zip(keys, frame["_size"].to_list(), strict=True))
