@@ -2,7 +2,8 @@
 
 The inputs of ``kpi.evaluation.suppression.pattern`` are taken once from an evaluation of the
 bundled data and of a generated region with many small counts (``tests/evaluation/generated.py``,
-scale 1, seed 1: the data set of the slow equivalence test). Then ``pattern`` runs on exactly
+scale 1, seed 1: the data set of the slow equivalence test), or of ``bench/bench_evaluation.py``'s
+region at a scale (``--data region10``). Then ``pattern`` runs on exactly
 those inputs, alternately from the working tree and from ``--before`` (the module as it was at
 that commit, read with ``git show``), and prints the CPU seconds of each run and how the masked
 sets differ, and the CPU seconds of the whole step in the evaluation (``suppressed_keys``: the
@@ -11,6 +12,7 @@ nothing.
 
     python bench/bench_suppression.py                      # before = 977c73c, 2 rounds
     python bench/bench_suppression.py --before HEAD~1 --rounds 3 --data bundled
+    python bench/bench_suppression.py --before 2946394 --rounds 1 --data region10   # bench_evaluation.py's 10× region
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import kpi.evaluation.engine as engine  # noqa: E402
 from kpi.evaluation import suppression  # noqa: E402
-from kpi.evaluation.scorecard import evaluate_dataset, load_dataset  # noqa: E402
+from kpi.evaluation.scorecard import Dataset, evaluate_dataset, load_dataset  # noqa: E402
 
 
 def inputs(which: str) -> tuple[tuple[object, ...], float]:
@@ -54,6 +56,8 @@ def inputs(which: str) -> tuple[tuple[object, ...], float]:
     try:
         if which == "bundled":
             dataset = load_dataset(ROOT / "data")
+        elif which.startswith("region"):
+            dataset = region(int(which.removeprefix("region")))
         else:
             from tests.evaluation.generated import generated_dataset
 
@@ -62,6 +66,25 @@ def inputs(which: str) -> tuple[tuple[object, ...], float]:
     finally:
         engine.decide, engine.suppressed_keys = original, whole
     return seen[0], spent[0]
+
+
+def region(scale: int) -> Dataset:
+    """The region of ``bench/bench_evaluation.py`` at ``scale`` (its units copied that many times)."""
+    import polars as pl
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_evaluation import make_data
+
+    from kpi.model.catalogue import load_catalogues
+    from kpi.model.settings import Settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        make_data(scale, Path(folder))
+        units, observations = (pl.read_parquet(Path(folder) / f"{name}.parquet") for name in ("units", "observations"))
+    return Dataset(
+        catalogues=load_catalogues(ROOT / "data" / "catalogue"), units=units, observations=observations,
+        comments=pl.DataFrame(), actions=pl.DataFrame(), settings=Settings(),
+    )  # fmt: skip
 
 
 def module_at(revision: str) -> ModuleType:
@@ -81,7 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", default="977c73c", help="the commit to compare with (default: before the speed work of issue 19)")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--data", default="bundled,generated")
+    parser.add_argument("--data", default="bundled,generated", help="bundled, generated, regionN (the evaluation benchmark's region at scale N)")
     args = parser.parse_args()
     before = module_at(args.before)
     for which in args.data.split(","):
