@@ -104,13 +104,19 @@ def overview_tile(row: dict[str, object]) -> str:
     measures = f"{row['measures']} styrmått" + (" · innehåller demodata" if row["has_demo"] else "")
     return (
         f"<div style='display:flex;flex-direction:column;gap:0.55rem'>"
-        f"<div style='font-weight:600'>{html.escape(str(row['perspective']))}</div>"
-        f"<div style='{small}'>{html.escape(str(row['strategic_goal'] or ''))}</div>"
+        f"<div style='font-weight:600'>{_one_line(row['perspective'])}</div>"
+        f"<div style='{small}'>{_one_line(row['strategic_goal'])}</div>"
         f"{attainment_bar(counts)}"
         f"<div style='font-size:0.9rem;line-height:1.5'>{lines}</div>"
         f"<div style='{small}'>{html.escape(measures)}</div>"
         "</div>"
     )
+
+
+def _one_line(text: object) -> str:
+    """``text`` escaped, its line breaks as spaces: a blank line would end the Markdown HTML block
+    and let the rest be read as Markdown."""
+    return html.escape(" ".join(str(text or "").split()))
 
 
 def attainment_counts_text(counts: dict[str, int]) -> str:

@@ -7,8 +7,9 @@ doubled the time to a fully drawn first page. This chart is plain markup:
 - the x positions are percentages of the plot's width and the y positions pixels of its fixed
   height, so the chart fills any width without scaling its text or its dots;
 - the axes' labels and the legend are HTML beside the SVG, in the page's font;
-- every point carries its value as a ``<title>`` (shown on hover and read by a screen reader), and
-  the chosen period's value is written beside its point (where one line is drawn);
+- every point carries its value as a ``<title>`` (shown on hover), the chosen period's value is
+  written beside its point (where one line is drawn) and is in the chart's accessible name with
+  its target (a screen reader reads the name, not the points: the table is under *Siffror*);
 - it is put in the page by a small component of our own (Streamlit's ``st.html`` removes SVG),
   without an iframe, as the measure tables are (``ui.tables``);
 - Swedish number formats (``kpi.model.formatting``), demo values as open rings, missing and
@@ -100,8 +101,8 @@ def trend_html(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, peri
     lines = [
         _Line(
             s,
-            series[f"value{_SUFFIX[s]}"].to_list(),
-            series[f"target_effective{_SUFFIX[s]}"].to_list(),
+            _finite(series[f"value{_SUFFIX[s]}"].to_list()),
+            _finite(series[f"target_effective{_SUFFIX[s]}"].to_list()),
             series[f"is_demo{_SUFFIX[s]}"].fill_null(False).to_list(),
             series[f"masked{_SUFFIX[s]}"].fill_null(False).to_list(),
         )
@@ -135,6 +136,8 @@ def trend_html(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, peri
     legend: list[tuple[str, str, bool, bool]] = []  # label, colour, dashed, open ring
     any_demo = False
     values_on_top: list[str] = []
+    spoken: list[str] = []  # the chosen period's value (and target) in the chart's accessible name
+    spoken_target = ""
     for line in lines:
         colour, label = SEX_COLOURS[line.sex], SEX_LABELS[line.sex]
         prefix = "" if line.sex == "T" else f"{label} "
@@ -154,9 +157,11 @@ def trend_html(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, peri
                     svg.append(f'<line x1="{x(i)}" x2="{x(i + 1)}" y1="{y(t)}" y2="{y(t)}" {dashes}>{title}</line>')
                     if after != t:
                         svg.append(f'<line x1="{x(i + 1)}" x2="{x(i + 1)}" y1="{y(t)}" y2="{y(after)}" {dashes}/>')
-                elif before is None:
-                    left, right = f"{(i + 0.2) / n * 100:.3f}%", f"{(i + 0.8) / n * 100:.3f}%"
+                else:  # the last of a run (on a little into its period) or one alone (across its period)
+                    left, right = f"{(i + (0.2 if before is None else 0.5)) / n * 100:.3f}%", f"{(i + 0.8) / n * 100:.3f}%"
                     svg.append(f'<line x1="{left}" x2="{right}" y1="{y(t)}" y2="{y(t)}" {dashes}>{title}</line>')
+                if periods[i] == period and len(lines) == 1:
+                    spoken_target = f"mål {format_value(t, unit, decimals)}"
             legend.append(("Mål" if line.sex == "T" else f"Mål {label.lower()}", target_colour, True, False))
         for i in range(n - 1):
             a, b = line.values[i], line.values[i + 1]
@@ -175,8 +180,10 @@ def trend_html(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, peri
                 f"<title>{html.escape(text)}</title></circle>"
             )
             if chosen and len(lines) == 1:  # beside one line only: several would write over each other
+                chosen_text = format_value(v, unit, decimals, masked=line.masked[i]) + (" (demodata)" if demo else "")
+                spoken.append(f"{short_period(periods[i])}: {chosen_text}")
                 values_on_top.append(
-                    f'<text class="sk-value" x="{x(i)}" y="{y(v) - 14}" text-anchor="middle" fill="{colour}">{html.escape(format_value(v, unit, decimals))}</text>'
+                    f'<text class="sk-value" x="{x(i)}" y="{y(v) - 14}" text-anchor="middle" fill="{colour}">{html.escape(chosen_text)}</text>'
                 )
     if any_demo:
         legend.append(("Demodata (öppen ring)", "#555555", False, True))
@@ -192,11 +199,10 @@ def trend_html(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, peri
         first, _, second = short_period(p).partition(" ")
         minor = " sk-minor" if back % (2 * shown_every) else ""
         x_labels.append(f'<span class="sk-x{minor}" style="left:{x(i)}">{html.escape(first)}<br/>{html.escape(second)}</span>')
-    summary = (
-        f"Linjediagram över {n} perioder, {short_period(periods[0])} till {short_period(periods[-1])}"
-        if n
-        else "Linjediagram utan perioder"
-    ) + ". Varje punkts värde visas när pekaren hålls över den; alla värden finns under fliken Siffror."
+    summary = f"Linjediagram över {n} {'period' if n == 1 else 'perioder'}" + (f", {short_period(periods[0])} till {short_period(periods[-1])}" if n > 1 else "")
+    if spoken:
+        summary += ". Vald period " + spoken[0] + (f", {spoken_target}" if spoken_target else "")
+    summary += ". Varje punkts värde visas när pekaren hålls över den; alla värden finns under fliken Siffror."
     unit_caption = f'<span class="sk-unit">{html.escape(unit)}</span>' if unit != "%" else ""
     return (
         '<figure class="sk-trend styrkort-chart">'
@@ -214,6 +220,11 @@ def trend_html(series: pl.DataFrame, *, sex: str, unit: str, decimals: int, peri
     )
 
 
+def _finite(values: list[float | None]) -> list[float | None]:
+    """None for a value that is missing or not a number: a gap, never a point."""
+    return [v if v is not None and math.isfinite(v) else None for v in values]
+
+
 def _legend_item(label: str, colour: str, dashed: bool, ring: bool) -> str:
     if ring:
         mark = f'<circle cx="11" cy="7" r="4.5" fill="#FFFFFF" stroke="{colour}" stroke-width="2"/>'
@@ -226,18 +237,20 @@ def _legend_item(label: str, colour: str, dashed: bool, ring: bool) -> str:
 
 def nice_ticks(values: list[float], *, from_zero: bool, count: int = 5) -> list[float]:
     """About ``count`` evenly spaced round values (steps of 1, 2, 2,5 or 5 × 10ⁿ) covering
-    ``values`` (and 0 when ``from_zero``); one tick around a single value, 0–1 with none."""
+    ``values`` (and 0 when ``from_zero``); one tick either side of a single value (or of values
+    that differ only by rounding noise), 0–1 with none. Values that are not finite are left out."""
+    values = [v for v in values if math.isfinite(v)]
     if not values:
         return [0.0, 1.0]
     low, high = min(values), max(values)
     if from_zero:
         low, high = min(low, 0.0), max(high, 0.0)
-    if high == low:
-        low, high = (low - 1, high + 1) if low != 0 else (0.0, 1.0)
+    if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):  # equal, or a sum's rounding noise (4e-16)
+        low, high = (low - 1, high + 1) if abs(low) > 1e-9 else (0.0, 1.0)
     rough = (high - low) / max(1, count - 1)
     power = 10 ** math.floor(math.log10(rough))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
-    ticks = [round(math.floor(low / step + 1e-9) * step, 10)]
-    while ticks[-1] < high - step * 1e-9:
-        ticks.append(round(ticks[-1] + step, 10))
-    return ticks
+    # Counted in steps, not added up: a sum of steps drifts, and a rounded one can stop growing.
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    places = max(0, 1 - math.floor(math.log10(step))) + 1
+    return [round(k * step, places) + 0.0 for k in range(first, max(last, first + 1) + 1)]

@@ -446,7 +446,10 @@ class _Propagation:
             next_lo = np.maximum(lo[target], np.maximum.reduceat(new_lo[by_cell], cell_start))
             next_hi = np.minimum(hi[target], np.minimum.reduceat(new_hi[by_cell], cell_start))
             changed = (next_lo != lo[target]) | (next_hi != hi[target])
-            if not changed.any():
+            if not changed.any() or (next_lo > next_hi).any():
+                # Done; or figures that contradict each other (never in a store whose counts are
+                # whole numbers that add up), which would narrow the bounds forever: the bounds
+                # reached so far are kept, and narrower bounds only ever mask more.
                 break
             lo[target], hi[target] = next_lo, next_hi
             is_changed = np.zeros(len(lo), bool)

@@ -95,7 +95,10 @@ def test_every_measure_of_the_bundled_data_draws_one_point_per_value_inside_the_
         chart = read(trend_html(series, sex="T", unit="%", decimals=1, period=series["period"][-1], comparison_period=None))
         circles = [c for c in chart.iter("circle") if c.find("title") is not None]
         shown = sum(series[c].is_not_null().sum() for c in ("value", "value_women", "value_men")) if series["value"].is_null().any() else series["value"].is_not_null().sum()
-        assert len(circles) <= shown and (len(circles) > 0) == (shown > 0), measure_id
+        if series["value"].is_null().any():
+            assert len(circles) <= shown and (len(circles) > 0) == (shown > 0), measure_id
+        else:  # one line: one point per value
+            assert len(circles) == shown, measure_id
         assert all(0 <= float(c.get("cy")) <= PLOT_HEIGHT for c in circles), measure_id
         assert all(0 < float(c.get("cx").rstrip("%")) < 100 for c in circles), measure_id
 
@@ -111,6 +114,11 @@ def test_every_measure_of_the_bundled_data_draws_one_point_per_value_inside_the_
         ([43_000, 45_500], False, [43_000, 44_000, 45_000, 46_000]),
         ([0.2, 0.7], True, [0, 0.2, 0.4, 0.6, 0.8]),
         ([12, 12], False, [11, 11.5, 12, 12.5, 13]),
+        # A sum's rounding noise is no range: one tick either side, never a loop without end.
+        ([0.0, 0.1 + 0.2 - 0.3], False, [0, 0.25, 0.5, 0.75, 1]),
+        ([0.3, 0.30000000000000004], False, [-1, -0.5, 0, 0.5, 1, 1.5]),
+        ([1e-12], True, [0, 0.25, 0.5, 0.75, 1]),
+        ([float("nan"), 5.0, float("inf")], True, [0, 2, 4, 6]),  # not finite: left out
     ],
 )
 def test_nice_ticks(values: list[float], from_zero: bool, expected: list[float]) -> None:
@@ -133,3 +141,22 @@ def test_ticks_cover_the_values_evenly_with_a_round_step(values: list[float], fr
     mantissa = step / 10 ** math.floor(math.log10(step))
     assert round(mantissa, 6) in (1, 2, 2.5, 5)
     assert 2 <= len(ticks) <= 8
+
+
+def test_every_text_in_the_markup_is_escaped() -> None:
+    series = pl.DataFrame(
+        {"period": ["2021-DÅ08", "2022-DÅ08"], "value": [1.0, float("nan")], "value_women": [None, None], "value_men": [None, None],
+         "target_effective": [2.0, 2.0], "is_demo": [False, True], "masked": [False, False]},
+        schema_overrides={"value_women": pl.Float64, "value_men": pl.Float64},
+    ).with_columns(
+        pl.lit(None, pl.Float64).alias("target_effective_women"), pl.lit(None, pl.Float64).alias("target_effective_men"),
+        pl.lit(None, pl.Boolean).alias("is_demo_women"), pl.lit(None, pl.Boolean).alias("is_demo_men"),
+        pl.lit(None, pl.Boolean).alias("masked_women"), pl.lit(None, pl.Boolean).alias("masked_men"),
+    )  # fmt: skip
+    hostile = '<b onmouseover="x">"u&'
+    chart = read(trend_html(series, sex="T", unit=hostile, decimals=0, period="2021-DÅ08", comparison_period=None))
+    assert not [e for e in chart.iter() if e.tag == "b" or "onmouseover" in e.attrib]
+    assert hostile in "".join(chart.itertext())  # shown as the text it is
+    assert set(points(chart)) == {"DÅ08 2021: 1"}  # NaN is a gap, not a point
+    plot = next(svg for svg in chart.iter("svg") if svg.get("class") == "sk-plot")
+    assert "Vald period DÅ08 2021: 1, mål 2" in plot.get("aria-label")
