@@ -58,22 +58,28 @@ CSS = """
 }
 """
 
-# The component puts the markup in the page (once per change) and reports the measure a link opens.
-# Enter on a link is a click; Space is not, for links, so it is handled here. A click with a
-# modifier (a new tab or window) is left to the browser: the link's address opens the measure.
-JS = """
-export default function ({ data, parentElement, setTriggerValue }) {
-  let holder = parentElement.querySelector(":scope > .styrkort-table-holder");
+# The body of a component that puts ready-made markup (``data.html``, ours, every text in it escaped)
+# in the page, once per change: the measure tables here and the trend chart (``ui.trend_chart``).
+PUT_MARKUP = """
+  let holder = parentElement.querySelector(":scope > .styrkort-holder");
   if (!holder) {
     holder = document.createElement("div");
-    holder.className = "styrkort-table-holder";
+    holder.className = "styrkort-holder";
     parentElement.appendChild(holder);
   }
   if (holder.styrkortMarkup !== data.html) {
     holder.innerHTML = data.html;
     holder.styrkortMarkup = data.html;
   }
-  const measureLink = (event) => event.target.closest && event.target.closest("a[data-measure]");
+"""
+
+# The table's component also reports the measure a link opens. Enter on a link is a click; Space is
+# not, for links, so it is handled here. A click with a modifier (a new tab or window) is left to
+# the browser: the link's address opens the measure.
+JS = (
+    "export default function ({ data, parentElement, setTriggerValue }) {"
+    + PUT_MARKUP
+    + """  const measureLink = (event) => event.target.closest && event.target.closest("a[data-measure]");
   holder.onclick = (event) => {
     const link = measureLink(event);
     if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
@@ -88,6 +94,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   };
 }
 """
+)
 
 _component = st.components.v2.component("styrkort_measure_table", css=CSS, js=JS, isolate_styles=False)
 

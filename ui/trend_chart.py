@@ -30,6 +30,7 @@ import streamlit as st
 from kpi.model.formatting import format_number, format_value
 from kpi.texts.display import short_period
 from kpi.texts.legend import SEX_COLOURS, SEX_LABELS, TARGET_COLOUR
+from ui.tables import PUT_MARKUP
 
 PLOT_HEIGHT = 300  # px
 TOP, BOTTOM = 30, 10  # px kept free inside the plot above the highest and below the lowest tick
@@ -54,21 +55,7 @@ CSS = """
 @media (max-width:640px){.sk-trend .sk-xaxis span.sk-minor{display:none}}
 """
 
-# The markup is ours, every text in it escaped: it is put in the page as it is, once per change.
-JS = """
-export default function ({ data, parentElement }) {
-  let holder = parentElement.querySelector(":scope > .styrkort-chart-holder");
-  if (!holder) {
-    holder = document.createElement("div");
-    holder.className = "styrkort-chart-holder";
-    parentElement.appendChild(holder);
-  }
-  if (holder.styrkortMarkup !== data.html) {
-    holder.innerHTML = data.html;
-    holder.styrkortMarkup = data.html;
-  }
-}
-"""
+JS = "export default function ({ data, parentElement }) {" + PUT_MARKUP + "}"
 
 _component = st.components.v2.component("styrkort_chart", css=CSS, js=JS, isolate_styles=False)
 
