@@ -7,13 +7,11 @@ boundary: a manager sees a Swedish message and what to do, never a traceback.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import os
 import sys
 import time
-from pathlib import Path
 
 # pandas first, in every session's thread: an import of it in progress on another session's thread
 # is then awaited (Python's import lock) before any page code runs. Plotly looks pandas up in
@@ -24,12 +22,8 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from kpi.model.errors import StyrkortError
+from ui.favicon import FAVICON  # a data URL, made once per process
 
-# The tab icon is our own file, inlined in the page as a data URL: a material icon here would be
-# fetched from fonts.gstatic.com on every page load, a third-party request from a public-sector
-# service. The URL is made once per process; a file path would be read, hashed and registered as a
-# media file again on every run (the icon is 276 bytes).
-FAVICON = "data:image/png;base64," + base64.b64encode((Path(__file__).resolve().parent / "ui" / "favicon.png").read_bytes()).decode()
 st.set_page_config(page_title="Styrkort – Division Nära", page_icon=FAVICON, layout="wide", initial_sidebar_state="auto")
 
 log = logging.getLogger("styrkort")

@@ -21,7 +21,7 @@ import pyarrow as pa
 import streamlit as st
 
 from kpi.evaluation.actions import actions_table, comment_for
-from kpi.evaluation.cache import cached_evaluation, store_fingerprint
+from kpi.evaluation.cache import cached_evaluation, log_stamp, store_fingerprint
 from kpi.evaluation.comparison import compared_units, measures_with_values, unit_grid
 from kpi.evaluation.overview import furthest_from_target, most_worsened, perspective_rows, perspective_summary
 from kpi.evaluation.scope import Scope, scoped_dataset, scoped_evaluation
@@ -96,16 +96,25 @@ def follow_store() -> None:
     """Once per run, before anything is read: when the store has changed since the last run (an
     import or undo from the command line, or another server process), every cache is emptied. A
     store in object storage (``STYRKORT_STORE``) is checked at most every
-    ``OBJECT_STORE_POLL_SECONDS`` per process; a directory on every run."""
+    ``OBJECT_STORE_POLL_SECONDS`` per process; a directory on every run, by its folders' stamp
+    (``log_stamp``: a few ``stat`` calls), and its logs are read again only when the stamp changed
+    or was too recent to be trusted. Every file call lets go of the interpreter, and under a room
+    of sessions each one waited for it again: reading the logs on every run cost 50 ms a run."""
     now = time.monotonic()
+    stamp = None
     if configured_store():
         if now - _seen_store.get("checked_at", -OBJECT_STORE_POLL_SECONDS) < OBJECT_STORE_POLL_SECONDS:
             return
         _seen_store["checked_at"] = now  # before listing: while the store does not answer, one run in 2 s waits for it, not every run
+    else:
+        stamp = log_stamp(data_dir())
+        if stamp.settled and stamp == _seen_store.get("stamp"):
+            return
     fingerprint = store_fingerprint(data_dir())
     if _seen_store.get("fingerprint", fingerprint) != fingerprint:
         reload()
     _seen_store["fingerprint"] = fingerprint
+    _seen_store["stamp"] = stamp  # taken before the logs were read: a commit in between changes the next stamp
 
 
 def store_version() -> str:

@@ -18,8 +18,10 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 log = logging.getLogger("styrkort")
@@ -121,6 +123,51 @@ def _warm_up() -> None:
     log.info("Styrkort: warmed up in %.1f s", time.perf_counter() - started)
 
 
+# Streamlit starts every script run with a "new session" message that carries the server's settings
+# and theme, built again from the config each time: under 25 sessions that was a fifth of the
+# time the server held the interpreter, two thirds of it the six theme sections (each a scan of
+# every config option). Settings and theme change only when the config is parsed again, so each
+# part is built once and copied into every message (``keep_session_settings``).
+_KEPT_PARTS = ("_populate_config_msg", "_populate_theme_msg")
+
+
+def kept(populate: Callable[..., None]) -> Callable[..., None]:
+    """``populate(msg, *args)``, which fills a protobuf message from the config, as a function that
+    fills one template per ``args`` and copies it into ``msg``; an empty template copies nothing, so
+    a section that sets no option leaves its message absent, as before. ``forget`` drops the templates."""
+    templates: dict[tuple[Any, ...], Any] = {}
+
+    def populate_from_template(msg: Any, *args: Any) -> None:
+        template = templates.get(args)
+        if template is None:
+            template = type(msg)()
+            populate(template, *args)
+            templates[args] = template
+        if template.ListFields():
+            msg.MergeFrom(template)
+
+    populate_from_template.forget = templates.clear  # type: ignore[attr-defined]
+    populate_from_template.original = populate  # type: ignore[attr-defined]
+    return populate_from_template
+
+
+def keep_session_settings() -> None:
+    """Build the settings and theme parts of Streamlit's new-session message once per config
+    parse, not once per script run (``kept``). A Streamlit without those functions runs as it is."""
+    from streamlit import config
+    from streamlit.runtime import app_session
+
+    for name in _KEPT_PARTS:
+        populate = getattr(app_session, name, None)
+        if populate is None or hasattr(populate, "forget"):
+            if populate is None:
+                log.warning("Styrkort: Streamlit %s has no %s; its new-session message is built as usual", app_session.STREAMLIT_VERSION_STRING, name)
+            continue
+        fast = kept(populate)
+        setattr(app_session, name, fast)
+        config.on_config_parsed(fast.forget, force_connect=True)  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit import config
     from streamlit.web import bootstrap
@@ -131,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     bootstrap.load_config_options(flag_options=flags)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     warm_up()
+    keep_session_settings()
     bootstrap.run(str(APP), False, [], flags)
 
 

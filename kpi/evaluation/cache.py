@@ -22,7 +22,9 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -80,6 +82,42 @@ def store_fingerprint(data_dir: Path) -> str:
             except OSError:  # gone while listing (a rebuild swapping the store in): differs anyway
                 digest.update(b"?")
     return digest.hexdigest()[:32]
+
+
+# A folder's times are as fine as its file system keeps them: a log changed shortly before its
+# stamp was taken could change again within the same tick and keep its time (git's "racy" index
+# entries). A stamp is trusted only once every time in it is this much older than the stamp.
+STAMP_SETTLE_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class LogStamp:
+    """What a store in a directory looks like from outside, without reading a file: the identity
+    (device, inode) and times (modified, changed) of its folder and of every table's log folder.
+    A commit adds a file to its table's log folder, and a rebuild swaps the folders in: either
+    gives another stamp. ``settled``: every time in it is ``STAMP_SETTLE_NS`` older than the
+    moment it was taken, so an equal stamp later means an unchanged store."""
+
+    folders: tuple[tuple[int, int, int, int] | None, ...]
+    settled: bool
+
+
+def log_stamp(data_dir: Path) -> LogStamp:
+    """The stamp of the store in ``data_dir`` (one ``stat`` per folder; a missing folder is None).
+    ``store_fingerprint`` reads the logs themselves; a process that saw a settled stamp and its
+    fingerprint need not read them again while the stamp stays the same (``ui.data.follow_store``)."""
+    taken = time.time_ns()
+    store = data_dir / "store"
+    folders = []
+    for folder in (store, *(store / spec.name / "_delta_log" for _, spec in sorted(STORE_TABLES.items()))):
+        try:
+            st = os.stat(folder)
+        except OSError:
+            folders.append(None)
+            continue
+        folders.append((st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
+    newest = max((max(f[2], f[3]) for f in folders if f is not None), default=0)
+    return LogStamp(tuple(folders), settled=newest < taken - STAMP_SETTLE_NS)
 
 
 def read_artefact(

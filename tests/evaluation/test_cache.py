@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from polars.testing import assert_frame_equal
 
+from kpi.evaluation import cache
 from kpi.evaluation.cache import TABLES, cached_evaluation, evaluation_key
 from kpi.evaluation.scorecard import load_dataset
 from kpi.model.settings import Settings
 from kpi.store.bundled import copy_data
+from kpi.store.delta import store_for
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -74,3 +79,58 @@ def test_a_second_process_storing_the_same_version_leaves_the_first_ones_artefac
     assert _store(fresh, dataset.units, data_dir / "cache", entry.name) == entry
     assert {p.name: p.stat().st_mtime_ns for p in entry.iterdir()} == before  # untouched
     assert sorted(p.name for p in (data_dir / "cache").iterdir()) == sorted([entry.name, ".tmp-another-writer"])
+
+
+def _later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The clock ``log_stamp`` reads, ``seconds`` ahead (a folder's change time cannot be set back)."""
+    ahead = time.time_ns() + int(seconds * 1e9)
+    monkeypatch.setattr(cache.time, "time_ns", lambda: ahead)
+
+
+def _commit(data_dir: Path) -> None:
+    store = store_for(data_dir)
+    comments = store.read("comments")
+    store.write("comments", comments, message="test: the same rows again", replace=True)
+
+
+def _rebuild(data_dir: Path) -> None:
+    """A store swapped in as a whole, as build-data does (the same commit names, other folders)."""
+    built = data_dir.parent / "built"
+    shutil.copytree(data_dir / "store", built, copy_function=shutil.copy2)
+    (data_dir / "store").rename(data_dir.parent / "old")
+    built.rename(data_dir / "store")
+
+
+def _nothing(data_dir: Path) -> None:
+    (data_dir / "cache").mkdir(exist_ok=True)  # outside the store
+    (data_dir / "store" / "observations" / "part-x.parquet").write_bytes(b"")  # a data file, not a commit
+
+
+@pytest.mark.parametrize(
+    ("change", "differs"),
+    [(_commit, True), (_rebuild, True), (_nothing, False)],
+    ids=["a commit", "a rebuilt store swapped in", "no commit"],
+)
+def test_a_stamp_changes_with_every_commit_and_rebuild(data_dir: Path, monkeypatch: pytest.MonkeyPatch, change: Any, differs: bool) -> None:
+    _later(monkeypatch, 10)
+    before = cache.log_stamp(data_dir)
+    fingerprint = cache.store_fingerprint(data_dir)
+    change(data_dir)
+    after = cache.log_stamp(data_dir)
+    assert (after != before) is differs
+    # The logs' content is the authority: a commit changes it; a copy swapped in may not, and then
+    # the caches are not emptied even though the stamp made follow_store read the logs again.
+    assert (cache.store_fingerprint(data_dir) != fingerprint) is (change is _commit)
+
+
+def test_a_stamp_is_trusted_only_once_its_folders_are_older_than_the_file_systems_times_can_tell(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _commit(data_dir)
+    assert not cache.log_stamp(data_dir).settled  # just written: a second commit could keep its time
+    _later(monkeypatch, cache.STAMP_SETTLE_NS / 1e9 + 1)
+    assert cache.log_stamp(data_dir).settled
+
+
+def test_a_store_folder_that_is_missing_is_a_stamp_too(tmp_path: Path) -> None:
+    stamp = cache.log_stamp(tmp_path)
+    assert set(stamp.folders) == {None}
+    assert stamp == cache.log_stamp(tmp_path)
