@@ -128,12 +128,21 @@ class Cluster:
         return sum(s.rss_kb() for s in self.servers)
 
 
+def streamlit_static() -> Path:
+    """The installed Streamlit's folder of its web files (``index.html`` and ``static/``), which
+    nginx serves ``/static/`` from: the same Streamlit the app processes run."""
+    import streamlit
+
+    return Path(streamlit.__file__).resolve().parent / "static"
+
+
 def render_nginx_conf(listen_port: int, upstream_urls: list[str], runtime: Path, *, reveal_upstream: bool = False) -> str:
     """``deploy/nginx.conf`` with its fields filled in; ``reveal_upstream`` adds a response header
     naming the process that answered (for the tests: which process a session landed on)."""
     upstreams = "\n".join(f"        server {u.removeprefix('http://')};" for u in upstream_urls)
     text = NGINX_CONF.read_text()
     text = text.replace("@UPSTREAMS@", upstreams).replace("@LISTEN@", f"127.0.0.1:{listen_port}").replace("@RUNTIME@", str(runtime))
+    text = text.replace("@STATIC@", str(streamlit_static()))
     if reveal_upstream:
         text = text.replace("        location / {\n", "        location / {\n            add_header X-Styrkort-Upstream $upstream_addr always;\n")
     return text

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,25 @@ def test_the_proxy_compresses_streamlits_javascript_for_a_browser_that_accepts_i
         assert "immutable" in (response.headers.get("Cache-Control") or "")  # fetched once per browser
     with urllib.request.urlopen(cluster.url + script, timeout=30) as response:
         assert response.headers.get("Content-Encoding") is None  # never to a client that did not ask
+
+
+def test_the_proxy_serves_streamlits_files_itself_exactly_as_the_app_would(cluster: Cluster) -> None:
+    """nginx answers /static/ from the installed Streamlit: the same bytes as an app process sends,
+    with a type a browser runs as a module, and without asking a process."""
+    with urllib.request.urlopen(cluster.url + "/", timeout=30) as response:
+        index = response.read().decode()
+    files = [part.split('"', 1)[0].removeprefix(".") for part in index.split('href="')[1:] + index.split('src="')[1:]]
+    files = sorted({f for f in files if f.startswith("/static/")})
+    assert any(f.endswith(".js") for f in files) and any(f.endswith(".woff2") for f in files)
+    for path in files:
+        with urllib.request.urlopen(cluster.url + path, timeout=30) as proxied, urllib.request.urlopen(cluster.servers[0].url + path, timeout=30) as direct:
+            assert proxied.read() == direct.read(), path
+            assert "X-Styrkort-Upstream" not in proxied.headers, f"{path} went to an app process"
+            assert proxied.headers.get_content_type().split("/")[-1] == direct.headers.get_content_type().split("/")[-1], path
+            assert "immutable" in (proxied.headers.get("Cache-Control") or "")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(cluster.url + "/static/js/../../index.html", timeout=30)
+    assert missing.value.code in (400, 404)
 
 
 def test_a_visitor_stays_on_one_process_and_visitors_are_spread(cluster: Cluster) -> None:
