@@ -14,7 +14,7 @@ from kpi.signals.variation import assurance_explanation, funnel_summary, signal_
 from kpi.texts.display import comparison_text, outcome_text, series_tables, short_period, source_text
 from kpi.texts.legend import ACTION_STATUS, ASSURANCE, ATTAINMENT, TREND, VARIATION
 from ui import data, figures, trend_chart
-from ui.components import card_value, demo_notice, funnel_expander, spc_expander
+from ui.components import Card, cards, demo_notice, funnel_expander, spc_expander
 from ui.filters import current, page_choice, set_page_choice
 from ui.navigation import MEASURE_PAGE, request_open
 from ui.writing import analysis_editor
@@ -47,25 +47,20 @@ unit, decimals = row["unit"], int(row["decimals"]) if row["decimals"] is not Non
 st.subheader(measure.name, anchor=False)
 st.caption(f"{perspective.name} › {factor.name} · {filters.heading}")
 
-cols = st.columns(4)
-with cols[0].container(border=True, height="stretch"):
-    st.caption("Periodens utfall")
-    card_value(outcome_text(row, filters.sex))
-with cols[1].container(border=True, height="stretch"):
-    st.caption("Mål")
-    target_effective = format_value(row["target_effective"], unit, decimals) if row["target_effective"] is not None else None
-    card_value(row["target"] or "inget mål")
-    if target_effective and measure.target.kind in ("annual_volume", "relative_change", "direction"):
-        st.caption(f"För perioden: {target_effective}")
-with cols[2].container(border=True, height="stretch"):
-    st.caption("Måluppfyllelse")
-    badge = ATTAINMENT[row["attainment"]]
-    card_value(f"{badge.symbol} {badge.word}")
-with cols[3].container(border=True, height="stretch"):
-    st.caption("Utveckling")
-    trend = TREND[row["trend"]]
-    card_value(f"{trend.symbol} {trend.word}")
-    st.caption(f"Jämfört med {comparison_text(row)}" if row["comparison_value"] is not None else "Inget jämförbart värde för samma period året innan eller perioden före.")
+target_effective = format_value(row["target_effective"], unit, decimals) if row["target_effective"] is not None else None
+badge, trend = ATTAINMENT[row["attainment"]], TREND[row["trend"]]
+cards(
+    Card("Periodens utfall", outcome_text(row, filters.sex)),
+    Card(
+        "Mål", row["target"] or "inget mål",
+        (f"För perioden: {target_effective}",) if target_effective and measure.target.kind in ("annual_volume", "relative_change", "direction") else (),
+    ),
+    Card("Måluppfyllelse", f"{badge.symbol} {badge.word}"),
+    Card(
+        "Utveckling", f"{trend.symbol} {trend.word}",
+        (f"Jämfört med {comparison_text(row)}" if row["comparison_value"] is not None else "Inget jämförbart värde för samma period året innan eller perioden före.",),
+    ),
+)  # fmt: skip
 
 kinds = [filters.kind] + (["månad"] if measure.monthly and filters.kind != "månad" else [])
 kind = st.session_state.get("sm_kind") if st.session_state.get("sm_kind") in kinds else kinds[0]
@@ -114,15 +109,10 @@ def control_chart() -> None:
                 st.info(f"Styrmåttet är inte uppdelat på kön; styrdiagrammet visar totalen i stället för {filters.sex_choice}.")
             variation_badge, assurance_badge = VARIATION[spc.variation], ASSURANCE[spc.assurance]
             demo = " (demodata)" if spc.is_demo else ""
-            v1, v2 = st.columns(2)
-            with v1.container(border=True, height="stretch"):
-                st.caption(f"Variation, senaste månaden ({short_period(spc.last_period)})")
-                card_value(f"{variation_badge.symbol} {variation_badge.word}{demo}")
-                st.caption(variation_explanation(spc))
-            with v2.container(border=True, height="stretch"):
-                st.caption("Målsäkerhet: når arbetet, som det fungerar nu, målet?")
-                card_value(f"{assurance_badge.symbol} {assurance_badge.word}{demo}")
-                st.caption(assurance_explanation(spc, unit, decimals))
+            cards(
+                Card(f"Variation, senaste månaden ({short_period(spc.last_period)})", f"{variation_badge.symbol} {variation_badge.word}{demo}", (variation_explanation(spc),)),
+                Card("Målsäkerhet: når arbetet, som det fungerar nu, målet?", f"{assurance_badge.symbol} {assurance_badge.word}{demo}", (assurance_explanation(spc, unit, decimals),)),
+            )  # fmt: skip
             chart = figures.control_chart(measure_id, filters.view_for(sex=spc_sex), spc_choice, unit=unit, decimals=decimals)
             st.plotly_chart(chart, config={"displayModeBar": False}, key="sm_spc_chart")
             months = spc.points["period"].to_list()
@@ -151,19 +141,14 @@ def women_and_men() -> None:
     if not measure.split_by_sex:
         st.info("Styrmåttet är inte uppdelat på kön i rapporten (uppdelning per kön saknas).")
     else:
-        c1, c2, c3 = st.columns(3)
         full = data.measure_row_for(filters.view_for(sex="T"), measure_id)
         by_sex_demo = " (demodata)" if full["is_demo"] and (full["value_women"] is not None or full["value_men"] is not None) else ""
         gap = full["gender_gap_pp"]
-        cards = (
-            ("Kvinnor", format_value(full["value_women"], unit, decimals, masked=bool(full["masked_women"])) + by_sex_demo),
-            ("Män", format_value(full["value_men"], unit, decimals, masked=bool(full["masked_men"])) + by_sex_demo),
-            ("Skillnad kvinnor − män", format_points(gap, 1) if gap is not None else ("ej tillämpligt" if unit != "%" else "uppgift saknas")),
+        cards(
+            Card("Kvinnor", format_value(full["value_women"], unit, decimals, masked=bool(full["masked_women"])) + by_sex_demo),
+            Card("Män", format_value(full["value_men"], unit, decimals, masked=bool(full["masked_men"])) + by_sex_demo),
+            Card("Skillnad kvinnor − män", format_points(gap, 1) if gap is not None else ("ej tillämpligt" if unit != "%" else "uppgift saknas")),
         )
-        for column, (label, value) in zip((c1, c2, c3), cards):
-            with column.container(border=True, height="stretch"):
-                st.caption(label)
-                card_value(value)
         if full["gender_gap_flag"]:
             st.warning(f"Skillnaden mellan kvinnor och män är större än {format_points(data.dataset().settings.gender_gap_threshold_pp, 1).lstrip('+')}: följ upp om den är omotiverad.", icon=":material/flag:")
         if series.height:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+from typing import NamedTuple
 
 import pyarrow as pa
 import streamlit as st
@@ -27,16 +29,48 @@ def value_markup(text: str) -> str:
     return f"{_VALUE_OPEN}{html.escape(text, quote=False)}{_VALUE_CLOSE}"
 
 
-def value_text(markup: str) -> str | None:
-    """The value a card shows, read back from its Markdown; None for any other Markdown."""
-    if markup.startswith(_VALUE_OPEN) and markup.endswith(_VALUE_CLOSE):
-        return html.unescape(markup[len(_VALUE_OPEN) : -len(_VALUE_CLOSE)])
-    return None
+class Card(NamedTuple):
+    label: str
+    value: str
+    notes: tuple[str, ...] = ()
 
 
-def card_value(text: str) -> None:
-    """A card's value, large (see ``value_markup``)."""
-    st.markdown(value_markup(text), unsafe_allow_html=True)
+_CARDS_OPEN = '<div class="sk-cards">'
+_CARD_OPEN = '<div class="sk-card"><p class="sk-label">'
+_NOTE_OPEN = '<p class="sk-note">'
+
+
+def read_cards(markup: str) -> list[Card]:
+    """The cards one Markdown shows (``cards``), in order, read back from it; none for any other
+    Markdown (for the tests and the load client, which see the page as Streamlit sends it)."""
+    if not markup.startswith(_CARDS_OPEN):
+        return []
+    found = []
+    for part in markup.split(_CARD_OPEN)[1:]:
+        label, rest = part.split("</p>", 1)
+        value, rest = rest.removeprefix(_VALUE_OPEN).split(_VALUE_CLOSE, 1)
+        notes = tuple(html.unescape(n.split("</p>", 1)[0]) for n in rest.split(_NOTE_OPEN)[1:])
+        found.append(Card(html.unescape(label), html.unescape(value), notes))
+    return found
+
+
+def card_values(markup: str) -> list[str]:
+    """The values of the cards in one Markdown (``read_cards``)."""
+    return [card.value for card in read_cards(markup)]
+
+
+def cards(*shown: Card) -> None:
+    """Cards side by side (wrapping on a narrow screen), each a bordered box with its label, its
+    value large (``value_markup``) and notes under it, as one element: the four cards at the top of
+    Styrmått were 17 elements (columns, containers, captions), each a message of its own on every
+    run. Every text is escaped and on one line (``_one_line``)."""
+    body = "".join(
+        f"{_CARD_OPEN}{_one_line(card.label)}</p>{value_markup(_LINE_BREAK.sub(' ', card.value))}"
+        + "".join(f"{_NOTE_OPEN}{_one_line(note)}</p>" for note in card.notes)
+        + "</div>"
+        for card in shown
+    )
+    st.markdown(f"{_CARDS_OPEN}{body}</div>", unsafe_allow_html=True)
 
 
 def heading(title: str, filters: Filters) -> None:
@@ -113,10 +147,13 @@ def overview_tile(row: dict[str, object]) -> str:
     )
 
 
+_LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+
+
 def _one_line(text: object) -> str:
     """``text`` escaped, its line breaks as spaces: a blank line would end the Markdown HTML block
-    and let the rest be read as Markdown."""
-    return html.escape(" ".join(str(text or "").split()))
+    and let the rest be read as Markdown. Other spaces stay as they are (a number's no-break space)."""
+    return html.escape(_LINE_BREAK.sub(" ", str(text or "")))
 
 
 def attainment_counts_text(counts: dict[str, int]) -> str:
@@ -151,6 +188,10 @@ def page_style() -> None:
         f"[data-testid='stCaptionContainer']{{opacity:1;color:{CAPTION_GREY}}}"
         "[data-testid='stElementContainer']:has(#styrkort-document){display:none}"
         f"{FOCUSABLE}{{outline:3px solid {FOCUS_RING} !important;outline-offset:2px !important}}"
+        # ``cards``: as Streamlit's bordered containers in columns, which stack on a phone.
+        ".sk-cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:1rem;margin-bottom:1rem}"
+        ".sk-card{border:1px solid rgba(49,51,63,0.2);border-radius:0.5rem;padding:calc(1rem - 1px)}"
+        f".sk-card .sk-label,.sk-card .sk-note{{font-size:0.875rem;color:{CAPTION_GREY};margin:0 0 0.25rem 0}}"
         "</style>"
     )
 

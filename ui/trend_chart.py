@@ -238,6 +238,8 @@ def nice_ticks(values: list[float], *, from_zero: bool, count: int = 5) -> list[
     power = 10 ** math.floor(math.log10(rough))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
     # Counted in steps, not added up: a sum of steps drifts, and a rounded one can stop growing.
-    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    # The slack only absorbs a division's rounding (1e-16 of a few steps): a slack of 1e-9 steps was
+    # a thousandth at a step of a million, and left 1 000 000,001 above the last tick.
+    first, last = math.floor(low / step + 1e-12), math.ceil(high / step - 1e-12)
     places = max(0, 1 - math.floor(math.log10(step))) + 1
     return [round(k * step, places) + 0.0 for k in range(first, max(last, first + 1) + 1)]

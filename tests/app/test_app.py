@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.shown_tables import shown_charts, shown_tables
-from ui.components import value_text
+from ui.components import read_cards
 from ui.navigation import ACTIONS_PAGE, IMPORT_PAGE, MEASURE_PAGE, OVERVIEW_PAGE, PERSPECTIVE_PAGES, PRESENTATION_PAGE, UNITS_PAGE
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -54,8 +54,8 @@ def texts(app: AppTest) -> str:
 
 
 def card_values(app: AppTest) -> list[str]:
-    """The values of the page's cards (large text, not headings: ``ui.components.card_value``), in order."""
-    return [v for m in app.markdown if (v := value_text(m.value)) is not None]
+    """The values of the page's cards (large text, not headings: ``ui.components.cards``), in order."""
+    return [card.value for m in app.markdown for card in read_cards(m.value)]
 
 
 def table_row(app: AppTest, column: str, starts: str, index: int = 0) -> dict[str, str]:
@@ -238,9 +238,10 @@ def test_measure_detail_for_a_health_centre_compares_it_with_its_siblings_and_la
 
 def test_measure_detail_shows_women_and_men_with_the_gap_in_points() -> None:
     app = open_app("pages/styrmatt.py", matt="med_bedomning_3_dagar", tab="Kvinnor och män")
-    shown = texts(app)
-    assert "Kvinnor\n" in "\n".join(c.value for c in app.caption) + "\n"
-    assert card_values(app)[-3:] == [f"92{NBSP}%", f"92{NBSP}%", "0,0 procentenheter"]
+    shown_cards = [card for m in app.markdown for card in read_cards(m.value)]
+    assert [(c.label, c.value) for c in shown_cards[-3:]] == [
+        ("Kvinnor", f"92{NBSP}%"), ("Män", f"92{NBSP}%"), ("Skillnad kvinnor − män", "0,0 procentenheter")
+    ]  # fmt: skip
 
 
 def test_units_page_draws_the_grid_for_the_chosen_perspective() -> None:

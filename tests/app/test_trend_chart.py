@@ -119,6 +119,7 @@ def test_every_measure_of_the_bundled_data_draws_one_point_per_value_inside_the_
         ([0.3, 0.30000000000000004], False, [-1, -0.5, 0, 0.5, 1, 1.5]),
         ([1e-12], True, [0, 0.25, 0.5, 0.75, 1]),
         ([float("nan"), 5.0, float("inf")], True, [0, 2, 4, 6]),  # not finite: left out
+        ([-1_000_000.0, 1_000_000.001], False, [-1e6, 0, 1e6, 2e6]),  # a thousandth above a tick at a step of a million
     ],
 )
 def test_nice_ticks(values: list[float], from_zero: bool, expected: list[float]) -> None:
