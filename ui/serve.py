@@ -168,6 +168,19 @@ def keep_session_settings() -> None:
         config.on_config_parsed(fast.forget, force_connect=True)  # type: ignore[attr-defined]
 
 
+# Every page run is a thread of its own, and each message it sends wakes the event loop thread:
+# under 25 sessions the interpreter changes hands thousands of times a second, and a thread that
+# gave it up (for a socket write, a lock) waited up to Python's default 5 ms to get it back. At
+# 1 ms, 25 sessions on one process ran 61–83 page runs a second instead of 54–76, with p95 404–646
+# ms instead of 473–910 ms (three alternating pairs on this 2-core machine); 0,2 ms was no better.
+SWITCH_INTERVAL_S = 0.001
+
+
+def hand_over_sooner() -> None:
+    """Let a thread that waits for the interpreter get it after ``SWITCH_INTERVAL_S``."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit import config
     from streamlit.web import bootstrap
@@ -179,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     warm_up()
     keep_session_settings()
+    hand_over_sooner()
     bootstrap.run(str(APP), False, [], flags)
 
 

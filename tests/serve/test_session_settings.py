@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -95,3 +96,13 @@ def test_the_launcher_keeps_both_parts_once_and_forgets_them_when_the_config_is_
         assert hasattr(fast, "forget") and not hasattr(fast.original, "forget")
     assert [force for _, force in connected] == [True, True]
     assert {func for func, _ in connected} == {getattr(app_session, name).forget for name in serve._KEPT_PARTS}
+
+
+def test_the_launcher_hands_the_interpreter_over_sooner_than_pythons_default() -> None:
+    before = sys.getswitchinterval()
+    try:
+        serve.hand_over_sooner()
+        assert sys.getswitchinterval() == pytest.approx(serve.SWITCH_INTERVAL_S)
+        assert serve.SWITCH_INTERVAL_S < 0.005  # Python's default
+    finally:
+        sys.setswitchinterval(before)
