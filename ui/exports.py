@@ -93,6 +93,10 @@ def _build(
 
 
 def export_popover(filters: Filters, *, perspective: str | None = None, key: str) -> None:
-    """The export buttons behind one 'Ladda ner underlag' button, out of the way of the view."""
-    with st.popover("Ladda ner underlag", icon=":material/download:"):
-        export_buttons(filters, perspective=perspective, key=key)
+    """The export buttons behind one 'Ladda ner underlag' button, out of the way of the view. They
+    are made only while it is open (opening it is a rerun): closed, a run sends none of its
+    elements, and a file made earlier is not hashed and registered again on every run."""
+    drawer = st.popover("Ladda ner underlag", icon=":material/download:", key=f"{key}_open", on_change="rerun")
+    if drawer.open:
+        with drawer:
+            export_buttons(filters, perspective=perspective, key=key)

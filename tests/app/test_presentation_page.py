@@ -89,9 +89,21 @@ def test_a_link_to_a_slide_that_does_not_exist_opens_the_first() -> None:
     assert ">1 / 25<" in counter(app)
 
 
+def open_exports(app: AppTest, key: str) -> AppTest:
+    """Open the 'Ladda ner underlag' popover, as a click on it does (a rerun with it open)."""
+    app.session_state[f"{key}_open"] = True
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def test_the_overview_builds_an_excel_file_on_request_and_offers_it_for_download() -> None:
     app = open_app(OVERVIEW_PAGE)
     assert not app.get("download_button")
+    # Closed, the popover's buttons are not made at all (a run sends none of them).
+    assert not [b for b in app.button if b.label.startswith("Skapa")]
+    open_exports(app, "o_export")
+    assert {b.label for b in app.button if b.label.startswith("Skapa")} == {"Skapa Excel", "Skapa PDF-rapport", "Skapa PowerPoint"}
     click(app, "Skapa Excel")
     buttons = app.get("download_button")
     assert [b.proto.label for b in buttons] == ["Ladda ner Excel"]
@@ -101,6 +113,7 @@ def test_the_overview_builds_an_excel_file_on_request_and_offers_it_for_download
 def test_the_export_file_is_the_views_choice() -> None:
     """The bytes offered for download are the board pack of the chosen organisation and period."""
     app = open_app("pages/ekonomi.py", org="vo_pitea")
+    open_exports(app, "p_ekonomi_export")
     click(app, "Skapa Excel")
     kept = app.session_state["_export_files"]
     ((name, content),) = kept.values()
