@@ -35,6 +35,7 @@ class Card(NamedTuple):
     notes: tuple[str, ...] = ()
 
 
+_LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a line break with the spaces around it (``_one_line``)
 _CARDS_OPEN = '<div class="sk-cards">'
 _CARD_OPEN = '<div class="sk-card"><p class="sk-label">'
 _NOTE_OPEN = '<p class="sk-note">'
@@ -52,11 +53,6 @@ def read_cards(markup: str) -> list[Card]:
         notes = tuple(html.unescape(n.split("</p>", 1)[0]) for n in rest.split(_NOTE_OPEN)[1:])
         found.append(Card(html.unescape(label), html.unescape(value), notes))
     return found
-
-
-def card_values(markup: str) -> list[str]:
-    """The values of the cards in one Markdown (``read_cards``)."""
-    return [card.value for card in read_cards(markup)]
 
 
 def cards(*shown: Card) -> None:
@@ -145,9 +141,6 @@ def overview_tile(row: dict[str, object]) -> str:
         f"<div style='{small}'>{html.escape(measures)}</div>"
         "</div>"
     )
-
-
-_LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 
 
 def _one_line(text: object) -> str:

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.cli import run
 from kpi.store.bundled import copy_data
+from ui.components import read_cards
 from ui.navigation import IMPORT_PAGE, MEASURE_PAGE
-from ui.components import card_values
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -46,7 +46,7 @@ def _measure_outcome(app: AppTest) -> str:
     _run(app)
     app.sidebar.selectbox(key="f_org").set_value("hc_hortlax")
     _run(app)
-    return next(v for m in app.markdown for v in card_values(m.value))
+    return next(c.value for m in app.markdown for c in read_cards(m.value))
 
 
 ANNA = {"is_logged_in": True, "sub": "anna-oid", "name": "Anna Analytiker", "email": "anna.analytiker@nll.se", "roles": ["Styrkort.Analytiker"]}
@@ -113,4 +113,4 @@ def test_an_import_from_the_command_line_shows_on_the_next_run(copied_data: Path
     file.write_text("styrmått;enhet;period;kön;värde\nmed_telefon_samma_dag;hc_hortlax;DÅ08 2022;T;77 %\n", encoding="utf-8")
     assert run(["--data", str(copied_data), "import", str(file), "--user", "Bo"]) == 0
     _run(app)  # any interaction: the frame sees the store's new commits and reloads
-    assert next(v for m in app.markdown for v in card_values(m.value)) == "77\u00a0%"
+    assert next(c.value for m in app.markdown for c in read_cards(m.value)) == "77\u00a0%"

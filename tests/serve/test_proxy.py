@@ -23,7 +23,7 @@ from bench.streamlit_client import StreamlitSession
 from kpi.store.bundled import copy_data
 from tests.browser.support import ROOT, no_error_on, settle, wait_for_text
 from tests.serve.apart import loop_apart, run_apart
-from ui.components import card_values
+from ui.components import read_cards
 
 pytestmark = [pytest.mark.proxy, pytest.mark.serve, pytest.mark.browser]
 pytest.importorskip("playwright.sync_api")
@@ -118,7 +118,7 @@ async def _outcome_on_next_run(session: StreamlitSession) -> str:
     await session.choose("Organisation", session.options("Organisation")[0])
     run = await session.choose("Organisation", next(o for o in session.options("Organisation") if o.startswith("Hortlax")))
     assert run.errors == []
-    return next(v for t in run.texts for v in card_values(t))
+    return next(c.value for t in run.texts for c in read_cards(t))
 
 
 def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(cluster: Cluster, browser: object, tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_an_import_through_one_process_is_seen_by_the_other_on_its_next_run(clus
         session = StreamlitSession(cluster.url, cookies=reader_cookie)
         run = await session.open(HORTLAX)
         assert run.errors == []
-        return session, next(v for t in run.texts for v in card_values(t))
+        return session, next(c.value for t in run.texts for c in read_cards(t))
 
     with loop_apart() as loop:
         session, before = loop.run(open_reader())
