@@ -40,8 +40,10 @@ def export_buttons(filters: Filters, *, perspective: str | None = None, key: str
         wanted = f"{filters.unit_id}|{filters.period.id}|{filters.sex}|{perspective}|{fmt}|{version}|{hash(data.current_scope())}"
         slot = st.empty()
         if wanted not in kept and st.session_state.get(_ASKED) == wanted:
-            st.session_state.pop(_ASKED, None)
+            # The request is forgotten only once answered: a run stopped during the build (another
+            # click, the drawer closed) builds again on the next run that shows this row.
             _build(filters, perspective, fmt, wanted, slot, kept)
+            st.session_state.pop(_ASKED, None)
         if wanted in kept:
             name, content = kept[wanted]
             slot.download_button(

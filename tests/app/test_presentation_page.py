@@ -110,6 +110,36 @@ def test_the_overview_builds_an_excel_file_on_request_and_offers_it_for_download
     assert [b.label for b in app.button if b.label.startswith("Skapa")] == ["Skapa PDF-rapport", "Skapa PowerPoint"]
 
 
+@pytest.mark.parametrize("stopped_by", ["a new run", "an error"])
+def test_a_file_asked_for_is_built_even_when_its_run_is_stopped(monkeypatch: pytest.MonkeyPatch, stopped_by: str) -> None:
+    """A run stopped while the file is built (another click, the drawer closed) leaves the request
+    standing: the next run builds it without a second click. A build that fails is not retried."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    import ui.exports
+
+    render = ui.exports.render_board_pack
+    calls: list[str] = []
+
+    def interrupted(pack: object, fmt: str, progress: object) -> bytes:
+        calls.append(fmt)
+        if len(calls) == 1:
+            raise StopException() if stopped_by == "a new run" else ValueError("trasig")
+        return render(pack, fmt, progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui.exports, "render_board_pack", interrupted)
+    app = open_exports(open_app(OVERVIEW_PAGE), "o_export")
+    click(app, "Skapa Excel")
+    assert not app.get("download_button")
+    app.run()
+    if stopped_by == "a new run":
+        assert [b.proto.label for b in app.get("download_button")] == ["Ladda ner Excel"]
+        assert calls == ["xlsx", "xlsx"]
+    else:
+        assert not app.get("download_button") and "Skapa Excel" in {b.label for b in app.button}
+        assert calls == ["xlsx"]
+
+
 def test_the_export_file_is_the_views_choice() -> None:
     """The bytes offered for download are the board pack of the chosen organisation and period."""
     app = open_app("pages/ekonomi.py", org="vo_pitea")

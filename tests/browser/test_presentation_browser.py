@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import SHOTS, no_error_on, open_page, settle, wait_for_text
+from tests.browser.support import SHOTS, WAIT_MS, no_error_on, open_page, settle, wait_for_text
 
 SLIDES = {1: "Styrkort – Division Nära", 4: "Medborgare (2/3)", 12: "Andel digitala vårdbesök", 21: "Andel av vårdtillfällen"}
 
@@ -64,9 +64,12 @@ def test_the_overview_delivers_each_file_with_progress(
     wait_for_text(page, "Längst från målet")
     settle(page)
     page.get_by_role("button", name="Ladda ner underlag").click()  # type: ignore[attr-defined]
+    # Opening the drawer is a run that draws its buttons; a person clicks once they are all there.
+    page.get_by_role("button", name="Skapa Excel").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    settle(page)
     page.get_by_role("button", name=f"Skapa {label}").click()  # type: ignore[attr-defined]
     button = page.get_by_role("button", name=f"Ladda ner {label}")  # type: ignore[attr-defined]
-    button.wait_for(timeout=60_000)
+    button.wait_for(timeout=WAIT_MS)
     with page.expect_download() as download:  # type: ignore[attr-defined]
         button.click()
     path = download.value.path()
