@@ -73,13 +73,13 @@ class Server:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def _command(launcher: str, port: int) -> list[str]:
+def _command(launcher: str, port: int, args: tuple[str, ...] = ()) -> list[str]:
     if launcher == "production":
-        return [sys.executable, "-m", "ui.serve", f"--server.port={port}", "--server.address=127.0.0.1"]
+        return [sys.executable, "-m", "ui.serve", f"--server.port={port}", "--server.address=127.0.0.1", *args]
     if launcher == "development":
         return [
             sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-            f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+            f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", *args,
         ]  # fmt: skip
     raise ValueError(f"unknown launcher {launcher!r}")
 
@@ -92,8 +92,9 @@ def app_server(
     data_dir: Path | None = None,
     wait: bool = True,
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> Iterator[Server]:
-    """One app process on a free loopback port; stopped (by its id) on exit."""
+    """One app process on a free loopback port (more Streamlit ``args`` if given); stopped (by its id) on exit."""
     port = free_port()
     environment = dict(os.environ) | (env or {})
     if data_dir is not None:
@@ -101,7 +102,8 @@ def app_server(
     log_dir = Path(tempfile.mkdtemp(prefix="styrkort-server-"))
     log = log_dir / "server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(_command(launcher, port), cwd=app_dir, env=environment, stdout=out, stderr=subprocess.STDOUT)
+        command = _command(launcher, port, args)
+        process = subprocess.Popen(command, cwd=app_dir, env=environment, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
         if wait:

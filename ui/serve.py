@@ -181,6 +181,32 @@ def hand_over_sooner() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
+def serve_prepared_index() -> None:
+    """Serve Streamlit's web files with the prepared first page (``ui.index_page``): from a folder
+    of this process's own, removed when it ends. A Streamlit without its web folder serves as usual."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from streamlit import file_util
+
+    from ui.index_page import prepared_web_folder
+
+    installed = Path(file_util.get_static_dir())
+    if not (installed / "index.html").is_file():
+        log.warning("Styrkort: no index.html in %s; Streamlit's own first page is served", installed)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="styrkort-web-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    web = prepared_web_folder(installed, folder / "web", page_names())
+    file_util.get_static_dir = lambda: str(web)
+
+
+def page_names() -> list[str]:
+    """The pages' addresses: each page's file name in ``pages/`` (``app.py`` gives them so)."""
+    return sorted(path.stem for path in (APP.parent / "pages").glob("*.py"))
+
+
 def main(argv: list[str] | None = None) -> None:
     from streamlit import config
     from streamlit.web import bootstrap
@@ -193,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     warm_up()
     keep_session_settings()
     hand_over_sooner()
+    serve_prepared_index()
     bootstrap.run(str(APP), False, [], flags)
 
 
