@@ -1,4 +1,4 @@
-"""Every page opened by its address on the production server finds the server at the first try.
+"""A page opened by its address on the production server finds the server at the first try.
 
 Streamlit's frontend, opened at ``/styrmatt``, used to ask ``/styrmatt/_stcore/health`` first and
 the app's root only after that failed. The production launcher's first page (``ui.index_page``)
