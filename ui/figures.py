@@ -15,6 +15,8 @@ from the cached tables in ``ui.data``. Each figure is kept per person's scope to
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -25,6 +27,29 @@ from ui import charts, data, trend_chart
 
 ENTRIES = 128
 TTL = data.TTL  # seconds (see ui.data)
+
+
+F = TypeVar("F", go.Figure, go.Figure | None)
+
+
+class SharedFigure(go.Figure):
+    """A figure kept here: ``to_dict`` (what ``st.plotly_chart`` sends, on every run that shows it)
+    is made once. Plotly's own deep-copies every trace and converts its arrays each time: for the
+    Enheter grid that was most of the page's run. The dict is the figure's, shared like the figure
+    itself: read it, never change it (nor the figure, once it is kept)."""
+
+    def to_dict(self) -> dict:  # type: ignore[override]
+        made = self.__dict__.get("_shared_dict")
+        if made is None:
+            made = self._shared_dict = super().to_dict()
+        return made
+
+
+def shared(figure: F) -> F:
+    """``figure`` as a ``SharedFigure``, without copying it (the class is a subclass with no fields of its own)."""
+    if figure is not None:
+        figure.__class__ = SharedFigure
+    return figure
 
 
 @data.per_scope
@@ -40,7 +65,7 @@ def trend(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, sex:
 @st.cache_resource(max_entries=ENTRIES, ttl=TTL, show_spinner=False, hash_funcs=data.HASH_FUNCS)
 def by_sex(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, unit: str, decimals: int) -> go.Figure:
     """Styrmått, *Kvinnor och män*."""
-    return charts.sex_figure(data.series_for(measure_id, unit_id, kind), unit=unit, decimals=decimals)
+    return shared(charts.sex_figure(data.series_for(measure_id, unit_id, kind), unit=unit, decimals=decimals))
 
 
 @data.per_scope
@@ -48,7 +73,7 @@ def by_sex(scope: Scope, measure_id: str, unit_id: str, kind: SeriesKind, *, uni
 def control_chart(scope: Scope, measure_id: str, view: View, recalculate_from: str | None, *, unit: str, decimals: int) -> go.Figure | None:
     """Styrmått, *Styrdiagram*; None where there are no months to chart."""
     spc = data.measure_spc_for(measure_id, view, recalculate_from)
-    return None if spc is None else charts.spc_figure(spc, unit=unit, decimals=decimals)
+    return shared(None if spc is None else charts.spc_figure(spc, unit=unit, decimals=decimals))
 
 
 @data.per_scope
@@ -56,7 +81,7 @@ def control_chart(scope: Scope, measure_id: str, view: View, recalculate_from: s
 def sorted_bars(scope: Scope, measure_id: str, view: View, *, unit: str, decimals: int, target: float | None, room: float) -> go.Figure:
     """Styrmått, *Enheter*: the units' sorted bars."""
     _, compared = data.compared_units_for(measure_id, view)
-    return charts.units_figure(compared, unit=unit, decimals=decimals, target=target, room=room)
+    return shared(charts.units_figure(compared, unit=unit, decimals=decimals, target=target, room=room))
 
 
 @data.per_scope
@@ -64,7 +89,7 @@ def sorted_bars(scope: Scope, measure_id: str, view: View, *, unit: str, decimal
 def funnel(scope: Scope, measure_id: str, view: View, *, unit: str, decimals: int, selected: str | None) -> go.Figure | None:
     """Styrmått, *Enheter*: the funnel beside the bars; None where there is none."""
     found, _ = data.funnel_for(measure_id, view)
-    return None if found is None else charts.funnel_figure(found, unit=unit, decimals=decimals, selected=selected)
+    return shared(None if found is None else charts.funnel_figure(found, unit=unit, decimals=decimals, selected=selected))
 
 
 @data.per_scope
@@ -75,7 +100,7 @@ def grid(scope: Scope, measures: tuple[tuple[str, str, str, tuple[str, ...]], ..
     table = data.grid_for(tuple(m[0] for m in measures), view)
     table = table.filter(table["measure_id"].is_in([m[0] for m in measures]))
     demo_units = {u.unit_id: u.is_demo for u in data.units_in_tree_order()}
-    return charts.grid_figure(table, {m[0]: (m[1], m[2], m[3]) for m in measures}, demo_units, data.reporting_types())
+    return shared(charts.grid_figure(table, {m[0]: (m[1], m[2], m[3]) for m in measures}, demo_units, data.reporting_types()))
 
 
 @data.per_scope
@@ -83,4 +108,4 @@ def grid(scope: Scope, measures: tuple[tuple[str, str, str, tuple[str, ...]], ..
 def slide_chart(scope: Scope, view: View, measure_id: str, *, height: int) -> go.Figure | None:
     """Presentation: one measure slide's chart, as in the PDF and the PowerPoint."""
     entry = next((m for m in data.board_pack_for(view).measures if m.measure_id == measure_id), None)
-    return None if entry is None or entry.chart is None else charts.line_chart_figure(entry.chart, height=height)
+    return shared(None if entry is None or entry.chart is None else charts.line_chart_figure(entry.chart, height=height))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from kpi.evaluation.comparison import compared_units, unit_grid
 from kpi.model.view import View
@@ -143,3 +144,35 @@ def test_funnel_names_do_not_overlap_or_leave_the_plot() -> None:
         for b in boxes[i + 1 :]:
             assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (names[i], spots)
     assert spots[2].endswith("left")  # the unit at the right edge is named to its left
+
+
+
+def test_a_kept_figure_is_sent_as_plotly_would_send_it_and_made_into_a_dict_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ui.figures.shared``: the kept figure is the same object, its dict is made once, and what
+    ``st.plotly_chart`` sends of it, run after run, is what Plotly's own ``to_dict`` gives."""
+    import json
+
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from tests.app.test_app import open_app
+    from ui.figures import SharedFigure, shared
+    from ui.navigation import UNITS_PAGE
+
+    figure = go.Figure(go.Scatter(x=[1, 2, 3], y=[0.5, None, 2.0], name="Hortlax"))
+    assert shared(figure) is figure and isinstance(figure, SharedFigure)
+    assert shared(None) is None
+    assert figure.to_dict() is figure.to_dict()
+    assert figure.to_dict() == go.Figure.to_dict(figure)
+
+    def sent() -> list[dict]:
+        st.cache_resource.clear()
+        app = open_app(UNITS_PAGE, org="vo_pitea")
+        first = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+        app.run()
+        assert [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")] == first
+        return first
+
+    kept = sent()
+    monkeypatch.setattr(SharedFigure, "to_dict", go.Figure.to_dict)
+    assert kept and kept == sent()
