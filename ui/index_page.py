@@ -5,13 +5,14 @@ From a page's address (``/styrmatt``) Streamlit's frontend looks for its server 
 prepared page tells it where the server is (``window.__streamlit.BACKEND_BASE_URL``, the setting
 Streamlit's frontend reads for a page served from elsewhere): the page's address without the
 page's name. The frontend still falls back one level, as before, so a proxy that serves the app
-under a path prefix keeps working. A fresh session in Chromium on Styrmått: 1,71 s instead of
-2,03 s (median of six, alternating, on the 2-core machine).
+under a path prefix keeps working. Chromium drew Styrmått for a fresh session in 1,92 s instead
+of 2,26 s (median of eight, the servers before and after side by side, on the 2-core machine).
 
 Also tried and left out: naming the modules of the elements every page draws (select box, HTML,
 segmented control, components, Markdown with HTML) for preloading, so they need not wait for the
 first run's messages. On two cores their compiling competed with Streamlit's own start-up: 1,9 s
-with them, and no better as a low-priority prefetch (1,89 s) or for the select box alone (1,80 s).
+with them against 1,7 s without, and no better as a low-priority prefetch or for the select box
+alone (1,8–1,9 s).
 
 The launcher serves the prepared page from a folder of its own (``prepared_web_folder``): every
 installed web file linked, ``index.html`` replaced.
