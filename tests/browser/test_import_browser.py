@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kpi.store.bundled import copy_data
-from tests.browser.support import ROOT, SHOTS, no_error_on, open_page, settle, streamlit_server, wait_for_text
+from tests.browser.support import ROOT, SHOTS, WAIT_MS, no_error_on, open_page, settle, streamlit_server, wait_for_text
 
 MEASURE = "Telefon-TeleQ"
 BAD = "styrmått;enhet;period;kön;värde\nmed_telefon_samma_dag;hc_hortlax;DÅ08 2022;Totalt;140 %\nokänt_mått;hc_hortlax;DÅ08 2022;;1\n"
@@ -57,7 +57,7 @@ def test_import_report_preview_confirm_and_undo(copy_server: str, browser: objec
     no_error_on(page)
     # The report's table draws after its heading: wait for it (on a loaded machine it can take seconds).
     report = page.locator('[data-testid="stDataFrame"]').or_(page.get_by_text("en andel mellan 0 och 100 %"))  # type: ignore[attr-defined]
-    report.first.wait_for(timeout=30_000)
+    report.first.wait_for(timeout=WAIT_MS)
     assert report.count() > 0
     page.screenshot(path=str(SHOTS / "import_fel_1280.png"), full_page=True)  # type: ignore[attr-defined]
 

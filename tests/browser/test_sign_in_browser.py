@@ -11,11 +11,20 @@ form, sees what their role allows, and signs out.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.browser.support import ROOT, SHOTS, _free_port, no_error_on, open_options, settle, streamlit_server, wait_for_text
+from tests.browser.support import (
+    ROOT,
+    SHOTS,
+    WAIT_MS,
+    _free_port,
+    no_error_on,
+    open_options,
+    settle,
+    streamlit_server,
+    wait_for_text,
+)
 
 pytest.importorskip("playwright.sync_api")
 oidc = pytest.importorskip("oidc_provider_mock")
@@ -58,7 +67,7 @@ def _sign_in(browser: object, url: str, sub: str, path: str = "/") -> object:
     page.screenshot(path=str(SHOTS / "logga_in_1280.png"))
     page.get_by_role("button", name="Logga in").click()
     page.get_by_role("button", name=sub, exact=True).click()  # the provider's form: a predefined user
-    page.wait_for_url(f"{url}/**", timeout=60_000)
+    page.wait_for_url(f"{url}/**", timeout=WAIT_MS)
     settle(page)
     return page
 
@@ -86,7 +95,7 @@ def test_a_chef_signs_in_sees_their_units_only_and_signs_out(browser: object, si
     page.get_by_role("button", name="Logga ut").click()  # type: ignore[attr-defined]
     # The provider's end-session page (Entra signs out there too), then back to the sign-in page.
     end = page.get_by_role("button", name="End session")  # type: ignore[attr-defined]
-    end.wait_for(timeout=60_000)
+    end.wait_for(timeout=WAIT_MS)
     end.click()
     wait_for_text(page, "Logga in med ditt konto")
     assert "Hanna Hortlax" not in page.content()  # type: ignore[attr-defined]

@@ -95,8 +95,8 @@ def test_the_variation_column_is_in_view_on_the_overview(server: str, browser: o
     settle(page)
     no_error_on(page)
     headings = page.locator('table.styrkort-table th[data-column="Variation"]', has_text="Variation (demodata)")  # type: ignore[attr-defined]
-    headings.first.wait_for(state="attached", timeout=30_000)
-    headings.nth(1).wait_for(state="attached", timeout=30_000)
+    headings.first.wait_for(state="attached", timeout=WAIT_MS)
+    headings.nth(1).wait_for(state="attached", timeout=WAIT_MS)
     # The lists are HTML tables (ui/tables.py): no horizontal overflow means every column, Variation last, is in view.
     tables = page.locator("table.styrkort-table")  # type: ignore[attr-defined]
     assert tables.count() == 2
