@@ -143,7 +143,7 @@ def browser_first_pages(url: str) -> dict[str, float]:
     (a fresh session on a warm server), median of three."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.support import ARGS, CHROMIUM
+    from tests.browser.support import ARGS, CHROMIUM, RUN_DONE
 
     def first_page(browser: object) -> float:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")  # type: ignore[attr-defined]
@@ -153,7 +153,7 @@ def browser_first_pages(url: str) -> dict[str, float]:
         # The trend chart's points: drawn on the server now; a Plotly chart's SVG for a checkout from before.
         page.locator('.sk-trend svg.sk-plot circle, [data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=120_000)
         page.get_by_text("Periodens utfall").first.wait_for(timeout=120_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+        page.wait_for_function(RUN_DONE, timeout=120_000)
         seconds = time.perf_counter() - started
         context.close()
         return seconds

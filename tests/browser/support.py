@@ -154,9 +154,15 @@ def choose_option(page: object, box: object, typed: str, option: str) -> None:
     raise AssertionError(f"Valet {option!r} visades inte")
 
 
+# True once Streamlit has finished the run (no running indicator) and every element is on the page:
+# Streamlit loads an element's code when the element first shows and draws a skeleton (stSkeleton)
+# until it has come, which on a busy machine is still there after the run has ended.
+RUN_DONE = """() => !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')"""
+
+
 def settle(page: object) -> None:
-    """Wait until Streamlit has finished the run (no running indicator) and charts have drawn."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    """Wait until Streamlit has finished the run and drawn every element (``RUN_DONE``), and charts have drawn."""
+    page.wait_for_function(RUN_DONE, timeout=WAIT_MS)  # type: ignore[attr-defined]
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
 
 

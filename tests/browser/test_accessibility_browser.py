@@ -45,7 +45,7 @@ def drawn(page: object) -> None:
     settle(page)
     page.wait_for_function(  # type: ignore[attr-defined]
         """() => document.documentElement.lang === 'sv' && document.getElementById('styrkort-document')
-            && !document.querySelector('[data-testid="stStatusWidget"]')
+            && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
             && [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].every(c => getComputedStyle(c).opacity === '1')""",
         timeout=30_000,
     )

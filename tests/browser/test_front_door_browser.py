@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import ROOT, SHOTS, WAIT_MS, _free_port, streamlit_server
+from tests.browser.support import ROOT, RUN_DONE, SHOTS, WAIT_MS, _free_port, streamlit_server
 
 START_SECONDS = 60
 
@@ -174,7 +174,7 @@ def test_a_fresh_server_never_shows_the_raw_page_file_names(browser: object, pat
         page.screenshot(path=str(SHOTS / f"start_first_sidebar_{name}.png"))  # when the old list used to show
         page.get_by_role("link", name="Samhälle").first.wait_for(timeout=WAIT_MS)
         page.get_by_text("Division Nära").first.wait_for(timeout=WAIT_MS)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
+        page.wait_for_function(RUN_DONE, timeout=WAIT_MS)
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / f"start_loaded_{name}.png"))
         samples = page.evaluate("window.__sidebarSamples")
