@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import no_error_on, open_page, settle, wait_for_text
+from tests.browser.support import WAIT_MS, no_error_on, open_page, settle, wait_for_text
 from ui.document import ENGLISH_NAMES
 from ui.navigation import page_title
 
@@ -47,7 +47,7 @@ def drawn(page: object) -> None:
         """() => document.documentElement.lang === 'sv' && document.getElementById('styrkort-document')
             && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
             && [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].every(c => getComputedStyle(c).opacity === '1')""",
-        timeout=30_000,
+        timeout=WAIT_MS,
     )
 
 
