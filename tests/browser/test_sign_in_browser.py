@@ -89,6 +89,7 @@ def test_a_chef_signs_in_sees_their_units_only_and_signs_out(browser: object, si
     # A copied link to another unit: refused, no figures.
     page.goto(f"{signed_in_server}/styrmatt?matt=med_telefon_samma_dag&org=hc_ojebyn")  # type: ignore[attr-defined]
     wait_for_text(page, "Du har inte behörighet till Öjebyns hälsocentral")
+    settle(page)  # the whole run drawn: no figure came after the message either
     page.screenshot(path=str(SHOTS / "ingen_behorighet_1280.png"), full_page=True)  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"], table.styrkort-table, .js-plotly-plot, .styrkort-chart').count() == 0  # type: ignore[attr-defined]
 
@@ -114,5 +115,6 @@ def test_management_sees_every_unit(browser: object, signed_in_server: str) -> N
 def test_a_person_without_a_role_is_told_why_and_sees_no_figures(browser: object, signed_in_server: str) -> None:
     page = _sign_in(browser, signed_in_server, "utan-roll")
     wait_for_text(page, "ingen roll i Styrkort")
+    settle(page)
     assert page.locator('[data-testid="stMetric"], [data-testid="stDataFrame"], table.styrkort-table, .js-plotly-plot, .styrkort-chart').count() == 0  # type: ignore[attr-defined]
     page.context.close()  # type: ignore[attr-defined]

@@ -33,6 +33,7 @@ def test_the_control_chart_draws_its_lines_verdicts_and_legend(server: str, brow
     settle(page)
     open_tab(page, "Styrdiagram")
     wait_for_text(page, "Variation, senaste månaden (aug 2022)")
+    settle(page)
     no_error_on(page)
     panel = page.locator('[role="tabpanel"]:visible')  # type: ignore[attr-defined]
     assert panel.get_by_text("särskild orsak – försämring (demodata)").count() == 1

@@ -4,6 +4,7 @@ a run's messages leave as they are made instead of waiting for the browser to ac
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 
 import pytest
@@ -53,7 +54,9 @@ def _no_delay_of_an_accepted_connection(listener: socket.socket) -> int:
             server.close()
             await server.wait_closed()
 
-    return asyncio.run(serve())
+    # A thread of its own: a test process that drives Chromium already runs Playwright's event loop here.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, serve()).result(timeout=30)
 
 
 @pytest.mark.parametrize("address", ADDRESSES)
