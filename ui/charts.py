@@ -217,7 +217,7 @@ def grid_figure(
         tickangle=-HEADING_ANGLE, automargin=True, showgrid=False, zeroline=False,
     )  # fmt: skip
     fig.update_layout(
-        separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 190), margin={"l": 40, "r": _slanted_room(headings, angle=HEADING_ANGLE), "t": 10, "b": 10},
+        separators=",\u00a0", height=max(260, 34 * len(unit_rows) + 190), margin={"l": _label_room(y_labels), "r": _slanted_room(headings, angle=HEADING_ANGLE), "t": 10, "b": 10},
         font={"family": FONT, "size": 13}, plot_bgcolor="white",
     )  # fmt: skip
     return fig
@@ -227,6 +227,17 @@ def grid_min_width(columns: int) -> int:
     """The narrowest the heatmap reads at: the unit names, about 50 px a column ("✗ 13,6 %*" in
     11 px type) and the last headings' room; eleven columns fit the main area at 1280 px."""
     return 250 + 50 * columns + 110
+
+
+def _label_room(labels: list[str], font: float = 13) -> int:
+    """The left margin the unit names need, from their length: Plotly's automatic margin measures a
+    label when it first draws it, and measured before the page's font had come it cut the first
+    letter of the longest name ("Norrfjärdens hälsocentral (demo)"). A bold name is a little wider."""
+    def width(label: str) -> float:
+        text = label.replace("<b>", "").replace("</b>", "")
+        return len(text) * font * (0.55 if "<b>" in label else 0.5)
+
+    return int(max((width(label) for label in labels), default=0)) + 12
 
 
 def _slanted_room(headings: list[str], font: float = 13, angle: float = 60) -> int:

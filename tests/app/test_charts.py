@@ -37,6 +37,9 @@ def test_grid_figure_has_a_symbol_in_every_cell_with_a_value(bundled) -> None:
     assert all(cell[0] in "✓◐✗" for cell in cells)
     assert all(cell.endswith("*") for cell in cells)  # every unit value is demo data
     assert fig.layout.yaxis.ticktext[-1].endswith("(demo)")
+    # Room for the longest name at half an em a letter, whatever Plotly measures before the font has come.
+    longest = max(len(label.replace("<b>", "").replace("</b>", "")) for label in fig.layout.yaxis.ticktext)
+    assert fig.layout.margin.l >= longest * 13 * 0.5
     dental_only = charts.grid_figure(grid, {"med_telefon_samma_dag": ("Telefon", "%", ("tandvårdsklinik",))}, {}, reporting)
     assert all(row[0] == "" for row in dental_only.data[0].text)  # not reported here: blank, not "saknas", never 0
     assert all(row[0] is None for row in dental_only.data[0].z)
