@@ -183,10 +183,10 @@ def hand_over_sooner() -> None:
 
 # Streamlit binds its listening socket itself, as socket.socket(family) with protocol number 0, and
 # asyncio turns Nagle's algorithm off (TCP_NODELAY) only on connections whose socket says
-# IPPROTO_TCP. So a run's first message left at once and the rest waited for the browser to
-# acknowledge it, which a receiver delays by up to 40 ms: every filter change took at least 48 ms
-# on loopback, where the page's run took 12–19 ms. Set on the listening socket, the option is
-# inherited by every connection it accepts (Linux, macOS).
+# IPPROTO_TCP. So a run's first message left at once and the rest waited for the receiver (nginx in
+# front of the app, or a client) to acknowledge it, which a receiver may delay by up to 40 ms: a
+# filter change took at least 44–48 ms, where the page's run took 12–19 ms. Set on the listening
+# socket, the option is inherited by every connection it accepts (Linux).
 def send_at_once() -> None:
     """Turn Nagle's algorithm off on the connections the server accepts (``TCP_NODELAY`` on the
     socket Streamlit binds). A Streamlit that binds otherwise runs as it is."""
