@@ -19,9 +19,10 @@ from kpi.model.catalogue import (
     NoTarget,
     RelativeChangeTarget,
 )
-from kpi.model.formatting import printed_value
+from kpi.model.formatting import printed_values
 from kpi.model.settings import Settings
 from kpi.model.verdicts import MET, NOT_ASSESSED, NOT_MET, PARTLY
+
 
 def measure_table(catalogues: CatalogueSet, years: list[int], settings: Settings) -> pl.DataFrame:
     """One row per measure and year with everything the rules need, from the catalogue in force."""
@@ -112,8 +113,13 @@ def printed(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
     the numbers on the page: 8,2 % against 8,7 % is a change of 0,5 procentenheter."""
 
     def round_each(pair: pl.Series) -> pl.Series:
-        values, places = pair.struct.field("v").to_list(), pair.struct.field("d").to_list()
-        return pl.Series([None if v is None else printed_value(v, int(d)) for v, d in zip(values, places)], dtype=pl.Float64)
+        values = pair.struct.field("v")
+        rounded = printed_values(values.fill_null(0.0).to_numpy(), pair.struct.field("d").to_numpy())
+        return (
+            pl.Series(rounded, dtype=pl.Float64).set(values.is_null(), None)
+            if values.has_nulls()
+            else pl.Series(rounded, dtype=pl.Float64)
+        )
 
     return pl.struct(v=value.cast(pl.Float64), d=decimals.fill_null(0).cast(pl.Int64)).map_batches(
         round_each, return_dtype=pl.Float64, is_elementwise=True

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 MINUS = "\u2212"  # the typographic minus sign
 GROUP = "\u00a0"  # no-break space between thousands, so "43 000" never wraps
 MISSING_TEXT = "uppgift saknas"
@@ -28,6 +30,33 @@ def printed_value(value: float, decimals: int) -> float:
     the printed precision: the printed figure, and every verdict judged on it, does not depend
     on the order of a sum."""
     return round(round(float(value), decimals + 6), decimals)
+
+
+def printed_values(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """``printed_value`` of each value with its decimals (float and integer arrays of one length;
+    NaN stays NaN), with NumPy: the same floats, without a Python call per value."""
+    return _rounded(_rounded(values, decimals + 6), decimals)
+
+
+def _rounded(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Python's ``round(x, n)`` elementwise. Python rounds the exact binary value correctly to n
+    decimals and returns the nearest float; so does ``rint(x·10ⁿ) / 10ⁿ`` whenever 10ⁿ is exact
+    (0 ≤ n ≤ 22), the product is below 2⁵² and more than one unit in its last place from a half
+    (the product's rounding, at most half a unit, cannot then carry it across): the integer is the
+    same, and dividing it by 10ⁿ gives the float nearest the decimal. The rest, values at a half
+    after scaling such as 74,65 at one decimal, go through Python's ``round``."""
+    x = np.asarray(x, np.float64)
+    n = np.asarray(n, np.int64)
+    out = np.array(x, copy=True)
+    fast = (n >= 0) & (n <= 22) & np.isfinite(x)
+    scale = np.where(fast, 10.0 ** np.clip(n, 0, 22), 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge x: not fast, Python rounds it
+        y = x * scale
+        fast &= (np.abs(y) < 2.0**52) & (np.abs(np.abs(y - np.floor(y)) - 0.5) > np.spacing(np.abs(y)))
+    out[fast] = np.rint(y[fast]) / scale[fast]
+    slow = np.flatnonzero(~fast & np.isfinite(x))
+    out[slow] = [round(v, d) for v, d in zip(x[slow].tolist(), n[slow].tolist(), strict=True)]
+    return out
 
 
 def format_number(value: float | None, decimals: int = 0) -> str:
