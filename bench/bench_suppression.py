@@ -43,7 +43,7 @@ def inputs(which: str) -> tuple[tuple[object, ...], float]:
     spent: list[float] = []
 
     def spy(*args: object) -> object:
-        seen.append(args[:5])  # pattern's arguments (the sixth, decisions to reuse, is None here)
+        seen.append(args[:5])  # pattern's arguments
         return original(*args)
 
     def timed(*args: object) -> object:

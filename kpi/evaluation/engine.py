@@ -30,13 +30,17 @@ test_engine_equivalence.py`` compares them with a frozen copy of it).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
 
 import polars as pl
 
+from kpi.evaluation import suppression
 from kpi.evaluation.rules import combine_sexes, neutral_band, printed, same_origin
 from kpi.evaluation.suppression import BLOCK_SCHEMA, Decision, decide, primary
 from kpi.model.catalogue import REPORTING_UNIT_TYPES
@@ -825,11 +829,15 @@ _NO_KEYS = pl.Series("key", [], pl.Int64)
 
 def suppressed_keys(prepared: Prepared, report_values: pl.DataFrame, threshold: int, known: dict[str, list[int]] | None = None) -> Decision:
     """The keys of every masked cell, report periods and months together (primary masking and
-    secondary suppression, ``kpi.evaluation.suppression``), decided once for the data set;
-    ``known``: earlier decisions per measure-year (``Decision.blocks``) to reuse where unchanged.
+    secondary suppression, ``kpi.evaluation.suppression``), decided once for the data set.
 
-    Only measures with a small number somewhere take part; their months are resolved for all
-    units here (a unit's months hold its small numbers even where its report periods do not).
+    Only measures with a small number somewhere take part. Each of their measure-years is decided
+    on its own (relations never cross a measure or a year), from its report periods and its months
+    resolved for every unit (a unit's months hold its small numbers even where its report periods
+    do not). ``known`` (``Decision.blocks`` of an earlier evaluation, as digest → masked keys)
+    gives the decision of every measure-year whose observations and rules are unchanged
+    (``_input_digests``): those are neither resolved into months nor decided again, so after an
+    import of one period only the measure-years it touched are.
     """
     kinds = prepared.kinds.select("m", "value_kind")
     small = pl.concat([
@@ -839,10 +847,56 @@ def suppressed_keys(prepared: Prepared, report_values: pl.DataFrame, threshold: 
     if small.is_empty():
         return Decision(_NO_KEYS, pl.DataFrame(schema=BLOCK_SCHEMA))
     codes, tree = prepared.codes, prepared.tree
-    obs = prepared.obs.filter(pl.col("m").is_in(small.implode()) & _is_month(pl.col("p")))
-    months = resolve(obs, tree, prepared.kinds, codes, months=True)
-    cells = pl.concat([report_values.filter(pl.col("m").is_in(small.implode())), months])
-    return decide(cells, prepared.kinds, tree.parent, codes.n_periods, threshold, known)
+    obs = prepared.obs.filter(pl.col("m").is_in(small.implode()))
+    digests = _input_digests(obs, prepared, threshold)
+    decided = {block: list(known[digest]) for block, digest in digests.items() if known is not None and digest in known}
+    todo = [block for block in digests if block not in decided]
+    if todo:
+        wanted = pl.DataFrame(todo, schema={"m": pl.Int64, "_year": pl.Int64}, orient="row")
+
+        def of_todo(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.with_columns((pl.col("p") // SLOTS).alias("_year")).join(wanted, on=["m", "_year"], how="semi").drop("_year")
+
+        months = resolve(of_todo(obs.filter(_is_month(pl.col("p")))), tree, prepared.kinds, codes, months=True)
+        fresh = decide(pl.concat([of_todo(report_values), months]), prepared.kinds, tree.parent, codes.n_periods, threshold)
+        decided |= {block: fresh.get(block, []) for block in todo}  # none: no small number in that year
+    keys = sorted(set(chain.from_iterable(decided.values())))
+    blocks = pl.DataFrame({"digest": [digests[b] for b in decided], "keys": list(decided.values())}, schema=BLOCK_SCHEMA)
+    return Decision(pl.Series("key", keys, pl.Int64), blocks)
+
+
+# What a measure-year's masking depends on besides its observations: how values are resolved and
+# masks decided (this module and the suppression's, as source), Polars' row hash (which may change
+# between Polars versions), and the period coding of the report periods' months.
+_DECISION_RULES = hashlib.sha256(Path(__file__).read_bytes() + Path(suppression.__file__).read_bytes()).hexdigest()[:16]
+_SEED = 20261203
+_HASHED = ["m", "u", "p", "s", "key", "value", "numerator", "denominator", "decimals", "is_demo", "n_units"]
+
+
+def _input_digests(obs: pl.DataFrame, prepared: Prepared, threshold: int) -> dict[tuple[int, int], str]:
+    """Per measure-year (m, year code) of ``obs``, a digest of everything its masking is decided
+    from: its observations (every column, the coded key included) and, shared by all, the codes
+    (measures, units, years), the unit tree, the measures' kinds, the threshold and the rules.
+    Equal digests, equal decisions. Each row is hashed and a measure-year's hashes are sorted, so
+    the row order does not matter."""
+    codes, tree = prepared.codes, prepared.tree
+    hashed = obs.select(*_HASHED, pl.col("source").cast(pl.String), pl.col("origin").cast(pl.String))
+    rows = obs.select("m", (pl.col("p") // SLOTS).alias("_year"), hashed.hash_rows(seed=_SEED).alias("_h"))
+    by_block = rows.group_by("m", "_year").agg(pl.col("_h").sort()).sort("m", "_year")
+    prefix = hashlib.blake2b(digest_size=20)
+    shared = (
+        _DECISION_RULES, pl.__version__, threshold, codes.n_periods, codes.measure_ids, codes.unit_ids, codes.years,
+        tree.parent.sort("u", "parent").rows(), sorted(tree.reporting.to_list()), sorted(tree.regions.to_list()),
+        prepared.kinds.sort("m").rows(), [frame.sort(frame.columns).rows() for frame in month_blocks()],
+    )  # fmt: skip
+    for part in shared:
+        prefix.update(repr(part).encode() + b"|")
+    out: dict[tuple[int, int], str] = {}
+    for m, year, cell_hashes in by_block.iter_rows():
+        digest = prefix.copy()
+        digest.update(repr(cell_hashes).encode())
+        out[(m, year)] = digest.hexdigest()
+    return out
 
 
 def evaluate_reports(

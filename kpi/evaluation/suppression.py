@@ -47,7 +47,6 @@ A cell masked to protect another reads "skyddat (för få)" like the cell it pro
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
 import operator
@@ -56,7 +55,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain, combinations, islice
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -549,41 +547,33 @@ def determined(masked: set[int], rels: list[Relation]) -> set[int]:
 def pattern(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> pl.Series:
     """The keys of every masked cell (primary and secondary) among ``cells`` (coded report periods
     and months with CELL_COLUMNS). ``kinds``: m, value_kind, accumulation."""
-    return decide(cells, kinds, parents, n_periods, threshold).keys
+    decided = decide(cells, kinds, parents, n_periods, threshold)
+    return pl.Series("key", sorted(chain.from_iterable(decided.values())), pl.Int64)
 
 
 @dataclass(frozen=True)
 class Decision:
     """The masked cells (``keys``) and, per measure-year that took part, what decided them:
-    ``blocks`` has the block's ``digest`` (of everything the decision depends on) and its masked
-    ``keys``, so that a later evaluation can take an unchanged block's cells as they are."""
+    ``blocks`` has a ``digest`` of everything the measure-year's decision depends on and its masked
+    ``keys``, so that a later evaluation can take an unchanged measure-year's cells as they are
+    (``kpi.evaluation.engine.suppressed_keys``)."""
 
     keys: pl.Series
     blocks: pl.DataFrame
 
 
 BLOCK_SCHEMA = {"digest": pl.String, "keys": pl.List(pl.Int64)}
-# What a block's decision depends on besides its cells and relations: this module's rules, the
-# threshold, and Polars' row hash (which may change between Polars versions).
-_RULES = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-_SEED = 20261203
-# The codes are hashed beside the key: the key packs them with the number of units, which the digest
-# does not otherwise hold.
-_BLOCK_COLUMNS = ["key", "m", "u", "p", "s", "_size", "_a", "_b", "additive", "is_demo", "_own", "_sensitive"]
 
 
 def known_from(blocks: pl.DataFrame) -> dict[str, list[int]]:
-    """``Decision.blocks`` (as stored) as the ``known`` that ``decide`` reuses."""
+    """``Decision.blocks`` (as stored) as digest → masked keys, what the next evaluation reuses."""
     return dict(zip(blocks["digest"].to_list(), blocks["keys"].to_list(), strict=True))
 
 
-def decide(
-    cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int, known: dict[str, list[int]] | None = None
-) -> Decision:
-    """``pattern``, reusing ``known`` (digest → masked keys, from an earlier evaluation's
-    ``Decision.blocks``) for every measure-year whose cells, relations and rules are unchanged:
-    after an import of one period only the measure-years it touched are decided again."""
-    none = Decision(pl.Series("key", [], pl.Int64), pl.DataFrame(schema=BLOCK_SCHEMA))
+def decide(cells: pl.DataFrame, kinds: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> dict[tuple[int, int], list[int]]:
+    """Per measure-year (m, year code: the period code // 16) of ``cells`` that has a primary
+    masked cell, its masked keys (primary and secondary, sorted). Relations never cross a
+    measure-year, so each is decided on its own cells alone."""
     frame = cells.select(CELL_COLUMNS).join(kinds.select("m", "value_kind", "accumulation"), on="m", how="left")
     frame = frame.with_columns(primary(threshold).alias("_own"), (pl.col("p") // _SLOTS).alias("_year"))
     frame = frame.with_columns(pl.col("_own").alias("_sensitive"))
@@ -592,9 +582,9 @@ def decide(
     frame = frame.with_columns(
         (pl.col("_own") | ((pl.col("s") > 0) & (pl.col("key") // 4).is_in(groups["_g"].implode()))).alias("_own")
     )
-    blocks = frame.filter(pl.col("_own")).select("m", "_year").unique()
+    blocks = frame.filter(pl.col("_own")).select("m", "_year").unique().sort("m", "_year")
     if blocks.is_empty():
-        return none
+        return {}
     frame = frame.join(blocks, on=["m", "_year"], how="semi").with_columns(
         (
             ((pl.col("value_kind") == "count") & pl.col("value").is_not_null())
@@ -605,34 +595,16 @@ def decide(
         pl.when(pl.col("value_kind") == "share").then(pl.col("numerator")).otherwise(pl.col("value")).fill_null(0.0).alias("_a"),
         pl.when(pl.col("value_kind") == "share").then(pl.col("denominator")).otherwise(0.0).fill_null(0.0).alias("_b"),
     )
-    digests = _digests(frame, parents, n_periods, threshold)
-    masked: set[int] = set()
-    decided: dict[str, list[int]] = {}
-    todo = []
-    for block, digest in digests.items():
-        if known is not None and digest in known:
-            decided[digest] = list(known[digest])
-            masked.update(known[digest])
-        else:
-            todo.append(block)
-    if todo:
-        # Only the measure-years to decide again are taken into Python, a bounded number of cells
-        # at a time: relations never cross a measure-year (a block), so a chunk's relations, its
-        # figures as dicts and what complete builds exist for one chunk at a time, and the memory
-        # grows with the chunk, not with all blocks (at 40× the region the relations of all blocks
-        # at once took 1,3 GB more than the frame while they were found). A chunk holds whole
-        # blocks, as many as fit in CHUNK_CELLS: the region's are one chunk, since finding the
-        # relations block by block cost it 0,6 s more (a join's fixed cost, 71 times).
-        wanted = pl.DataFrame(todo, schema={"m": frame["m"].dtype, "_year": frame["_year"].dtype}, orient="row")
-        frame = frame.join(wanted, on=["m", "_year"], how="semi")
-        for chunk in _chunks(frame, todo):
-            for block, block_keys in _decide_chunk(frame.join(chunk, on=["m", "_year"], how="semi"), parents, n_periods, threshold).items():
-                decided[digests[block]] = block_keys
-                masked.update(block_keys)
-    return Decision(
-        pl.Series("key", sorted(masked), pl.Int64),
-        pl.DataFrame({"digest": list(decided), "keys": list(decided.values())}, schema=BLOCK_SCHEMA),
-    )
+    # The measure-years are taken into Python a bounded number of cells at a time: a chunk's
+    # relations, its figures as dicts and what complete builds exist for one chunk at a time, and
+    # the memory grows with the chunk, not with all blocks (at 40× the region the relations of all
+    # blocks at once took 1,3 GB more than the frame while they were found). A chunk holds whole
+    # blocks, as many as fit in CHUNK_CELLS: the region's are one chunk, since finding the
+    # relations block by block cost it 0,6 s more (a join's fixed cost, 71 times).
+    decided: dict[tuple[int, int], list[int]] = {}
+    for chunk in _chunks(frame, [tuple(b) for b in blocks.iter_rows()]):
+        decided.update(_decide_chunk(frame.join(chunk, on=["m", "_year"], how="semi"), parents, n_periods, threshold))
+    return decided
 
 
 CHUNK_CELLS = 300_000  # cells decided together (``decide``): the region has about 70 000 in all
@@ -677,23 +649,3 @@ def _decide_chunk(frame: pl.DataFrame, parents: pl.DataFrame, n_periods: int, th
         block: sorted(complete(own, rels_of.pop(block, []), size, published, sensitive=sensitive_of.get(block, set()), width=threshold - 1))
         for block, own in sorted(own_of.items())
     }
-
-
-def _digests(frame: pl.DataFrame, parents: pl.DataFrame, n_periods: int, threshold: int) -> dict[tuple[int, int], str]:
-    """Per measure-year, a digest of everything its decision depends on: its cells (every figure
-    and flag the decision reads, keys and accumulation included) and what makes the relations
-    among them (the unit tree, the period coding, the report periods' months), the threshold and
-    these rules. Equal digests, equal decisions. Each row is hashed and a block's hashes are sorted,
-    so the row order does not matter."""
-    rows = frame.select("m", "_year", frame.select(*_BLOCK_COLUMNS, pl.col("accumulation").cast(pl.String)).hash_rows(seed=_SEED).alias("_h"))
-    by_block = rows.group_by("m", "_year").agg(pl.col("_h").sort().alias("cells"))
-    tree = parents.select("u", "parent").sort("u", "parent")
-    prefix = hashlib.blake2b(digest_size=20)
-    for part in (_RULES, pl.__version__, threshold, n_periods, time_templates(), tree.rows()):
-        prefix.update(repr(part).encode() + b"|")
-    out: dict[tuple[int, int], str] = {}
-    for m, year, cell_hashes in by_block.iter_rows():
-        digest = prefix.copy()
-        digest.update(repr(cell_hashes).encode())
-        out[(m, year)] = digest.hexdigest()
-    return out
