@@ -460,6 +460,17 @@ class _Propagation:
 
 
 _PRIME = (1 << 61) - 1  # exact arithmetic modulo a large prime: no rounding, the same on every machine
+_HALF = _PRIME // 2
+
+
+def _symmetric(value: int) -> int:
+    """``value`` modulo _PRIME, as the residue nearest 0 (−_HALF … _HALF). The relations'
+    coefficients are ±1, and on the region's data every basis entry stays ±1: kept as small
+    integers, the elimination's arithmetic stays on machine-sized numbers (as residues from 0 to
+    _PRIME, −1 was a 61-bit number and every product twice that). Congruent to the residue either
+    way, so zero exactly when it is."""
+    value %= _PRIME
+    return value - _PRIME if value > _HALF else value
 
 
 class FreeCells:
@@ -497,39 +508,46 @@ class FreeCells:
         whose columns make it up (at first only the cell itself)."""
         self._added.add(cell)
         # The cell's column: +1 in a relation it is the total of, −1 where it is a part.
-        vector = {i: 1 if self._rels[i].total == cell else _PRIME - 1 for i in self._of_cell.get(cell, ())}
+        vector = {i: 1 if self._rels[i].total == cell else -1 for i in self._of_cell.get(cell, ())}
         cells = {cell: 1}
         # The highest relation first: measured, not derived; from the lowest relation up the
         # columns of four blocks of the 10× region met about eleven times as many basis entries
         # (the generated region's a quarter more). The free cells are the same in any order.
         queue = [-row for row in vector]
         heapq.heapify(queue)
+        basis_of, push, pop = self._basis.get, heapq.heappush, heapq.heappop
         while queue:
-            row = -heapq.heappop(queue)
+            row = -pop(queue)
             factor = vector.get(row)
             if not factor:
                 continue  # cancelled on the way
-            basis = self._basis.get(row)
+            basis = basis_of(row)
             if basis is None:  # a new pivot: the highest relation left (every basis vector ends at its pivot)
                 if factor == 1:
                     self._basis[row] = (vector, cells)
-                    return
-                inverse = _PRIME - 1 if factor == _PRIME - 1 else pow(factor, _PRIME - 2, _PRIME)
-                self._basis[row] = (
-                    {k: v * inverse % _PRIME for k, v in vector.items()},
-                    {k: v * inverse % _PRIME for k, v in cells.items()},
-                )
+                elif factor == -1:
+                    self._basis[row] = ({k: -v for k, v in vector.items()}, {k: -v for k, v in cells.items()})
+                else:
+                    inverse = _symmetric(pow(factor, -1, _PRIME))
+                    self._basis[row] = (
+                        {k: _symmetric(v * inverse) for k, v in vector.items()},
+                        {k: _symmetric(v * inverse) for k, v in cells.items()},
+                    )
                 return
             for k, v in basis[0].items():
-                value = (vector.get(k, 0) - factor * v) % _PRIME
+                value = vector.get(k, 0) - factor * v
+                if value > _HALF or value < -_HALF:
+                    value = _symmetric(value)
                 if value:
                     if k not in vector:
-                        heapq.heappush(queue, -k)
+                        push(queue, -k)
                     vector[k] = value
                 else:
                     vector.pop(k, None)
             for k, v in basis[1].items():
-                value = (cells.get(k, 0) - factor * v) % _PRIME
+                value = cells.get(k, 0) - factor * v
+                if value > _HALF or value < -_HALF:
+                    value = _symmetric(value)
                 if value:
                     cells[k] = value
                 else:
