@@ -36,12 +36,15 @@ else:
             unit_id, measure_id = points[0]["customdata"]
             request_open(MEASURE_PAGE, measure_id=measure_id, unit_id=unit_id)
 
-    # A grid of units × measures cannot shrink to a phone: below its readable width it scrolls
-    # sideways instead of squeezing every value into a sliver.
-    st.html(f"<style>.st-key-e_grid_scroll{{overflow-x:auto}} .st-key-e_grid_box{{min-width:{grid_min_width(len(shown))}px}}</style>")
+    # A grid of units × measures cannot shrink to a phone: below its readable width (the unit
+    # names' room, as the figure's left margin has it, and the columns) it scrolls sideways
+    # instead of squeezing every value into a sliver.
+    grid = figures.grid(tuple(shown), filters.view)
+    readable = grid_min_width(len(shown), int(grid.layout.margin.l or 250))
+    st.html(f"<style>.st-key-e_grid_scroll{{overflow-x:auto}} .st-key-e_grid_box{{min-width:{readable}px}}</style>")
     with st.container(key="e_grid_scroll"), st.container(key="e_grid_box"):
         st.plotly_chart(
-            figures.grid(tuple(shown), filters.view),
+            grid,
             config={"displayModeBar": False},
             key="e_grid",
             on_select=open_cell,

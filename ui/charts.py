@@ -223,10 +223,11 @@ def grid_figure(
     return fig
 
 
-def grid_min_width(columns: int) -> int:
-    """The narrowest the heatmap reads at: the unit names, about 50 px a column ("✗ 13,6 %*" in
-    11 px type) and the last headings' room; eleven columns fit the main area at 1280 px."""
-    return 250 + 50 * columns + 110
+def grid_min_width(columns: int, label_room: int = 250) -> int:
+    """The narrowest the heatmap reads at: the unit names' room (the figure's left margin, from
+    ``_label_room``), about 50 px a column ("✗ 13,6 %*" in 11 px type) and the last headings'
+    room; eleven columns fit the main area at 1280 px."""
+    return label_room + 50 * columns + 110
 
 
 def _label_room(labels: list[str], font: float = 13) -> int:

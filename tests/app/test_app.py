@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -249,6 +251,18 @@ def test_units_page_draws_the_grid_for_the_chosen_perspective() -> None:
     assert app.button_group[0].value == "Ekonomi"
     assert app.query_params["perspektiv"] == "Ekonomi"
     assert "demodata" in texts(app)
+
+
+def test_the_units_grid_scrolls_below_the_width_its_unit_names_and_columns_need() -> None:
+    # VO Luleå/Boden has the longest unit names: they need more than the 250 px once assumed.
+    app = open_app("pages/enheter.py", perspektiv="Medborgare", org="vo_lulea_boden")
+    styles = [h.proto.body for h in app.get("html") if "e_grid_box" in h.proto.body]
+    min_width = int(re.search(r"e_grid_box\{min-width:(\d+)px", styles[0]).group(1))
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    names_room, columns = spec["layout"]["margin"]["l"], len(spec["data"][0]["x"])
+    longest = max((re.sub("</?b>", "", name) for name in spec["layout"]["yaxis"]["ticktext"]), key=len)
+    assert names_room >= len(longest) * 13 * 0.5 and names_room > 250
+    assert min_width >= names_room + 50 * columns + 110  # the names, the columns, the last headings' room
 
 
 def test_actions_page_lists_the_actions_per_perspective_with_status() -> None:
