@@ -86,7 +86,7 @@ def test_the_launcher_sets_it_up_before_the_server_starts(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(starlette_server, "_bind_socket", STREAMLIT_BIND)
     seen: list[bool] = []
-    for step in ("warm_up", "keep_session_settings", "hand_over_sooner", "serve_prepared_index"):
+    for step in ("warm_up", "keep_session_settings", "hand_over_sooner", "wake_once_per_burst", "serve_prepared_index"):
         monkeypatch.setattr(serve, step, lambda: None)
     monkeypatch.setattr(bootstrap, "load_config_options", lambda flag_options: None)
     monkeypatch.setattr(bootstrap, "run", lambda *args, **kwargs: seen.append(hasattr(starlette_server._bind_socket, "original")))
