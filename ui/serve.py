@@ -234,7 +234,11 @@ def wake_once_per_burst() -> None:
         if burst is None:
             burst = self.__dict__.setdefault("_styrkort_burst", Burst(self._event_loop))
         if burst.add(callback):
-            call_soon(self, burst.drain)
+            try:
+                call_soon(self, burst.drain)
+            except BaseException:
+                burst.unschedule()  # not scheduled after all: the next event tries again
+                raise
 
     call_soon_in_bursts.original = call_soon  # type: ignore[attr-defined]
     AppSession._call_soon_on_event_loop = call_soon_in_bursts
@@ -257,6 +261,11 @@ class Burst:
                 return False
             self._scheduled = True
             return True
+
+    def unschedule(self) -> None:
+        """The drain ``add`` asked for could not be scheduled."""
+        with self._lock:
+            self._scheduled = False
 
     def drain(self) -> None:
         """Run the callbacks queued so far (on the loop); those queued meanwhile get another turn of

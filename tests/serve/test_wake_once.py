@@ -116,3 +116,26 @@ def test_the_launcher_wraps_streamlit_s_hand_over_once(monkeypatch: pytest.Monke
         wrapped(session, lambda i=i: ran.append(i))
     settle(loop)
     assert ran == list(range(100))
+
+
+def test_a_drain_that_could_not_be_scheduled_is_asked_for_again(monkeypatch: pytest.MonkeyPatch, loop: asyncio.AbstractEventLoop) -> None:
+    refusals = [RuntimeError("refused once")]
+
+    def call_soon(session: object, callback: Callable[[], None]) -> None:
+        if refusals:
+            raise refusals.pop()
+        loop.call_soon_threadsafe(callback)
+
+    monkeypatch.setattr(AppSession, "_call_soon_on_event_loop", call_soon)
+    serve.wake_once_per_burst()
+    wrapped = AppSession._call_soon_on_event_loop
+
+    class Session:
+        _event_loop = loop
+
+    session, ran = Session(), []
+    with pytest.raises(RuntimeError):
+        wrapped(session, lambda: ran.append(1))
+    wrapped(session, lambda: ran.append(2))  # schedules a drain again, which runs both
+    settle(loop)
+    assert ran == [1, 2]
