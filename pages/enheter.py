@@ -40,7 +40,7 @@ else:
     # names' room, as the figure's left margin has it, and the columns) it scrolls sideways
     # instead of squeezing every value into a sliver.
     grid = figures.grid(tuple(shown), filters.view)
-    readable = grid_min_width(len(shown), int(grid.layout.margin.l or 250))
+    readable = grid_min_width(len(shown), grid.layout.margin.l)
     st.html(f"<style>.st-key-e_grid_scroll{{overflow-x:auto}} .st-key-e_grid_box{{min-width:{readable}px}}</style>")
     with st.container(key="e_grid_scroll"), st.container(key="e_grid_box"):
         st.plotly_chart(

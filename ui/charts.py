@@ -223,7 +223,7 @@ def grid_figure(
     return fig
 
 
-def grid_min_width(columns: int, label_room: int = 250) -> int:
+def grid_min_width(columns: int, label_room: int) -> int:
     """The narrowest the heatmap reads at: the unit names' room (the figure's left margin, from
     ``_label_room``), about 50 px a column ("✗ 13,6 %*" in 11 px type) and the last headings'
     room; eleven columns fit the main area at 1280 px."""

@@ -115,11 +115,7 @@ def printed(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
     def round_each(pair: pl.Series) -> pl.Series:
         values = pair.struct.field("v")
         rounded = printed_values(values.fill_null(0.0).to_numpy(), pair.struct.field("d").to_numpy())
-        return (
-            pl.Series(rounded, dtype=pl.Float64).set(values.is_null(), None)
-            if values.has_nulls()
-            else pl.Series(rounded, dtype=pl.Float64)
-        )
+        return pl.Series(rounded, dtype=pl.Float64).set(values.is_null(), None)  # missing stays missing
 
     return pl.struct(v=value.cast(pl.Float64), d=decimals.fill_null(0).cast(pl.Int64)).map_batches(
         round_each, return_dtype=pl.Float64, is_elementwise=True
